@@ -1,0 +1,126 @@
+# Makefile - Pagewise. `make` builds build/kernel.elf; see `make help`.
+# The build runs on Debian 12; `make run` and `make test` install what is missing.
+
+BUILD   := build
+ARCH    := src/arch/x86_64
+KERNEL  := $(BUILD)/kernel.elf
+ISO     := $(BUILD)/pagewise.iso
+TESTISO := $(BUILD)/pagewise-test.iso
+
+CMDLINE ?= selftest
+MEM     ?= 128M
+QEMU    ?= qemu-system-x86_64
+QEMU_ARGS := -m $(MEM) -display none -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+CC      := gcc
+NASM    := nasm
+LD      := ld
+
+# Kernel C: freestanding, higher half (-mcmodel=kernel), no red zone and no
+# SSE (interrupts may come at any instruction; we save no FPU state).
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+	-fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	-mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-I src -I src/lib -I src/mm -I $(ARCH) -MMD -MP
+KLDFLAGS := -n -nostdlib --no-warn-rwx-segments -z max-page-size=0x1000 -T $(ARCH)/linker.ld
+
+KSRC := $(wildcard src/*.c src/lib/*.c src/mm/*.c $(ARCH)/*.c)
+KASM := $(wildcard $(ARCH)/*.asm)
+KOBJ := $(patsubst %.c,$(BUILD)/%.o,$(KSRC)) $(patsubst %.asm,$(BUILD)/%.o,$(KASM))
+
+# Host unit tests: the mm core compiled unchanged against test/host/mm_env.h.
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-I test/host -I src -I src/mm
+HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/ktest.c
+HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test_*.c))
+HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
+
+.PHONY: all iso run bochs test test-host test-emu format format-check deps-build deps-run deps-test clean help
+
+all: $(KERNEL)
+
+help:
+	@echo "make            build $(KERNEL)"
+	@echo "make iso        build $(ISO) (BIOS + UEFI bootable); CMDLINE=\"...\" sets the kernel command line"
+	@echo "make run        boot the ISO in QEMU, COM1 on this terminal (Ctrl-A X quits); MEM=$(MEM)"
+	@echo "make bochs      boot the ISO in Bochs (debugger on this terminal, COM1 in $(BUILD)/bochs-com1.log)"
+	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
+	@echo "make clean      remove $(BUILD)/"
+
+deps-build:
+	@scripts/install-deps.sh build
+deps-run:
+	@scripts/install-deps.sh run
+deps-test:
+	@scripts/install-deps.sh test
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -o $@ $<
+
+$(KERNEL): $(KOBJ) $(ARCH)/linker.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJ)
+	nm -n $@ | awk '$$2 ~ /^[tTdDbBrR]$$/ { print $$1, $$3 }' > $(BUILD)/kernel.sym
+
+# An ISO is staged in $(BUILD)/<name>-root/. The command line goes into
+# /boot/grub/cmdline.cfg; a stamp rebuilds the ISO when CMDLINE changes.
+define iso_rule
+$(1): $(KERNEL) grub.cfg $(BUILD)/$(2).cmdline
+	@rm -rf $(BUILD)/$(2)-root && mkdir -p $(BUILD)/$(2)-root/boot/grub
+	cp $(KERNEL) $(BUILD)/$(2)-root/boot/kernel.elf
+	cp grub.cfg $(BUILD)/$(2)-root/boot/grub/grub.cfg
+	printf 'set pagewise_cmdline="%s"\n' "$$$$(cat $(BUILD)/$(2).cmdline)" \
+		> $(BUILD)/$(2)-root/boot/grub/cmdline.cfg
+	grub-mkrescue -o $$@ $(BUILD)/$(2)-root 2> $(BUILD)/$(2).mkrescue.log || \
+		{ cat $(BUILD)/$(2).mkrescue.log; exit 1; }
+$(BUILD)/$(2).cmdline: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(3)' | cmp -s - $$@ || echo '$(3)' > $$@
+endef
+$(eval $(call iso_rule,$(ISO),pagewise,$(CMDLINE)))
+$(eval $(call iso_rule,$(TESTISO),pagewise-test,selftest poweroff))
+.PHONY: FORCE
+FORCE:
+
+iso: deps-build
+	@$(MAKE) --no-print-directory $(ISO)
+
+run: deps-run
+	@$(MAKE) --no-print-directory $(ISO)
+	@echo "Booting $(ISO) in QEMU with $(MEM) of RAM; COM1 below. Ctrl-A X quits."
+	$(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio
+
+bochs: deps-test
+	@$(MAKE) --no-print-directory $(ISO)
+	test/emu/bochs.sh interactive $(ISO) $(MEM)
+
+$(BUILD)/host/%: test/host/%.c $(HOST_MM) $(HOST_SUPPORT) $(wildcard test/host/*.h src/mm/*.h src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_SUPPORT) $(HOST_MM) -lcmocka
+
+test-host: $(HOST_TESTS)
+	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
+
+format-check:
+	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
+	@echo "clang-format: all C files match .clang-format"
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+test-emu: $(TESTISO)
+	/usr/bin/python3 -m pytest -v test/emu
+
+test: deps-test
+	@$(MAKE) --no-print-directory format-check test-host test-emu
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

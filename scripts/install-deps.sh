@@ -1,0 +1,29 @@
+#!/bin/sh
+# install-deps.sh - install the Debian 12 packages Pagewise needs, if missing.
+# Usage: scripts/install-deps.sh [build|run|test|all]   (default: all)
+# Runs apt-get only when something is missing; uses sudo when not root.
+set -eu
+
+build="gcc binutils make nasm grub-pc-bin grub-efi-amd64-bin grub-common mtools xorriso"
+run="$build qemu-system-x86 ovmf"
+test="$run bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect clang-format"
+
+case "${1:-all}" in
+build) want=$build ;;
+run) want=$run ;;
+test | all) want=$test ;;
+*) echo "usage: $0 [build|run|test|all]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "Installing missing Debian packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing

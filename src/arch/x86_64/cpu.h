@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* cpu.h - CPUID feature probing, control registers and halting. */
+#ifndef ARCH_X86_64_CPU_H
+#define ARCH_X86_64_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* CPUID leaf 0x80000001, EDX bits. */
+#define X86_FEATURE_NX_BIT	20 /* no-execute page bit */
+#define X86_FEATURE_GBPAGES_BIT 26 /* 1 GiB pages (pdpe1gb) */
+#define X86_FEATURE_LM_BIT	29 /* long mode */
+
+#define X86_CR0_WP  (1UL << 16) /* supervisor writes honour read-only pages */
+#define X86_CR4_PGE (1UL << 7)	/* global pages */
+#define MSR_EFER    0xc0000080
+#define EFER_NX	    (1UL << 11)
+
+struct cpuinfo_x86 {
+	char vendor[13];  /* NUL-terminated CPUID vendor string */
+	bool has_nx;	  /* EFER.NXE usable: pages can be marked no-execute */
+	bool has_gbpages; /* 1 GiB pages in the PDPT */
+	bool has_pge;	  /* global pages (CR4.PGE) */
+};
+
+extern struct cpuinfo_x86 boot_cpu_data;
+
+void cpu_init(void);
+
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
+			 uint32_t *d)
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			 : "a"(leaf), "c"(0));
+}
+
+static inline unsigned long read_cr2(void)
+{
+	unsigned long v;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline unsigned long read_cr3(void)
+{
+	unsigned long v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline unsigned long read_cr4(void)
+{
+	unsigned long v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Stop this CPU for good: interrupts off, then hlt forever. */
+static inline __attribute__((noreturn)) void halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+#endif

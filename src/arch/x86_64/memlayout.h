@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memlayout.h - the x86_64 address map, drawn once, and the direct-map helpers.
+ *
+ * Invariant: every physical address the kernel touches after paging_init() is
+ * reached through the direct map at PAGE_OFFSET or, for the kernel image only,
+ * through the kernel mapping at __START_KERNEL_map.
+ *
+ *   virtual address                      what is there
+ *   0x0000000000000000 ................. unmapped after boot (NULL faults)
+ *        (the boot identity map of the first 4 GiB is gone once paging_init runs)
+ *   0x0000800000000000 ................. non-canonical hole
+ *   0xffff888000000000  PAGE_OFFSET ..... direct map: physical 0 .. top of RAM,
+ *                                         RAM ranges only (holes stay unmapped),
+ *                                         1 GiB / 2 MiB / 4 KiB pages, RW, NX
+ *   0xffffffff80000000  __START_KERNEL_map kernel image: physical 0 maps here, so the
+ *                                         kernel loaded at KERNEL_PHYS_START (1 MiB)
+ *                                         runs at 0xffffffff80100000 (-mcmodel=kernel)
+ *
+ * Both constants are Linux's own values for 4-level paging without KASLR.
+ */
+#ifndef ARCH_X86_64_MEMLAYOUT_H
+#define ARCH_X86_64_MEMLAYOUT_H
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  (1UL << PAGE_SHIFT)
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
+
+#define PMD_SHIFT   21 /* one PD entry maps 2 MiB */
+#define PMD_SIZE    (1UL << PMD_SHIFT)
+#define PUD_SHIFT   30 /* one PDPT entry maps 1 GiB */
+#define PUD_SIZE    (1UL << PUD_SHIFT)
+#define PGDIR_SHIFT 39 /* one PML4 entry maps 512 GiB */
+
+#define PAGE_OFFSET	   0xffff888000000000UL
+#define __START_KERNEL_map 0xffffffff80000000UL
+#define KERNEL_PHYS_START  0x100000UL /* where the linker script loads us */
+
+/* The direct map may span at most 64 TiB (Linux's limit for 4-level paging). */
+#define DIRECT_MAP_SIZE (64UL << 40)
+
+/*
+ * __pa() - physical address of a kernel virtual address.
+ * Accepts direct-map and kernel-image addresses, as Linux's __phys_addr().
+ */
+#define __pa(x)                                                        \
+	((phys_addr_t)((unsigned long)(x) >= __START_KERNEL_map        \
+			       ? (unsigned long)(x)-__START_KERNEL_map \
+			       : (unsigned long)(x)-PAGE_OFFSET))
+/* __va() - direct-map address of physical address @x, as Linux's __va(). */
+#define __va(x) ((void *)((unsigned long)(x) + PAGE_OFFSET))
+
+/* Is @va inside the direct-map window (mapped or not)? */
+#define virt_in_direct_map(va)                 \
+	((unsigned long)(va) >= PAGE_OFFSET && \
+	 (unsigned long)(va)-PAGE_OFFSET < DIRECT_MAP_SIZE)
+
+#endif

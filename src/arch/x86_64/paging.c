@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * paging.c - 4-level page tables for the direct map and the kernel image.
+ *
+ * A 48-bit virtual address splits into four 9-bit table indexes and a
+ * 12-bit offset:
+ *
+ *   47      39 38      30 29      21 20      12 11          0
+ *  +----------+----------+----------+----------+-------------+
+ *  | PML4 idx | PDPT idx |  PD idx  |  PT idx  | page offset |
+ *  +----------+----------+----------+----------+-------------+
+ *   level 4    level 3    level 2    level 1
+ *              (PS: 1 GiB (PS: 2 MiB
+ *               page)      page)
+ *
+ * Invariant: every table page comes from memblock and is reached through
+ * the direct map; no entry maps physical memory that memblock does not
+ * list (except the legacy first 1 MiB, as Linux maps it too).
+ */
+#define pr_fmt(fmt) "paging: " fmt
+
+#include "paging.h"
+
+#include "cpu.h"
+#include "memblock.h"
+#include "memlayout.h"
+#include "mm.h"
+#include "panic.h"
+#include "printk.h"
+#include "string.h"
+
+#define PTRS_PER_TABLE	      512
+#define BOOT_DIRECT_MAP_LIMIT (4UL << 30) /* the boot tables map 0..4 GiB */
+#define LOW_MEMORY_END	      0x100000UL
+
+extern char _text[], _etext[], _rodata[], _erodata[], _data[], _end[];
+
+struct direct_map_stats direct_map_stats;
+static pteval_t *kernel_pml4; /* direct-map address of the live PML4 */
+static pteval_t supported_pte_mask =
+	~_PAGE_NX; /* NX only where the CPU has it */
+
+static unsigned int table_index(unsigned long va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PTRS_PER_TABLE - 1);
+}
+
+static pteval_t *alloc_table(void)
+{
+	phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
+
+	if (!pa)
+		panic("paging: out of memory for page tables");
+	memset(__va(pa), 0, PAGE_SIZE);
+	direct_map_stats.table_pages++;
+	return __va(pa);
+}
+
+/* The table the entry at @entry points to, made if absent. */
+static pteval_t *next_table(pteval_t *entry)
+{
+	if (!(*entry & _PAGE_PRESENT))
+		*entry = __pa(alloc_table()) | _PAGE_PRESENT | _PAGE_RW;
+	BUG_ON(*entry & _PAGE_PSE); /* never remap inside a large page */
+	return __va(*entry & PTE_PFN_MASK);
+}
+
+/*
+ * map_range() - map [@va, @va + @size) to @pa with @prot, each step with the
+ * largest page not above @max_page (PUD_SIZE, PMD_SIZE or PAGE_SIZE) for
+ * which both addresses are aligned and a whole page is left. All of va, pa
+ * and size are page-aligned. Return: the number of 4K, 2M, 1G pages used in
+ * @counts[0..2].
+ */
+static void map_range(unsigned long va, phys_addr_t pa, unsigned long size,
+		      pteval_t prot, unsigned long max_page,
+		      unsigned long counts[3])
+{
+	prot &= supported_pte_mask;
+	while (size) {
+		pteval_t *pdpt = next_table(&kernel_pml4[table_index(va, 4)]);
+		pteval_t *pd, *pt;
+		unsigned long step = PUD_SIZE;
+
+		while (step > max_page || ((va | pa) & (step - 1)) ||
+		       size < step)
+			step = step == PUD_SIZE ? PMD_SIZE : PAGE_SIZE;
+		if (step == PUD_SIZE) {
+			pdpt[table_index(va, 3)] = pa | prot | _PAGE_PSE;
+			counts[2]++;
+		} else if (step == PMD_SIZE) {
+			pd = next_table(&pdpt[table_index(va, 3)]);
+			pd[table_index(va, 2)] = pa | prot | _PAGE_PSE;
+			counts[1]++;
+		} else {
+			pd = next_table(&pdpt[table_index(va, 3)]);
+			pt = next_table(&pd[table_index(va, 2)]);
+			pt[table_index(va, 1)] = pa | prot;
+			counts[0]++;
+		}
+		va += step;
+		pa += step;
+		size -= step;
+	}
+}
+
+static void map_direct(phys_addr_t start, phys_addr_t end)
+{
+	map_range((unsigned long)__va(start), start, end - start,
+		  _PAGE_PRESENT | _PAGE_RW | _PAGE_GLOBAL | _PAGE_NX,
+		  boot_cpu_data.has_gbpages ? PUD_SIZE : PMD_SIZE,
+		  direct_map_stats.pages);
+}
+
+/* Kernel image parts get 4 KiB pages, so each part has its own rights. */
+static void map_kernel_part(const char *start, const char *end, pteval_t prot)
+{
+	unsigned long va = (unsigned long)start & PAGE_MASK;
+	unsigned long counts[3] = { 0 };
+
+	map_range(va, __pa(va),
+		  ((unsigned long)end - va + PAGE_SIZE - 1) & PAGE_MASK,
+		  prot | _PAGE_PRESENT | _PAGE_GLOBAL, PAGE_SIZE, counts);
+}
+
+void paging_init(void)
+{
+	phys_addr_t covered = 0; /* direct map is complete below this */
+
+	if (boot_cpu_data.has_nx)
+		supported_pte_mask |= _PAGE_NX;
+	memblock_set_current_limit(BOOT_DIRECT_MAP_LIMIT);
+	kernel_pml4 = alloc_table();
+
+	/* The direct map: the first 1 MiB, then each RAM region. Regions are
+	 * sorted, so "covered" keeps neighbours from being mapped twice. */
+	map_direct(0, LOW_MEMORY_END);
+	covered = LOW_MEMORY_END;
+	for (unsigned long i = 0; i < memblock.memory.cnt; i++) {
+		const struct memblock_region *r = &memblock.memory.regions[i];
+		phys_addr_t start = r->base, end = r->base + r->size;
+
+		if (end <= covered)
+			continue;
+		if (start < covered)
+			start = covered;
+		map_direct(start, end);
+		covered = end;
+	}
+
+	pr_info("direct map [mem %#018llx-%#018llx] at %#lx: %lu x 1G, %lu x 2M, %lu x 4K pages\n",
+		0ULL, (unsigned long long)covered - 1, PAGE_OFFSET,
+		direct_map_stats.pages[2], direct_map_stats.pages[1],
+		direct_map_stats.pages[0]);
+
+	map_kernel_part(_text, _etext, 0);		   /* RX */
+	map_kernel_part(_rodata, _erodata, _PAGE_NX);	   /* R */
+	map_kernel_part(_data, _end, _PAGE_RW | _PAGE_NX); /* RW */
+
+	write_cr3(__pa(kernel_pml4));
+	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
+	pr_info("kernel image at %#lx: text RX, rodata R NX, data+bss RW NX; %lu page-table pages\n",
+		(unsigned long)_text, direct_map_stats.table_pages);
+	pr_info("switched to the kernel page tables: identity map gone, page 0 unmapped\n");
+}
+
+pteval_t *lookup_address(unsigned long va, int *level)
+{
+	pteval_t *table = __va(read_cr3() & PTE_PFN_MASK);
+
+	for (int l = 4; l >= 1; l--) {
+		pteval_t *entry = &table[table_index(va, l)];
+
+		*level = l;
+		if (!(*entry & _PAGE_PRESENT))
+			return NULL;
+		if (l == 1 || (l <= 3 && (*entry & _PAGE_PSE)))
+			return entry;
+		table = __va(*entry & PTE_PFN_MASK);
+	}
+	return NULL;
+}

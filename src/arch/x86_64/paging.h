@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* paging.h - the kernel's page tables: direct map, kernel image, lookups. */
+#ifndef ARCH_X86_64_PAGING_H
+#define ARCH_X86_64_PAGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define _PAGE_PRESENT  (1UL << 0)
+#define _PAGE_RW       (1UL << 1)
+#define _PAGE_USER     (1UL << 2)
+#define _PAGE_PWT      (1UL << 3)
+#define _PAGE_PCD      (1UL << 4)
+#define _PAGE_ACCESSED (1UL << 5)
+#define _PAGE_DIRTY    (1UL << 6)
+#define _PAGE_PSE      (1UL << 7) /* in a PD/PDPT entry: a 2 MiB / 1 GiB page */
+#define _PAGE_GLOBAL   (1UL << 8)
+#define _PAGE_NX       (1UL << 63)
+#define PTE_PFN_MASK \
+	0x000ffffffffff000UL /* bits 12..51: the next table or page */
+
+typedef uint64_t pteval_t;
+
+/*
+ * paging_init() - build the kernel's own page tables and switch to them:
+ * the direct map of every memblock.memory range (and the first 1 MiB) at
+ * PAGE_OFFSET with the largest pages that fit (1 GiB where the CPU has them,
+ * else 2 MiB, 4 KiB at unaligned edges), and the kernel image at
+ * __START_KERNEL_map with text RX, rodata R+NX, data/bss RW+NX.
+ * Afterwards the boot identity map is gone: virtual page 0 is unmapped.
+ * Context: boot, after memblock_setup_from_mmap(); page tables come from
+ * memblock below 4 GiB (reachable through the boot direct map).
+ * Panics when memblock cannot supply a page-table page.
+ */
+void paging_init(void);
+
+/*
+ * lookup_address() - walk the current page tables for @va.
+ * Return: the entry that maps it (PTE, or PD/PDPT entry for a large page)
+ * with *@level set to 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB); NULL when @va is
+ * not mapped (*@level then says where the walk stopped: 4..1).
+ */
+pteval_t *lookup_address(unsigned long va, int *level);
+
+/* Statistics of the direct map, for the boot report. */
+struct direct_map_stats {
+	unsigned long pages[3];	   /* direct-map pages of 4 KiB, 2 MiB, 1 GiB */
+	unsigned long table_pages; /* page-table pages paging_init allocated */
+};
+extern struct direct_map_stats direct_map_stats;
+
+#endif

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* power.h - ending the machine. */
+#ifndef ARCH_X86_64_POWER_H
+#define ARCH_X86_64_POWER_H
+
+/*
+ * machine_power_off() - print "reboot: Power down", drain COM1, then try
+ * QEMU's isa-debug-exit (exit status 33), Bochs's shutdown port, QEMU's PIIX4
+ * ACPI port, and finally halt. Never returns.
+ */
+void machine_power_off(void) __attribute__((noreturn));
+/* machine_halt() - print "reboot: System halted", drain COM1, halt forever. */
+void machine_halt(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/*
+ * setup.c - turn the firmware's memory map into memblock, as Linux's
+ * e820__memblock_setup() does, and reserve what the kernel already uses.
+ *
+ * The map is not trusted: entries may be unsorted, overlap, have zero length
+ * or unaligned ends. Usable ranges are trimmed inward to whole pages, every
+ * other range is widened outward to whole pages and reserved, so a page that
+ * any non-usable range touches is never handed out.
+ */
+#define pr_fmt(fmt) "memblock: " fmt
+
+#include "setup.h"
+
+#include "memblock.h"
+#include "memlayout.h"
+#include "mm.h"
+#include "multiboot2.h"
+#include "panic.h"
+#include "printk.h"
+
+#define LOW_MEMORY_END 0x100000UL /* the first 1 MiB: BIOS, EBDA, VGA, ROMs */
+
+extern char _kernel_phys_start[], _text[], _etext[], _rodata[], _erodata[];
+extern char _data[], _edata[], __bss_start[], __bss_stop[], _end[];
+
+static phys_addr_t align_down(phys_addr_t x)
+{
+	return x & PAGE_MASK;
+}
+
+static phys_addr_t align_up(phys_addr_t x)
+{
+	return (x + PAGE_SIZE - 1) & PAGE_MASK;
+}
+
+static void reserve_named(const char *what, phys_addr_t start, phys_addr_t end)
+{
+	start = align_down(start);
+	end = align_up(end);
+	pr_info("reserve [mem %#018llx-%#018llx] %s\n",
+		(unsigned long long)start, (unsigned long long)end - 1, what);
+	memblock_reserve(start, end - start);
+}
+
+/* Count whole free pages at or above @from, to check boot can go on. */
+static void count_pages(unsigned long start_pfn, unsigned long end_pfn,
+			void *arg)
+{
+	unsigned long *pages = arg;
+
+	*pages += end_pfn - start_pfn;
+}
+
+void memblock_setup_from_mmap(void)
+{
+	unsigned long free_pages = 0;
+
+	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
+		const struct boot_mmap_entry *m = &boot_params.mmap[i];
+		phys_addr_t start = m->addr, end = m->addr + m->len;
+
+		if (!m->len)
+			continue;
+		if (end < start || end > DIRECT_MAP_SIZE) {
+			pr_err("[mem %#018llx-...] reaches past the %lu TiB the direct map can hold; cut there\n",
+			       (unsigned long long)start,
+			       DIRECT_MAP_SIZE >> 40);
+			end = DIRECT_MAP_SIZE;
+			if (start >= end)
+				continue;
+		}
+		if (m->type == MB2_MEMORY_AVAILABLE) {
+			if (align_up(start) < align_down(end))
+				memblock_add(align_up(start),
+					     align_down(end) - align_up(start));
+		} else {
+			memblock_reserve(align_down(start),
+					 align_up(end) - align_down(start));
+		}
+	}
+
+	reserve_named("first 1 MiB (BIOS data, EBDA, VGA, ROMs)", 0,
+		      LOW_MEMORY_END);
+	reserve_named("kernel image",
+		      (phys_addr_t)(unsigned long)_kernel_phys_start,
+		      __pa(_end));
+	reserve_named("multiboot2 information", boot_params.mbi_pa,
+		      boot_params.mbi_pa + boot_params.mbi_size);
+	for (unsigned int i = 0; i < boot_params.nr_modules; i++)
+		reserve_named("boot module", boot_params.modules[i].start,
+			      boot_params.modules[i].end);
+
+	for_each_free_mem_pfn_range(count_pages, &free_pages);
+	if (!free_pages)
+		panic("memblock: no usable memory above 1 MiB that is not already taken "
+		      "(map: %u entries, %llu KiB usable)",
+		      boot_params.nr_mmap,
+		      (unsigned long long)memblock_phys_mem_size() >> 10);
+
+	mm_image_sizes = (struct mm_image_sizes){
+		.text = (unsigned long)(_etext - _text),
+		.rodata = (unsigned long)(_erodata - _rodata),
+		.rwdata = (unsigned long)(_edata - _data),
+		.bss = (unsigned long)(__bss_stop - __bss_start),
+	};
+}

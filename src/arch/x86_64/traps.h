@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* traps.h - CPU exceptions: the IDT and the saved register frame. */
+#ifndef ARCH_X86_64_TRAPS_H
+#define ARCH_X86_64_TRAPS_H
+
+#include <stdint.h>
+
+/* The frame entry.asm builds, lowest address first. */
+struct pt_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t bp, di, si, dx, cx, bx, ax;
+	uint64_t vector, error_code;	/* pushed by the stub (or the CPU) */
+	uint64_t ip, cs, flags, sp, ss; /* pushed by the CPU */
+};
+
+/* idt_init() - install handlers for exceptions 0..31 and load the IDT. */
+void idt_init(void);
+void do_exception(struct pt_regs *regs);
+
+#endif

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/* cmdline.c - a copy of the boot command line, and word lookup in it. */
+#include "cmdline.h"
+
+#include "string.h"
+
+static char cmdline[CMDLINE_MAX];
+
+void cmdline_set(const char *s, size_t len)
+{
+	if (len >= CMDLINE_MAX)
+		len = CMDLINE_MAX - 1;
+	memcpy(cmdline, s, len);
+	cmdline[len] = '\0';
+}
+
+const char *cmdline_get(void)
+{
+	return cmdline;
+}
+
+/* Find the next word; return its start and set *len; NULL at the end. */
+static const char *next_word(const char **p, size_t *len)
+{
+	const char *s = *p;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return NULL;
+	*len = 0;
+	while (s[*len] && s[*len] != ' ' && s[*len] != '\t')
+		(*len)++;
+	*p = s + *len;
+	return s;
+}
+
+bool cmdline_has(const char *word)
+{
+	const char *p = cmdline, *w;
+	size_t len, wlen = strlen(word);
+
+	while ((w = next_word(&p, &len)))
+		if (len == wlen && !strncmp(w, word, len))
+			return true;
+	return false;
+}
+
+bool cmdline_value(const char *key, char *buf, size_t size)
+{
+	const char *p = cmdline, *w;
+	size_t len, klen = strlen(key);
+
+	while ((w = next_word(&p, &len))) {
+		if (len > klen && w[klen] == '=' && !strncmp(w, key, klen)) {
+			size_t vlen = len - klen - 1;
+
+			if (size) {
+				if (vlen >= size)
+					vlen = size - 1;
+				memcpy(buf, w + klen + 1, vlen);
+				buf[vlen] = '\0';
+			}
+			return true;
+		}
+	}
+	return false;
+}

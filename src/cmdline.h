@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmdline.h - the kernel command line: words separated by spaces, each a
+ * flag ("selftest") or key=value ("seed=42").
+ */
+#ifndef CMDLINE_H
+#define CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CMDLINE_MAX 1024 /* bytes kept, NUL included; longer lines are cut */
+
+/* cmdline_set() - keep a copy of @s (cut to CMDLINE_MAX - 1 bytes). */
+void cmdline_set(const char *s, size_t len);
+const char *cmdline_get(void);
+/* cmdline_has() - is @word on the command line as a whole word? */
+bool cmdline_has(const char *word);
+/*
+ * cmdline_value() - copy the value of "@key=value" into @buf (@size bytes,
+ * NUL-terminated). Return: true if the key is present.
+ */
+bool cmdline_value(const char *key, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gfp.h - the page allocator's entry points and flags, with the names and
+ * meanings of Linux's include/linux/gfp.h and gfp_types.h.
+ *
+ * Orders: we follow Linux >= 6.8. MAX_PAGE_ORDER (= 10) is the largest order,
+ * inclusive: the largest block is 2^10 pages = 4 MiB. NR_PAGE_ORDERS (= 11)
+ * is the number of free_area lists. MAX_ORDER is kept as an alias with the
+ * meaning it had in Linux 6.4-6.7 (inclusive, = MAX_PAGE_ORDER), since the
+ * issue tracker and older textbooks say it; before 6.4 it was exclusive (11).
+ */
+#ifndef MM_GFP_H
+#define MM_GFP_H
+
+#include "mm_types.h"
+
+#define MAX_PAGE_ORDER 10
+#define NR_PAGE_ORDERS (MAX_PAGE_ORDER + 1)
+#define MAX_ORDER      MAX_PAGE_ORDER
+
+typedef unsigned int gfp_t;
+
+/*
+ * Flags come in layers, as in Linux: ___GFP_* are bit numbers' values,
+ * __GFP_* the single-meaning modifiers, GFP_* the combinations callers use.
+ * The bit values are ours; only the names and meanings follow Linux.
+ */
+#define ___GFP_HIGH	      0x20u
+#define ___GFP_IO	      0x40u
+#define ___GFP_FS	      0x80u
+#define ___GFP_ZERO	      0x100u
+#define ___GFP_DIRECT_RECLAIM 0x400u
+#define ___GFP_KSWAPD_RECLAIM 0x800u
+#define ___GFP_NOWARN	      0x2000u
+
+/* __GFP_HIGH: the caller is high priority (may use reserves, see zones). */
+#define __GFP_HIGH ((gfp_t)___GFP_HIGH)
+/* __GFP_IO, __GFP_FS: may start I/O / call into filesystems (no effect here). */
+#define __GFP_IO ((gfp_t)___GFP_IO)
+#define __GFP_FS ((gfp_t)___GFP_FS)
+/* __GFP_DIRECT_RECLAIM: may sleep to reclaim (we never reclaim or sleep). */
+#define __GFP_DIRECT_RECLAIM ((gfp_t)___GFP_DIRECT_RECLAIM)
+#define __GFP_KSWAPD_RECLAIM ((gfp_t)___GFP_KSWAPD_RECLAIM)
+#define __GFP_RECLAIM	     (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
+/* __GFP_ZERO: return the pages zeroed. */
+#define __GFP_ZERO ((gfp_t)___GFP_ZERO)
+/* __GFP_NOWARN: do not log an allocation failure. */
+#define __GFP_NOWARN ((gfp_t)___GFP_NOWARN)
+
+/* GFP_KERNEL: ordinary kernel allocation; may sleep (here: never does). */
+#define GFP_KERNEL (__GFP_RECLAIM | __GFP_IO | __GFP_FS)
+/* GFP_ATOMIC: must not sleep; high priority. */
+#define GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
+
+/*
+ * alloc_pages() - allocate 2^@order physically contiguous pages.
+ * @gfp: GFP_* / __GFP_* flags; __GFP_ZERO zeroes the block.
+ * @order: 0..MAX_PAGE_ORDER; the block is aligned to 2^order pages.
+ * Return: the block's first struct page with refcount 1, or NULL when no
+ * block is free or @order > MAX_PAGE_ORDER (logged unless __GFP_NOWARN).
+ * As Linux's alloc_pages(); on failure nothing changes.
+ */
+struct page *alloc_pages(gfp_t gfp, unsigned int order);
+#define alloc_page(gfp) alloc_pages(gfp, 0)
+
+/*
+ * __get_free_pages() - as alloc_pages(), returning the block's direct-map
+ * virtual address (aligned to 2^order pages), or 0 on failure.
+ */
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
+#define __get_free_page(gfp) __get_free_pages(gfp, 0)
+
+/* get_zeroed_page() - one zeroed page's direct-map address, or 0. */
+unsigned long get_zeroed_page(gfp_t gfp);
+
+/*
+ * __free_pages() - drop a reference to the block at @page, of 2^@order pages;
+ * the last reference frees it, merging it with free buddies (Linux's
+ * __free_pages). Misuse (NULL or foreign page, double free, an order other
+ * than the one allocated, a misaligned or reserved page) is reported as
+ * "BUG: Bad page state" and refused: the free lists stay intact.
+ */
+void __free_pages(struct page *page, unsigned int order);
+#define __free_page(page) __free_pages((page), 0)
+
+/*
+ * free_pages() - as __free_pages(), given the block's direct-map address.
+ * @addr 0 does nothing, as in Linux. An address that is not page-aligned or
+ * not in the direct map is reported and refused.
+ */
+void free_pages(unsigned long addr, unsigned int order);
+#define free_page(addr) free_pages((addr), 0)
+
+#endif

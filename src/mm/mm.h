@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm.h - mem_map and the conversions between pfn, struct page, physical and
+ * direct-map virtual addresses, with Linux's names (FLATMEM model: mem_map
+ * is one array indexed by pfn, from pfn 0 up to max_pfn).
+ */
+#ifndef MM_MM_H
+#define MM_MM_H
+
+#include "mmzone.h"
+
+extern struct page *mem_map;  /* max_pfn entries; mem_map[pfn] describes pfn */
+extern unsigned long max_pfn; /* one past the highest pfn of RAM */
+extern struct zone contig_zone; /* the one zone: all of RAM */
+
+#define PHYS_PFN(pa)  ((unsigned long)((pa) >> PAGE_SHIFT))
+#define PFN_PHYS(pfn) ((phys_addr_t)(pfn) << PAGE_SHIFT)
+#define PFN_UP(x)     ((unsigned long)(((x) + PAGE_SIZE - 1) >> PAGE_SHIFT))
+#define PFN_DOWN(x)   ((unsigned long)((x) >> PAGE_SHIFT))
+
+/* pfn_valid() - does mem_map hold a struct page for @pfn? (holes included) */
+static inline bool pfn_valid(unsigned long pfn)
+{
+	return mem_map && pfn < max_pfn;
+}
+
+static inline struct page *pfn_to_page(unsigned long pfn)
+{
+	return mem_map + pfn;
+}
+
+static inline unsigned long page_to_pfn(const struct page *page)
+{
+	return (unsigned long)(page - mem_map);
+}
+
+static inline phys_addr_t page_to_phys(const struct page *page)
+{
+	return PFN_PHYS(page_to_pfn(page));
+}
+
+/* page_to_virt() / page_address() - the page's direct-map address. */
+static inline void *page_to_virt(const struct page *page)
+{
+	return __va(page_to_phys(page));
+}
+
+static inline void *page_address(const struct page *page)
+{
+	return page_to_virt(page);
+}
+
+/* virt_to_page() - struct page of direct-map address @va (no checks). */
+static inline struct page *virt_to_page(const void *va)
+{
+	return pfn_to_page(PHYS_PFN(__pa(va)));
+}
+
+/*
+ * virt_addr_valid() - is @va a direct-map address of a pfn that mem_map
+ * describes? As Linux's virt_addr_valid().
+ */
+static inline bool virt_addr_valid(const void *va)
+{
+	return virt_in_direct_map(va) && pfn_valid(PHYS_PFN(__pa(va)));
+}
+
+static inline struct zone *page_zone(const struct page *page)
+{
+	(void)page;
+	return &contig_zone;
+}
+
+/*
+ * mm_core_init() - build mem_map over pfns [0, PFN_DOWN(memblock end)),
+ * with every page reserved, then hand every page memblock holds free to the
+ * buddy allocator and retire memblock. Prints the "Memory:" line.
+ * Context: boot, once, after the direct map covers all of memblock.memory.
+ * Panics with a clear message if mem_map does not fit in memory.
+ */
+void mm_core_init(void);
+
+/*
+ * struct mm_image_sizes - the kernel image's parts in bytes, for the
+ * "Memory:" line; the arch fills it (zero on the host).
+ */
+struct mm_image_sizes {
+	unsigned long text, rwdata, rodata, init, bss;
+};
+extern struct mm_image_sizes mm_image_sizes;
+
+/* Totals in pages, as Linux's totalram_pages() and nr_free_pages(). */
+unsigned long totalram_pages(void);
+unsigned long nr_free_pages(void);
+/* Pages of RAM in the memory map (present), reserved = present - managed. */
+unsigned long totalpresent_pages(void);
+
+/* Reports on the console in Linux's formats. */
+void show_meminfo(void);      /* MemTotal:/MemFree: as /proc/meminfo */
+void show_buddyinfo(void);    /* one line per zone, as /proc/buddyinfo */
+void show_mem_map_info(void); /* size of mem_map and bytes per page */
+
+/*
+ * buddy_verify() - walk mem_map and the free lists and check every invariant
+ * in mm_types.h and mmzone.h: free blocks aligned, PG_buddy with their order,
+ * none left unmerged with a free buddy of the same order, nr_free and
+ * free_pages match the lists, no two blocks overlap, and free + allocated +
+ * reserved pages = max_pfn. Prints each problem found.
+ * Return: the number of problems (0 when all holds).
+ */
+unsigned long buddy_verify(void);
+
+/*
+ * struct buddy_snapshot - the allocator's counters at one moment: free pages
+ * and nr_free of every order, for "is everything back as it was?" checks.
+ */
+struct buddy_snapshot {
+	unsigned long free_pages;
+	unsigned long nr_free[NR_PAGE_ORDERS];
+};
+void buddy_snapshot(struct buddy_snapshot *s);
+bool buddy_snapshot_equal(const struct buddy_snapshot *a,
+			  const struct buddy_snapshot *b);
+
+#endif

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mm_init.c - build mem_map and hand memblock's free memory to the buddy
+ * allocator. After mm_core_init() every pfn below max_pfn has a struct page,
+ * and each page is either reserved or owned by the buddy allocator.
+ */
+#define pr_fmt(fmt) "mm: " fmt
+
+#include "internal.h"
+#include "memblock.h"
+
+struct page *mem_map;
+unsigned long max_pfn;
+struct mm_image_sizes mm_image_sizes;
+
+static unsigned int lowest_set_bit(unsigned long x)
+{
+	return (unsigned int)__builtin_ctzl(x);
+}
+
+static unsigned int floor_log2(unsigned long x)
+{
+	return (unsigned int)(63 - __builtin_clzl(x));
+}
+
+/*
+ * Free [start_pfn, end_pfn) in the largest naturally aligned blocks that fit,
+ * so the free lists start out fully merged: e.g. pfns 3..20 go in as
+ * 3 (order 0), 4..7 (order 2), 8..15 (order 3), 16..19 (order 2), 20 (order 0).
+ */
+static void free_pfn_range(unsigned long start_pfn, unsigned long end_pfn,
+			   void *arg)
+{
+	(void)arg;
+	while (start_pfn < end_pfn) {
+		unsigned int order = MAX_PAGE_ORDER;
+
+		if (start_pfn && lowest_set_bit(start_pfn) < order)
+			order = lowest_set_bit(start_pfn);
+		if (floor_log2(end_pfn - start_pfn) < order)
+			order = floor_log2(end_pfn - start_pfn);
+		__free_pages_core(pfn_to_page(start_pfn), order);
+		start_pfn += 1UL << order;
+	}
+}
+
+/* Whole pages of RAM in memblock.memory. */
+static unsigned long count_present_pages(void)
+{
+	unsigned long pages = 0;
+
+	for (unsigned long i = 0; i < memblock.memory.cnt; i++) {
+		const struct memblock_region *r = &memblock.memory.regions[i];
+		unsigned long start = PFN_UP(r->base),
+			      end = PFN_DOWN(r->base + r->size);
+
+		if (end > start)
+			pages += end - start;
+	}
+	return pages;
+}
+
+static void print_memory_line(void)
+{
+	const struct mm_image_sizes *s = &mm_image_sizes;
+	unsigned long present = totalpresent_pages();
+	unsigned long managed = totalram_pages();
+
+	printk("Memory: %luK/%luK available (%luK kernel code, %luK rwdata, "
+	       "%luK rodata, %luK init, %luK bss, %luK reserved)\n",
+	       managed << (PAGE_SHIFT - 10), present << (PAGE_SHIFT - 10),
+	       s->text >> 10, s->rwdata >> 10, s->rodata >> 10, s->init >> 10,
+	       s->bss >> 10, (present - managed) << (PAGE_SHIFT - 10));
+}
+
+void mm_core_init(void)
+{
+	struct zone *zone = &contig_zone;
+	phys_addr_t map_size, map_pa;
+
+	BUILD_BUG_ON(sizeof(struct page) > 32);
+	BUILD_BUG_ON(MAX_PAGE_ORDER != 10);
+
+	max_pfn = PFN_DOWN(memblock_end_of_DRAM());
+	if (!max_pfn)
+		panic("mm: no usable RAM in the memory map");
+	map_size =
+		((phys_addr_t)max_pfn * sizeof(struct page) + PAGE_SIZE - 1) &
+		PAGE_MASK;
+	map_pa = memblock_phys_alloc(map_size, PAGE_SIZE);
+	if (!map_pa)
+		panic("mm: too little memory for mem_map: %llu KiB needed for %lu pages (max_pfn %#lx)",
+		      (unsigned long long)map_size >> 10, max_pfn, max_pfn);
+	mem_map = __va(map_pa);
+	pr_info("mem_map at [mem %#018llx-%#018llx]: %lu pages x %zu bytes\n",
+		(unsigned long long)map_pa,
+		(unsigned long long)(map_pa + map_size - 1), max_pfn,
+		sizeof(struct page));
+
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++) {
+		struct page *page = &mem_map[pfn];
+
+		page->flags = 1u << PG_reserved;
+		page->_refcount = 0;
+		INIT_LIST_HEAD(&page->lru);
+		page->private = 0;
+	}
+
+	zone->zone_start_pfn = 0;
+	zone->spanned_pages = max_pfn;
+	zone->present_pages = count_present_pages();
+	zone->managed_pages = 0;
+	zone->free_pages = 0;
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		INIT_LIST_HEAD(&zone->free_area[o].free_list);
+		zone->free_area[o].nr_free = 0;
+	}
+
+	for_each_free_mem_pfn_range(free_pfn_range, NULL);
+	memblock.retired = true;
+	if (!zone->managed_pages)
+		panic("mm: no memory left for the page allocator after reservations");
+	print_memory_line();
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * printk.h - formatted output to the console, dmesg style.
+ * Portable: the mm core uses it on the host too, where test/host supplies printk().
+ * A file may #define pr_fmt(fmt) "tag: " fmt before including this, as in Linux.
+ */
+#ifndef PRINTK_H
+#define PRINTK_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#ifndef pr_fmt
+#define pr_fmt(fmt) fmt
+#endif
+
+/*
+ * printk() - format and write to the console.
+ * Conversions: %d %i %u %x %X %o %c %s %p %%, length modifiers hh h l ll z,
+ * flags '-' '0' '+' ' ' '#', a field width and a precision (numbers or '*').
+ * %p prints the raw address as 0x plus 16 hex digits (Linux hashes it; we
+ * are a teaching kernel and show it).
+ * Return: the number of characters written.
+ */
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * vsnprintf() / snprintf() - as C99: write at most @size bytes including the
+ * NUL to @buf. Return: the length the full output would have had.
+ */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define pr_emerg(fmt, ...) printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err(fmt, ...)   printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn(fmt, ...)  printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info(fmt, ...)  printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_cont(fmt, ...)  printk(fmt, ##__VA_ARGS__)
+
+#endif
