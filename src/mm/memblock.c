@@ -98,6 +98,37 @@ int memblock_reserve(phys_addr_t base, phys_addr_t size)
 	return memblock_add_range(&memblock.reserved, base, size);
 }
 
+/* The end of [base, base + size), cut at the top of the address space. */
+static phys_addr_t range_end(phys_addr_t base, phys_addr_t size)
+{
+	phys_addr_t end = base + size;
+
+	return end < base ? ~(phys_addr_t)0 : end;
+}
+
+int memblock_add_pages(phys_addr_t base, phys_addr_t size)
+{
+	phys_addr_t start = (base + PAGE_SIZE - 1) & PAGE_MASK;
+	phys_addr_t end = range_end(base, size) & PAGE_MASK;
+
+	if (!size || start < base || end <= start)
+		return 0;
+	return memblock_add(start, end - start);
+}
+
+int memblock_reserve_pages(phys_addr_t base, phys_addr_t size)
+{
+	phys_addr_t start = base & PAGE_MASK;
+	phys_addr_t end = range_end(base, size);
+
+	if (!size)
+		return 0;
+	end = end > (~(phys_addr_t)0 & PAGE_MASK)
+		      ? (~(phys_addr_t)0 & PAGE_MASK)
+		      : (end + PAGE_SIZE - 1) & PAGE_MASK;
+	return memblock_reserve(start, end - start);
+}
+
 void memblock_set_current_limit(phys_addr_t limit)
 {
 	memblock.current_limit = limit;

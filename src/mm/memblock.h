@@ -47,6 +47,23 @@ int memblock_add(phys_addr_t base, phys_addr_t size);
 int memblock_reserve(phys_addr_t base, phys_addr_t size);
 
 /*
+ * memblock_add_pages() - add the whole pages inside [@base, @base + @size):
+ * the start is rounded up and the end down to PAGE_SIZE, for RAM ranges a
+ * firmware map reports with unaligned ends. Nothing is added if no whole
+ * page is inside. A range reaching past the top of the address space is cut.
+ * Return: as memblock_add().
+ */
+int memblock_add_pages(phys_addr_t base, phys_addr_t size);
+
+/*
+ * memblock_reserve_pages() - reserve every page that [@base, @base + @size)
+ * touches: the start is rounded down and the end up to PAGE_SIZE, so no page
+ * holding even one reserved byte is ever handed out.
+ * Return: as memblock_reserve().
+ */
+int memblock_reserve_pages(phys_addr_t base, phys_addr_t size);
+
+/*
  * memblock_phys_alloc() - reserve @size bytes aligned to @align (a power of
  * two) from the highest free memory below memblock.current_limit (top-down,
  * as Linux). The memory is not zeroed.

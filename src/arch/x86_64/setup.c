@@ -24,26 +24,16 @@
 extern char _kernel_phys_start[], _text[], _etext[], _rodata[], _erodata[];
 extern char _data[], _edata[], __bss_start[], __bss_stop[], _end[];
 
-static phys_addr_t align_down(phys_addr_t x)
-{
-	return x & PAGE_MASK;
-}
-
-static phys_addr_t align_up(phys_addr_t x)
-{
-	return (x + PAGE_SIZE - 1) & PAGE_MASK;
-}
-
 static void reserve_named(const char *what, phys_addr_t start, phys_addr_t end)
 {
-	start = align_down(start);
-	end = align_up(end);
 	pr_info("reserve [mem %#018llx-%#018llx] %s\n",
-		(unsigned long long)start, (unsigned long long)end - 1, what);
-	memblock_reserve(start, end - start);
+		(unsigned long long)(start & PAGE_MASK),
+		(unsigned long long)((end + PAGE_SIZE - 1) & PAGE_MASK) - 1,
+		what);
+	memblock_reserve_pages(start, end - start);
 }
 
-/* Count whole free pages at or above @from, to check boot can go on. */
+/* Count the whole free pages, to check that boot can go on. */
 static void count_pages(unsigned long start_pfn, unsigned long end_pfn,
 			void *arg)
 {
@@ -70,14 +60,10 @@ void memblock_setup_from_mmap(void)
 			if (start >= end)
 				continue;
 		}
-		if (m->type == MB2_MEMORY_AVAILABLE) {
-			if (align_up(start) < align_down(end))
-				memblock_add(align_up(start),
-					     align_down(end) - align_up(start));
-		} else {
-			memblock_reserve(align_down(start),
-					 align_up(end) - align_down(start));
-		}
+		if (m->type == MB2_MEMORY_AVAILABLE)
+			memblock_add_pages(start, end - start);
+		else
+			memblock_reserve_pages(start, end - start);
 	}
 
 	reserve_named("first 1 MiB (BIOS data, EBDA, VGA, ROMs)", 0,
