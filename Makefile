@@ -39,7 +39,8 @@ HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
 
 .PHONY: all iso run bochs test test-host test-emu format format-check deps-build deps-run deps-test clean help
 
-all: $(KERNEL)
+all: deps-build
+	@$(MAKE) --no-print-directory $(KERNEL)
 
 help:
 	@echo "make            build $(KERNEL)"

@@ -45,6 +45,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	cpu_init();
 
 	mb2_print_mmap();
+	mb2_print_modules();
 	memblock_setup_from_mmap();
 	paging_init();
 	mm_core_init();

@@ -222,3 +222,14 @@ void mb2_print_mmap(void)
 			printk("type %u\n", m->type);
 	}
 }
+
+void mb2_print_modules(void)
+{
+	for (unsigned int i = 0; i < boot_params.nr_modules; i++) {
+		const struct boot_module *m = &boot_params.modules[i];
+
+		printk("multiboot2: module [mem %#018llx-%#018llx] %s\n",
+		       (unsigned long long)m->start,
+		       (unsigned long long)m->end - 1, m->name);
+	}
+}

@@ -56,4 +56,7 @@ void mb2_parse(uint32_t mbi_pa);
 /* mb2_print_mmap() - the map, one dmesg-style "[mem a-b] type" line each. */
 void mb2_print_mmap(void);
 
+/* mb2_print_modules() - one "[mem a-b] name" line per boot module. */
+void mb2_print_modules(void);
+
 #endif

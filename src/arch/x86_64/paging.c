@@ -148,7 +148,7 @@ void paging_init(void)
 		covered = end;
 	}
 
-	pr_info("direct map [mem %#018llx-%#018llx] at %#lx: %lu x 1G, %lu x 2M, %lu x 4K pages\n",
+	pr_info("direct map of the RAM in [mem %#018llx-%#018llx] at %#lx: %lu x 1G, %lu x 2M, %lu x 4K pages\n",
 		0ULL, (unsigned long long)covered - 1, PAGE_OFFSET,
 		direct_map_stats.pages[2], direct_map_stats.pages[1],
 		direct_map_stats.pages[0]);
