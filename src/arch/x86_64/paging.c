@@ -125,31 +125,30 @@ static void map_kernel_part(const char *start, const char *end, pteval_t prot)
 
 void paging_init(void)
 {
-	phys_addr_t covered = 0; /* direct map is complete below this */
+	phys_addr_t start = 0, end = LOW_MEMORY_END; /* the run to map next */
 
 	if (boot_cpu_data.has_nx)
 		supported_pte_mask |= _PAGE_NX;
 	memblock_set_current_limit(BOOT_DIRECT_MAP_LIMIT);
 	kernel_pml4 = alloc_table();
 
-	/* The direct map: the first 1 MiB, then each RAM region. Regions are
-	 * sorted, so "covered" keeps neighbours from being mapped twice. */
-	map_direct(0, LOW_MEMORY_END);
-	covered = LOW_MEMORY_END;
+	/* The direct map: the first 1 MiB and every RAM region. Regions are
+	 * sorted; runs that touch or overlap are joined first, so a run of
+	 * RAM gets the largest pages its alignment allows. */
 	for (unsigned long i = 0; i < memblock.memory.cnt; i++) {
 		const struct memblock_region *r = &memblock.memory.regions[i];
-		phys_addr_t start = r->base, end = r->base + r->size;
 
-		if (end <= covered)
-			continue;
-		if (start < covered)
-			start = covered;
-		map_direct(start, end);
-		covered = end;
+		if (r->base > end) {
+			map_direct(start, end);
+			start = r->base;
+		}
+		if (r->base + r->size > end)
+			end = r->base + r->size;
 	}
+	map_direct(start, end);
 
 	pr_info("direct map of the RAM in [mem %#018llx-%#018llx] at %#lx: %lu x 1G, %lu x 2M, %lu x 4K pages\n",
-		0ULL, (unsigned long long)covered - 1, PAGE_OFFSET,
+		0ULL, (unsigned long long)end - 1, PAGE_OFFSET,
 		direct_map_stats.pages[2], direct_map_stats.pages[1],
 		direct_map_stats.pages[0]);
 
