@@ -99,7 +99,11 @@ run: deps-run
 
 bochs: deps-test
 	@$(MAKE) --no-print-directory $(ISO)
-	test/emu/bochs.sh interactive $(ISO) $(MEM)
+	scripts/bochs.sh interactive $(ISO) $(MEM)
+
+bochs-headless: deps-test
+	@$(MAKE) --no-print-directory $(ISO)
+	scripts/bochs.sh headless $(ISO) $(MEM)
 
 $(BUILD)/host/%: test/host/%.c $(HOST_MM) $(HOST_SUPPORT) $(wildcard test/host/*.h src/mm/*.h src/*.h)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,116 @@
+"""conftest.py - fixtures for the emulator boot tests: a snapshot of the built
+ISO and kernel, the logs to show when a test fails, and the boot-time table
+printed at the end of the run."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from emulators import REPO  # noqa: E402
+
+LOGS = pytest.StashKey[list]()
+TIMES = pytest.StashKey[list]()
+TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    dir: Path
+    iso: Path  # the "selftest poweroff" ISO
+    kernel_elf: Path
+    kernel_sym: Path
+    grub_cfg: Path
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Artifacts:
+    """A copy of what `make build/pagewise-test.iso` made, taken once: a build
+    started meanwhile (by hand, or another make) cannot change it mid-run."""
+    build = REPO / "build"
+    iso, elf, sym = build / "pagewise-test.iso", build / "kernel.elf", build / "kernel.sym"
+    for path in (iso, elf, sym):
+        if not path.exists():
+            pytest.fail(f"{path} is missing: run `make test-emu` (or `make {iso.relative_to(REPO)}`)")
+    if elf.stat().st_mtime > iso.stat().st_mtime + 1:
+        warnings.warn(f"{elf} is newer than {iso}: the ISO may hold an older kernel")
+    snap = tmp_path_factory.mktemp("artifacts")
+    for path in (iso, elf, sym, REPO / "grub.cfg"):
+        shutil.copy2(path, snap / path.name)
+    return Artifacts(snap, snap / iso.name, snap / elf.name, snap / sym.name, snap / "grub.cfg")
+
+
+class LogRegistry:
+    """Logs a test wants shown (path and tail) if it fails."""
+
+    def __init__(self, item):
+        self.item = item
+        item.stash[LOGS] = []
+
+    def add(self, *paths: Path) -> None:
+        self.item.stash[LOGS].extend(Path(p) for p in paths)
+
+
+@pytest.fixture
+def emu_logs(request) -> LogRegistry:
+    return LogRegistry(request.node)
+
+
+class BootTimes:
+    def __init__(self, config, node, record_property):
+        self.config, self.node, self.record_property = config, node, record_property
+
+    def add(self, name: str, wall: float, ending: str, memtotal_kb: int | None) -> None:
+        self.config.stash[TIMES].append((name, wall, ending, memtotal_kb, self.node.nodeid))
+        self.record_property("boot_seconds", round(wall, 2))
+        self.record_property("MemTotal_kB", memtotal_kb)
+        # Shown with -s, and in the summary table at the end in any case.
+        mt = f"MemTotal {memtotal_kb} kB" if memtotal_kb is not None else "no MemTotal"
+        print(f"boot {name}: {wall:.2f} s, {ending}, {mt}")
+
+
+@pytest.fixture
+def boot_times(request, record_property) -> BootTimes:
+    return BootTimes(request.config, request.node, record_property)
+
+
+def pytest_configure(config):
+    config.stash[TIMES] = []
+
+
+def _tail(path: Path) -> str:
+    try:
+        data = path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(no such file)"
+    lines = data.replace("\r", "").splitlines()
+    head = f"(last {TAIL_LINES} of {len(lines)} lines)\n" if len(lines) > TAIL_LINES else ""
+    return head + "\n".join(lines[-TAIL_LINES:])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for path in item.stash.get(LOGS, []):
+            report.sections.append((f"log kept at {path}", _tail(path)))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    times = config.stash.get(TIMES, [])
+    if not times:
+        return
+    tr = terminalreporter
+    tr.section("emulator boot times (wall clock)")
+    for name, wall, ending, memtotal, _ in times:
+        mt = f"MemTotal {memtotal:>8} kB" if memtotal is not None else "MemTotal        ? kB"
+        tr.write_line(f"{name:<24} {wall:7.2f} s  {mt}  {ending}")
+    tr.write_line(f"{'sum of boots':<24} {sum(t[1] for t in times):7.2f} s")

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm_env.h (host side) - the mm core's surroundings for the host unit tests,
+ * the same contract as src/arch/x86_64/mm_env.h. "Physical" memory is one
+ * heap buffer, host_ram: physical address pa lives at host_ram + pa, so the
+ * direct map is [host_ram, host_ram + host_ram_size). Keep the two in step.
+ */
+#ifndef MM_ENV_H
+#define MM_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "panic.h"
+#include "printk.h"
+
+typedef uint64_t phys_addr_t;
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  (1UL << PAGE_SHIFT)
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
+
+/*
+ * The simulated physical memory, set up by fake_machine_load(): bytes
+ * [0, host_ram_size) of "physical" memory. NULL and 0 when no machine is up.
+ */
+extern unsigned char *host_ram;
+extern size_t host_ram_size;
+
+/* __va() - the host address of physical address @pa. */
+#define __va(pa) ((void *)(host_ram + (phys_addr_t)(pa)))
+/* __pa() - the physical address of host address @va inside host_ram. */
+#define __pa(va) ((phys_addr_t)((const unsigned char *)(va)-host_ram))
+
+/* Is @va inside the simulated direct map, [host_ram, host_ram + size)? */
+#define virt_in_direct_map(va) \
+	((uintptr_t)(va) - (uintptr_t)host_ram < host_ram_size)
+
+/* Zero one page at direct-map address @addr. */
+static inline void clear_page(void *addr)
+{
+	memset(addr, 0, PAGE_SIZE);
+}
+
+/*
+ * mm_env_seed() - a seed for random tests: $PAGEWISE_SEED if set (decimal,
+ * or hex with 0x), else one taken from the clock. Tests print the seed they
+ * use, so a run can be repeated. Defined in fake_machine.c.
+ */
+uint64_t mm_env_seed(void);
+
+#endif

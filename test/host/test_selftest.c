@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_selftest.c - src/mm/mm_selftest.c, the kernel's own self-test cases,
+ * run through ktest_run() over fake machines; and proof that the checks can
+ * fail: corrupted free lists make buddy_verify() and the cases report.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "fake_machine.h"
+#include "mm.h"
+#include "mm_selftest.h"
+
+/* A 16 MiB PC: low 1 MiB reserved, a ROM hole, ACPI data at the top. */
+static const struct fake_mem_range pc_map[] = {
+	{ 0x0, 0x9fc00, FAKE_RAM },
+	{ 0xf0000, 0x10000, FAKE_RESERVED },
+	{ 0x100000, 0xee0000, FAKE_RAM },
+	{ 0xfe0000, 0x20000, FAKE_RESERVED },
+};
+static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB,
+					0 };
+
+/* 2 MiB, pfn 0 usable: no order-10 block at all (the case skips it). */
+static const struct fake_mem_range tiny_map[] = {
+	{ 0x0, 0x200000, FAKE_RAM },
+};
+static const struct fake_machine tiny = { tiny_map, ARRAY_SIZE(tiny_map), 0,
+					  0 };
+
+/* RAM in three pieces with holes between, none a power of two long. */
+static const struct fake_mem_range holey_map[] = {
+	{ 0x100000, 0x2ff000, FAKE_RAM },
+	{ 0x480000, 0x123000, FAKE_RAM },
+	{ 0x700000, 0x8fd000, FAKE_RAM },
+};
+static const struct fake_machine holey = { holey_map, ARRAY_SIZE(holey_map), 0,
+					   0 };
+
+static int boot_pc(void **state)
+{
+	(void)state;
+	fake_machine_boot(&pc);
+	printk_log_clear();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fake_machine_teardown();
+	return 0;
+}
+
+/* Run the kernel's cases on @m; they must all pass and leave no trace. */
+static void run_kernel_selftests_on(const struct fake_machine *m)
+{
+	uint64_t seed = mm_env_seed();
+	struct buddy_snapshot before, after;
+	char totals[64];
+
+	fake_machine_boot(m);
+	buddy_snapshot(&before);
+	printk_log_clear();
+	print_message(
+		"[ SEED     ] %#llx (PAGEWISE_SEED=%#llx repeats this run)\n",
+		(unsigned long long)seed, (unsigned long long)seed);
+	assert_int_equal(ktest_run("mm_selftest", mm_selftest_cases,
+				   mm_selftest_nr_cases, seed),
+			 0);
+	snprintf(totals, sizeof(totals), "# Totals: pass:%u fail:0 skip:0",
+		 mm_selftest_nr_cases);
+	assert_int_equal(printk_log_count("KTAP version 1\n"), 1);
+	assert_int_equal(printk_log_count(totals), 1);
+	assert_int_equal(printk_log_count("not ok"), 0);
+	buddy_snapshot(&after);
+	assert_true(buddy_snapshot_equal(&before, &after));
+	assert_int_equal(buddy_verify(), 0);
+}
+
+static void kernel_selftests_pass_on_a_pc(void **state)
+{
+	(void)state;
+	run_kernel_selftests_on(&pc);
+}
+
+static void kernel_selftests_pass_with_pfn0_and_no_order10(void **state)
+{
+	(void)state;
+	run_kernel_selftests_on(&tiny);
+	assert_int_equal(printk_log_count("no free block of order 10: skipped"),
+			 1);
+}
+
+static void kernel_selftests_pass_with_holes(void **state)
+{
+	(void)state;
+	run_kernel_selftests_on(&holey);
+}
+
+/* Corruptions buddy_verify() must find ------------------------------------ */
+
+/*
+ * The free block at the head of the first non-empty list of order at least
+ * @min_order; its order goes to *@order.
+ */
+static struct page *some_free_block(unsigned int min_order, unsigned int *order)
+{
+	for (unsigned int o = min_order; o < NR_PAGE_ORDERS; o++) {
+		struct list_head *list = &contig_zone.free_area[o].free_list;
+
+		if (list_empty(list))
+			continue;
+		*order = o;
+		return list_first_entry(list, struct page, lru);
+	}
+	fail_msg("no free block of order %u or above", min_order);
+	return NULL;
+}
+
+static void assert_verify_reports(const char *problem)
+{
+	printk_log_clear();
+	assert_true(buddy_verify() > 0);
+	assert_true(printk_log_count(problem) > 0);
+}
+
+static void verify_reports_wrong_nr_free(void **state)
+{
+	(void)state;
+	assert_int_equal(buddy_verify(), 0);
+	contig_zone.free_area[3].nr_free++;
+	assert_verify_reports("free_area[3]: nr_free");
+	contig_zone.free_area[3].nr_free--;
+	assert_int_equal(buddy_verify(), 0);
+}
+
+static void verify_reports_wrong_free_pages(void **state)
+{
+	(void)state;
+	contig_zone.free_pages -= 1;
+	assert_verify_reports("zone free_pages");
+}
+
+static void verify_reports_unmerged_buddies(void **state)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 1);
+	struct zone *zone = &contig_zone;
+
+	(void)state;
+	assert_non_null(page);
+	/* hand both halves back as separate order-0 blocks, bypassing merge */
+	for (unsigned int i = 0; i < 2; i++) {
+		page[i].flags = 1u << PG_buddy;
+		page[i]._refcount = 0;
+		set_page_private(&page[i], 0);
+		list_add(&page[i].lru, &zone->free_area[0].free_list);
+		zone->free_area[0].nr_free++;
+		zone->free_pages++;
+	}
+	assert_verify_reports("are unmerged");
+}
+
+static void verify_reports_misaligned_free_block(void **state)
+{
+	struct zone *zone = &contig_zone;
+	unsigned int order;
+	struct page *page = some_free_block(1, &order);
+
+	(void)state;
+	/* move the block from pfn P to P + 1 */
+	list_del(&page->lru);
+	page->flags = 0;
+	set_page_private(page, 0);
+	page++;
+	page->flags = 1u << PG_buddy;
+	set_page_private(page, order);
+	list_add(&page->lru, &zone->free_area[order].free_list);
+	assert_verify_reports("misaligned");
+}
+
+static void verify_reports_page_in_use_inside_a_free_block(void **state)
+{
+	unsigned int order;
+	struct page *page = some_free_block(3, &order);
+
+	(void)state;
+	page[7]._refcount = 1;
+	assert_verify_reports("inside the block");
+}
+
+static void verify_reports_list_entry_that_is_not_a_buddy(void **state)
+{
+	unsigned int order;
+	struct page *page = some_free_block(0, &order);
+
+	(void)state;
+	__ClearPageBuddy(page);
+	assert_verify_reports("is not a buddy of that order");
+}
+
+static void verify_reports_allocated_block_without_reference(void **state)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 0);
+
+	(void)state;
+	assert_non_null(page);
+	page->_refcount = 0;
+	assert_verify_reports("has refcount 0");
+}
+
+static void verify_reports_reserved_page_with_other_flags(void **state)
+{
+	(void)state;
+	assert_true(PageReserved(pfn_to_page(0)));
+	__SetPageHead(pfn_to_page(0));
+	assert_verify_reports("reserved pfn 0x0 has flags");
+}
+
+static void verify_reports_a_looping_list(void **state)
+{
+	unsigned int order;
+	struct page *page = some_free_block(0, &order);
+
+	(void)state;
+	page->lru.next = &page->lru; /* a list that never gets back to head */
+	assert_verify_reports("list loops");
+}
+
+/* The kernel's cases fail too --------------------------------------------- */
+
+static void leak_one_page(struct ktest *t)
+{
+	KTEST_EXPECT(t, alloc_page(GFP_KERNEL) != NULL);
+}
+
+static void selftest_fails_when_a_case_leaks_a_page(void **state)
+{
+	const struct ktest_case cases[] = {
+		mm_selftest_cases[0],
+		{ "leak_one_page", leak_one_page },
+		mm_selftest_cases[mm_selftest_nr_cases - 1],
+	};
+
+	(void)state;
+	assert_int_equal(ktest_run("leaky", cases, ARRAY_SIZE(cases), 1), 1);
+	assert_int_equal(printk_log_count("ok 1 buddy_state_recorded\n"), 1);
+	assert_int_equal(printk_log_count("ok 2 leak_one_page\n"), 1);
+	assert_int_equal(printk_log_count("not ok 3 counters_restored\n"), 1);
+	assert_int_equal(printk_log_count("not ok"), 1);
+	assert_int_equal(printk_log_count("# leaky: pass:2 fail:1"), 1);
+}
+
+static void selftest_fails_on_corrupt_free_lists(void **state)
+{
+	(void)state;
+	contig_zone.free_area[0].nr_free++;
+	assert_int_equal(ktest_run("corrupt", mm_selftest_cases, 1, 1), 1);
+	assert_int_equal(printk_log_count("not ok 1 buddy_state_recorded\n"),
+			 1);
+	assert_int_equal(printk_log_count("expected buddy_verify() == 0"), 1);
+}
+
+#define CASE(fn)  cmocka_unit_test_teardown(fn, teardown)
+#define ON_PC(fn) cmocka_unit_test_setup_teardown(fn, boot_pc, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		CASE(kernel_selftests_pass_on_a_pc),
+		CASE(kernel_selftests_pass_with_pfn0_and_no_order10),
+		CASE(kernel_selftests_pass_with_holes),
+		ON_PC(verify_reports_wrong_nr_free),
+		ON_PC(verify_reports_wrong_free_pages),
+		ON_PC(verify_reports_unmerged_buddies),
+		ON_PC(verify_reports_misaligned_free_block),
+		ON_PC(verify_reports_page_in_use_inside_a_free_block),
+		ON_PC(verify_reports_list_entry_that_is_not_a_buddy),
+		ON_PC(verify_reports_allocated_block_without_reference),
+		ON_PC(verify_reports_reserved_page_with_other_flags),
+		ON_PC(verify_reports_a_looping_list),
+		ON_PC(selftest_fails_when_a_case_leaks_a_page),
+		ON_PC(selftest_fails_on_corrupt_free_lists),
+	};
+
+	host_tests_init();
+	return cmocka_run_group_tests_name("mm_selftest", tests, NULL, NULL);
+}

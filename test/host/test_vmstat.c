@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_vmstat.c - src/mm/vmstat.c's counters and reports, character for
+ * character in Linux's /proc formats, on a machine small enough to count by
+ * hand; and buddy snapshots, which the other tests lean on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "fake_machine.h"
+#include "mm.h"
+
+/*
+ * RAM pfns 3..20 and 0x100..0x10f; mem_map takes 0x10d..0x10f. Free blocks:
+ * order 0 at 3, 20, 0x10c; order 2 at 4, 16, 0x108; order 3 at 8, 0x100.
+ */
+static const struct fake_mem_range map[] = {
+	{ 0x3000, 0x12000, FAKE_RAM },
+	{ 0x100000, 0x10000, FAKE_RAM },
+};
+static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0 };
+
+static int boot(void **state)
+{
+	(void)state;
+	fake_machine_boot(&machine);
+	printk_log_clear();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fake_machine_teardown();
+	return 0;
+}
+
+static void totals_count_pages(void **state)
+{
+	struct page *page;
+
+	(void)state;
+	assert_int_equal(totalpresent_pages(), 18 + 16);
+	assert_int_equal(totalram_pages(), 31);
+	assert_int_equal(nr_free_pages(), 31);
+	page = alloc_pages(GFP_KERNEL, 2);
+	assert_non_null(page);
+	assert_int_equal(nr_free_pages(), 27);
+	assert_int_equal(totalram_pages(), 31);
+	__free_pages(page, 2);
+	assert_int_equal(nr_free_pages(), 31);
+}
+
+static void buddyinfo_prints_nr_free_of_each_order(void **state)
+{
+	(void)state;
+	show_buddyinfo();
+	assert_string_equal(
+		printk_log(),
+		"Node 0, zone   Normal      3      0      3      2      0      0      0      0      0      0      0 \n");
+}
+
+static void meminfo_prints_kB(void **state)
+{
+	struct page *page;
+
+	(void)state;
+	page = alloc_pages(GFP_KERNEL, 0);
+	assert_non_null(page);
+	show_meminfo();
+	assert_string_equal(printk_log(), "MemTotal:            124 kB\n"
+					  "MemFree:             120 kB\n");
+	__free_pages(page, 0);
+}
+
+static void mem_map_info_prints_its_cost(void **state)
+{
+	(void)state;
+	show_mem_map_info();
+	assert_string_equal(
+		printk_log(),
+		"mm: mem_map: 272 struct pages x 32 bytes = 8 KiB (32 bytes per 4 KiB page, 0.78% of RAM)\n");
+}
+
+static void allocation_failure_report_shows_buddyinfo(void **state)
+{
+	(void)state;
+	assert_null(alloc_pages(GFP_KERNEL, 4));
+	assert_string_equal(
+		printk_log(),
+		"buddy: page allocation failure: order:4, mode:0xcc0: no free block of this order or above\n"
+		"Node 0, zone   Normal      3      0      3      2      0      0      0      0      0      0      0 \n"
+		"buddy: free pages: 31 of 31\n");
+}
+
+static void snapshots_differ_when_any_counter_does(void **state)
+{
+	struct buddy_snapshot a, b;
+
+	(void)state;
+	buddy_snapshot(&a);
+	buddy_snapshot(&b);
+	assert_true(buddy_snapshot_equal(&a, &b));
+	assert_int_equal(a.free_pages, 31);
+	assert_int_equal(a.nr_free[3], 2);
+	b.free_pages++;
+	assert_false(buddy_snapshot_equal(&a, &b));
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		buddy_snapshot(&b);
+		b.nr_free[o]++;
+		assert_false(buddy_snapshot_equal(&a, &b));
+	}
+}
+
+#define CASE(fn) cmocka_unit_test_setup_teardown(fn, boot, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		CASE(totals_count_pages),
+		CASE(buddyinfo_prints_nr_free_of_each_order),
+		CASE(meminfo_prints_kB),
+		CASE(mem_map_info_prints_its_cost),
+		CASE(allocation_failure_report_shows_buddyinfo),
+		CASE(snapshots_differ_when_any_counter_does),
+	};
+
+	host_tests_init();
+	return cmocka_run_group_tests_name("vmstat", tests, NULL, NULL);
+}
