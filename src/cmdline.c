@@ -2,6 +2,7 @@
 /* cmdline.c - a copy of the boot command line, and word lookup in it. */
 #include "cmdline.h"
 
+#include "printk.h"
 #include "string.h"
 
 static char cmdline[CMDLINE_MAX];
@@ -65,4 +66,39 @@ bool cmdline_value(const char *key, char *buf, size_t size)
 		}
 	}
 	return false;
+}
+
+bool cmdline_ull(const char *key, unsigned long long *val)
+{
+	char buf[32];
+	const char *p = buf;
+	unsigned long long v = 0;
+	unsigned int base = 10, digits = 0;
+
+	if (!cmdline_value(key, buf, sizeof(buf)))
+		return false;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	for (; *p; p++, digits++) {
+		unsigned int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned int)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned int)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned int)(*p - 'A' + 10);
+		else
+			break;
+		v = v * base + d;
+	}
+	if (*p || !digits) {
+		printk("cmdline: %s=%s is not a number (decimal or 0x-hex); ignored\n",
+		       key, buf);
+		return false;
+	}
+	*val = v;
+	return true;
 }

@@ -22,4 +22,11 @@ bool cmdline_has(const char *word);
  */
 bool cmdline_value(const char *key, char *buf, size_t size);
 
+/*
+ * cmdline_ull() - the value of "@key=N" as a number, N in decimal or 0x-hex.
+ * Return: true and *@val set when present and well formed; a malformed value
+ * is reported on the console and ignored (false, *@val unchanged).
+ */
+bool cmdline_ull(const char *key, unsigned long long *val);
+
 #endif

@@ -22,6 +22,18 @@ uint64_t ktest_random(struct ktest *t)
 	return t->rng;
 }
 
+/* A nonzero xorshift state from any seed (splitmix64's mixer), so that
+ * every seed, 0 included, gives its own stream. */
+static uint64_t rng_state(uint64_t seed)
+{
+	uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return z ? z : 1;
+}
+
 unsigned int ktest_run(const char *suite, const struct ktest_case *cases,
 		       unsigned int n, uint64_t seed)
 {
@@ -31,7 +43,8 @@ unsigned int ktest_run(const char *suite, const struct ktest_case *cases,
 	printk("# %s: seed %#llx\n", suite, (unsigned long long)seed);
 	printk("1..%u\n", n);
 	for (unsigned int i = 0; i < n; i++) {
-		struct ktest t = { .name = cases[i].name, .rng = seed | 1 };
+		struct ktest t = { .name = cases[i].name,
+				   .rng = rng_state(seed) };
 
 		cases[i].run(&t);
 		if (t.failures)

@@ -12,6 +12,7 @@
 #include "memlayout.h"
 #include "mm_selftest.h"
 #include "paging.h"
+#include "panic.h"
 #include "printk.h"
 
 extern char _kernel_phys_start[];
@@ -35,17 +36,12 @@ unsigned int run_selftests(void)
 {
 	static struct ktest_case cases[MAX_CASES];
 	unsigned int n = 0;
-	uint64_t seed = rdtsc();
-	char buf[24];
+	unsigned long long seed = rdtsc();
 
-	if (cmdline_value("seed", buf, sizeof(buf))) {
-		seed = 0;
-		for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-			seed = seed * 10 + (uint64_t)(*p - '0');
-	}
+	cmdline_ull("seed", &seed);
 	/* the mm cases end with counters_restored; page tables go before it */
-	for (unsigned int i = 0; i + 1 < mm_selftest_nr_cases && n < MAX_CASES;
-	     i++)
+	BUG_ON(mm_selftest_nr_cases + 1 > MAX_CASES);
+	for (unsigned int i = 0; i + 1 < mm_selftest_nr_cases; i++)
 		cases[n++] = mm_selftest_cases[i];
 	cases[n++] = (struct ktest_case){ "page0_unmapped", page0_unmapped };
 	cases[n++] = mm_selftest_cases[mm_selftest_nr_cases - 1];

@@ -23,7 +23,8 @@ typedef unsigned int gfp_t;
 /*
  * Flags come in layers, as in Linux: ___GFP_* are bit numbers' values,
  * __GFP_* the single-meaning modifiers, GFP_* the combinations callers use.
- * The bit values are ours; only the names and meanings follow Linux.
+ * The values happen to equal Linux's (4.15 and later), but only the names
+ * and meanings are promised: do not rely on the numbers.
  */
 #define ___GFP_HIGH	      0x20u
 #define ___GFP_IO	      0x40u

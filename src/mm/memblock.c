@@ -49,6 +49,8 @@ static int memblock_add_range(struct memblock_type *type, phys_addr_t base,
 	end = base + size;
 	if (end < base) /* clamp a range that wraps past the top */
 		end = ~(phys_addr_t)0 & PAGE_MASK;
+	if (end <= base) /* nothing left once clamped */
+		return 0;
 
 	/* first: first region ending at or after base; last: one past the
 	 * last region starting at or before end. Those in between merge. */
@@ -116,17 +118,84 @@ int memblock_add_pages(phys_addr_t base, phys_addr_t size)
 	return memblock_add(start, end - start);
 }
 
+/*
+ * The pages [base, base + size) touches, as [*start, *end); the top page of
+ * the address space is never included (it can be neither memory nor
+ * reserved). Return: false when no page is touched.
+ */
+static bool pages_touched(phys_addr_t base, phys_addr_t size,
+			  phys_addr_t *start, phys_addr_t *end)
+{
+	const phys_addr_t top = ~(phys_addr_t)0 & PAGE_MASK;
+	phys_addr_t e = range_end(base, size);
+
+	*start = base & PAGE_MASK;
+	*end = e > top ? top : (e + PAGE_SIZE - 1) & PAGE_MASK;
+	return size && *end > *start;
+}
+
 int memblock_reserve_pages(phys_addr_t base, phys_addr_t size)
 {
-	phys_addr_t start = base & PAGE_MASK;
-	phys_addr_t end = range_end(base, size);
+	phys_addr_t start, end;
 
-	if (!size)
+	if (!pages_touched(base, size, &start, &end))
 		return 0;
-	end = end > (~(phys_addr_t)0 & PAGE_MASK)
-		      ? (~(phys_addr_t)0 & PAGE_MASK)
-		      : (end + PAGE_SIZE - 1) & PAGE_MASK;
 	return memblock_reserve(start, end - start);
+}
+
+/* Cut [base, end) out of @type, splitting a region that straddles it. */
+static int memblock_remove_range(struct memblock_type *type, phys_addr_t base,
+				 phys_addr_t end)
+{
+	unsigned long i = 0, j;
+
+	while (i < type->cnt) {
+		struct memblock_region *r = &type->regions[i];
+		phys_addr_t rs = r->base, re = region_end(r);
+
+		if (re <= base || rs >= end) {
+			i++;
+		} else if (rs < base && re > end) { /* a hole in the middle */
+			if (type->cnt >= MEMBLOCK_MAX_REGIONS) {
+				pr_err("%s: no room to split at [mem %#018llx-%#018llx]\n",
+				       type->name, (unsigned long long)base,
+				       (unsigned long long)end - 1);
+				return -1;
+			}
+			for (j = type->cnt; j > i + 1; j--)
+				type->regions[j] = type->regions[j - 1];
+			type->cnt++;
+			r->size = base - rs;
+			type->regions[i + 1].base = end;
+			type->regions[i + 1].size = re - end;
+			return 0;
+		} else if (rs < base) { /* cut the tail */
+			r->size = base - rs;
+			i++;
+		} else if (re > end) { /* cut the head */
+			r->base = end;
+			r->size = re - end;
+			i++;
+		} else { /* wholly inside: drop it */
+			for (j = i; j + 1 < type->cnt; j++)
+				type->regions[j] = type->regions[j + 1];
+			type->cnt--;
+		}
+	}
+	return 0;
+}
+
+int memblock_remove_pages(phys_addr_t base, phys_addr_t size)
+{
+	phys_addr_t start, end;
+
+	if (memblock.retired) {
+		pr_err("memory: remove called after memblock retired\n");
+		return -1;
+	}
+	if (!pages_touched(base, size, &start, &end))
+		return 0;
+	return memblock_remove_range(&memblock.memory, start, end);
 }
 
 void memblock_set_current_limit(phys_addr_t limit)

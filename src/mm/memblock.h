@@ -5,8 +5,8 @@
  * Two sorted lists of non-overlapping, non-adjacent regions: memory (RAM the
  * firmware says is usable) and reserved (what must never be handed out).
  * A page is free for the buddy allocator iff it is in memory and not in
- * reserved. Once memblock_free_all() has run, memblock is retired and
- * refuses further work.
+ * reserved. Once mm_core_init() has handed the free pages to the buddy
+ * allocator, memblock is retired and refuses further work.
  */
 #ifndef MM_MEMBLOCK_H
 #define MM_MEMBLOCK_H
@@ -30,7 +30,7 @@ struct memblock_type {
 
 struct memblock {
 	phys_addr_t current_limit; /* allocations end below this address */
-	bool retired;		   /* set by memblock_free_all(): no more use */
+	bool retired;		   /* set by mm_core_init(): no more use */
 	struct memblock_type memory;
 	struct memblock_type reserved;
 };
@@ -62,6 +62,16 @@ int memblock_add_pages(phys_addr_t base, phys_addr_t size);
  * Return: as memblock_reserve().
  */
 int memblock_reserve_pages(phys_addr_t base, phys_addr_t size);
+
+/*
+ * memblock_remove_pages() - take every page that [@base, @base + @size)
+ * touches out of memory, as Linux's memblock_remove() after e820 sanitising:
+ * a firmware range that is not usable wins over a usable one it overlaps,
+ * and its pages count as a hole, not as RAM.
+ * Return: 0, or -1 if a split needs a slot the full list lacks (reported;
+ * the list is then only partly cut).
+ */
+int memblock_remove_pages(phys_addr_t base, phys_addr_t size);
 
 /*
  * memblock_phys_alloc() - reserve @size bytes aligned to @align (a power of

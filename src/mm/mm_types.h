@@ -4,7 +4,7 @@
  *
  * The life of a page frame (each state is a set of flags, see below):
  *
- *            memblock_free_all()                alloc_pages()
+ *            mm_core_init()                     alloc_pages()
  *   RESERVED ------------------> FREE (buddy) -----------------> ALLOCATED
  *   PG_reserved                 PG_buddy on the   <-----------------  PG_head on the
  *   (holes, firmware,           block's first      __free_pages()     block's first

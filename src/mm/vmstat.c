@@ -46,7 +46,7 @@ void show_mem_map_info(void)
 {
 	unsigned long bytes = max_pfn * sizeof(struct page);
 
-	printk("mm: mem_map: %lu struct pages x %zu bytes = %lu KiB (%zu bytes per %lu KiB page, %lu.%02lu%% of RAM)\n",
+	printk("mm: mem_map: %lu struct pages x %zu bytes = %lu KiB (%zu bytes per %lu KiB page, %lu.%02lu%% overhead)\n",
 	       max_pfn, sizeof(struct page), bytes >> 10, sizeof(struct page),
 	       PAGE_SIZE >> 10, sizeof(struct page) * 100 / PAGE_SIZE,
 	       sizeof(struct page) * 10000 / PAGE_SIZE % 100);

@@ -153,8 +153,8 @@ def usable_pages(entries: list[MapEntry]) -> int:
 
 
 def highest_usable_pfn(entries: list[MapEntry]) -> int:
-    """One past the last whole usable page: the kernel's max_pfn."""
-    ranges = memblock_memory_pfns(entries)
+    """One past the last whole usable page no other entry touches: max_pfn."""
+    ranges = usable_page_ranges(entries)
     return ranges[-1][1] if ranges else 0
 
 

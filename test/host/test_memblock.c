@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -478,6 +479,47 @@ static void reserved_pages_are_never_handed_out(void **state)
 	free(is_free);
 }
 
+/* A non-usable range cut out of the middle splits the region in two. */
+static void remove_pages_splits_a_region(void **state)
+{
+	static const phys_addr_t want[][2] = { { 0x0, 0x3000 },
+					       { 0x5000, 0x10000 } };
+
+	(void)state;
+	memblock_add(0, 0x10000);
+	assert_int_equal(memblock_remove_pages(0x3800, 0x1000), 0);
+	assert_regions(&memblock.memory, want, 2);
+}
+
+/* Cutting heads, tails and whole regions; touched pages go, widened out. */
+static void remove_pages_cuts_heads_tails_and_whole_regions(void **state)
+{
+	static const phys_addr_t want[][2] = { { 0x1000, 0x3000 },
+					       { 0x9000, 0xa000 } };
+
+	(void)state;
+	memblock_add(0, 0x4000);
+	memblock_add(0x6000, 0x2000);
+	memblock_add(0x9000, 0x3000);
+	memblock_remove_pages(0, 1);	       /* one byte: page 0 goes */
+	memblock_remove_pages(0x3fff, 0x4001); /* tail of 1st, all of 2nd */
+	memblock_remove_pages(0xa000, 0x3000); /* tail of the 3rd */
+	assert_regions(&memblock.memory, want, 2);
+	assert_int_equal(memblock_phys_mem_size(), 0x3000);
+}
+
+/* Removing from a full list fails when it must split, and says so. */
+static void remove_pages_on_full_list_reports_failed_split(void **state)
+{
+	(void)state;
+	for (unsigned long i = 0; i < MEMBLOCK_MAX_REGIONS; i++)
+		assert_int_equal(memblock_add(i * 0x10000, 0x4000), 0);
+	assert_int_equal(memblock_remove_pages(0x1000, 0x1000), -1);
+	assert_non_null(strstr(printk_log(), "no room to split"));
+	assert_int_equal(memblock_remove_pages(0, 0x4000), 0); /* no split */
+	assert_int_equal(memblock.memory.cnt, MEMBLOCK_MAX_REGIONS - 1);
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, reset, teardown)
 
 int main(void)
@@ -510,6 +552,9 @@ int main(void)
 		CASE(full_reserved_table_refuses_reserve_and_alloc),
 		CASE(dump_prints_each_region),
 		CASE(reserved_pages_are_never_handed_out),
+		CASE(remove_pages_splits_a_region),
+		CASE(remove_pages_cuts_heads_tails_and_whole_regions),
+		CASE(remove_pages_on_full_list_reports_failed_split),
 	};
 
 	host_tests_init();

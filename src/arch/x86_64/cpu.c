@@ -25,7 +25,7 @@ void cpu_init(void)
 	boot_cpu_data.vendor[12] = '\0';
 
 	cpuid(1, &a, &b, &c, &d);
-	boot_cpu_data.has_pge = d & (1u << 13);
+	boot_cpu_data.has_pge = d & (1u << X86_FEATURE_PGE_BIT);
 
 	cpuid(0x80000000, &max_ext, &b, &c, &d);
 	if (max_ext >= 0x80000001) {

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define X86_FEATURE_PGE_BIT 13 /* CPUID leaf 1, EDX: global pages */
+
 /* CPUID leaf 0x80000001, EDX bits. */
 #define X86_FEATURE_NX_BIT	20 /* no-execute page bit */
 #define X86_FEATURE_GBPAGES_BIT 26 /* 1 GiB pages (pdpe1gb) */

@@ -39,16 +39,23 @@
 /* The direct map may span at most 64 TiB (Linux's limit for 4-level paging). */
 #define DIRECT_MAP_SIZE (64UL << 40)
 
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
 /*
  * __pa() - physical address of a kernel virtual address.
  * Accepts direct-map and kernel-image addresses, as Linux's __phys_addr().
+ * A function, not a macro, so its argument is evaluated once.
  */
-#define __pa(x)                                                        \
-	((phys_addr_t)((unsigned long)(x) >= __START_KERNEL_map        \
-			       ? (unsigned long)(x)-__START_KERNEL_map \
-			       : (unsigned long)(x)-PAGE_OFFSET))
+static inline uint64_t __phys_addr(unsigned long x)
+{
+	return x >= __START_KERNEL_map ? x - __START_KERNEL_map
+				       : x - PAGE_OFFSET;
+}
+#define __pa(x) __phys_addr((unsigned long)(x))
 /* __va() - direct-map address of physical address @x, as Linux's __va(). */
 #define __va(x) ((void *)((unsigned long)(x) + PAGE_OFFSET))
+#endif
 
 /* Is @va inside the direct-map window (mapped or not)? */
 #define virt_in_direct_map(va)                 \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * multiboot2.h - what the kernel keeps of GRUB's multiboot2 information.
- * Everything is copied out by mb2_parse(), so the original can be released.
+ * Everything is copied out by mb2_parse(); the original stays reserved for now.
  */
 #ifndef ARCH_X86_64_MULTIBOOT2_H
 #define ARCH_X86_64_MULTIBOOT2_H

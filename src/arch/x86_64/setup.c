@@ -4,9 +4,9 @@
  * e820__memblock_setup() does, and reserve what the kernel already uses.
  *
  * The map is not trusted: entries may be unsorted, overlap, have zero length
- * or unaligned ends. Usable ranges are trimmed inward to whole pages, every
- * other range is widened outward to whole pages and reserved, so a page that
- * any non-usable range touches is never handed out.
+ * or unaligned ends. Usable ranges are trimmed inward to whole pages; every
+ * other range is widened outward to whole pages and cut out of memory, so a
+ * page that any non-usable range touches is a hole, never handed out.
  */
 #define pr_fmt(fmt) "memblock: " fmt
 
@@ -30,7 +30,9 @@ static void reserve_named(const char *what, phys_addr_t start, phys_addr_t end)
 		(unsigned long long)(start & PAGE_MASK),
 		(unsigned long long)((end + PAGE_SIZE - 1) & PAGE_MASK) - 1,
 		what);
-	memblock_reserve_pages(start, end - start);
+	if (memblock_reserve_pages(start, end - start))
+		panic("memblock: cannot reserve the %s: too many reserved ranges",
+		      what);
 }
 
 /* Count the whole free pages, to check that boot can go on. */
@@ -46,24 +48,32 @@ void memblock_setup_from_mmap(void)
 {
 	unsigned long free_pages = 0;
 
-	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
-		const struct boot_mmap_entry *m = &boot_params.mmap[i];
-		phys_addr_t start = m->addr, end = m->addr + m->len;
+	/* Two passes, so the order of the entries does not matter: all
+	 * usable RAM first, then every other range is cut out of it. */
+	for (int usable = 1; usable >= 0; usable--) {
+		for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
+			const struct boot_mmap_entry *m = &boot_params.mmap[i];
+			phys_addr_t start = m->addr, end = m->addr + m->len;
 
-		if (!m->len)
-			continue;
-		if (end < start || end > DIRECT_MAP_SIZE) {
-			pr_err("[mem %#018llx-...] reaches past the %lu TiB the direct map can hold; cut there\n",
-			       (unsigned long long)start,
-			       DIRECT_MAP_SIZE >> 40);
-			end = DIRECT_MAP_SIZE;
-			if (start >= end)
+			if (!m->len ||
+			    (m->type == MB2_MEMORY_AVAILABLE) != usable)
 				continue;
+			if (end < start || end > DIRECT_MAP_SIZE) {
+				if (usable)
+					pr_err("[mem %#018llx-...] reaches past the %lu TiB the direct map can hold; cut there\n",
+					       (unsigned long long)start,
+					       DIRECT_MAP_SIZE >> 40);
+				end = DIRECT_MAP_SIZE;
+				if (start >= end)
+					continue;
+			}
+			if (usable)
+				memblock_add_pages(start, end - start);
+			else if (memblock_remove_pages(start, end - start))
+				panic("memblock: too many memory ranges to cut [mem %#018llx-%#018llx] out",
+				      (unsigned long long)start,
+				      (unsigned long long)end - 1);
 		}
-		if (m->type == MB2_MEMORY_AVAILABLE)
-			memblock_add_pages(start, end - start);
-		else
-			memblock_reserve_pages(start, end - start);
 	}
 
 	reserve_named("first 1 MiB (BIOS data, EBDA, VGA, ROMs)", 0,
