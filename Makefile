@@ -37,7 +37,7 @@ HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/ktest.c
 HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test_*.c))
 HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
 
-.PHONY: all iso run bochs test test-host test-emu format format-check deps-build deps-run deps-test clean help
+.PHONY: all iso run bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -47,7 +47,11 @@ help:
 	@echo "make iso        build $(ISO) (BIOS + UEFI bootable); CMDLINE=\"...\" sets the kernel command line"
 	@echo "make run        boot the ISO in QEMU, COM1 on this terminal (Ctrl-A X quits); MEM=$(MEM)"
 	@echo "make bochs      boot the ISO in Bochs (debugger on this terminal, COM1 in $(BUILD)/bochs-com1.log)"
+	@echo "make bochs-headless  the same boot in Bochs without a debugger; ends on its own"
 	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
+	@echo "make test-host  only the host unit tests (cmocka, ASan + UBSan)"
+	@echo "make test-emu   only the emulator boot tests (pytest)"
+	@echo "make format     apply .clang-format to every C file"
 	@echo "make clean      remove $(BUILD)/"
 
 deps-build:

@@ -201,9 +201,9 @@ static const char *mmap_type_name(uint32_t type)
 
 void mb2_print_mmap(void)
 {
-	printk("BIOS-provided physical RAM map (multiboot2%s):\n",
-	       boot_params.mmap_from_basic_meminfo ? ", from basic meminfo"
-						   : "");
+	printk("Firmware memory map (multiboot2%s, %u entries):\n",
+	       boot_params.mmap_from_basic_meminfo ? " basic meminfo" : "",
+	       boot_params.nr_mmap);
 	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
 		const struct boot_mmap_entry *m = &boot_params.mmap[i];
 		const char *name = mmap_type_name(m->type);
