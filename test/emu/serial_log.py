@@ -235,7 +235,7 @@ def parse_buddyinfo(lines: list[str]) -> Buddyinfo | None:
 
 @dataclass(frozen=True)
 class MemMapInfo:
-    """mm: mem_map: N struct pages x B bytes = K KiB (B bytes per P KiB page, X% of RAM)"""
+    """mm: mem_map: N struct pages x B bytes = K KiB (B bytes per P KiB page, X% overhead)"""
 
     struct_pages: int
     bytes_per_page: int
@@ -246,7 +246,7 @@ class MemMapInfo:
 
 _MEM_MAP_INFO = re.compile(
     r"^mm: mem_map: (\d+) struct pages x (\d+) bytes = (\d+) KiB "
-    r"\((\d+) bytes per (\d+) KiB page, ([\d.]+)% of RAM\)$"
+    r"\((\d+) bytes per (\d+) KiB page, ([\d.]+)% overhead\)$"
 )
 _MEM_MAP_AT = re.compile(rf"^mm: mem_map at \[mem ({_HEX})-({_HEX})\]: (\d+) pages x (\d+) bytes$")
 

@@ -336,3 +336,10 @@ void assert_canonical_buddy(const bool *is_free, unsigned long nr_pfns)
 	assert_int_equal(nr_free_pages(), free_pages);
 	assert_int_equal(buddy_verify(), 0);
 }
+
+int fake_machine_teardown_case(void **state)
+{
+	(void)state;
+	fake_machine_teardown();
+	return 0;
+}

@@ -86,6 +86,8 @@ void fake_machine_boot(const struct fake_machine *m);
  * core (memblock, mem_map, max_pfn, contig_zone) and the printk log.
  */
 void fake_machine_teardown(void);
+/* fake_machine_teardown_case() - the same, as a cmocka teardown function. */
+int fake_machine_teardown_case(void **state);
 
 /*
  * memblock_free_pfns() - a @nr_pfns-long array, true where memblock says

@@ -27,13 +27,6 @@ static int reset(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	fake_machine_teardown();
-	return 0;
-}
-
 /* Fail unless @type holds exactly the @n regions [base, end) of @want. */
 static void assert_regions(const struct memblock_type *type,
 			   const phys_addr_t (*want)[2], unsigned long n)
@@ -520,7 +513,8 @@ static void remove_pages_on_full_list_reports_failed_split(void **state)
 	assert_int_equal(memblock.memory.cnt, MEMBLOCK_MAX_REGIONS - 1);
 }
 
-#define CASE(fn) cmocka_unit_test_setup_teardown(fn, reset, teardown)
+#define CASE(fn) \
+	cmocka_unit_test_setup_teardown(fn, reset, fake_machine_teardown_case)
 
 int main(void)
 {

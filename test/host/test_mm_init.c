@@ -31,13 +31,6 @@ static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0 };
 #define MACHINE_MAX_PFN	      0x1800
 #define MACHINE_PRESENT_PAGES (0x9f + 0x1700)
 
-static int teardown(void **state)
-{
-	(void)state;
-	fake_machine_teardown();
-	return 0;
-}
-
 static unsigned long mem_map_bytes(void)
 {
 	return (max_pfn * sizeof(struct page) + PAGE_SIZE - 1) & PAGE_MASK;
@@ -222,7 +215,7 @@ static void nothing_left_after_mem_map_panics(void **state)
 	boot_expecting_panic(&m, "no memory left for the page allocator");
 }
 
-#define CASE(fn) cmocka_unit_test_teardown(fn, teardown)
+#define CASE(fn) cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
 
 int main(void)
 {

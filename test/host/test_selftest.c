@@ -49,13 +49,6 @@ static int boot_pc(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	fake_machine_teardown();
-	return 0;
-}
-
 /* Run the kernel's cases on @m; they must all pass and leave no trace. */
 static void run_kernel_selftests_on(const struct fake_machine *m)
 {
@@ -265,8 +258,9 @@ static void selftest_fails_on_corrupt_free_lists(void **state)
 	assert_int_equal(printk_log_count("expected buddy_verify() == 0"), 1);
 }
 
-#define CASE(fn)  cmocka_unit_test_teardown(fn, teardown)
-#define ON_PC(fn) cmocka_unit_test_setup_teardown(fn, boot_pc, teardown)
+#define CASE(fn) cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
+#define ON_PC(fn) \
+	cmocka_unit_test_setup_teardown(fn, boot_pc, fake_machine_teardown_case)
 
 int main(void)
 {
