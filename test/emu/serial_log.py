@@ -16,6 +16,15 @@ import sys
 from dataclasses import dataclass, field
 
 PAGE_SIZE = 4096
+def _first_match(pattern: re.Pattern, lines: list[str]) -> re.Match | None:
+    """The first line that @pattern matches in full, as a match, or None."""
+    for line in lines:
+        m = pattern.match(line)
+        if m:
+            return m
+    return None
+
+
 PAGE_SHIFT = 12
 NR_PAGE_ORDERS = 11  # orders 0..MAX_PAGE_ORDER (10)
 
@@ -183,11 +192,10 @@ _MEMORY = re.compile(
 
 
 def parse_memory_line(lines: list[str]) -> MemoryLine | None:
-    for line in lines:
-        m = _MEMORY.match(line)
-        if m:
-            return MemoryLine(*(int(g) for g in m.groups()))
-    return None
+    m = _first_match(_MEMORY, lines)
+    if not m:
+        return None
+    return MemoryLine(*(int(g) for g in m.groups()))
 
 
 _MEMINFO = re.compile(r"^(MemTotal|MemFree): +(\d+) kB$")
@@ -225,12 +233,11 @@ _BUDDYINFO = re.compile(r"^Node (\d+), zone +(\S+)((?: +\d+)+)\s*$")
 
 def parse_buddyinfo(lines: list[str]) -> Buddyinfo | None:
     """The first buddyinfo line (the boot-time report)."""
-    for line in lines:
-        m = _BUDDYINFO.match(line)
-        if m:
-            counts = tuple(int(c) for c in m.group(3).split())
-            return Buddyinfo(int(m.group(1)), m.group(2), counts)
-    return None
+    m = _first_match(_BUDDYINFO, lines)
+    if not m:
+        return None
+    counts = tuple(int(c) for c in m.group(3).split())
+    return Buddyinfo(int(m.group(1)), m.group(2), counts)
 
 
 @dataclass(frozen=True)
@@ -252,23 +259,21 @@ _MEM_MAP_AT = re.compile(rf"^mm: mem_map at \[mem ({_HEX})-({_HEX})\]: (\d+) pag
 
 
 def parse_mem_map_info(lines: list[str]) -> MemMapInfo | None:
-    for line in lines:
-        m = _MEM_MAP_INFO.match(line)
-        if m:
-            pages, size, kib, per, page_kib, pct = m.groups()
-            if per != size:
-                raise ValueError(f"mem_map line states two struct page sizes: {line!r}")
-            return MemMapInfo(int(pages), int(size), int(kib), int(page_kib), pct)
-    return None
+    m = _first_match(_MEM_MAP_INFO, lines)
+    if not m:
+        return None
+    pages, size, kib, per, page_kib, pct = m.groups()
+    if per != size:
+        raise ValueError(f"mem_map line states two struct page sizes: {line!r}")
+    return MemMapInfo(int(pages), int(size), int(kib), int(page_kib), pct)
 
 
 def parse_mem_map_location(lines: list[str]) -> tuple[int, int, int] | None:
     """Where mem_map was put: (start, end one past, number of struct pages)."""
-    for line in lines:
-        m = _MEM_MAP_AT.match(line)
-        if m:
-            return int(m.group(1), 16), int(m.group(2), 16) + 1, int(m.group(3))
-    return None
+    m = _first_match(_MEM_MAP_AT, lines)
+    if not m:
+        return None
+    return int(m.group(1), 16), int(m.group(2), 16) + 1, int(m.group(3))
 
 
 @dataclass(frozen=True)
@@ -296,23 +301,21 @@ _DIRECT_MAP = re.compile(
 
 
 def parse_direct_map(lines: list[str]) -> DirectMap | None:
-    for line in lines:
-        m = _DIRECT_MAP.match(line)
-        if m:
-            a, b, va, g, m2, k = m.groups()
-            return DirectMap(int(a, 16), int(b, 16) + 1, int(va, 16), int(g), int(m2), int(k))
-    return None
+    m = _first_match(_DIRECT_MAP, lines)
+    if not m:
+        return None
+    a, b, va, g, m2, k = m.groups()
+    return DirectMap(int(a, 16), int(b, 16) + 1, int(va, 16), int(g), int(m2), int(k))
 
 
 _CPU = re.compile(r"^cpu: (\S+), NX (yes|no), 1 GiB pages (yes|no)")
 
 
 def parse_cpu(lines: list[str]) -> dict[str, object] | None:
-    for line in lines:
-        m = _CPU.match(line)
-        if m:
-            return {"vendor": m.group(1), "nx": m.group(2) == "yes", "gbpages": m.group(3) == "yes"}
-    return None
+    m = _first_match(_CPU, lines)
+    if not m:
+        return None
+    return {"vendor": m.group(1), "nx": m.group(2) == "yes", "gbpages": m.group(3) == "yes"}
 
 
 # ---------------------------------------------------------------------------

@@ -49,7 +49,11 @@ static const char *hidden(const char *s)
 	return v;
 }
 
-/* Format into @size bytes of a guarded buffer; return what vsnprintf did. */
+/*
+ * Format into @size bytes of a guarded buffer; return what vsnprintf did.
+ * A wrapper rather than snprintf(), so gcc does not warn about the
+ * truncations these tests make on purpose.
+ */
 static int __attribute__((format(printf, 3, 4)))
 format_into(char *buf, size_t size, const char *fmt, ...)
 {
