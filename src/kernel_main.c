@@ -15,9 +15,44 @@
 #include "selftest.h"
 #include "serial.h"
 #include "setup.h"
+#include "string.h"
 #include "traps.h"
 
 #define PAGEWISE_VERSION "0.1"
+
+/*
+ * The mm debug policies (see mm.h): mm_debug=panic,verify and page_poison=1,
+ * read before the allocator gets its first page.
+ */
+static void mm_debug_setup(void)
+{
+	char val[32];
+
+	if (cmdline_value("mm_debug", val, sizeof(val))) {
+		for (char *w = val; *w;) {
+			char *end = w;
+
+			while (*end && *end != ',')
+				end++;
+			if (end - w == 5 && !strncmp(w, "panic", 5))
+				mm_debug |= MM_DEBUG_PANIC;
+			else if (end - w == 6 && !strncmp(w, "verify", 6))
+				mm_debug |= MM_DEBUG_VERIFY;
+			else
+				pr_warn("mm_debug: unknown policy '%.*s' ignored (known: panic, verify)\n",
+					(int)(end - w), w);
+			w = *end ? end + 1 : end;
+		}
+	}
+	if (cmdline_value("page_poison", val, sizeof(val)))
+		page_poisoning_enabled =
+			!strcmp(val, "1") || !strcmp(val, "on");
+	if (mm_debug || page_poisoning_enabled)
+		printk("mm: debug policies:%s%s%s\n",
+		       mm_debug & MM_DEBUG_PANIC ? " panic" : "",
+		       mm_debug & MM_DEBUG_VERIFY ? " verify" : "",
+		       page_poisoning_enabled ? " page_poison" : "");
+}
 
 static void boot_report(void)
 {
@@ -48,6 +83,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	mb2_print_modules();
 	memblock_setup_from_mmap();
 	paging_init();
+	mm_debug_setup();
 	mm_core_init();
 
 	boot_report();

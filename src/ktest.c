@@ -14,6 +14,11 @@ bool ktest_expect(struct ktest *t, bool cond, const char *what,
 	return cond;
 }
 
+void ktest_skip(struct ktest *t, const char *reason)
+{
+	t->skip = reason;
+}
+
 uint64_t ktest_random(struct ktest *t)
 {
 	t->rng ^= t->rng << 13;
@@ -37,7 +42,7 @@ static uint64_t rng_state(uint64_t seed)
 unsigned int ktest_run(const char *suite, const struct ktest_case *cases,
 		       unsigned int n, uint64_t seed)
 {
-	unsigned int failed = 0;
+	unsigned int failed = 0, skipped = 0;
 
 	printk("KTAP version 1\n");
 	printk("# %s: seed %#llx\n", suite, (unsigned long long)seed);
@@ -47,14 +52,20 @@ unsigned int ktest_run(const char *suite, const struct ktest_case *cases,
 				   .rng = rng_state(seed) };
 
 		cases[i].run(&t);
-		if (t.failures)
+		if (t.failures) {
 			failed++;
-		printk("%sok %u %s\n", t.failures ? "not " : "", i + 1,
-		       cases[i].name);
+			printk("not ok %u %s\n", i + 1, cases[i].name);
+		} else if (t.skip) {
+			skipped++;
+			printk("ok %u %s # SKIP %s\n", i + 1, cases[i].name,
+			       t.skip);
+		} else {
+			printk("ok %u %s\n", i + 1, cases[i].name);
+		}
 	}
-	printk("# %s: pass:%u fail:%u skip:0 total:%u\n", suite, n - failed,
-	       failed, n);
-	printk("# Totals: pass:%u fail:%u skip:0 total:%u\n", n - failed,
-	       failed, n);
+	printk("# %s: pass:%u fail:%u skip:%u total:%u\n", suite,
+	       n - failed - skipped, failed, skipped, n);
+	printk("# Totals: pass:%u fail:%u skip:%u total:%u\n",
+	       n - failed - skipped, failed, skipped, n);
 	return failed;
 }

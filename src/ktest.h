@@ -13,7 +13,8 @@
 struct ktest {
 	const char *name;
 	unsigned int failures; /* failed expectations in this case */
-	uint64_t rng; /* xorshift64 state, seeded from the run's seed */
+	uint64_t rng;	  /* xorshift64 state, seeded from the run's seed */
+	const char *skip; /* set by ktest_skip(): the reason the case skipped */
 };
 
 struct ktest_case {
@@ -32,6 +33,12 @@ bool ktest_expect(struct ktest *t, bool cond, const char *what,
 		if (!ktest_expect((t), (cond), #cond, __FILE__, __LINE__)) \
 			return;                                            \
 	} while (0)
+
+/*
+ * ktest_skip() - mark the case skipped for @reason (a string that outlives
+ * the run); the case should return at once. KTAP: "ok N name # SKIP reason".
+ */
+void ktest_skip(struct ktest *t, const char *reason);
 
 /* ktest_random() - next pseudo-random number of the case's stream. */
 uint64_t ktest_random(struct ktest *t);

@@ -48,6 +48,11 @@ typedef unsigned int gfp_t;
 /* __GFP_NOWARN: do not log an allocation failure. */
 #define __GFP_NOWARN ((gfp_t)___GFP_NOWARN)
 
+/* Every bit above: anything else is refused as a caller's bug. */
+#define __GFP_KNOWN                                                      \
+	(__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_ZERO | __GFP_RECLAIM | \
+	 __GFP_NOWARN)
+
 /* GFP_KERNEL: ordinary kernel allocation; may sleep (here: never does). */
 #define GFP_KERNEL (__GFP_RECLAIM | __GFP_IO | __GFP_FS)
 /* GFP_ATOMIC: must not sleep; high priority. */
@@ -58,8 +63,11 @@ typedef unsigned int gfp_t;
  * @gfp: GFP_* / __GFP_* flags; __GFP_ZERO zeroes the block.
  * @order: 0..MAX_PAGE_ORDER; the block is aligned to 2^order pages.
  * Return: the block's first struct page with refcount 1, or NULL when no
- * block is free or @order > MAX_PAGE_ORDER (logged unless __GFP_NOWARN).
- * As Linux's alloc_pages(); on failure nothing changes.
+ * block is free (logged unless __GFP_NOWARN), when @order > MAX_PAGE_ORDER
+ * (a bad-page report unless __GFP_NOWARN, as Linux's WARN_ON_ONCE_GFP), or
+ * when @gfp has bits outside __GFP_KNOWN (always a report). As Linux's
+ * alloc_pages(); on failure nothing changes. Under page_poison=1 the block
+ * is checked for writes after its last free.
  */
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 #define alloc_page(gfp) alloc_pages(gfp, 0)
@@ -78,8 +86,11 @@ unsigned long get_zeroed_page(gfp_t gfp);
  * __free_pages() - drop a reference to the block at @page, of 2^@order pages;
  * the last reference frees it, merging it with free buddies (Linux's
  * __free_pages). Misuse (NULL or foreign page, double free, an order other
- * than the one allocated, a misaligned or reserved page) is reported as
- * "BUG: Bad page state" and refused: the free lists stay intact.
+ * than the one allocated, a misaligned, reserved or kernel-image page, a page
+ * inside a block) is reported as one "BUG: Bad page state" block naming the
+ * caller and decoding the page, and refused: the free lists stay intact.
+ * We differ from Linux, which trusts the order: ours is checked against the
+ * order recorded on the block's head page at allocation.
  */
 void __free_pages(struct page *page, unsigned int order);
 #define __free_page(page) __free_pages((page), 0)

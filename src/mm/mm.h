@@ -9,6 +9,9 @@
 
 #include "mmzone.h"
 
+/* _RET_IP_ - the address the current function returns to (its caller). */
+#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
+
 extern struct page *mem_map;  /* max_pfn entries; mem_map[pfn] describes pfn */
 extern unsigned long max_pfn; /* one past the highest pfn of RAM */
 extern struct zone contig_zone; /* the one zone: all of RAM */
@@ -88,6 +91,51 @@ struct mm_image_sizes {
 	unsigned long text, rwdata, rodata, init, bss;
 };
 extern struct mm_image_sizes mm_image_sizes;
+
+/*
+ * The kernel image's pfns [start, end), which are reserved; a free of one is
+ * reported as a kernel-image page. The arch sets them before mm_core_init()
+ * (both 0 when unknown, as on the host unless a test sets them).
+ */
+extern unsigned long kernel_image_start_pfn, kernel_image_end_pfn;
+
+/*
+ * Debug policies, set from the kernel command line before mm_core_init() (or
+ * directly by host tests):
+ *   mm_debug=panic   a bad-page report is followed by a panic;
+ *   mm_debug=verify  buddy_verify() runs after every allocation and free
+ *                    (O(max_pfn) each: for small machines and tests), and a
+ *                    problem found panics;
+ *   mm_debug=panic,verify  both.
+ *   page_poison=1    freed pages are filled with PAGE_POISON and checked
+ *                    when allocated again (Linux's page_poison=1).
+ */
+#define MM_DEBUG_PANIC	0x1u
+#define MM_DEBUG_VERIFY 0x2u
+extern unsigned int mm_debug;
+extern bool page_poisoning_enabled;
+/* PAGE_POISON - the byte freed pages hold under page_poison=1, as Linux. */
+#define PAGE_POISON 0xaa
+
+/*
+ * mm_bad_page_reports - how many bad-page reports have been printed (bad
+ * frees, bad gfp or order, poison overwritten). Tests compare it around a
+ * misuse to prove exactly one report came out.
+ */
+extern unsigned long mm_bad_page_reports;
+
+/*
+ * dump_page() - print @page decoded, as Linux's dump_page(): its pfn,
+ * physical address, refcount, order, zone, flags by name, and the block it
+ * belongs to when it is a tail page. Two or three lines, no prefix.
+ */
+void dump_page(const struct page *page);
+
+/*
+ * page_block_head() - the first page of the free or allocated block that
+ * contains @page, or NULL when @page is reserved or in no block (corrupt).
+ */
+struct page *page_block_head(const struct page *page);
 
 /* Totals in pages, as Linux's totalram_pages() and nr_free_pages(). */
 unsigned long totalram_pages(void);

@@ -158,6 +158,35 @@ static void blocks_aligned_and_disjoint(struct ktest *t)
 	KTEST_EXPECT(t, buddy_verify() == 0);
 }
 
+/*
+ * Print every maximal run of allocated pages as
+ * "selftest: handed out [mem 0x...-0x...]" (inclusive end, as the firmware
+ * map lines), so a log checker can prove none lies in a hole or a reserved
+ * range. Called with all free memory taken.
+ */
+static void print_handed_out(void)
+{
+	unsigned long pfn = 0, runs = 0, pages = 0;
+
+	while (pfn < max_pfn) {
+		unsigned long start;
+
+		if (!PageHead(pfn_to_page(pfn))) {
+			pfn++;
+			continue;
+		}
+		start = pfn;
+		while (pfn < max_pfn && PageHead(pfn_to_page(pfn)))
+			pfn += 1UL << page_private(pfn_to_page(pfn));
+		printk("selftest: handed out [mem %#018llx-%#018llx]\n",
+		       (unsigned long long)PFN_PHYS(start),
+		       (unsigned long long)PFN_PHYS(pfn) - 1);
+		runs++;
+		pages += pfn - start;
+	}
+	printk("selftest: handed out %lu pages in %lu ranges\n", pages, runs);
+}
+
 static uint64_t pattern(unsigned long pfn, unsigned int word)
 {
 	return ((uint64_t)pfn << 12 | word) ^ 0x9e3779b97f4a7c15ULL;
@@ -186,6 +215,7 @@ static void all_free_memory_at_order0(struct ktest *t)
 	KTEST_EXPECT(t, n == free_before);
 	KTEST_EXPECT(t, nr_free_pages() == 0);
 	KTEST_EXPECT(t, alloc_page(GFP_KERNEL | __GFP_NOWARN) == NULL);
+	print_handed_out();
 
 	list_for_each (pos, &taken) {
 		struct page *p = list_entry(pos, struct page, lru);
@@ -221,52 +251,328 @@ static void all_free_memory_at_order0(struct ktest *t)
 	KTEST_EXPECT(t, buddy_verify() == 0);
 }
 
-/* Failures are NULL / 0, never a crash; free_pages(0) does nothing. */
-static void impossible_requests_fail_cleanly(struct ktest *t)
+/* free_pages(0) does nothing, as in Linux: no report, no change. */
+static void free_pages_of_0_does_nothing(struct ktest *t)
 {
 	struct buddy_snapshot s0, s1;
+	unsigned long reports = mm_bad_page_reports;
 
 	buddy_snapshot(&s0);
-	KTEST_EXPECT(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN,
-				    MAX_PAGE_ORDER + 1) == NULL);
-	KTEST_EXPECT(t, __get_free_pages(GFP_KERNEL | __GFP_NOWARN, 31) == 0);
 	free_pages(0, 0);
 	free_pages(0, 5);
 	buddy_snapshot(&s1);
 	KTEST_EXPECT(t, buddy_snapshot_equal(&s0, &s1));
+	KTEST_EXPECT(t, mm_bad_page_reports == reports);
 }
 
 /*
- * Each misuse is reported and refused, and leaves the free lists as they
- * were. Expect "BUG: Bad page state" lines from this case on the console.
+ * The bad-input cases: each misuse must print exactly the reports expected
+ * (one "BUG:" block each), leave the free lists and counters exactly as they
+ * were, and keep buddy_verify() clean. Every case that expects reports is
+ * named "bad_*", so a log checker can tell expected reports from real ones.
  */
-static void bad_frees_are_refused(struct ktest *t)
+struct refusal {
+	struct buddy_snapshot before;
+	unsigned long reports;
+};
+
+static void refusal_begin(struct refusal *r)
 {
-	struct buddy_snapshot live, now;
+	buddy_snapshot(&r->before);
+	r->reports = mm_bad_page_reports;
+}
+
+static void refusal_expect(struct ktest *t, const struct refusal *r,
+			   unsigned long nr_reports)
+{
+	struct buddy_snapshot now;
+
+	buddy_snapshot(&now);
+	KTEST_EXPECT(t, buddy_snapshot_equal(&r->before, &now));
+	KTEST_EXPECT(t, mm_bad_page_reports - r->reports == nr_reports);
+	KTEST_EXPECT(t, buddy_verify() == 0);
+}
+
+/* A block still allocated as it was: head, order, one reference. */
+static void expect_allocated(struct ktest *t, const struct page *page,
+			     unsigned int order)
+{
+	KTEST_EXPECT(t, PageHead(page) && !PageBuddy(page));
+	KTEST_EXPECT(t, page_private(page) == order);
+	KTEST_EXPECT(t, page_ref_count(page) == 1);
+}
+
+static void bad_double_free_whole_block(struct ktest *t)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 2);
+	struct refusal r;
+
+	KTEST_ASSERT(t, page != NULL);
+	__free_pages(page, 2);
+	refusal_begin(&r);
+	__free_pages(page, 2); /* the block is free, merged or not */
+	refusal_expect(t, &r, 1);
+}
+
+/* A page inside a free block of a larger order: after the block was freed
+ * and merged, "freeing" one of its pages again must not split it. */
+static void bad_double_free_page_in_free_block(struct ktest *t)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 3);
+	struct refusal r;
+
+	KTEST_ASSERT(t, page != NULL);
+	__free_pages(page, 3);
+	refusal_begin(&r);
+	__free_pages(page + 4, 2);
+	__free_pages(page + 1, 0);
+	refusal_expect(t, &r, 2);
+}
+
+static void bad_free_wrong_order_smaller(struct ktest *t)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 2);
+	struct refusal r;
+
+	KTEST_ASSERT(t, page != NULL);
+	refusal_begin(&r);
+	__free_pages(page, 1);
+	__free_pages(page, 0);
+	refusal_expect(t, &r, 2);
+	expect_allocated(t, page, 2);
+	__free_pages(page, 2);
+}
+
+static void bad_free_wrong_order_larger(struct ktest *t)
+{
 	struct page *page = alloc_pages(GFP_KERNEL, 1);
+	struct refusal r;
+
+	KTEST_ASSERT(t, page != NULL);
+	refusal_begin(&r);
+	__free_pages(page, 2);
+	__free_pages(page, MAX_PAGE_ORDER);
+	refusal_expect(t, &r, 2);
+	expect_allocated(t, page, 1);
+	__free_pages(page, 1);
+}
+
+/* An address not aligned to the order: a pfn that is not a multiple of
+ * 2^order, and an address that is not even page-aligned. */
+static void bad_free_misaligned(struct ktest *t)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 2);
 	unsigned long addr;
+	struct refusal r;
 
 	KTEST_ASSERT(t, page != NULL);
 	addr = (unsigned long)page_address(page);
-	buddy_snapshot(&live);
-	printk("# the next 8 reports are expected\n");
+	refusal_begin(&r);
+	free_pages(addr + PAGE_SIZE, 1); /* pfn odd: not aligned to order 1 */
+	free_pages(addr + 8, 2);	 /* not page-aligned */
+	refusal_expect(t, &r, 2);
+	expect_allocated(t, page, 2);
+	free_pages(addr, 2);
+}
 
-	__free_pages(page, 0);	   /* wrong order (too small) */
-	__free_pages(page, 2);	   /* wrong order (too large) */
-	__free_pages(page + 1, 0); /* a page inside the block */
-	free_pages(addr + 8, 1);   /* not page-aligned */
-	free_pages(0x1000, 1);	   /* not a direct-map address */
+/* A page the allocator never owned: the first reserved pfn that is not
+ * part of the kernel image (firmware, a hole, mem_map, boot data). */
+static void bad_free_reserved_page(struct ktest *t)
+{
+	unsigned long pfn;
+	struct refusal r;
+
+	for (pfn = 0; pfn < max_pfn; pfn++)
+		if (PageReserved(pfn_to_page(pfn)) &&
+		    !(pfn >= kernel_image_start_pfn &&
+		      pfn < kernel_image_end_pfn))
+			break;
+	if (pfn == max_pfn) {
+		ktest_skip(t, "no reserved page outside the kernel image");
+		return;
+	}
+	refusal_begin(&r);
+	__free_pages(pfn_to_page(pfn), 0);
+	refusal_expect(t, &r, 1);
+	KTEST_EXPECT(t, PageReserved(pfn_to_page(pfn)));
+}
+
+static void bad_free_kernel_image_page(struct ktest *t)
+{
+	unsigned long pfn = kernel_image_start_pfn;
+	struct refusal r;
+
+	if (kernel_image_end_pfn <= pfn || !pfn_valid(pfn)) {
+		ktest_skip(t, "no kernel image in mem_map");
+		return;
+	}
+	refusal_begin(&r);
+	__free_pages(pfn_to_page(pfn), 0);
+	__free_pages(pfn_to_page(kernel_image_end_pfn - 1), 0);
+	refusal_expect(t, &r, 2);
+	KTEST_EXPECT(t, PageReserved(pfn_to_page(pfn)));
+}
+
+/* A struct page pointer outside mem_map, or not on a struct boundary, and
+ * NULL: no page to decode, but a report all the same. */
+static void bad_free_outside_mem_map(struct ktest *t)
+{
+	struct refusal r;
+
+	refusal_begin(&r);
+	__free_pages(mem_map + max_pfn, 0);
+	__free_pages(mem_map - 1, 0);
+	__free_pages((struct page *)((char *)mem_map + 8), 0);
 	__free_pages(NULL, 0);
-	__free_pages(page, MAX_PAGE_ORDER + 1);
-	buddy_snapshot(&now);
-	KTEST_EXPECT(t, buddy_snapshot_equal(&live, &now));
-	KTEST_EXPECT(t, page_ref_count(page) == 1);
+	refusal_expect(t, &r, 4);
+}
 
-	free_pages(addr, 1); /* the right free */
-	buddy_snapshot(&live);
-	free_pages(addr, 1); /* double free */
-	buddy_snapshot(&now);
-	KTEST_EXPECT(t, buddy_snapshot_equal(&live, &now));
+/* Addresses that are not direct-map addresses of RAM: a low identity-map
+ * address, and the direct-map address just past the end of mem_map. */
+static void bad_free_outside_direct_map(struct ktest *t)
+{
+	struct refusal r;
+
+	refusal_begin(&r);
+	free_pages(0x1000, 0);
+	free_pages((unsigned long)__va(PFN_PHYS(max_pfn)), 0);
+	refusal_expect(t, &r, 2);
+}
+
+/* A page in the middle of an allocated block, at order 0 and at an order
+ * it is aligned to. The block stays allocated and whole. */
+static void bad_free_middle_of_allocated_block(struct ktest *t)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 3);
+	struct refusal r;
+
+	KTEST_ASSERT(t, page != NULL);
+	refusal_begin(&r);
+	__free_pages(page + 1, 0);
+	__free_pages(page + 4, 2);
+	free_page((unsigned long)page_address(page + 7));
+	refusal_expect(t, &r, 3);
+	expect_allocated(t, page, 3);
+	__free_pages(page, 3);
+}
+
+/* Above MAX_ORDER: allocation fails with a report (silently under
+ * __GFP_NOWARN, as Linux), a free is refused with a report. */
+static void bad_order_above_max(struct ktest *t)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct refusal r;
+
+	KTEST_ASSERT(t, page != NULL);
+	refusal_begin(&r);
+	KTEST_EXPECT(t, alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER + 1) == NULL);
+	KTEST_EXPECT(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN,
+				    MAX_PAGE_ORDER + 1) == NULL);
+	KTEST_EXPECT(t, __get_free_pages(GFP_KERNEL | __GFP_NOWARN, 31) == 0);
+	__free_pages(page, MAX_PAGE_ORDER + 1);
+	refusal_expect(t, &r, 2);
+	expect_allocated(t, page, 0);
+	__free_page(page);
+}
+
+/* gfp bits this kernel does not know are a caller's bug: refused with a
+ * report even under __GFP_NOWARN. */
+static void bad_gfp_unknown_bits(struct ktest *t)
+{
+	struct refusal r;
+
+	refusal_begin(&r);
+	KTEST_EXPECT(t, alloc_pages(GFP_KERNEL | 0x80000000u, 0) == NULL);
+	KTEST_EXPECT(t, __get_free_pages(__GFP_NOWARN | 0x1u, 2) == 0);
+	KTEST_EXPECT(t, get_zeroed_page(GFP_ATOMIC | 0x4000000u) == 0);
+	refusal_expect(t, &r, 3);
+}
+
+/*
+ * Out of memory at each order: take blocks of order o until alloc_pages(o)
+ * fails. The failure changes nothing, prints an allocation-failure warning
+ * (not a bad-page report), and everything frees back. Blocks are chained
+ * through page->lru, which an allocated block's owner may use.
+ */
+static void oom_at_each_order(struct ktest *t)
+{
+	for (unsigned int order = 0; order <= MAX_PAGE_ORDER; order++) {
+		struct buddy_snapshot s0, s1, s2;
+		unsigned long n = 0, reports;
+		struct list_head taken;
+		struct page *page;
+
+		buddy_snapshot(&s0);
+		INIT_LIST_HEAD(&taken);
+		while ((page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order))) {
+			list_add(&page->lru, &taken);
+			n++;
+		}
+		/* no block of this order or above is left */
+		for (unsigned int o = order; o <= MAX_PAGE_ORDER; o++)
+			KTEST_EXPECT(t, contig_zone.free_area[o].nr_free == 0);
+		buddy_snapshot(&s1);
+		reports = mm_bad_page_reports;
+		KTEST_EXPECT(t, alloc_pages(GFP_KERNEL, order) == NULL);
+		buddy_snapshot(&s2);
+		KTEST_EXPECT(t, buddy_snapshot_equal(&s1, &s2));
+		KTEST_EXPECT(t, mm_bad_page_reports == reports);
+		printk("# order %u: %lu blocks taken, %lu pages left in smaller blocks\n",
+		       order, n, s1.free_pages);
+		while (!list_empty(&taken)) {
+			page = list_first_entry(&taken, struct page, lru);
+			list_del(&page->lru);
+			__free_pages(page, order);
+		}
+		buddy_snapshot(&s1);
+		KTEST_EXPECT(t, buddy_snapshot_equal(&s0, &s1));
+	}
+	KTEST_EXPECT(t, buddy_verify() == 0);
+}
+
+#define NR_HELD 16
+
+/*
+ * Under page_poison=1, a write to a freed page is caught when the page is
+ * allocated again: one report naming the page and the first offset written.
+ */
+static void bad_use_after_free_poison(struct ktest *t)
+{
+	struct page *held[NR_HELD], *page = NULL;
+	unsigned long reports;
+	unsigned int n;
+	unsigned char *p;
+
+	if (!page_poisoning_enabled) {
+		ktest_skip(t, "page_poison=1 not set");
+		return;
+	}
+	/*
+	 * Free a page whose buddy we hold, so it cannot merge: it goes to the
+	 * head of free_area[0] and the next order-0 allocation takes it back.
+	 */
+	for (n = 0; n < NR_HELD && !page; n++) {
+		held[n] = alloc_page(GFP_KERNEL);
+		KTEST_ASSERT(t, held[n] != NULL);
+		for (unsigned int i = 0; i < n; i++)
+			if ((page_to_pfn(held[i]) ^ 1) == page_to_pfn(held[n]))
+				page = held[i];
+	}
+	if (!page) {
+		ktest_skip(t, "no two buddy pages found");
+		goto out;
+	}
+	p = page_address(page);
+	__free_page(page);
+	for (unsigned long i = 0; i < PAGE_SIZE; i++)
+		KTEST_ASSERT(t, p[i] == PAGE_POISON);
+	p[0x123] = 0x42; /* the use after free */
+	reports = mm_bad_page_reports;
+	KTEST_EXPECT(t, alloc_page(GFP_KERNEL) == page);
+	KTEST_EXPECT(t, mm_bad_page_reports == reports + 1);
+out:
+	for (unsigned int i = 0; i < n; i++)
+		__free_page(held[i]);
 	KTEST_EXPECT(t, buddy_verify() == 0);
 }
 
@@ -289,9 +595,23 @@ const struct ktest_case mm_selftest_cases[] = {
 	{ "get_zeroed_page_is_zeroed", get_zeroed_page_is_zeroed },
 	{ "blocks_aligned_and_disjoint", blocks_aligned_and_disjoint },
 	{ "all_free_memory_at_order0", all_free_memory_at_order0 },
-	{ "impossible_requests_fail_cleanly",
-	  impossible_requests_fail_cleanly },
-	{ "bad_frees_are_refused", bad_frees_are_refused },
+	{ "free_pages_of_0_does_nothing", free_pages_of_0_does_nothing },
+	{ "bad_double_free_whole_block", bad_double_free_whole_block },
+	{ "bad_double_free_page_in_free_block",
+	  bad_double_free_page_in_free_block },
+	{ "bad_free_wrong_order_smaller", bad_free_wrong_order_smaller },
+	{ "bad_free_wrong_order_larger", bad_free_wrong_order_larger },
+	{ "bad_free_misaligned", bad_free_misaligned },
+	{ "bad_free_reserved_page", bad_free_reserved_page },
+	{ "bad_free_kernel_image_page", bad_free_kernel_image_page },
+	{ "bad_free_outside_mem_map", bad_free_outside_mem_map },
+	{ "bad_free_outside_direct_map", bad_free_outside_direct_map },
+	{ "bad_free_middle_of_allocated_block",
+	  bad_free_middle_of_allocated_block },
+	{ "bad_order_above_max", bad_order_above_max },
+	{ "bad_gfp_unknown_bits", bad_gfp_unknown_bits },
+	{ "oom_at_each_order", oom_at_each_order },
+	{ "bad_use_after_free_poison", bad_use_after_free_poison },
 	{ "counters_restored", counters_restored },
 };
 const unsigned int mm_selftest_nr_cases =

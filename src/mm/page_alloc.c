@@ -138,23 +138,76 @@ static void __free_one_page(struct page *page, unsigned long pfn,
 	add_to_free_list(page, zone, order);
 }
 
+unsigned int mm_debug;
+bool page_poisoning_enabled;
+unsigned long mm_bad_page_reports;
+unsigned long kernel_image_start_pfn, kernel_image_end_pfn;
+
 /*
- * bad_page() - report a misused page, as Linux's bad_page(). The caller
- * refuses the operation, so the free lists stay as they were.
+ * A bad-page report is one block on the console, as Linux's bad_page() and
+ * WARN() print it; the operation is then refused and nothing changes:
+ *
+ *   ------------[ cut here ]------------
+ *   BUG: Bad page state: double free: the block at pfn 0x1234 is already free
+ *   caller: my_driver_exit+0x1f/0x60
+ *   page:ffff888... pfn:0x1234 phys:0x1234000 refcount:0 order:2 zone:Normal
+ *   flags: 0x2(buddy)
+ *   ---[ end Bad page report ]---
+ *
+ * The caller is the code that called the API (alloc_pages(), free_pages()...),
+ * found with __builtin_return_address(0) at the entry point.
  */
-static void bad_page(const struct page *page, const char *reason)
+static void report_begin(void)
 {
-	pr_err("BUG: Bad page state: pfn:%#lx flags:%#x refcount:%d order:%lu: %s\n",
-	       page_to_pfn(page), page->flags, page->_refcount, page->private,
-	       reason);
+	printk("------------[ cut here ]------------\n");
 }
 
-static void warn_alloc(gfp_t gfp, unsigned int order, const char *why)
+static void report_end(const struct page *page, unsigned long caller)
+{
+	printk("caller: %pS\n", (void *)caller);
+	if (page)
+		dump_page(page);
+	printk("---[ end Bad page report ]---\n");
+	mm_bad_page_reports++;
+	if (mm_debug & MM_DEBUG_PANIC)
+		panic("mm_debug=panic: stopping at the first bad page report");
+}
+
+#define bad_page(page, caller, fmt, ...)                                 \
+	do {                                                             \
+		report_begin();                                          \
+		printk("BUG: Bad page state: " fmt "\n", ##__VA_ARGS__); \
+		report_end((page), (caller));                            \
+	} while (0)
+
+#define bad_call(page, caller, fmt, ...)                                \
+	do {                                                            \
+		report_begin();                                         \
+		printk("BUG: Bad page call: " fmt "\n", ##__VA_ARGS__); \
+		report_end((page), (caller));                           \
+	} while (0)
+
+/* mm_debug=verify: the whole allocator is checked after each operation. */
+static void debug_verify(const char *op, unsigned long caller)
+{
+	unsigned long problems;
+
+	if (!(mm_debug & MM_DEBUG_VERIFY))
+		return;
+	problems = buddy_verify();
+	if (problems)
+		panic("mm_debug=verify: buddy_verify found %lu problems after %s from %pS",
+		      problems, op, (void *)caller);
+}
+
+static void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller,
+		       const char *why)
 {
 	if (gfp & __GFP_NOWARN)
 		return;
 	pr_warn("page allocation failure: order:%u, mode:%#x: %s\n", order, gfp,
 		why);
+	printk("caller: %pS\n", (void *)caller);
 	show_buddyinfo();
 	pr_warn("free pages: %lu of %lu\n", nr_free_pages(), totalram_pages());
 }
@@ -169,132 +222,236 @@ static bool block_pages_clean(const struct page *page, unsigned int order,
 	return true;
 }
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
+/*
+ * Page poisoning (page_poison=1), as Linux's mm/page_poison.c: a freed block
+ * is filled with PAGE_POISON; when a block is allocated, every byte must
+ * still be PAGE_POISON, or someone wrote to it after freeing it.
+ */
+static void poison_block(struct page *page, unsigned int order)
+{
+	memset(page_address(page), PAGE_POISON, PAGE_SIZE << order);
+}
+
+static void check_poison(struct page *page, unsigned int order,
+			 unsigned long caller)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		const unsigned char *p = page_address(page + i);
+		unsigned long bad = 0, first = 0;
+
+		for (unsigned long off = 0; off < PAGE_SIZE; off++)
+			if (p[off] != PAGE_POISON && !bad++)
+				first = off;
+		if (!bad)
+			continue;
+		report_begin();
+		printk("BUG: Bad page state: use after free: poison overwritten in pfn %#lx at offset %#lx (%lu bytes differ): found %#04x, expected %#04x\n",
+		       page_to_pfn(page + i), first, bad, p[first],
+		       PAGE_POISON);
+		printk("the page was written after it was freed; the caller below is the one allocating it now, not the writer\n");
+		report_end(page + i, caller);
+		return; /* one report per block */
+	}
+}
+
+static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order,
+				       unsigned long caller)
 {
 	struct zone *zone = &contig_zone;
 	struct page *page;
 
+	if (gfp & ~__GFP_KNOWN) {
+		bad_call(
+			NULL, caller,
+			"alloc_pages: gfp %#x has bits this kernel does not know: %#x",
+			gfp, gfp & ~__GFP_KNOWN);
+		return NULL;
+	}
 	if (order > MAX_PAGE_ORDER) {
-		warn_alloc(gfp, order, "order above MAX_PAGE_ORDER");
+		/* Linux: WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp). */
+		if (!(gfp & __GFP_NOWARN))
+			bad_call(NULL, caller,
+				 "alloc_pages: order %u above MAX_ORDER (%d)",
+				 order, MAX_PAGE_ORDER);
 		return NULL;
 	}
 	page = __rmqueue_smallest(zone, order);
 	if (!page) {
-		warn_alloc(gfp, order, "no free block of this order or above");
+		warn_alloc(gfp, order, caller,
+			   "no free block of this order or above");
 		return NULL;
 	}
 	/* A free block's pages are clean; anything else means the lists are
 	 * corrupt, which is our bug, not the caller's. */
 	if (!block_pages_clean(page, order, 0)) {
-		bad_page(page, "free block has a page in use");
+		bad_page(page, caller,
+			 "free block at pfn %#lx has a page in use",
+			 page_to_pfn(page));
 		BUG();
 	}
+	if (page_poisoning_enabled)
+		check_poison(page, order, caller);
 	__SetPageHead(page);
 	set_page_private(page, order);
 	page->_refcount = 1;
 	if (gfp & __GFP_ZERO)
 		for (unsigned long i = 0; i < (1UL << order); i++)
 			clear_page(page_address(page + i));
+	debug_verify("alloc_pages", caller);
 	return page;
+}
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return alloc_pages_caller(gfp, order, _RET_IP_);
 }
 
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
 {
-	struct page *page = alloc_pages(gfp, order);
+	struct page *page = alloc_pages_caller(gfp, order, _RET_IP_);
 
 	return page ? (unsigned long)page_address(page) : 0;
 }
 
 unsigned long get_zeroed_page(gfp_t gfp)
 {
-	return __get_free_pages(gfp | __GFP_ZERO, 0);
+	struct page *page = alloc_pages_caller(gfp | __GFP_ZERO, 0, _RET_IP_);
+
+	return page ? (unsigned long)page_address(page) : 0;
 }
 
 /*
- * free_page_check() - may the block at @page of 2^@order pages be freed now?
- * Reports the first reason it may not. Return: true when it may.
+ * free_page_check() - may the block at @page (in mem_map) of 2^@order pages
+ * be freed now? Reports the first reason it may not, decoding the page.
+ * Linux trusts the caller's order; we check it against the order recorded
+ * on the block's head page when it was allocated.
+ * Return: true when it may.
  */
-static bool free_page_check(struct page *page, unsigned int order)
+static bool free_page_check(struct page *page, unsigned int order,
+			    unsigned long caller)
 {
 	unsigned long pfn = page_to_pfn(page);
+	const struct page *head;
 
 	if (order > MAX_PAGE_ORDER) {
-		pr_err("BUG: __free_pages: order %u above MAX_PAGE_ORDER (%d), pfn %#lx\n",
-		       order, MAX_PAGE_ORDER, pfn);
-		return false;
-	}
-	if (pfn & ((1UL << order) - 1)) {
-		bad_page(
-			page,
-			"pfn not aligned to the order freed (wrong order or address?)");
-		return false;
-	}
-	if (pfn + (1UL << order) > max_pfn) {
-		bad_page(page, "block runs past the end of mem_map");
-		return false;
-	}
-	if (PageBuddy(page)) {
-		bad_page(page, "double free: page is already free");
+		bad_call(
+			page, caller,
+			"__free_pages: order %u above MAX_ORDER (%d), pfn %#lx",
+			order, MAX_PAGE_ORDER, pfn);
 		return false;
 	}
 	if (PageReserved(page)) {
-		bad_page(page, "page is reserved, never allocated");
+		if (pfn >= kernel_image_start_pfn && pfn < kernel_image_end_pfn)
+			bad_page(page, caller,
+				 "freeing pfn %#lx, a page of the kernel image",
+				 pfn);
+		else
+			bad_page(
+				page, caller,
+				"freeing reserved pfn %#lx (a hole, firmware, boot data or mem_map: never allocated)",
+				pfn);
 		return false;
 	}
-	if (!PageHead(page) || page->_refcount <= 0) {
+	if (PageBuddy(page)) {
 		bad_page(
-			page,
-			"not the start of an allocated block (double free, or an address inside a block?)");
+			page, caller,
+			"double free: the block at pfn %#lx (order %lu) is already free",
+			pfn, page_private(page));
 		return false;
 	}
-	if (page_private(page) != order) {
-		pr_err("BUG: Bad page state: pfn:%#lx freed at order %u but allocated at order %lu\n",
-		       pfn, order, page_private(page));
-		return false;
+	if (PageHead(page)) {
+		if (page_private(page) != order) {
+			bad_page(
+				page, caller,
+				"wrong order: pfn %#lx freed at order %u but allocated at order %lu",
+				pfn, order, page_private(page));
+			return false;
+		}
+		if (page->_refcount <= 0 ||
+		    !block_pages_clean(page, order, 1)) {
+			bad_page(
+				page, caller,
+				"the block at pfn %#lx is corrupt (refcount %d, or a page inside it in use)",
+				pfn, page->_refcount);
+			return false;
+		}
+		return true;
 	}
-	if (!block_pages_clean(page, order, 1)) {
-		bad_page(page, "a page inside the block is in use");
-		return false;
-	}
-	return true;
+	/* Not a block's first page: say where it lies. */
+	head = page_block_head(page);
+	if (pfn & ((1UL << order) - 1))
+		bad_page(
+			page, caller,
+			"pfn %#lx is not aligned to order %u (a block of that order starts at a multiple of %lu pages)",
+			pfn, order, 1UL << order);
+	else if (head && PageBuddy(head))
+		bad_page(
+			page, caller,
+			"double free: pfn %#lx lies inside the free block at pfn %#lx (order %lu)",
+			pfn, page_to_pfn(head), page_private(head));
+	else if (head)
+		bad_page(
+			page, caller,
+			"pfn %#lx is in the middle of the block allocated at pfn %#lx (order %lu)",
+			pfn, page_to_pfn(head), page_private(head));
+	else
+		bad_page(page, caller,
+			 "pfn %#lx is not the first page of any block", pfn);
+	return false;
 }
 
-void __free_pages(struct page *page, unsigned int order)
+static void free_pages_caller(struct page *page, unsigned int order,
+			      unsigned long caller)
 {
 	if (!page) {
-		pr_err("BUG: __free_pages: NULL page, order %u\n", order);
+		bad_call(NULL, caller, "__free_pages: NULL page, order %u",
+			 order);
 		return;
 	}
 	if (!mem_map || page < mem_map || page >= mem_map + max_pfn ||
 	    (unsigned long)((char *)page - (char *)mem_map) % sizeof(*page)) {
-		pr_err("BUG: __free_pages: %p is not a struct page in mem_map\n",
-		       (void *)page);
+		bad_call(
+			NULL, caller,
+			"__free_pages: %p is not a struct page in mem_map (mem_map %p, %lu pages)",
+			(void *)page, (void *)mem_map, max_pfn);
 		return;
 	}
-	if (!free_page_check(page, order))
+	if (!free_page_check(page, order, caller))
 		return;
 	if (--page->_refcount)
 		return; /* still shared: only a reference was dropped */
 	__ClearPageHead(page);
 	set_page_private(page, 0);
+	if (page_poisoning_enabled)
+		poison_block(page, order);
 	__free_one_page(page, page_to_pfn(page), page_zone(page), order);
+	debug_verify("__free_pages", caller);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	free_pages_caller(page, order, _RET_IP_);
 }
 
 void free_pages(unsigned long addr, unsigned int order)
 {
+	unsigned long caller = _RET_IP_;
+
 	if (!addr)
 		return;
-	if (addr & (PAGE_SIZE - 1)) {
-		pr_err("BUG: free_pages: address %#lx is not page-aligned\n",
-		       addr);
-		return;
-	}
 	if (!virt_addr_valid((void *)addr)) {
-		pr_err("BUG: free_pages: address %#lx is not a direct-map address of RAM\n",
-		       addr);
+		bad_call(
+			NULL, caller,
+			"free_pages: address %#lx is not a direct-map address of RAM",
+			addr);
 		return;
 	}
-	__free_pages(virt_to_page((void *)addr), order);
+	if (addr & (PAGE_SIZE - 1)) {
+		bad_call(virt_to_page((void *)addr), caller,
+			 "free_pages: address %#lx is not page-aligned", addr);
+		return;
+	}
+	free_pages_caller(virt_to_page((void *)addr), order, caller);
 }
 
 /*
@@ -308,6 +465,8 @@ void __free_pages_core(struct page *page, unsigned int order)
 		__ClearPageReserved(&page[i]);
 		page[i]._refcount = 0;
 	}
+	if (page_poisoning_enabled)
+		poison_block(page, order);
 	page_zone(page)->managed_pages += 1UL << order;
 	__free_one_page(page, page_to_pfn(page), page_zone(page), order);
 }

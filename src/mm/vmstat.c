@@ -52,6 +52,63 @@ void show_mem_map_info(void)
 	       sizeof(struct page) * 10000 / PAGE_SIZE % 100);
 }
 
+struct page *page_block_head(const struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	if (PageReserved(page))
+		return NULL;
+	/* The block of order o containing pfn starts at pfn rounded down to
+	 * 2^o; at most one order has a block head there of that order. */
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		struct page *head = pfn_to_page(pfn & ~((1UL << o) - 1));
+
+		if ((PageBuddy(head) || PageHead(head)) &&
+		    page_private(head) == o)
+			return head;
+	}
+	return NULL;
+}
+
+/* The names of the set flags, "|"-separated, as Linux's %pGp. */
+static const char *page_flag_names(unsigned int flags, char *buf, size_t len)
+{
+	static const char *const names[NR_PAGEFLAGS] = {
+		[PG_reserved] = "reserved",
+		[PG_buddy] = "buddy",
+		[PG_head] = "head",
+	};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int bit = 0; bit < NR_PAGEFLAGS; bit++)
+		if (flags & (1u << bit))
+			used += snprintf(buf + used, len - used, "%s%s",
+					 used ? "|" : "", names[bit]);
+	if (flags >> NR_PAGEFLAGS)
+		snprintf(buf + used, len - used, "%sunknown:%#x",
+			 used ? "|" : "",
+			 flags >> NR_PAGEFLAGS << NR_PAGEFLAGS);
+	return buf;
+}
+
+void dump_page(const struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	const struct page *head = page_block_head(page);
+	char names[64];
+
+	printk("page:%p pfn:%#lx phys:%#llx refcount:%d order:%lu zone:%s\n",
+	       (const void *)page, pfn, (unsigned long long)PFN_PHYS(pfn),
+	       page->_refcount, page_private(page), page_zone(page)->name);
+	printk("flags: %#x(%s)\n", page->flags,
+	       page_flag_names(page->flags, names, sizeof(names)));
+	if (head && head != page)
+		printk("page is inside the %s block at pfn %#lx of order %lu\n",
+		       PageBuddy(head) ? "free" : "allocated",
+		       page_to_pfn(head), page_private(head));
+}
+
 void buddy_snapshot(struct buddy_snapshot *s)
 {
 	s->free_pages = nr_free_pages();

@@ -197,6 +197,9 @@ void fake_machine_load(const struct fake_machine *m)
 void fake_machine_boot(const struct fake_machine *m)
 {
 	fake_machine_load(m);
+	/* Every host test runs as mm_debug=verify: buddy_verify() after each
+	 * allocation and free, and a problem fails the test (via panic()). */
+	mm_debug = MM_DEBUG_VERIFY;
 	mm_core_init();
 }
 
@@ -220,6 +223,11 @@ void fake_machine_teardown(void)
 	}
 	memblock_reset();
 	mm_image_sizes = (struct mm_image_sizes){ 0 };
+	mm_debug = 0;
+	page_poisoning_enabled = false;
+	mm_bad_page_reports = 0;
+	kernel_image_start_pfn = 0;
+	kernel_image_end_pfn = 0;
 	panic_trap = NULL;
 	printk_log_clear();
 }

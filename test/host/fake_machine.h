@@ -78,7 +78,11 @@ struct fake_machine {
  */
 void fake_machine_load(const struct fake_machine *m);
 
-/* fake_machine_boot() - fake_machine_load() then mm_core_init(). */
+/*
+ * fake_machine_boot() - fake_machine_load() then mm_core_init(), with
+ * mm_debug = MM_DEBUG_VERIFY: buddy_verify() runs after every allocation
+ * and free, and a problem panics, which fails the test.
+ */
 void fake_machine_boot(const struct fake_machine *m);
 
 /*

@@ -49,14 +49,23 @@ static int boot_pc(void **state)
 	return 0;
 }
 
-/* Run the kernel's cases on @m; they must all pass and leave no trace. */
-static void run_kernel_selftests_on(const struct fake_machine *m)
+/*
+ * Run the kernel's cases on @m; they must all pass, skip exactly
+ * @expect_skips cases, and leave no trace. The pc machine gets a "kernel
+ * image" in its reserved first 1 MiB, so that case runs there.
+ */
+static void run_kernel_selftests_on(const struct fake_machine *m,
+				    unsigned int expect_skips)
 {
 	uint64_t seed = mm_env_seed();
 	struct buddy_snapshot before, after;
 	char totals[64];
 
 	fake_machine_boot(m);
+	if (m == &pc) {
+		kernel_image_start_pfn = 0x10;
+		kernel_image_end_pfn = 0x20;
+	}
 	buddy_snapshot(&before);
 	printk_log_clear();
 	print_message(
@@ -65,8 +74,8 @@ static void run_kernel_selftests_on(const struct fake_machine *m)
 	assert_int_equal(ktest_run("mm_selftest", mm_selftest_cases,
 				   mm_selftest_nr_cases, seed),
 			 0);
-	snprintf(totals, sizeof(totals), "# Totals: pass:%u fail:0 skip:0",
-		 mm_selftest_nr_cases);
+	snprintf(totals, sizeof(totals), "# Totals: pass:%u fail:0 skip:%u",
+		 mm_selftest_nr_cases - expect_skips, expect_skips);
 	assert_int_equal(printk_log_count("KTAP version 1\n"), 1);
 	assert_int_equal(printk_log_count(totals), 1);
 	assert_int_equal(printk_log_count("not ok"), 0);
@@ -75,24 +84,38 @@ static void run_kernel_selftests_on(const struct fake_machine *m)
 	assert_int_equal(buddy_verify(), 0);
 }
 
+/* Without page_poison=1 its case skips; the pc has a kernel image. */
 static void kernel_selftests_pass_on_a_pc(void **state)
 {
 	(void)state;
-	run_kernel_selftests_on(&pc);
+	run_kernel_selftests_on(&pc, 1);
+	assert_int_equal(printk_log_count("# SKIP page_poison=1 not set"), 1);
+}
+
+/* page_poison=1 (set before boot, as the command line does): all run. */
+static void kernel_selftests_pass_on_a_pc_with_page_poison(void **state)
+{
+	(void)state;
+	page_poisoning_enabled = true;
+	run_kernel_selftests_on(&pc, 0);
+	assert_int_equal(printk_log_count("use after free: poison overwritten"),
+			 1);
 }
 
 static void kernel_selftests_pass_with_pfn0_and_no_order10(void **state)
 {
 	(void)state;
-	run_kernel_selftests_on(&tiny);
+	run_kernel_selftests_on(&tiny, 2);
 	assert_int_equal(printk_log_count("no free block of order 10: skipped"),
+			 1);
+	assert_int_equal(printk_log_count("# SKIP no kernel image in mem_map"),
 			 1);
 }
 
 static void kernel_selftests_pass_with_holes(void **state)
 {
 	(void)state;
-	run_kernel_selftests_on(&holey);
+	run_kernel_selftests_on(&holey, 2);
 }
 
 /* Corruptions buddy_verify() must find ------------------------------------ */
@@ -266,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		CASE(kernel_selftests_pass_on_a_pc),
+		CASE(kernel_selftests_pass_on_a_pc_with_page_poison),
 		CASE(kernel_selftests_pass_with_pfn0_and_no_order10),
 		CASE(kernel_selftests_pass_with_holes),
 		ON_PC(verify_reports_wrong_nr_free),

@@ -94,6 +94,8 @@ void memblock_setup_from_mmap(void)
 		      boot_params.nr_mmap,
 		      (unsigned long long)memblock_phys_mem_size() >> 10);
 
+	kernel_image_start_pfn = PFN_DOWN((unsigned long)_kernel_phys_start);
+	kernel_image_end_pfn = PFN_UP(__pa(_end));
 	mm_image_sizes = (struct mm_image_sizes){
 		.text = (unsigned long)(_etext - _text),
 		.rodata = (unsigned long)(_erodata - _rodata),
