@@ -957,7 +957,7 @@ static void last_pfn_is_handed_out_and_never_merged_past_the_end(void **state)
 
 /* Random differential test ------------------------------------------------ */
 
-#define RANDOM_OPS	 200000
+#define RANDOM_OPS	 1000000
 #define RANDOM_PHASE	 20000 /* ops between filling up and draining */
 #define RANDOM_CHECK_OPS 200   /* full canonical check every so many ops */
 
@@ -1037,6 +1037,19 @@ static void random_alloc(struct random_run *run, uint64_t r)
 
 	if (((r >> 40) & 7) == 0)
 		gfp |= __GFP_ZERO;
+	if (((r >> 50) & 0x3ff) == 0) {
+		/* a gfp bit nobody defined: refused, reported, nothing changes */
+		struct buddy_snapshot before, after;
+
+		buddy_snapshot(&before);
+		printk_log_clear();
+		assert_null(alloc_pages(gfp | 0x40000000u, order));
+		buddy_snapshot(&after);
+		assert_true(buddy_snapshot_equal(&before, &after));
+		assert_int_equal(printk_log_count("BUG: "), 1);
+		run->misuses++;
+		return;
+	}
 	page = alloc_pages(gfp, order);
 	if (!page) {
 		assert_true(order > MAX_PAGE_ORDER ||
@@ -1109,7 +1122,7 @@ static void random_free(struct random_run *run, uint64_t r)
 }
 
 /*
- * RANDOM_OPS random allocations and frees, in phases that fill memory up
+ * RANDOM_OPS (10^6) random allocations and frees, in phases that fill memory up
  * and drain it, checked against the model after every operation (free page
  * count) and every RANDOM_CHECK_OPS (the exact free lists, buddy_verify()).
  */
