@@ -232,16 +232,33 @@ static void poison_block(struct page *page, unsigned int order)
 	memset(page_address(page), PAGE_POISON, PAGE_SIZE << order);
 }
 
+/* The first byte of the page at @va that is not PAGE_POISON, or PAGE_SIZE;
+ * *@nr_bad gets how many differ. Words first: the common case is clean. */
+static unsigned long first_unpoisoned(const void *va, unsigned long *nr_bad)
+{
+	const uint64_t poison = 0x0101010101010101ULL * PAGE_POISON;
+	const uint64_t *w = va;
+	const unsigned char *b = va;
+	unsigned long first = PAGE_SIZE;
+
+	*nr_bad = 0;
+	for (unsigned long i = 0; i < PAGE_SIZE / 8; i++) {
+		if (w[i] == poison)
+			continue;
+		for (unsigned long off = i * 8; off < i * 8 + 8; off++)
+			if (b[off] != PAGE_POISON && !(*nr_bad)++)
+				first = off;
+	}
+	return first;
+}
+
 static void check_poison(struct page *page, unsigned int order,
 			 unsigned long caller)
 {
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		const unsigned char *p = page_address(page + i);
-		unsigned long bad = 0, first = 0;
+		unsigned long bad, first = first_unpoisoned(p, &bad);
 
-		for (unsigned long off = 0; off < PAGE_SIZE; off++)
-			if (p[off] != PAGE_POISON && !bad++)
-				first = off;
 		if (!bad)
 			continue;
 		report_begin();
