@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * multiboot2.c - read GRUB's boot information (multiboot2 spec, section 3.6)
- * without trusting it: every size is checked against the whole before use.
+ * without trusting it: no byte at or past min(total_size, what is readable)
+ * is read, and every size is checked against what is left before it is used.
+ * Portable: the host tests build this file unchanged; multiboot2_boot.c
+ * finds the information for the kernel.
  *
  *   mbi: u32 total_size | u32 reserved | tag | tag | ... | end tag (type 0)
  *   tag: u32 type | u32 size (header included) | payload, padded to 8 bytes
@@ -11,8 +14,6 @@
 #include "multiboot2.h"
 
 #include "cmdline.h"
-#include "memlayout.h"
-#include "panic.h"
 #include "printk.h"
 #include "string.h"
 
@@ -22,17 +23,40 @@
 #define MB2_TAG_MODULE	      3
 #define MB2_TAG_BASIC_MEMINFO 4
 #define MB2_TAG_MMAP	      6
-#define MB2_INFO_MAX	      (1UL << 20) /* a larger total_size is taken as corrupt */
+#define MB2_ALIGN	      8	 /* the information and every tag start so */
+#define MB2_INFO_HDR	      8	 /* total_size, reserved */
+#define MB2_INFO_MIN	      16 /* the header and an end tag */
+#define MB2_TAG_HDR	      8	 /* type, size */
+#define MB2_MODULE_HDR	      16 /* type, size, mod_start, mod_end */
+#define MB2_BASIC_MEMINFO     16 /* type, size, mem_lower, mem_upper */
 #define MB2_MMAP_HDR	      16 /* type, size, entry_size, entry_version */
 #define MB2_MMAP_ENTRY_MIN    24 /* addr, len, type, reserved */
+#define BASIC_UPPER_START     (1ULL << 20) /* mem_upper counts from 1 MiB */
 
 struct boot_params boot_params;
 
-struct mb2_tag {
-	uint32_t type;
-	uint32_t size;
-};
+/*
+ * The information is GRUB's bytes, not our objects: read fields by copying,
+ * so no load depends on alignment or on the C type rules. gcc turns each
+ * into one load, even in the freestanding kernel.
+ */
+static uint32_t load_u32(const uint8_t *p)
+{
+	uint32_t v;
 
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t load_u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Copy the string at @src (at most @max bytes, NUL or not) into @dst[@size]. */
 static void copy_string(char *dst, size_t size, const char *src, size_t max)
 {
 	size_t n = strnlen(src, max);
@@ -43,23 +67,29 @@ static void copy_string(char *dst, size_t size, const char *src, size_t max)
 	dst[n] = '\0';
 }
 
+/*
+ * Append the entries of the map tag at @tag (@size bytes, checked to lie in
+ * the information) to boot_params.mmap, as they are: entry_size may grow in
+ * later specs, so step by it and read only the 24 bytes we know.
+ */
 static void parse_mmap(const uint8_t *tag, uint32_t size)
 {
-	uint32_t entry_size;
+	uint32_t entry_size, off;
 
 	if (size < MB2_MMAP_HDR) {
 		pr_err("memory map tag of %u bytes is too short; skipped\n",
 		       size);
 		return;
 	}
-	entry_size = *(const uint32_t *)(tag + 8);
+	entry_size = load_u32(tag + 8);
 	if (entry_size < MB2_MMAP_ENTRY_MIN || entry_size % 8) {
-		pr_err("memory map entry_size %u is invalid; map skipped\n",
-		       entry_size);
+		pr_err("memory map entry_size %u is not a multiple of 8 of at least %d; map skipped\n",
+		       entry_size, MB2_MMAP_ENTRY_MIN);
 		return;
 	}
-	for (uint32_t off = MB2_MMAP_HDR; off + entry_size <= size;
-	     off += entry_size) {
+	/* entry_size <= size - off, not off + entry_size <= size: an
+	 * entry_size near 4 GiB would wrap the sum and pass. */
+	for (off = MB2_MMAP_HDR; entry_size <= size - off; off += entry_size) {
 		const uint8_t *e = tag + off;
 		struct boot_mmap_entry *m;
 
@@ -69,17 +99,20 @@ static void parse_mmap(const uint8_t *tag, uint32_t size)
 			return;
 		}
 		m = &boot_params.mmap[boot_params.nr_mmap++];
-		m->addr = *(const uint64_t *)e;
-		m->len = *(const uint64_t *)(e + 8);
-		m->type = *(const uint32_t *)(e + 16);
+		m->addr = load_u64(e);
+		m->len = load_u64(e + 8);
+		m->type = load_u32(e + 16);
 	}
+	if (off < size)
+		pr_err("memory map tag ends with %u bytes that are not a whole entry; ignored\n",
+		       size - off);
 }
 
 static void parse_module(const uint8_t *tag, uint32_t size)
 {
 	struct boot_module *m;
 
-	if (size < 16) {
+	if (size < MB2_MODULE_HDR) {
 		pr_err("module tag of %u bytes is too short; skipped\n", size);
 		return;
 	}
@@ -89,96 +122,120 @@ static void parse_module(const uint8_t *tag, uint32_t size)
 		return;
 	}
 	m = &boot_params.modules[boot_params.nr_modules];
-	m->start = *(const uint32_t *)(tag + 8);
-	m->end = *(const uint32_t *)(tag + 12);
+	m->start = load_u32(tag + 8);
+	m->end = load_u32(tag + 12);
 	if (m->end < m->start) {
 		pr_err("module [%#llx-%#llx) ends before it starts; skipped\n",
 		       (unsigned long long)m->start,
 		       (unsigned long long)m->end);
+		*m = (struct boot_module){ 0 };
 		return;
 	}
-	copy_string(m->name, sizeof(m->name), (const char *)tag + 16,
-		    size - 16);
+	copy_string(m->name, sizeof(m->name),
+		    (const char *)tag + MB2_MODULE_HDR, size - MB2_MODULE_HDR);
 	boot_params.nr_modules++;
 }
 
-/* No map tag: fall back to mem_lower (KiB below 1 MiB) and mem_upper (KiB from 1 MiB). */
+/* No map entries: fall back to mem_lower (KiB below 1 MiB) and mem_upper (KiB from 1 MiB). */
 static void parse_basic_meminfo(const uint8_t *tag, uint32_t size)
 {
 	uint32_t lower, upper;
 
-	if (size < 16) {
+	if (size < MB2_BASIC_MEMINFO) {
 		pr_err("basic meminfo tag of %u bytes is too short; skipped\n",
 		       size);
 		return;
 	}
-	lower = *(const uint32_t *)(tag + 8);
-	upper = *(const uint32_t *)(tag + 12);
+	lower = load_u32(tag + 8);
+	upper = load_u32(tag + 12);
 	boot_params.nr_mmap = 2;
 	boot_params.mmap[0] =
 		(struct boot_mmap_entry){ 0, (uint64_t)lower << 10,
 					  MB2_MEMORY_AVAILABLE };
-	boot_params.mmap[1] =
-		(struct boot_mmap_entry){ 1UL << 20, (uint64_t)upper << 10,
-					  MB2_MEMORY_AVAILABLE };
+	boot_params.mmap[1] = (struct boot_mmap_entry){ BASIC_UPPER_START,
+							(uint64_t)upper << 10,
+							MB2_MEMORY_AVAILABLE };
 	boot_params.mmap_from_basic_meminfo = true;
 }
 
-void mb2_parse(uint32_t mbi_pa)
+int mb2_parse_info(const void *info, size_t avail)
 {
-	const uint8_t *mbi = __va(mbi_pa);
-	uint32_t total = *(const uint32_t *)mbi;
+	const uint8_t *mbi = info;
 	const uint8_t *basic = NULL;
-	uint32_t basic_size = 0, off;
+	uint32_t total, basic_size = 0;
+	size_t size, off;
+	bool stopped = false; /* at an end tag or a bad tag size */
 
-	boot_params.mbi_pa = mbi_pa;
-	boot_params.mbi_size = total;
-	if (mbi_pa & 7 || total < 16 || total > MB2_INFO_MAX)
-		panic("multiboot2: boot information at %#x is malformed (total_size %u)",
-		      mbi_pa, total);
+	boot_params = (struct boot_params){ 0 };
+	cmdline_set("", 0);
+	if ((uintptr_t)info % MB2_ALIGN || avail < MB2_INFO_HDR) {
+		pr_err("boot information at %p (%zu bytes readable) is misaligned or truncated; ignored\n",
+		       info, avail);
+		return -1;
+	}
+	total = load_u32(mbi);
+	if (total < MB2_INFO_MIN) {
+		pr_err("boot information total_size %u is below %d bytes; ignored\n",
+		       total, MB2_INFO_MIN);
+		return -1;
+	}
+	size = total;
+	if (size > avail) {
+		pr_err("total_size %u is more than the %zu bytes readable; only those are parsed\n",
+		       total, avail);
+		size = avail;
+	}
+	boot_params.mbi_size = size;
 
-	for (off = 8; off + sizeof(struct mb2_tag) <= total;) {
-		const struct mb2_tag *tag = (const void *)(mbi + off);
+	/* off + MB2_TAG_HDR <= size: the header is in; then its size is checked. */
+	for (off = MB2_INFO_HDR; off + MB2_TAG_HDR <= size;) {
 		const uint8_t *t = mbi + off;
+		uint32_t type = load_u32(t), tag_size = load_u32(t + 4);
 
-		if (tag->type == MB2_TAG_END)
-			break;
-		if (tag->size < sizeof(struct mb2_tag) ||
-		    tag->size > total - off) {
-			pr_err("tag type %u at offset %u has size %u beyond the information; parsing stopped\n",
-			       tag->type, off, tag->size);
+		if (type == MB2_TAG_END) {
+			stopped = true;
 			break;
 		}
-		switch (tag->type) {
+		if (tag_size < MB2_TAG_HDR || tag_size > size - off) {
+			pr_err("tag type %u at offset %zu has size %u, outside [%d, %zu]; parsing stopped\n",
+			       type, off, tag_size, MB2_TAG_HDR, size - off);
+			stopped = true;
+			break;
+		}
+		switch (type) {
 		case MB2_TAG_CMDLINE:
-			cmdline_set(
-				(const char *)t + 8,
-				strnlen((const char *)t + 8, tag->size - 8));
+			cmdline_set((const char *)t + MB2_TAG_HDR,
+				    strnlen((const char *)t + MB2_TAG_HDR,
+					    tag_size - MB2_TAG_HDR));
 			break;
 		case MB2_TAG_BOOTLOADER:
 			copy_string(boot_params.bootloader,
 				    sizeof(boot_params.bootloader),
-				    (const char *)t + 8, tag->size - 8);
+				    (const char *)t + MB2_TAG_HDR,
+				    tag_size - MB2_TAG_HDR);
 			break;
 		case MB2_TAG_MODULE:
-			parse_module(t, tag->size);
+			parse_module(t, tag_size);
 			break;
 		case MB2_TAG_BASIC_MEMINFO:
 			basic = t;
-			basic_size = tag->size;
+			basic_size = tag_size;
 			break;
 		case MB2_TAG_MMAP:
-			parse_mmap(t, tag->size);
+			parse_mmap(t, tag_size);
 			break;
 		default: /* framebuffer, ELF sections, ACPI, ...: not ours to use */
 			break;
 		}
-		off += (tag->size + 7) & ~7u;
+		/* size_t: no wrap, even for a tag_size near 4 GiB */
+		off += ((size_t)tag_size + MB2_ALIGN - 1) &
+		       ~(size_t)(MB2_ALIGN - 1);
 	}
+	if (!stopped)
+		pr_err("no end tag in the %zu bytes parsed\n", size);
 	if (!boot_params.nr_mmap && basic)
 		parse_basic_meminfo(basic, basic_size);
-	if (!boot_params.nr_mmap)
-		panic("multiboot2: the boot loader gave no memory map");
+	return 0;
 }
 
 static const char *mmap_type_name(uint32_t type)

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * multiboot2.h - what the kernel keeps of GRUB's multiboot2 information.
- * Everything is copied out by mb2_parse(); the original stays reserved for now.
+ * Everything is copied out by mb2_parse_info(); the original stays reserved
+ * for now. Portable: the host tests include it too (no arch headers).
  */
 #ifndef ARCH_X86_64_MULTIBOOT2_H
 #define ARCH_X86_64_MULTIBOOT2_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
@@ -34,11 +36,15 @@ struct boot_module {
 };
 
 struct boot_params {
-	uint64_t mbi_pa, mbi_size; /* where GRUB put the information */
-	char bootloader[64];
-	struct boot_mmap_entry mmap[BOOT_MMAP_MAX];
-	unsigned int nr_mmap;
-	bool mmap_from_basic_meminfo; /* no map tag: built from mem_lower/upper */
+	uint64_t mbi_pa;     /* physical address of the information; set by
+			      mb2_parse(), 0 after mb2_parse_info() alone */
+	uint64_t mbi_size;   /* bytes of it parsed (and reserved): total_size,
+			      or fewer when fewer were readable; 0 if rejected */
+	char bootloader[64]; /* NUL-terminated, cut; "" without the tag */
+	struct boot_mmap_entry mmap[BOOT_MMAP_MAX]; /* in firmware order */
+	unsigned int nr_mmap;			    /* 0: no map at all */
+	bool mmap_from_basic_meminfo; /* no usable map tag: built from
+					 mem_lower/upper */
 	struct boot_module modules[BOOT_MODULES_MAX];
 	unsigned int nr_modules;
 };
@@ -46,10 +52,47 @@ struct boot_params {
 extern struct boot_params boot_params;
 
 /*
- * mb2_parse() - copy the command line, boot loader name, memory map and
- * modules out of the information at physical @mbi_pa (through the early
- * direct map). Unknown tags are skipped; malformed ones are reported and
- * skipped, never trusted. Panics only if there is no memory map at all.
+ * mb2_parse_info() - copy the command line (to cmdline_set()), boot loader
+ * name, memory map and modules out of the multiboot2 information at @info
+ * into boot_params, which is reset first. Never reads a byte at or past
+ * @info + min(total_size, @avail).
+ * @info: the information's first byte (its u32 total_size); must be 8-byte
+ *        aligned, as the spec promises.
+ * @avail: how many bytes from @info may be read. When total_size is larger,
+ *         that is reported and only @avail bytes are parsed.
+ *
+ * What is handed on, and what is refused:
+ *  - unknown tag types (framebuffer, ELF sections, ACPI, ...) are skipped;
+ *  - a tag whose size is below its 8-byte header or runs past the end stops
+ *    the walk (reported): without a size there is no next tag to find;
+ *  - a known tag too short for its fields, a memory map whose entry_size is
+ *    below 24 or not a multiple of 8, a module that ends before it starts:
+ *    reported and skipped, the walk goes on;
+ *  - memory map entries are copied in firmware order, unchanged: unsorted,
+ *    overlapping, zero-length, unknown types and all (memblock sorts, merges
+ *    and cuts them). An entry_size above 24 is stepped over: the extra bytes
+ *    are fields of a later spec, ignored. Entries past BOOT_MMAP_MAX, modules
+ *    past BOOT_MODULES_MAX and strings past their buffer are cut (reported
+ *    for entries and modules). Two map tags append.
+ *  - with no map entries at all, a basic meminfo tag gives two "usable"
+ *    entries ([0, mem_lower KiB), [1 MiB, +mem_upper KiB)) and sets
+ *    mmap_from_basic_meminfo;
+ *  - strings (command line, names) end at their NUL or at the tag's end.
+ *
+ * Context: boot, or a host test; not reentrant (fills the globals).
+ * Return: 0 when the tags were walked (boot_params.nr_mmap may still be 0:
+ * the caller decides), -1 when the header is unusable: @info misaligned,
+ * @avail below 8, or total_size below 16 (reported; boot_params all zero,
+ * command line "").
+ */
+int mb2_parse_info(const void *info, size_t avail);
+
+/*
+ * mb2_parse() - the kernel's entry: mb2_parse_info() on the information at
+ * physical @mbi_pa, read through the early direct map, at most 1 MiB of it;
+ * then boot_params.mbi_pa = @mbi_pa.
+ * Context: boot, before paging_init() (the early map of 0..4 GiB is needed).
+ * Panics if the header is unusable or there is no memory map at all.
  */
 void mb2_parse(uint32_t mbi_pa);
 
