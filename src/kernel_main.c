@@ -5,6 +5,7 @@
  */
 #include "cmdline.h"
 #include "cpu.h"
+#include "crashtest.h"
 #include "memblock.h"
 #include "mm.h"
 #include "multiboot2.h"
@@ -87,6 +88,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	mm_core_init();
 
 	boot_report();
+	crashtest_run();
 
 	if (cmdline_has("selftest")) {
 		unsigned int failed = run_selftests();

@@ -14,8 +14,10 @@
 #include "paging.h"
 #include "panic.h"
 #include "printk.h"
+#include "tss.h"
 
 extern char _kernel_phys_start[];
+extern char _text[], _etext[], _rodata[], _erodata[], _data[], _end[];
 
 /* Virtual page 0 and the old identity map are gone; the direct map is there. */
 static void page0_unmapped(struct ktest *t)
@@ -30,6 +32,65 @@ static void page0_unmapped(struct ktest *t)
 				&level) != NULL);
 }
 
+/*
+ * Check each page of [@start, @end) of the kernel image against the rights
+ * it should have: @rw (writable or not) and, where the CPU has NX, @nx.
+ * Guard pages are skipped (stack_guard_pages checks them). Return: the
+ * number of pages that differ; the first one is printed as a diagnostic.
+ */
+static unsigned long check_image_pages(const char *what, const char *start,
+				       const char *end, bool rw, bool nx)
+{
+	unsigned long bad = 0;
+
+	for (unsigned long va = (unsigned long)start & PAGE_MASK;
+	     va < (unsigned long)end; va += PAGE_SIZE) {
+		const struct kernel_stack *stack = kernel_stack_of(va);
+		int level;
+		pteval_t *pte = lookup_address(va, &level);
+		bool ok;
+
+		if (stack && in_guard_page(stack, va))
+			continue;
+		ok = pte && !!(*pte & _PAGE_RW) == rw &&
+		     (!boot_cpu_data.has_nx || !!(*pte & _PAGE_NX) == nx);
+		if (!ok && !bad++)
+			printk("# %s page %#lx: entry %#lx, expected %s%s\n",
+			       what, va, pte ? (unsigned long)*pte : 0UL,
+			       rw ? "RW" : "read-only",
+			       nx ? " NX" : " executable");
+	}
+	return bad;
+}
+
+/* W^X: text is read-only and executable, rodata read-only and NX, data
+ * and bss writable and NX; so no page is both writable and executable. */
+static void kernel_wx(struct ktest *t)
+{
+	KTEST_EXPECT(
+		t, check_image_pages("text", _text, _etext, false, false) == 0);
+	KTEST_EXPECT(t, check_image_pages("rodata", _rodata, _erodata, false,
+					  true) == 0);
+	KTEST_EXPECT(
+		t, check_image_pages("data+bss", _data, _end, true, true) == 0);
+}
+
+/* Below each kernel stack an unmapped guard page; the stack itself mapped. */
+static void stack_guard_pages(struct ktest *t)
+{
+	for (unsigned int i = 0; i < NR_KERNEL_STACKS; i++) {
+		const struct kernel_stack *s = &kernel_stacks[i];
+		int level;
+
+		if (!KTEST_EXPECT(t, lookup_address(s->guard, &level) == NULL))
+			printk("# the %s stack's guard page %#lx is mapped\n",
+			       s->name, s->guard);
+		KTEST_EXPECT(t, lookup_address(s->base, &level) != NULL);
+		KTEST_EXPECT(t, lookup_address(s->top - 1, &level) != NULL);
+		KTEST_EXPECT(t, s->base - s->guard == PAGE_SIZE);
+	}
+}
+
 #define MAX_CASES 32
 
 unsigned int run_selftests(void)
@@ -40,10 +101,13 @@ unsigned int run_selftests(void)
 
 	cmdline_ull("seed", &seed);
 	/* the mm cases end with counters_restored; page tables go before it */
-	BUG_ON(mm_selftest_nr_cases + 1 > MAX_CASES);
+	BUG_ON(mm_selftest_nr_cases + 3 > MAX_CASES);
 	for (unsigned int i = 0; i + 1 < mm_selftest_nr_cases; i++)
 		cases[n++] = mm_selftest_cases[i];
 	cases[n++] = (struct ktest_case){ "page0_unmapped", page0_unmapped };
+	cases[n++] = (struct ktest_case){ "kernel_wx", kernel_wx };
+	cases[n++] =
+		(struct ktest_case){ "stack_guard_pages", stack_guard_pages };
 	cases[n++] = mm_selftest_cases[mm_selftest_nr_cases - 1];
 	return ktest_run("pagewise_selftest", cases, n, seed);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kallsyms.h"
 #include "printk.h"
 
 struct out {
@@ -94,6 +95,32 @@ static void put_num(struct out *o, uint64_t v, bool neg, unsigned int base,
 		put(o, tmp[--n]);
 	if (sp->left)
 		pad(o, ' ', sp->width - total);
+}
+
+/*
+ * put_symbol() - %pS, %ps and %pB, as Linux's symbol_string(): the text
+ * symbol holding @addr as "name+0xoff/0xsize" (%pS), "name" alone (%ps), or,
+ * for a return address, "name+0xoff/0xsize" of @addr - 1 with the offset of
+ * @addr (%pB: after a call to a noreturn function at the very end of a
+ * function, the return address is already the next function's start).
+ * Outside the kernel's text: "0x" and the address in hex, as Linux prints it.
+ */
+static void put_symbol(struct out *o, unsigned long addr, char kind,
+		       const struct spec *sp)
+{
+	unsigned long lookup = kind == 'B' && addr ? addr - 1 : addr;
+	unsigned long offset, size;
+	const char *name;
+	char buf[160];
+
+	if (!kallsyms_lookup(lookup, &name, &offset, &size))
+		snprintf(buf, sizeof(buf), "0x%lx", addr);
+	else if (kind == 's')
+		snprintf(buf, sizeof(buf), "%s", name);
+	else
+		snprintf(buf, sizeof(buf), "%s+%#lx/%#lx", name,
+			 offset + (addr - lookup), size);
+	put_str(o, buf, sp);
 }
 
 static int parse_int(const char **fmt, va_list *ap)
@@ -197,6 +224,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 				*fmt == 'X', &sp);
 			break;
 		case 'p':
+			if (fmt[1] == 'S' || fmt[1] == 's' || fmt[1] == 'B') {
+				fmt++;
+				put_symbol(&o, (uintptr_t)va_arg(ap, void *),
+					   *fmt, &sp);
+				break;
+			}
 			sp.alt = true;
 			sp.zero = true;
 			if (!sp.width)

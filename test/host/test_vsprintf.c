@@ -9,10 +9,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "fake_machine.h"
+#include "kallsyms_host.h"
 
 #define BUF_SIZE 256
 
@@ -111,6 +114,85 @@ static void pointer_is_0x_and_16_digits(void **state)
 	EXPECT_FORMAT("0xffff888000001000", "%p", (void *)0xffff888000001000UL);
 	EXPECT_FORMAT("0x0000000000001000", "%p", (void *)0x1000UL);
 	EXPECT_FORMAT("0x0000000000000000", "%p", NULL);
+}
+
+/* Two made-up kernel functions back to back, as the kernel's table has them. */
+#define FN_A 0xffffffff80104000UL
+#define FN_B 0xffffffff80104040UL
+static const struct kallsyms_host_sym made_up_text[] = {
+	{ "crashtest_null", FN_A, 0x40 },
+	{ "crashtest_run", FN_B, 0x9c },
+};
+
+static int set_made_up_text(void **state)
+{
+	(void)state;
+	kallsyms_host_set(made_up_text, ARRAY_SIZE(made_up_text));
+	return 0;
+}
+
+static int forget_made_up_text(void **state)
+{
+	(void)state;
+	kallsyms_host_set(NULL, 0);
+	return 0;
+}
+
+static void pS_is_name_offset_and_size(void **state)
+{
+	(void)state;
+	EXPECT_FORMAT("crashtest_null+0x1a/0x40", "%pS", (void *)(FN_A + 0x1a));
+	EXPECT_FORMAT("crashtest_null+0x0/0x40", "%pS", (void *)FN_A);
+	EXPECT_FORMAT("crashtest_null+0x3f/0x40", "%pS", (void *)(FN_B - 1));
+	EXPECT_FORMAT("crashtest_run+0x0/0x9c", "%pS", (void *)FN_B);
+	EXPECT_FORMAT("[<ffffffff8010405b>] crashtest_run+0x1b/0x9c",
+		      "[<%016lx>] %pS", FN_B + 0x1b, (void *)(FN_B + 0x1b));
+}
+
+static void pS_outside_text_is_the_raw_address(void **state)
+{
+	(void)state;
+	EXPECT_FORMAT("0xffffffff801040dc", "%pS", (void *)(FN_B + 0x9c));
+	EXPECT_FORMAT("0xffffffff80103fff", "%pS", (void *)(FN_A - 1));
+	EXPECT_FORMAT("0x0", "%pS", NULL);
+}
+
+static void ps_is_the_name_alone(void **state)
+{
+	(void)state;
+	EXPECT_FORMAT("crashtest_null", "%ps", (void *)(FN_A + 0x1a));
+	EXPECT_FORMAT("0x1000", "%ps", (void *)0x1000UL);
+}
+
+/* A return address right after a call to a noreturn function at the end of
+ * crashtest_null is crashtest_run's first byte: %pB still names the caller. */
+static void pB_names_the_caller_of_a_return_address(void **state)
+{
+	(void)state;
+	EXPECT_FORMAT("crashtest_null+0x40/0x40", "%pB", (void *)FN_B);
+	EXPECT_FORMAT("crashtest_run+0x0/0x9c", "%pS", (void *)FN_B);
+	EXPECT_FORMAT("crashtest_run+0x1b/0x9c", "%pB", (void *)(FN_B + 0x1b));
+}
+
+static void pS_takes_width_and_goes_on_after(void **state)
+{
+	(void)state;
+	EXPECT_FORMAT("caller crashtest_run+0x4/0x9c, pfn 0x11a",
+		      "caller %pS, pfn %#lx", (void *)(FN_B + 4), 0x11aUL);
+	EXPECT_FORMAT("crashtest_null      |", "%-20ps|", (void *)FN_A);
+	/* a plain %p right after %pS is still a pointer */
+	EXPECT_FORMAT("0xffffffff80104000 crashtest_null+0x0/0x40", "%p %pS",
+		      (void *)FN_A, (void *)FN_A);
+}
+
+/* Without made-up symbols: what the dynamic linker knows (libc's exports). */
+static void pS_names_a_shared_library_function(void **state)
+{
+	char buf[BUF_SIZE];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "%pS", (void *)&abort);
+	assert_true(strncmp(buf, "abort+0x0/0x", 12) == 0);
 }
 
 static void string_and_char(void **state)
@@ -285,6 +367,22 @@ int main(void)
 		cmocka_unit_test(size_one_writes_only_the_nul),
 		cmocka_unit_test(size_zero_writes_nothing),
 		cmocka_unit_test(printk_returns_length_and_is_captured),
+		cmocka_unit_test_setup_teardown(pS_is_name_offset_and_size,
+						set_made_up_text,
+						forget_made_up_text),
+		cmocka_unit_test_setup_teardown(
+			pS_outside_text_is_the_raw_address, set_made_up_text,
+			forget_made_up_text),
+		cmocka_unit_test_setup_teardown(ps_is_the_name_alone,
+						set_made_up_text,
+						forget_made_up_text),
+		cmocka_unit_test_setup_teardown(
+			pB_names_the_caller_of_a_return_address,
+			set_made_up_text, forget_made_up_text),
+		cmocka_unit_test_setup_teardown(
+			pS_takes_width_and_goes_on_after, set_made_up_text,
+			forget_made_up_text),
+		cmocka_unit_test(pS_names_a_shared_library_function),
 	};
 
 	host_tests_init();

@@ -295,22 +295,30 @@ higher_half_entry:
 	jmp .hang
 
 section .data
-; The GDT: null, 64-bit kernel code, kernel data. Accessed bits are preset so
-; the CPU never has to write to it.
+; The GDT: null, 64-bit kernel code, kernel data, and a 16-byte slot for the
+; TSS descriptor, which tss_init() (tss.c) fills in and loads. Accessed bits
+; are preset so the CPU never has to write to the code and data entries.
 align 16
+global gdt64
 gdt64:
 	dq 0
 	dq 0x00af9b000000ffff               ; 0x08: code, present, DPL 0, L=1
 	dq 0x00cf93000000ffff               ; 0x10: data, present, writable
+	dq 0, 0                             ; 0x18: TSS (GDT_TSS in tss.c)
 gdt64_end:
 gdt64_ptr:
 	dw gdt64_end - gdt64 - 1
 	dq gdt64
 
 section .bss
-alignb 16
-global boot_stack, boot_stack_top
-boot_stack:     resb BOOT_STACK_SIZE    ; the one kernel stack
+; The one kernel stack, with a guard page below it that paging_init() leaves
+; unmapped: a stack overflow then faults on the guard page (and, as the CPU
+; cannot push the page fault's frame there either, becomes a double fault on
+; its own IST stack) instead of silently overwriting the .bss below.
+alignb PAGE_SIZE
+global boot_stack_guard, boot_stack, boot_stack_top
+boot_stack_guard: resb PAGE_SIZE
+boot_stack:     resb BOOT_STACK_SIZE
 boot_stack_top:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

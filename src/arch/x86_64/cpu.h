@@ -37,6 +37,14 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
 			 : "a"(leaf), "c"(0));
 }
 
+static inline unsigned long read_cr0(void)
+{
+	unsigned long v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
 static inline unsigned long read_cr2(void)
 {
 	unsigned long v;

@@ -28,6 +28,7 @@
 #include "panic.h"
 #include "printk.h"
 #include "string.h"
+#include "tss.h"
 
 #define PTRS_PER_TABLE	      512
 #define BOOT_DIRECT_MAP_LIMIT (4UL << 30) /* the boot tables map 0..4 GiB */
@@ -123,6 +124,40 @@ static void map_kernel_part(const char *start, const char *end, pteval_t prot)
 		  prot | _PAGE_PRESENT | _PAGE_GLOBAL, PAGE_SIZE, counts);
 }
 
+/*
+ * The entry that maps @va in the tables under @pml4: as lookup_address(),
+ * for any set of tables, the live one or one being built.
+ */
+static pteval_t *walk(pteval_t *pml4, unsigned long va, int *level)
+{
+	pteval_t *table = pml4;
+
+	for (int l = 4; l >= 1; l--) {
+		pteval_t *entry = &table[table_index(va, l)];
+
+		*level = l;
+		if (!(*entry & _PAGE_PRESENT))
+			return NULL;
+		if (l == 1 || (l <= 3 && (*entry & _PAGE_PSE)))
+			return entry;
+		table = __va(*entry & PTE_PFN_MASK);
+	}
+	return NULL;
+}
+
+/* Unmap each kernel stack's guard page (a 4 KiB page of the image map). */
+static void unmap_stack_guards(void)
+{
+	for (unsigned int i = 0; i < NR_KERNEL_STACKS; i++) {
+		int level;
+		pteval_t *pte =
+			walk(kernel_pml4, kernel_stacks[i].guard, &level);
+
+		BUG_ON(!pte || level != 1);
+		*pte = 0;
+	}
+}
+
 void paging_init(void)
 {
 	phys_addr_t start = 0, end = LOW_MEMORY_END; /* the run to map next */
@@ -155,27 +190,36 @@ void paging_init(void)
 	map_kernel_part(_text, _etext, 0);		   /* RX */
 	map_kernel_part(_rodata, _erodata, _PAGE_NX);	   /* R */
 	map_kernel_part(_data, _end, _PAGE_RW | _PAGE_NX); /* RW */
+	unmap_stack_guards();
 
 	write_cr3(__pa(kernel_pml4));
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
 	pr_info("kernel image at %#lx: text RX, rodata R NX, data+bss RW NX; %lu page-table pages\n",
 		(unsigned long)_text, direct_map_stats.table_pages);
+	pr_info("unmapped a guard page below each kernel stack: boot stack [%#lx-%#lx], guard at %#lx\n",
+		kernel_stacks[0].base, kernel_stacks[0].top - 1,
+		kernel_stacks[0].guard);
 	pr_info("switched to the kernel page tables: identity map gone, page 0 unmapped\n");
 }
 
 pteval_t *lookup_address(unsigned long va, int *level)
 {
+	return walk(__va(read_cr3() & PTE_PFN_MASK), va, level);
+}
+
+void dump_pagetable(unsigned long va)
+{
+	static const char *const names[] = { "PTE", "PMD", "PUD", "PGD" };
 	pteval_t *table = __va(read_cr3() & PTE_PFN_MASK);
 
 	for (int l = 4; l >= 1; l--) {
-		pteval_t *entry = &table[table_index(va, l)];
+		pteval_t entry = table[table_index(va, l)];
 
-		*level = l;
-		if (!(*entry & _PAGE_PRESENT))
-			return NULL;
-		if (l == 1 || (l <= 3 && (*entry & _PAGE_PSE)))
-			return entry;
-		table = __va(*entry & PTE_PFN_MASK);
+		printk("%s%s %lx", l == 4 ? "" : " ", names[l - 1],
+		       (unsigned long)entry);
+		if (!(entry & _PAGE_PRESENT) || (l <= 3 && (entry & _PAGE_PSE)))
+			break;
+		table = __va(entry & PTE_PFN_MASK);
 	}
-	return NULL;
+	printk("\n");
 }

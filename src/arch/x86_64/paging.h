@@ -26,7 +26,8 @@ typedef uint64_t pteval_t;
  * the direct map of every memblock.memory range (and the first 1 MiB) at
  * PAGE_OFFSET with the largest pages that fit (1 GiB where the CPU has them,
  * else 2 MiB, 4 KiB at unaligned edges), and the kernel image at
- * __START_KERNEL_map with text RX, rodata R+NX, data/bss RW+NX.
+ * __START_KERNEL_map with text RX, rodata R+NX, data/bss RW+NX, except the
+ * guard page below each kernel stack (tss.h), which stays unmapped.
  * Afterwards the boot identity map is gone: virtual page 0 is unmapped.
  * Context: boot, after memblock_setup_from_mmap(); page tables come from
  * memblock below 4 GiB (reachable through the boot direct map).
@@ -41,6 +42,17 @@ void paging_init(void);
  * not mapped (*@level then says where the walk stopped: 4..1).
  */
 pteval_t *lookup_address(unsigned long va, int *level);
+
+/*
+ * dump_pagetable() - print the entries the current tables use for @va on one
+ * line, as Linux's dump_pagetable() on x86_64: "PGD 7fd4063 PUD 7fd3063
+ * PMD 7fd2063 PTE 8000000000110061", each value the raw entry in hex. The
+ * walk stops after an entry that is not present or maps a large page.
+ * (Linux also prints a P4D, the fifth level; with 4-level paging it repeats
+ * the PGD, so it is left out here.)
+ * Context: any; reads the tables through the direct map only.
+ */
+void dump_pagetable(unsigned long va);
 
 /* Statistics of the direct map, for the boot report. */
 struct direct_map_stats {

@@ -13,8 +13,18 @@ struct pt_regs {
 	uint64_t ip, cs, flags, sp, ss; /* pushed by the CPU */
 };
 
-/* idt_init() - install handlers for exceptions 0..31 and load the IDT. */
+/*
+ * idt_init() - load the TSS and the IST stacks (tss_init()), then handlers
+ * for exceptions 0..31; #DF, NMI and #MC run on their own IST stacks.
+ * Context: boot, first thing in kernel_main(), on the boot stack.
+ */
 void idt_init(void);
-void do_exception(struct pt_regs *regs);
+
+/*
+ * do_exception() - called by entry.asm with the saved registers: print the
+ * crash dump (reason, registers, stack, Call Trace) and panic(). Never
+ * returns.
+ */
+void do_exception(struct pt_regs *regs) __attribute__((noreturn));
 
 #endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * crashtest.h - faults on purpose ("crashtest=X" on the command line), to see
+ * and test the crash dumps, as Linux's lkdtm does with its crash points.
+ */
+#ifndef CRASHTEST_H
+#define CRASHTEST_H
+
+/*
+ * crashtest_run() - if the command line says "crashtest=X", announce it and
+ * make fault X happen:
+ *   null            read from virtual address 0 (page 0 is never mapped);
+ *   write-text      write to kernel text (mapped read-only);
+ *   exec-data       call into .data (mapped no-execute);
+ *   stack-overflow  recurse until the boot stack runs into its guard page:
+ *                   a double fault, handled on the #DF IST stack.
+ * The fault ends in a crash dump and a panic, so this does not return then.
+ * Context: boot, after the boot report; on the boot stack.
+ * Return: only without "crashtest=", or with an unknown X (reported on the
+ * console with the known names).
+ */
+void crashtest_run(void);
+
+#endif
