@@ -19,7 +19,11 @@
  * Conversions: %d %i %u %x %X %o %c %s %p %%, length modifiers hh h l ll z,
  * flags '-' '0' '+' ' ' '#', a field width and a precision (numbers or '*').
  * %p prints the raw address as 0x plus 16 hex digits (Linux hashes it; we
- * are a teaching kernel and show it).
+ * are a teaching kernel and show it). %pS prints a code address as
+ * "function+0xoff/0xsize" from the kernel's own symbols (raw 0x... when it is
+ * no known function), %ps the name alone, and %pB a return address (looked
+ * up at address - 1, so a call that never returns names its caller), as
+ * Linux's.
  * Return: the number of characters written.
  */
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
