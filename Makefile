@@ -142,7 +142,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-Dvsnprintf=pagewise_vsnprintf -Dsnprintf=pagewise_snprintf \
 	-I test/host -I src -I src/mm
 FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c src/ktest.c \
-	$(wildcard test/host/kallsyms_host.c)
+	$(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
 FUZZ        := $(BUILD)/fuzz/fuzz_buddy
 FUZZ_TIME   ?= 300
 FUZZ_ARGS   ?=
@@ -175,7 +175,7 @@ format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 
 test-emu: $(TESTISO)
-	/usr/bin/python3 -m pytest -v test/emu
+	/usr/bin/python3 -m pytest -v $$(/usr/bin/python3 -c "import xdist" 2>/dev/null && echo "-n 2") test/emu
 
 test: deps-test
 	@$(MAKE) --no-print-directory format-check test-host fuzz-smoke test-emu

@@ -6,7 +6,7 @@ set -eu
 
 build="gcc binutils make nasm grub-pc-bin grub-efi-amd64-bin grub-common mtools xorriso"
 run="$build qemu-system-x86 ovmf"
-test="$run bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect clang-format"
+test="$run bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
 
 case "${1:-all}" in
 build) want=$build ;;

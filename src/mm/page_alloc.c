@@ -131,7 +131,7 @@ static void __free_one_page(struct page *page, unsigned long pfn,
 			break;
 		del_from_free_list(pfn_to_page(buddy_pfn), zone, order);
 		combined_pfn = buddy_pfn & pfn;
-		page = page + (combined_pfn - pfn);
+		page = pfn_to_page(combined_pfn);
 		pfn = combined_pfn;
 		order++;
 	}

@@ -17,6 +17,7 @@
 #include "fake_machine.h"
 #include "memblock.h"
 #include "mm.h"
+#include "mm_reset.h"
 
 unsigned char *host_ram;
 size_t host_ram_size;
@@ -205,29 +206,10 @@ void fake_machine_boot(const struct fake_machine *m)
 
 void fake_machine_teardown(void)
 {
-	struct zone *zone = &contig_zone;
-
 	free(host_ram);
 	host_ram = NULL;
 	host_ram_size = 0;
-	mem_map = NULL;
-	max_pfn = 0;
-	zone->zone_start_pfn = 0;
-	zone->spanned_pages = 0;
-	zone->present_pages = 0;
-	zone->managed_pages = 0;
-	zone->free_pages = 0;
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-		INIT_LIST_HEAD(&zone->free_area[o].free_list);
-		zone->free_area[o].nr_free = 0;
-	}
-	memblock_reset();
-	mm_image_sizes = (struct mm_image_sizes){ 0 };
-	mm_debug = 0;
-	page_poisoning_enabled = false;
-	mm_bad_page_reports = 0;
-	kernel_image_start_pfn = 0;
-	kernel_image_end_pfn = 0;
+	mm_reset_globals();
 	panic_trap = NULL;
 	printk_log_clear();
 }
