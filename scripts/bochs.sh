@@ -105,8 +105,10 @@ for _ in $(seq 1 16); do echo c; done > "$cmds"
 out=$rundir/bochs-stdout.log
 limit=${BOCHS_TIMEOUT:-600}
 # A kernel that halted (no "poweroff" on its command line, a panic, a boot
-# error) never ends Bochs: stop it a second after it says so, or at the limit.
-halted='reboot: System halted|reboot: power-off failed|Pagewise: halted\.'
+# error) never ends Bochs, nor does GRUB when it could not load the kernel
+# (it waits at its menu): stop Bochs a second after either says so, or at the
+# limit.
+halted='reboot: System halted|reboot: power-off failed|Pagewise: halted\.|error: you need to load the kernel first'
 "${netns[@]}" bochs -q -f "$rc" -rc "$cmds" < /dev/null > "$out" 2>&1 &
 pid=$!
 end=$((SECONDS + limit))

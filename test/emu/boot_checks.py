@@ -5,6 +5,7 @@ reports everything that is wrong with it at once."""
 from __future__ import annotations
 
 from serial_log import (
+    ALLOC_FAILURE,
     PAGE_SIZE,
     NR_PAGE_ORDERS,
     SerialLog,
@@ -12,24 +13,34 @@ from serial_log import (
     intersect,
     memblock_memory_pfns,
     merge,
+    parse_reports,
+    alloc_failure_lines,
     subtract,
     total,
     usable_page_ranges,
     usable_pages,
 )
 
-EXPECTED_BUGS = 8
-BUGS_ANNOUNCED = "# the next 8 reports are expected"
-BAD_FREES_CASE = "bad_frees_are_refused"
 POWER_DOWN = "reboot: Power down"
 STRUCT_PAGE_BYTES = 32
 LOW_MEMORY_END = 0x100000  # the kernel maps and reserves the first 1 MiB always
 FOUR_GIB = 1 << 32
-# Never acceptable outside the announced window (BUG:) or at all (the rest).
+# Never acceptable anywhere (a "BUG:" line only inside a report block of a
+# bad_ case: check_bug_lines).
 FORBIDDEN = ("Kernel panic", "traps:", "buddy_verify:")
+BAD_CASE_PREFIX = "bad_"  # self-test cases that make bad calls on purpose
+OOM_CASE_PREFIX = "oom_"  # self-test cases that exhaust memory on purpose
+HANDED_OUT_CASE = "all_free_memory_at_order0"  # prints the handed-out ranges
+# Cases that may skip on a plain "selftest poweroff" boot, and the words their
+# reason must contain: the poison case needs page_poison=1 on the command
+# line (test_mm_debug.py boots with it and requires the case to run).
+ALLOWED_SKIPS = {"bad_use_after_free_poison": "page_poison=1"}
 
 
-def check_ktap(log: SerialLog) -> list[str]:
+def check_ktap(log: SerialLog, allowed_skips: dict[str, str] | None = None) -> list[str]:
+    """A well-formed KTAP document, every case ok; a case may skip only if
+    @allowed_skips (default ALLOWED_SKIPS) names it and its reason."""
+    allowed = ALLOWED_SKIPS if allowed_skips is None else allowed_skips
     doc = log.ktap
     if doc is None:
         return ["no KTAP document (no 'KTAP version' line)"]
@@ -41,7 +52,7 @@ def check_ktap(log: SerialLog) -> list[str]:
     for r in doc.results:
         if not r.ok:
             problems.append(f"KTAP: not ok {r.number} {r.name}")
-        elif r.skipped:
+        elif r.skipped and not (r.name in allowed and allowed[r.name] in r.directive):
             problems.append(f"KTAP: ok {r.number} {r.name} was skipped ({r.directive})")
     if doc.totals and doc.totals.get("fail", 0):
         problems.append(f"KTAP Totals: {doc.totals}")
@@ -132,36 +143,121 @@ def check_direct_map(log: SerialLog) -> list[str]:
 
 
 def check_bug_lines(log: SerialLog) -> list[str]:
-    """Exactly the 8 announced BUG reports, inside their window; no panic,
-    no trap, no buddy_verify complaint anywhere."""
-    p: list[str] = []
+    """Bad-page reports and allocation-failure warnings only where a self-test
+    case provokes them, and every report whole:
+    - each report block complete and in order (serial_log.parse_reports);
+    - each report inside a KTAP case named bad_*, each "page allocation
+      failure:" warning inside a case named oom_* (between the previous
+      result line and the case's own "ok N name" line);
+    - each bad_ case that ran made at least one report, each oom_ case that
+      ran at least one warning;
+    - no "BUG:" line outside a report block, and no panic, trap or
+      buddy_verify complaint anywhere (GRUB's lines included)."""
     k = log.kernel
-    try:
-        first = k.index(BUGS_ANNOUNCED)
-    except ValueError:
-        first = None
-        p.append(f"no '{BUGS_ANNOUNCED}' line")
-    last = None
-    if log.ktap:
-        for r in log.ktap.results:
-            if r.name == BAD_FREES_CASE:
-                last = r.line_no
-                if not r.ok:
-                    p.append(f"'{BAD_FREES_CASE}' is not ok")
-    if last is None:
-        p.append(f"no KTAP result for {BAD_FREES_CASE}")
-    bugs = [i for i, line in enumerate(k) if "BUG:" in line]
-    if len(bugs) != EXPECTED_BUGS:
-        p.append(f"{len(bugs)} 'BUG:' lines, expected {EXPECTED_BUGS}")
-    if first is not None and last is not None:
-        for i in bugs:
-            if not first < i < last:
-                p.append(f"unexpected (outside the announced window): {k[i]!r}")
-    # Before the kernel (GRUB) too: "anywhere".
+    reports, p = parse_reports(k)
+    for rep in reports:
+        p += rep.problems
+    doc = log.ktap
+    if doc is None:
+        p.append("no KTAP document: the reports cannot be placed in their cases")
+    else:
+        made: dict[str, int] = {}
+        for rep in reports:
+            case = doc.case_at(rep.start)
+            if case is None:
+                p.append(f"report outside every KTAP case (line {rep.start}): {rep.bug!r}")
+            elif not case.name.startswith(BAD_CASE_PREFIX):
+                p.append(f"report in case {case.number} {case.name}, not a {BAD_CASE_PREFIX} case: {rep.bug!r}")
+            else:
+                made[case.name] = made.get(case.name, 0) + 1
+        warned: dict[str, int] = {}
+        for i in alloc_failure_lines(k):
+            case = doc.case_at(i)
+            if case is None:
+                p.append(f"allocation failure outside every KTAP case (line {i}): {k[i]!r}")
+            elif not case.name.startswith(OOM_CASE_PREFIX):
+                p.append(f"allocation failure in case {case.number} {case.name}, "
+                         f"not an {OOM_CASE_PREFIX} case: {k[i]!r}")
+            else:
+                warned[case.name] = warned.get(case.name, 0) + 1
+        ran = [r for r in doc.results if not r.skipped]
+        for r in ran:
+            if r.name.startswith(BAD_CASE_PREFIX) and not made.get(r.name):
+                p.append(f"case {r.number} {r.name} made no bad-page report")
+            if r.name.startswith(OOM_CASE_PREFIX) and not warned.get(r.name):
+                p.append(f"case {r.number} {r.name} printed no '{ALLOC_FAILURE}' warning")
+        if not any(r.name.startswith(BAD_CASE_PREFIX) for r in doc.results):
+            p.append(f"no {BAD_CASE_PREFIX}* case in the self-test")
     for line in log.boot_loader + k:
         for bad in FORBIDDEN:
             if bad in line:
                 p.append(f"'{bad}' in the log: {line!r}")
+    return p
+
+
+def check_handed_out(log: SerialLog, holes=()) -> list[str]:
+    """The "selftest: handed out [mem A-B]" ranges (every page the self-test
+    could allocate): page-aligned maximal runs, in order; each wholly inside
+    usable RAM of the printed map (whole pages no non-usable entry touches),
+    outside every memblock reservation the log shows, mem_map, the first
+    1 MiB and the @holes ([start, end) byte ranges, e.g. GRUB's cutmem);
+    and their total agrees with the summary, "# took", and MemFree."""
+    h = log.handed_out
+    if not h.ranges:
+        return [f"no 'selftest: handed out [mem ...]' lines (case {HANDED_OUT_CASE} prints them)"]
+    p: list[str] = []
+    if log.ktap:
+        for i in h.line_nos:
+            case = log.ktap.case_at(i)
+            if case is None or case.name != HANDED_OUT_CASE:
+                p.append(f"handed-out line {i} is in case {case.name if case else None}, not {HANDED_OUT_CASE}")
+    forbidden: list[tuple[str, int, int]] = [("first 1 MiB", 0, LOW_MEMORY_END)]
+    forbidden += [(f"{e.kind} firmware entry", e.start, e.end) for e in log.mmap if not e.usable]
+    forbidden += [(f"reservation '{r.what}'", r.start, r.end) for r in log.reservations]
+    if log.mem_map_at:
+        forbidden.append(("mem_map", log.mem_map_at[0], log.mem_map_at[1]))
+    forbidden += [("hole", s, e) for s, e in holes]
+    usable = [(s * PAGE_SIZE, e * PAGE_SIZE) for s, e in usable_page_ranges(log.mmap)]
+    prev_end = -1
+    for start, end in h.ranges:
+        what = f"handed out [{start:#x}-{end - 1:#x}]"
+        if start % PAGE_SIZE or end % PAGE_SIZE:
+            p.append(f"{what} is not page-aligned")
+        if start < prev_end:
+            p.append(f"{what} overlaps or precedes the range before it")
+        elif start == prev_end:
+            p.append(f"{what} touches the range before it: runs are not maximal")
+        prev_end = end
+        outside = subtract([(start, end)], usable)
+        if outside:
+            p.append(f"{what} is not wholly usable RAM of the map: "
+                     + ", ".join(f"[{s:#x}-{e - 1:#x}]" for s, e in outside))
+        for name, fs, fe in forbidden:
+            if start < fe and fs < end:
+                p.append(f"{what} overlaps the {name} [{fs:#x}-{fe - 1:#x}]")
+    pages = h.pages
+    # Every page of usable RAM outside the reservations is either handed out
+    # or one of the page-table pages: none is lost, none unaccounted for.
+    free_to_hand = subtract(usable, [(fs, fe) for _, fs, fe in forbidden]) if usable else []
+    spare = total(free_to_hand) // PAGE_SIZE - pages
+    if log.page_table_pages is None:
+        p.append("no 'paging: kernel image at ...; N page-table pages' line")
+    elif spare != log.page_table_pages:
+        p.append(f"{spare} pages of usable RAM are neither handed out nor in a reservation the log "
+                 f"shows, but the kernel says {log.page_table_pages} page-table pages: "
+                 "pages lost, or a memblock allocation the log does not show")
+    if h.summary is None:
+        p.append("no 'selftest: handed out N pages in M ranges' line")
+    else:
+        if h.summary[0] != pages:
+            p.append(f"the summary says {h.summary[0]} pages handed out, the ranges add up to {pages}")
+        if h.summary[1] != len(h.ranges):
+            p.append(f"the summary says {h.summary[1]} ranges, {len(h.ranges)} were printed")
+    if h.took is not None and h.took != pages:
+        p.append(f"'# took {h.took} pages' but the ranges add up to {pages}")
+    if h.memfree_before_kb is not None and h.memfree_before_kb != pages * (PAGE_SIZE // 1024):
+        p.append(f"MemFree before the tests was {h.memfree_before_kb} kB, "
+                 f"but {pages} pages ({pages * 4} kB) were handed out")
     return p
 
 
@@ -175,11 +271,13 @@ def check_power_down_last(log: SerialLog) -> list[str]:
     return p
 
 
-def check_clean_boot(log: SerialLog) -> list[str]:
-    """Everything a clean selftest + poweroff boot shows, on any machine."""
+def check_clean_boot(log: SerialLog, holes=(), allowed_skips: dict[str, str] | None = None) -> list[str]:
+    """Everything a clean selftest + poweroff boot shows, on any machine;
+    @holes: byte ranges [start, end) no handed-out page may touch."""
     if not log.kernel:
         return ["the kernel printed nothing (no 'Pagewise' banner on COM1)"]
-    return check_ktap(log) + check_memory(log) + check_bug_lines(log) + check_power_down_last(log)
+    return (check_ktap(log, allowed_skips) + check_memory(log) + check_handed_out(log, holes)
+            + check_bug_lines(log) + check_power_down_last(log))
 
 
 # --- per-configuration checks ------------------------------------------------
@@ -206,6 +304,17 @@ def check_1g_pages(log: SerialLog) -> list[str]:
         p.append(f"the cpu line does not report 1 GiB pages: {log.cpu}")
     if not log.direct_map or log.direct_map.pages_1g == 0:
         p.append(f"the direct map uses no 1G pages: {log.direct_map}")
+    return p
+
+
+def check_no_1g_pages(log: SerialLog) -> list[str]:
+    """A CPU without pdpe1gb (CPUID 0x80000001 EDX bit 26): the cpu line says
+    so and the direct map uses no 1 GiB page."""
+    p = []
+    if not log.cpu or log.cpu["gbpages"]:
+        p.append(f"the cpu line reports 1 GiB pages (or is missing): {log.cpu}")
+    if not log.direct_map or log.direct_map.pages_1g != 0:
+        p.append(f"the direct map uses 1G pages on a CPU without them: {log.direct_map}")
     return p
 
 

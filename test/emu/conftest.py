@@ -19,6 +19,7 @@ from emulators import REPO  # noqa: E402
 LOGS = pytest.StashKey[list]()
 TIMES = pytest.StashKey[list]()
 TAIL_LINES = 40
+_CONFIG: dict = {}  # the pytest config, for the report hook
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,15 @@ def emu_logs(request) -> LogRegistry:
 
 
 class BootTimes:
+    """One line per boot in the table at the end of the run. The figures
+    travel as the test report's user properties, so the table also works
+    under pytest-xdist (-n 2), where the boots run in worker processes."""
+
     def __init__(self, config, node, record_property):
         self.config, self.node, self.record_property = config, node, record_property
 
     def add(self, name: str, wall: float, ending: str, memtotal_kb: int | None) -> None:
-        self.config.stash[TIMES].append((name, wall, ending, memtotal_kb, self.node.nodeid))
+        self.record_property("boot", (name, round(wall, 2), ending, memtotal_kb))
         self.record_property("boot_seconds", round(wall, 2))
         self.record_property("MemTotal_kB", memtotal_kb)
         # Shown with -s, and in the summary table at the end in any case.
@@ -83,6 +88,20 @@ def boot_times(request, record_property) -> BootTimes:
 
 def pytest_configure(config):
     config.stash[TIMES] = []
+    _CONFIG["config"] = config
+
+
+def pytest_runtest_logreport(report):
+    """Collect the boots of each finished test (in the controller under xdist)."""
+    if report.when != "call":
+        return
+    config = _CONFIG.get("config")
+    if config is None:
+        return
+    for key, value in report.user_properties:
+        if key == "boot":
+            name, wall, ending, memtotal = value
+            config.stash[TIMES].append((name, wall, ending, memtotal, report.nodeid))
 
 
 def _tail(path: Path) -> str:
@@ -110,7 +129,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     tr = terminalreporter
     tr.section("emulator boot times (wall clock)")
-    for name, wall, ending, memtotal, _ in times:
+    for name, wall, ending, memtotal, _ in sorted(times, key=lambda t: -t[1]):
         mt = f"MemTotal {memtotal:>8} kB" if memtotal is not None else "MemTotal        ? kB"
         tr.write_line(f"{name:<24} {wall:7.2f} s  {mt}  {ending}")
-    tr.write_line(f"{'sum of boots':<24} {sum(t[1] for t in times):7.2f} s")
+    workers = getattr(config.option, "numprocesses", None)
+    tr.write_line(f"{'sum of boots':<24} {sum(t[1] for t in times):7.2f} s"
+                  + (f" ({workers} boots at a time: pytest -n {workers})" if workers else ""))

@@ -29,6 +29,14 @@ HALTED_FOR_GOOD = (
     "reboot: power-off failed",
     "Pagewise: halted.",
 )
+# GRUB could not load the kernel (e.g. "error: out of memory." below the
+# minimum RAM): `boot` then fails with the first line; after some seconds of
+# "Press any key to continue..." GRUB prints the second and waits at its
+# menu for ever.
+GRUB_NO_KERNEL = "error: you need to load the kernel first."
+GRUB_GAVE_UP = "Failed to boot both default and fallback entries."
+GRUB_FAILED = (GRUB_NO_KERNEL, GRUB_GAVE_UP)
+STOP_MARKERS = HALTED_FOR_GOOD + GRUB_FAILED
 
 # TCG on 2 cores is slow and a loaded machine slower: PAGEWISE_EMU_TIME_SCALE=3
 # triples every limit.
@@ -44,8 +52,9 @@ class Run:
     returncode: int | None  # None: still running when stopped by us
     wall: float  # seconds from start to exit (or to our stop)
     timed_out: bool = False
-    stopped_after_halt: bool = False
+    stopped_after_halt: bool = False  # stopped by us after a STOP_MARKERS line
     other_logs: tuple[Path, ...] = ()
+    stop_marker: str | None = None  # which STOP_MARKERS line, if stopped_after_halt
 
     def serial_bytes(self) -> bytes:
         try:
@@ -54,12 +63,13 @@ class Run:
             return b""
 
 
-def _halted(path: Path) -> bool:
+def _halted(path: Path) -> str | None:
+    """The first STOP_MARKERS line the log holds, or None."""
     try:
         text = path.read_bytes().decode("utf-8", errors="replace")
     except FileNotFoundError:
-        return False
-    return any(marker in text for marker in HALTED_FOR_GOOD)
+        return None
+    return next((marker for marker in STOP_MARKERS if marker in text), None)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -90,7 +100,7 @@ def run_until_exit(
 ) -> Run:
     """Start argv in its own process group and wait for it to exit, at most
     timeout * TIME_SCALE seconds; stop it earlier, halt_grace seconds after
-    the serial log shows the kernel halted for good."""
+    the serial log shows the kernel halted for good (or GRUB gave up)."""
     limit = timeout * TIME_SCALE
     with open(stdout_path, "wb") as out:
         start = time.monotonic()
@@ -98,7 +108,7 @@ def run_until_exit(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True, env=env, cwd=REPO,
         )
-        halted_at = None
+        halted_at, marker = None, None
         try:
             while True:
                 try:
@@ -110,11 +120,14 @@ def run_until_exit(
                 if now - start > limit:
                     _stop(proc)
                     return Run(name, serial_log, None, now - start, timed_out=True, other_logs=other_logs)
-                if halted_at is None and _halted(serial_log):
-                    halted_at = now
+                if halted_at is None:
+                    marker = _halted(serial_log)
+                    if marker:
+                        halted_at = now
                 if halted_at is not None and now - halted_at > halt_grace:
                     _stop(proc)
-                    return Run(name, serial_log, None, now - start, stopped_after_halt=True, other_logs=other_logs)
+                    return Run(name, serial_log, None, now - start, stopped_after_halt=True,
+                               other_logs=other_logs, stop_marker=marker)
         except BaseException:
             _stop(proc)
             raise
@@ -189,3 +202,92 @@ def build_iso_variant(kernel_elf: Path, grub_cfg: Path, outdir: Path, cmdline: s
     if res.returncode != 0 or not iso.exists():
         raise RuntimeError(f"grub-mkrescue failed ({res.returncode}):\n{res.stdout}{res.stderr}")
     return iso
+
+
+def kernel_image_end(kernel_elf: Path) -> int:
+    """One past the last physical byte of the kernel image: the highest
+    p_paddr + p_memsz of the ELF64 file's PT_LOAD segments (bss included)."""
+    import struct
+
+    data = kernel_elf.read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        raise ValueError(f"{kernel_elf} is not an ELF64 file")
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    end = 0
+    for i in range(phnum):
+        p_type, _, _, _, p_paddr, _, p_memsz, _ = struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize)
+        if p_type == 1 and p_memsz:  # PT_LOAD
+            end = max(end, p_paddr + p_memsz)
+    return end
+
+
+# QEMU rounds -m up to a multiple of 8 KiB: the step of the RAM scan.
+QEMU_RAM_STEP_KIB = 8
+
+
+def boots_clean(iso: Path, mem_kib: int, workdir: Path, timeout: float = 60) -> tuple[bool, str]:
+    """One SeaBIOS boot of a "selftest poweroff" ISO with mem_kib KiB: (did
+    it pass the self-test and power off, the line that says why not)."""
+    import re
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    serial = workdir / "serial.log"
+    argv = qemu_argv(iso, f"{mem_kib}K", serial)
+    run = run_until_exit(f"qemu-{mem_kib}K", argv, serial, timeout, workdir / "qemu-stdout.log", halt_grace=0.3)
+    text = re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", run.serial_bytes().decode("utf-8", errors="replace"))
+    lines = [line.strip() for line in text.replace("\r", "").splitlines() if line.strip()]
+    ok = (run.returncode == QEMU_POWER_OFF_STATUS and "selftest: all passed" in lines
+          and lines[-1] == "reboot: Power down")
+    why = next((line for line in lines if line.startswith(("error:", "Kernel panic", "not ok"))),
+               lines[-1] if lines else "(nothing on COM1)")
+    return ok, why
+
+
+def scan_min_ram(iso: Path, lo_kib: int, hi_kib: int, workdir: Path, jobs: int = 2) -> list[tuple[int, bool, str]]:
+    """Boot the ISO at every size from lo to hi KiB in QEMU's 8 KiB steps
+    (jobs at a time): [(KiB, booted clean, why not)]. A scan, not a
+    bisection: whether GRUB can load the kernel is not monotonic in the RAM
+    size (docs/boot-matrix.md)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    step = QEMU_RAM_STEP_KIB
+    sizes = list(range(lo_kib // step * step, hi_kib + 1, step))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(lambda k: (k, *boots_clean(iso, k, workdir / f"{k}K")), sizes))
+    return results
+
+
+if __name__ == "__main__":
+    # python3 test/emu/emulators.py min-ram [ISO [LO_KIB HI_KIB]]
+    # Re-measures the minimum RAM (MIN_RAM in test_boot.py, docs/boot-matrix.md)
+    # after a change that makes the kernel image bigger: boots every size
+    # from LO to HI (default 2048 to 4096 KiB, about a minute) and prints the
+    # smallest that passes and the failing windows above it.
+    import sys
+    import tempfile
+
+    args = sys.argv[1:]
+    if not args or args[0] != "min-ram" or len(args) not in (1, 2, 4):
+        raise SystemExit("usage: python3 test/emu/emulators.py min-ram [ISO [LO_KIB HI_KIB]]")
+    iso_arg = Path(args[1]) if len(args) > 1 else REPO / "build" / "pagewise-test.iso"
+    lo_arg, hi_arg = (int(args[2]), int(args[3])) if len(args) == 4 else (2048, 4096)
+    with tempfile.TemporaryDirectory(prefix="pagewise-min-ram-") as tmp:
+        found = scan_min_ram(iso_arg.resolve(), lo_arg, hi_arg, Path(tmp))
+    runs: list[list] = []  # [first KiB, last KiB, booted, why] for each stretch of equal outcome
+    for kib, ok, why in found:
+        if runs and runs[-1][2] == ok and (ok or runs[-1][3] == why):
+            runs[-1][1] = kib
+        else:
+            runs.append([kib, kib, ok, why])
+    for first, last, ok, why in runs:
+        print(f"{first:>6}K-{last:>6}K  {'boots' if ok else 'FAILS: ' + why}")
+    good = [kib for kib, ok, _ in found if ok]
+    if not good:
+        raise SystemExit(f"nothing from {lo_arg}K to {hi_arg}K boots")
+    bad_above = [kib for kib, ok, _ in found if not ok and kib > good[0]]
+    print(f"minimum RAM: {good[0]}K ({good[0] / 1024:.2f} MiB)")
+    if bad_above:
+        print(f"but sizes up to {bad_above[-1]}K fail again (GRUB out of memory); every size from "
+              f"{min(k for k in good if k > bad_above[-1]) if any(k > bad_above[-1] for k in good) else '?'}K "
+              f"to {hi_arg}K boots")

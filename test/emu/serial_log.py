@@ -1,6 +1,8 @@
 """serial_log.py - read a Pagewise serial (COM1) log into the facts the boot
-tests check: the firmware memory map, the Memory: and meminfo lines, the
-buddyinfo line, the mem_map and direct-map lines, and the KTAP document.
+tests check: the firmware memory map, the memblock reservations, the Memory:
+and meminfo lines, the buddyinfo line, the mem_map and direct-map lines, the
+KTAP document, the ranges the self-test handed out, and the bad-page report
+blocks.
 
 It also recomputes, from the printed map alone, what the kernel should have
 found (usable_pages(), memblock_memory_pfns(), highest_usable_pfn()), so a
@@ -16,6 +18,10 @@ import sys
 from dataclasses import dataclass, field
 
 PAGE_SIZE = 4096
+PAGE_SHIFT = 12
+NR_PAGE_ORDERS = 11  # orders 0..MAX_PAGE_ORDER (10)
+
+
 def _first_match(pattern: re.Pattern, lines: list[str]) -> re.Match | None:
     """The first line that @pattern matches in full, as a match, or None."""
     for line in lines:
@@ -24,9 +30,6 @@ def _first_match(pattern: re.Pattern, lines: list[str]) -> re.Match | None:
             return m
     return None
 
-
-PAGE_SHIFT = 12
-NR_PAGE_ORDERS = 11  # orders 0..MAX_PAGE_ORDER (10)
 
 # CSI sequences (ESC [ ... final byte) and two-byte escapes: GRUB clears the
 # screen and sets colours on the serial line before the kernel runs.
@@ -264,7 +267,7 @@ def parse_mem_map_info(lines: list[str]) -> MemMapInfo | None:
         return None
     pages, size, kib, per, page_kib, pct = m.groups()
     if per != size:
-        raise ValueError(f"mem_map line states two struct page sizes: {line!r}")
+        raise ValueError(f"mem_map line states two struct page sizes: {m.string!r}")
     return MemMapInfo(int(pages), int(size), int(kib), int(page_kib), pct)
 
 
@@ -308,6 +311,15 @@ def parse_direct_map(lines: list[str]) -> DirectMap | None:
     return DirectMap(int(a, 16), int(b, 16) + 1, int(va, 16), int(g), int(m2), int(k))
 
 
+_PT_PAGES = re.compile(r"^paging: kernel image at .*; (\d+) page-table pages?$")
+
+
+def parse_page_table_pages(lines: list[str]) -> int | None:
+    """How many pages the kernel's page tables took from memblock."""
+    m = _first_match(_PT_PAGES, lines)
+    return int(m.group(1)) if m else None
+
+
 _CPU = re.compile(r"^cpu: (\S+), NX (yes|no), 1 GiB pages (yes|no)")
 
 
@@ -316,6 +328,29 @@ def parse_cpu(lines: list[str]) -> dict[str, object] | None:
     if not m:
         return None
     return {"vendor": m.group(1), "nx": m.group(2) == "yes", "gbpages": m.group(3) == "yes"}
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """memblock: reserve [mem A-B] WHAT (B inclusive in the log)."""
+
+    start: int
+    end: int  # one past the last byte
+    what: str
+
+
+_RESERVE = re.compile(rf"^memblock: reserve \[mem ({_HEX})-({_HEX})\] ?(.*)$")
+
+
+def parse_reservations(lines: list[str]) -> list[Reservation]:
+    """Every "memblock: reserve" line, in order (first 1 MiB, kernel image,
+    multiboot2 information, boot modules...)."""
+    out = []
+    for line in lines:
+        m = _RESERVE.match(line)
+        if m:
+            out.append(Reservation(int(m.group(1), 16), int(m.group(2), 16) + 1, m.group(3).strip()))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -384,6 +419,20 @@ class KtapDocument:
     def failures(self) -> list[KtapResult]:
         return [r for r in self.results if not r.ok or r.skipped]
 
+    def case_at(self, line_no: int) -> KtapResult | None:
+        """The case whose output holds line @line_no: the first result line
+        after it (a case prints before its "ok N name" line), if the line is
+        after the version line. None outside every case: before the document,
+        after the last result, or on a result line itself."""
+        if line_no <= self.version_line_no:
+            return None
+        for r in self.results:
+            if line_no < r.line_no:
+                return r
+            if line_no == r.line_no:
+                return None
+        return None
+
 
 _KTAP_VERSION = re.compile(r"^K?TAP version (\d+)$")
 _KTAP_PLAN = re.compile(r"^1\.\.(\d+)$")
@@ -421,6 +470,156 @@ def parse_ktap(lines: list[str]) -> KtapDocument | None:
 
 
 # ---------------------------------------------------------------------------
+# What the self-test handed out: all_free_memory_at_order0 takes every free
+# page and prints each maximal run of allocated pfns, then a summary:
+#   # took 32188 pages (128752 kB) at order 0
+#   selftest: handed out [mem 0x000000000011b000-0x000000000013efff]
+#   selftest: handed out 32188 pages in 2 ranges
+
+
+@dataclass
+class HandedOut:
+    ranges: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in bytes, as printed
+    summary: tuple[int, int] | None = None  # (pages, ranges) from the summary line
+    took: int | None = None  # pages, from "# took N pages"
+    memfree_before_kb: int | None = None  # "# MemFree before the tests: N kB"
+    line_nos: list[int] = field(default_factory=list)  # of the range lines
+
+    @property
+    def pages(self) -> int:
+        return total(self.ranges) // PAGE_SIZE
+
+
+_HANDED_RANGE = re.compile(rf"^selftest: handed out \[mem ({_HEX})-({_HEX})\]$")
+_HANDED_SUM = re.compile(r"^selftest: handed out (\d+) pages in (\d+) ranges?$")
+_TOOK = re.compile(r"^# took (\d+) pages \((\d+) kB\) at order 0$")
+_MEMFREE_BEFORE = re.compile(r"^# MemFree before the tests: (\d+) kB$")
+
+
+def parse_handed_out(lines: list[str]) -> HandedOut:
+    """The handed-out lines (empty HandedOut when the kernel printed none)."""
+    h = HandedOut()
+    for i, line in enumerate(lines):
+        m = _HANDED_RANGE.match(line)
+        if m:
+            h.ranges.append((int(m.group(1), 16), int(m.group(2), 16) + 1))
+            h.line_nos.append(i)
+            continue
+        m = _HANDED_SUM.match(line)
+        if m and h.summary is None:
+            h.summary = (int(m.group(1)), int(m.group(2)))
+            continue
+        m = _TOOK.match(line)
+        if m and h.took is None:
+            h.took = int(m.group(1))
+            continue
+        m = _MEMFREE_BEFORE.match(line)
+        if m and h.memfree_before_kb is None:
+            h.memfree_before_kb = int(m.group(1))
+    return h
+
+
+# ---------------------------------------------------------------------------
+# Bad-page reports, one block each, as Linux's bad_page() and WARN() print:
+#   ------------[ cut here ]------------
+#   BUG: Bad page state: double free: ...
+#   (optional explanation lines)
+#   caller: free_pages_test+0x1f/0x60
+#   page:ffff888... pfn:0x1234 ...          (usually; right after caller:)
+#   flags: 0x2(buddy)                       (and other detail lines)
+#   ---[ end Bad page report ]---
+# and allocation-failure warnings:
+#   buddy: page allocation failure: order:0, mode:0xcc0: ...
+
+REPORT_CUT = "------------[ cut here ]------------"
+REPORT_END = "---[ end Bad page report ]---"
+ALLOC_FAILURE = "page allocation failure:"
+# %pS: symbol+offset/size. Kept in one place, should the format change.
+CALLER_LINE = re.compile(r"^caller: [A-Za-z_.$][\w.$]*\+0x[0-9a-f]+/0x[0-9a-f]+$")
+
+
+@dataclass
+class BadPageReport:
+    start: int  # line number of the cut line
+    end: int | None  # line number of the end line; None: the block never ended
+    lines: list[str]  # from the cut line to the end line (or where it broke off)
+    problems: list[str] = field(default_factory=list)  # what is wrong with its shape
+
+    @property
+    def bug(self) -> str:
+        return self.lines[1] if len(self.lines) > 1 else ""
+
+
+def parse_reports(lines: list[str]) -> tuple[list[BadPageReport], list[str]]:
+    """(the report blocks, problems outside any block). A block is complete
+    when, in order: the cut line, a "BUG: " line right after it, a caller:
+    line in %pS form, a "page:" line (if any) right after the caller line, and
+    the end line; with no second cut line, BUG line or KTAP result inside. A
+    block that runs into another cut line, a KTAP result or the end of the
+    log never ended. Outside the blocks, a "BUG:" or end line is a stray."""
+    reports: list[BadPageReport] = []
+    stray: list[str] = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        if line != REPORT_CUT:
+            if "BUG:" in line:
+                stray.append(f"line {i}: 'BUG:' outside a report block: {line!r}")
+            elif line == REPORT_END:
+                stray.append(f"line {i}: '{REPORT_END}' without its '{REPORT_CUT}'")
+            i += 1
+            continue
+        rep = BadPageReport(start=i, end=None, lines=[line])
+        j = i + 1
+        while j < n:
+            cur = lines[j]
+            if cur == REPORT_CUT or _KTAP_RESULT.match(cur) or _KTAP_TOTALS.match(cur):
+                break
+            rep.lines.append(cur)
+            j += 1
+            if cur == REPORT_END:
+                rep.end = j - 1
+                break
+        _check_report_shape(rep)
+        reports.append(rep)
+        i = j
+    return reports, stray
+
+
+def _check_report_shape(rep: BadPageReport) -> None:
+    body = rep.lines[1:-1] if rep.end is not None else rep.lines[1:]
+    where = f"report at line {rep.start}"
+    if rep.end is None:
+        tail = rep.lines[-1] if len(rep.lines) > 1 else "(nothing)"
+        rep.problems.append(f"{where} never ends with '{REPORT_END}' (last line {tail!r})")
+    if not body or not body[0].startswith("BUG: "):
+        rep.problems.append(f"{where}: the line after '{REPORT_CUT}' is "
+                            f"{body[0] if body else '(none)'!r}, not a 'BUG: ' line")
+    bugs = [b for b in body if "BUG:" in b]
+    if len(bugs) > 1:
+        rep.problems.append(f"{where} holds {len(bugs)} 'BUG:' lines (two reports in one block?): {bugs}")
+    callers = [k for k, b in enumerate(body) if b.startswith("caller:")]
+    if not callers:
+        rep.problems.append(f"{where} has no 'caller:' line")
+    else:
+        if len(callers) > 1:
+            rep.problems.append(f"{where} has {len(callers)} 'caller:' lines")
+        c = callers[0]
+        if not CALLER_LINE.match(body[c]):
+            rep.problems.append(f"{where}: caller line {body[c]!r} is not 'caller: symbol+0xOFF/0xSIZE'")
+        pages = [k for k, b in enumerate(body) if b.startswith("page:")]
+        if pages and pages[0] != c + 1:
+            rep.problems.append(f"{where}: the 'page:' line is not right after the caller line")
+        if bugs and body.index(bugs[0]) > c:
+            rep.problems.append(f"{where}: the caller line comes before the BUG line")
+
+
+def alloc_failure_lines(lines: list[str]) -> list[int]:
+    """Line numbers of the "page allocation failure:" warnings."""
+    return [i for i, line in enumerate(lines) if ALLOC_FAILURE in line]
+
+
+# ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -439,6 +638,9 @@ class SerialLog:
     direct_map: DirectMap | None
     cpu: dict[str, object] | None
     ktap: KtapDocument | None
+    reservations: list[Reservation] = field(default_factory=list)
+    handed_out: HandedOut = field(default_factory=HandedOut)
+    page_table_pages: int | None = None
 
     @classmethod
     def parse(cls, raw: bytes | str) -> SerialLog:
@@ -458,6 +660,9 @@ class SerialLog:
             direct_map=parse_direct_map(k),
             cpu=parse_cpu(k),
             ktap=parse_ktap(k),
+            reservations=parse_reservations(k),
+            handed_out=parse_handed_out(k),
+            page_table_pages=parse_page_table_pages(k),
         )
 
     @classmethod
@@ -480,6 +685,9 @@ def _summary(log: SerialLog) -> str:
         f"buddyinfo: {log.buddyinfo} (free {log.buddyinfo.free_kb if log.buddyinfo else '?'} kB)",
         f"mem_map: {log.mem_map}; at {log.mem_map_at}",
         f"direct map: {log.direct_map}",
+        f"reservations: {[(hex(r.start), hex(r.end), r.what) for r in log.reservations]}",
+        f"handed out: {len(log.handed_out.ranges)} ranges, {log.handed_out.pages} pages; "
+        f"summary {log.handed_out.summary}, took {log.handed_out.took}",
     ]
     if log.ktap:
         out.append(

@@ -3,49 +3,92 @@ emulator): a good boot passes, and each kind of damage is caught."""
 
 from __future__ import annotations
 
+import struct
+
 import boot_checks as checks
+from emulators import kernel_image_end
 from serial_log import (
     MapEntry,
     SerialLog,
     clean_lines,
     highest_usable_pfn,
     merge,
+    parse_handed_out,
     parse_ktap,
+    parse_reports,
     subtract,
     usable_pages,
 )
 
+
+def report(bug: str, caller: str = "caller: free_pages_test+0x1f/0x60", page: bool = True,
+           extra: tuple[str, ...] = ()) -> str:
+    """One bad-page report block, as the kernel prints it."""
+    out = ["------------[ cut here ]------------", bug, *extra, caller]
+    if page:
+        out += ["page:0xffff888007edb700 pfn:0x138 phys:0x138000 refcount:0 order:2 zone:Normal",
+                "flags: 0x2(buddy)"]
+    out.append("---[ end Bad page report ]---")
+    return "".join(line + "\r\n" for line in out)
+
+
+ALLOC_FAILURE = (
+    "buddy: page allocation failure: order:0, mode:0xcc0: no free block of this order or above\r\n"
+    "caller: oom_at_each_order+0x4f/0x1a0\r\n"
+    "Node 0, zone   Normal      0      0      0      0      0      0      0      0      0      0      0 \r\n"
+    "buddy: free pages: 0 of 32188\r\n"
+)
+
+# A 128 MiB SeaBIOS boot, cut down: 32639 usable pages (130556K); reserved:
+# the first 1 MiB, the kernel image (27 pages), the multiboot2 information
+# (2), mem_map (256) and 7 page-table pages, which leaves 32188 pages
+# (128752K) to hand out, in two runs around the multiboot2 information.
 GOOD = (
     "\x1b[H\x1b[J\x1b[1;1H  Booting `Pagewise'\r\n\r\n"
     "\rPagewise 0.1: a teaching kernel for x86_64 physical memory\r\n"
     "Command line: selftest poweroff\r\n"
     "cpu: AuthenticAMD, NX yes, 1 GiB pages no, global pages yes\r\n"
-    "BIOS-provided physical RAM map (multiboot2):\r\n"
+    "Firmware memory map (multiboot2, 6 entries):\r\n"
     "mmap: [mem 0x0000000000000000-0x000000000009fbff] usable\r\n"
     "mmap: [mem 0x000000000009fc00-0x000000000009ffff] reserved\r\n"
     "mmap: [mem 0x00000000000f0000-0x00000000000fffff] reserved\r\n"
     "mmap: [mem 0x0000000000100000-0x0000000007fdffff] usable\r\n"
     "mmap: [mem 0x0000000007fe0000-0x0000000007ffffff] reserved\r\n"
     "mmap: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\r\n"
+    "memblock: reserve [mem 0x0000000000000000-0x00000000000fffff] first 1 MiB (BIOS data, EBDA, VGA, ROMs)\r\n"
+    "memblock: reserve [mem 0x0000000000100000-0x000000000011afff] kernel image\r\n"
+    "memblock: reserve [mem 0x000000000013f000-0x0000000000140fff] multiboot2 information\r\n"
     "paging: direct map of the RAM in [mem 0x0000000000000000-0x0000000007fdffff] at 0xffff888000000000:"
     " 0 x 1G, 62 x 2M, 992 x 4K pages\r\n"
-    "mm: mem_map at [mem 0x0000000007ed1000-0x0000000007fd0fff]: 32736 pages x 32 bytes\r\n"
-    "Memory: 128728K/130556K available (20K kernel code, 8K rwdata, 12K rodata, 0K init, 28K bss,"
-    " 1828K reserved)\r\n"
-    "MemTotal:         128728 kB\r\n"
-    "MemFree:          128728 kB\r\n"
-    "Node 0, zone   Normal      4      1      2      1      2      0      2      2      0      2     30 \r\n"
+    "paging: kernel image at 0xffffffff80108000: text RX, rodata R NX, data+bss RW NX; 7 page-table pages\r\n"
+    "mm: mem_map at [mem 0x0000000007ed9000-0x0000000007fd8fff]: 32736 pages x 32 bytes\r\n"
+    "Memory: 128752K/130556K available (20K kernel code, 8K rwdata, 12K rodata, 0K init, 28K bss,"
+    " 1804K reserved)\r\n"
+    "MemTotal:         128752 kB\r\n"
+    "MemFree:          128752 kB\r\n"
+    "Node 0, zone   Normal      4      2      3      3      3      1      1      2      0      2     30 \r\n"
     "mm: mem_map: 32736 struct pages x 32 bytes = 1023 KiB (32 bytes per 4 KiB page, 0.78% overhead)\r\n"
     "KTAP version 1\r\n"
     "# pagewise_selftest: seed 0x40e325fb\r\n"
-    "1..3\r\n"
+    "1..6\r\n"
+    "# MemFree before the tests: 128752 kB\r\n"
     "ok 1 buddy_state_recorded\r\n"
-    "# the next 8 reports are expected\r\n"
-    + "".join(f"buddy: BUG: Bad page state: pfn:0x136 report {i}\r\n" for i in range(8))
-    + "ok 2 bad_frees_are_refused\r\n"
-    "ok 3 counters_restored\r\n"
-    "# pagewise_selftest: pass:3 fail:0 skip:0 total:3\r\n"
-    "# Totals: pass:3 fail:0 skip:0 total:3\r\n"
+    "# took 32188 pages (128752 kB) at order 0\r\n"
+    "selftest: handed out [mem 0x000000000011b000-0x000000000013efff]\r\n"
+    "selftest: handed out [mem 0x0000000000141000-0x0000000007ed8fff]\r\n"
+    "selftest: handed out 32188 pages in 2 ranges\r\n"
+    "ok 2 all_free_memory_at_order0\r\n"
+    + report("BUG: Bad page state: double free: the block at pfn 0x138 (order 2) is already free")
+    + "ok 3 bad_double_free_whole_block\r\n"
+    + report("BUG: Bad page call: __free_pages: NULL page, order 0", page=False)
+    + report("BUG: Bad page state: use after free: poison overwritten in pfn 0x138",
+             extra=("the page was written after it was freed; the caller below is the one allocating it now",))
+    + "ok 4 bad_free_outside_mem_map\r\n"
+    + ALLOC_FAILURE
+    + "ok 5 oom_at_each_order\r\n"
+    "ok 6 bad_use_after_free_poison # SKIP page_poison=1 not set\r\n"
+    "# pagewise_selftest: pass:5 fail:0 skip:1 total:6\r\n"
+    "# Totals: pass:5 fail:0 skip:1 total:6\r\n"
     "selftest: all passed\r\n"
     "reboot: Power down\r\n"
 )
@@ -60,7 +103,13 @@ def test_good_log_passes():
     assert log.kernel[0].startswith("Pagewise 0.1")
     assert log.boot_loader[0].strip() == "Booting `Pagewise'"
     assert usable_pages(log.mmap) * 4 == log.memory.total_k == 130556
-    assert log.buddyinfo.free_kb == 128728
+    assert log.buddyinfo.free_kb == 128752
+    assert [r.what for r in log.reservations] == [
+        "first 1 MiB (BIOS data, EBDA, VGA, ROMs)", "kernel image", "multiboot2 information"]
+    assert log.reservations[1].start == 0x100000 and log.reservations[1].end == 0x11b000
+    assert log.page_table_pages == 7
+    assert log.handed_out.ranges == [(0x11b000, 0x13f000), (0x141000, 0x7ed9000)]
+    assert log.handed_out.pages == log.handed_out.summary[0] == log.handed_out.took == 32188
     assert problems(GOOD) == []
 
 
@@ -90,13 +139,13 @@ def test_range_helpers():
 
 
 def test_wrong_total_is_caught():
-    bad = GOOD.replace("128728K/130556K", "128728K/130560K").replace("1828K reserved", "1832K reserved")
+    bad = GOOD.replace("128752K/130556K", "128752K/130560K").replace("1804K reserved", "1808K reserved")
     assert any("Memory line total 130560K" in p for p in problems(bad))
 
 
 def test_memtotal_memfree_buddyinfo_mismatches_are_caught():
-    bad = GOOD.replace("MemTotal:         128728", "MemTotal:         128724")
-    assert any("MemTotal 128724" in p for p in problems(bad))
+    bad = GOOD.replace("MemTotal:         128752", "MemTotal:         128748")
+    assert any("MemTotal 128748" in p for p in problems(bad))
     bad = GOOD.replace("     2     30 \r\n", "     2     31 \r\n")
     assert any("buddyinfo" in p for p in problems(bad))
 
@@ -125,10 +174,10 @@ def test_ktap_numbering_problems():
 
 
 def test_failed_case_and_stray_bug_and_panic_are_caught():
-    assert any("not ok 3" in p for p in problems(GOOD.replace("ok 3 counters_restored", "not ok 3 counters_restored")
-                                                 .replace("pass:3 fail:0", "pass:2 fail:1")))
+    failed = GOOD.replace("ok 2 all_free_memory", "not ok 2 all_free_memory").replace("pass:5 fail:0", "pass:4 fail:1")
+    assert any("not ok 2" in p for p in problems(failed))
     stray = GOOD.replace("ok 1 buddy_state_recorded\r\n", "ok 1 buddy_state_recorded\r\nbuddy: BUG: early\r\n")
-    assert any("outside the announced window" in p for p in problems(stray))
+    assert any("'BUG:' outside a report block" in p for p in problems(stray))
     panic = GOOD.replace("reboot: Power down", "Kernel panic - not syncing: x\r\nreboot: Power down")
     assert any("Kernel panic" in p for p in problems(panic))
 
@@ -146,3 +195,205 @@ def test_ram_above_4g_and_hole_checks():
     assert any("direct map ends" in p for p in checks.check_ram_above_4g(high))
     assert checks.check_ram_above_4g(SerialLog.parse(GOOD))[0].startswith("the map has no usable RAM above")
     assert any("usable pages in the cut" in p for p in checks.check_hole(SerialLog.parse(GOOD), 0x2000000, 0x3000000))
+    assert checks.check_no_1g_pages(SerialLog.parse(GOOD)) == []
+    gb = SerialLog.parse(GOOD.replace("1 GiB pages no", "1 GiB pages yes"))
+    assert any("reports 1 GiB pages" in p for p in checks.check_no_1g_pages(gb))
+    assert any("cpu line does not report" in p for p in checks.check_1g_pages(SerialLog.parse(GOOD)))
+
+
+
+# --- the handed-out ranges -----------------------------------------------------
+
+HANDED_1 = "selftest: handed out [mem 0x000000000011b000-0x000000000013efff]\r\n"
+HANDED_2 = "selftest: handed out [mem 0x0000000000141000-0x0000000007ed8fff]\r\n"
+
+
+def handed_problems(text: str, holes=()) -> list[str]:
+    return checks.check_handed_out(SerialLog.parse(text), holes)
+
+
+def test_parse_handed_out():
+    h = parse_handed_out(clean_lines(
+        "# MemFree before the tests: 16 kB\n# took 4 pages (16 kB) at order 0\n"
+        "selftest: handed out [mem 0x0000000000200000-0x0000000000201fff]\n"
+        "selftest: handed out [mem 0x0000000000300000-0x0000000000301fff]\n"
+        "selftest: handed out 4 pages in 2 ranges\n"))
+    assert h.ranges == [(0x200000, 0x202000), (0x300000, 0x302000)]
+    assert (h.pages, h.summary, h.took, h.memfree_before_kb) == (4, (4, 2), 4, 16)
+    assert parse_handed_out(["nothing here"]).ranges == []
+
+
+def test_missing_handed_out_lines_fail():
+    bare = GOOD.replace(HANDED_1, "").replace(HANDED_2, "")
+    assert any("no 'selftest: handed out [mem" in p for p in handed_problems(bare))
+
+
+def test_handed_out_in_a_cutmem_hole_fails():
+    # a hole the map does not show (GRUB's cutmem removes it), but the test knows
+    assert handed_problems(GOOD) == []
+    found = handed_problems(GOOD, holes=[(0x2000000, 0x3000000)])
+    assert any("overlaps the hole [0x2000000-0x2ffffff]" in p for p in found)
+
+
+def test_handed_out_over_the_kernel_image_or_low_memory_fails():
+    bad = GOOD.replace("[mem 0x000000000011b000-0x000000000013efff]", "[mem 0x000000000011a000-0x000000000013efff]")
+    assert any("overlaps the reservation 'kernel image'" in p for p in handed_problems(bad))
+    low = GOOD.replace(HANDED_1, "selftest: handed out [mem 0x0000000000001000-0x0000000000001fff]\r\n" + HANDED_1)
+    found = handed_problems(low)
+    assert any("overlaps the first 1 MiB" in p for p in found)
+    assert any("summary says 2 ranges, 3 were printed" in p for p in found)
+
+
+def test_handed_out_over_mem_map_or_multiboot_info_fails():
+    bad = GOOD.replace("0x0000000007ed8fff]", "0x0000000007ed9fff]")
+    assert any("overlaps the mem_map" in p for p in handed_problems(bad))
+    bad = GOOD.replace(HANDED_1 + HANDED_2, "selftest: handed out [mem 0x000000000011b000-0x0000000007ed8fff]\r\n")
+    assert any("reservation 'multiboot2 information'" in p for p in handed_problems(bad))
+
+
+def test_handed_out_outside_usable_ram_fails():
+    # into the firmware's reserved range at the top of RAM, and past it
+    bad = GOOD.replace(HANDED_2, HANDED_2 + "selftest: handed out [mem 0x0000000007fdf000-0x0000000007fe0fff]\r\n")
+    found = handed_problems(bad)
+    assert any("is not wholly usable RAM of the map: [0x7fe0000-0x7fe0fff]" in p for p in found)
+    assert any("overlaps the reserved firmware entry" in p for p in found)
+
+
+def test_handed_out_counts_must_agree():
+    bad = GOOD.replace("handed out 32188 pages in 2 ranges", "handed out 32189 pages in 2 ranges")
+    assert any("summary says 32189 pages" in p for p in handed_problems(bad))
+    bad = GOOD.replace("# took 32188 pages", "# took 32187 pages")
+    assert any("'# took 32187 pages'" in p for p in handed_problems(bad))
+    bad = GOOD.replace("# MemFree before the tests: 128752 kB", "# MemFree before the tests: 128756 kB")
+    assert any("MemFree before the tests was 128756 kB" in p for p in handed_problems(bad))
+    no_sum = GOOD.replace("selftest: handed out 32188 pages in 2 ranges\r\n", "")
+    assert any("no 'selftest: handed out N pages" in p for p in handed_problems(no_sum))
+
+
+def test_a_page_neither_handed_out_nor_reserved_is_caught():
+    # one page short at the end of the second run: lost (or reserved unseen)
+    lost = (GOOD.replace("0x0000000007ed8fff]", "0x0000000007ed7fff]")
+            .replace("32188 pages", "32187 pages").replace("128752 kB", "128748 kB"))
+    assert any("8 pages of usable RAM are neither handed out" in p for p in handed_problems(lost))
+
+
+def test_handed_out_runs_must_be_maximal_and_ordered():
+    split = GOOD.replace(HANDED_1, "selftest: handed out [mem 0x000000000011b000-0x000000000011bfff]\r\n"
+                                   "selftest: handed out [mem 0x000000000011c000-0x000000000013efff]\r\n")
+    assert any("touches the range before it" in p for p in handed_problems(split))
+    swapped = GOOD.replace(HANDED_1 + HANDED_2, HANDED_2 + HANDED_1)
+    assert any("overlaps or precedes" in p for p in handed_problems(swapped))
+    odd = GOOD.replace("0x000000000013efff]", "0x000000000013efef]")
+    assert any("not page-aligned" in p for p in handed_problems(odd))
+
+
+# --- bad-page reports and allocation failures ------------------------------------
+
+def bug_problems(text: str) -> list[str]:
+    return checks.check_bug_lines(SerialLog.parse(text))
+
+
+FIRST_REPORT = report("BUG: Bad page state: double free: the block at pfn 0x138 (order 2) is already free")
+
+
+def test_parse_reports_finds_complete_blocks():
+    reports, stray = parse_reports(SerialLog.parse(GOOD).kernel)
+    assert stray == [] and len(reports) == 3
+    assert all(r.end is not None and r.problems == [] for r in reports)
+    assert reports[0].bug.startswith("BUG: Bad page state: double free")
+
+
+def test_ktap_case_at_places_lines_in_their_case():
+    log = SerialLog.parse(GOOD)
+    k = log.kernel
+    cut = k.index("------------[ cut here ]------------")
+    assert log.ktap.case_at(cut).name == "bad_double_free_whole_block"
+    assert log.ktap.case_at(k.index("ok 3 bad_double_free_whole_block")) is None  # a result line itself
+    assert log.ktap.case_at(k.index("KTAP version 1") - 1) is None  # before the document
+    assert log.ktap.case_at(len(k) - 1) is None  # after the last result
+
+
+def test_report_without_end_line_fails():
+    cut_short = GOOD.replace(FIRST_REPORT, FIRST_REPORT.replace("---[ end Bad page report ]---\r\n", ""))
+    assert any("never ends" in p for p in bug_problems(cut_short))
+    reports, _ = parse_reports(SerialLog.parse(cut_short).kernel)
+    assert reports[0].end is None and len(reports) == 3
+
+
+def test_report_running_into_the_next_report_fails():
+    # the second block starts before the first ended: the first never ended
+    merged = GOOD.replace(FIRST_REPORT, FIRST_REPORT.replace("---[ end Bad page report ]---\r\n", "") + FIRST_REPORT)
+    found = bug_problems(merged)
+    assert sum("never ends" in p for p in found) == 1
+
+
+def test_report_with_lines_missing_or_out_of_order_fails():
+    no_bug = GOOD.replace(FIRST_REPORT, report("Bad page state: double free"))
+    assert any("not a 'BUG: ' line" in p for p in bug_problems(no_bug))
+    no_caller = GOOD.replace(FIRST_REPORT, FIRST_REPORT.replace("caller: free_pages_test+0x1f/0x60\r\n", ""))
+    assert any("has no 'caller:' line" in p for p in bug_problems(no_caller))
+    raw = GOOD.replace(FIRST_REPORT, FIRST_REPORT.replace("free_pages_test+0x1f/0x60", "0xffffffff8010b107S"))
+    assert any("is not 'caller: symbol+0xOFF/0xSIZE'" in p for p in bug_problems(raw))
+    lines = FIRST_REPORT.split("\r\n")
+    caller_after_page = "\r\n".join([lines[0], lines[1], lines[3], lines[2], *lines[4:]])
+    assert caller_after_page != FIRST_REPORT
+    found = bug_problems(GOOD.replace(FIRST_REPORT, caller_after_page))
+    assert any("'page:' line is not right after the caller line" in p for p in found)
+    two_bugs = GOOD.replace(FIRST_REPORT, report("BUG: one", extra=("BUG: two",)))
+    assert any("2 'BUG:' lines" in p for p in bug_problems(two_bugs))
+
+
+def test_stray_end_line_fails():
+    stray = GOOD.replace("ok 1 buddy_state_recorded\r\n", "ok 1 buddy_state_recorded\r\n---[ end Bad page report ]---\r\n")
+    assert any("without its" in p for p in bug_problems(stray))
+
+
+def test_report_outside_a_bad_case_fails():
+    in_other = GOOD.replace("ok 2 all_free_memory_at_order0\r\n", FIRST_REPORT + "ok 2 all_free_memory_at_order0\r\n")
+    assert any("report in case 2 all_free_memory_at_order0, not a bad_ case" in p for p in bug_problems(in_other))
+    before = GOOD.replace("KTAP version 1\r\n", FIRST_REPORT + "KTAP version 1\r\n")
+    assert any("report outside every KTAP case" in p for p in bug_problems(before))
+    after = GOOD.replace("selftest: all passed\r\n", "selftest: all passed\r\n" + FIRST_REPORT)
+    assert any("report outside every KTAP case" in p for p in bug_problems(after))
+    in_oom = GOOD.replace("ok 5 oom_at_each_order", FIRST_REPORT.rstrip("\r\n") + "\r\nok 5 oom_at_each_order")
+    assert any("not a bad_ case" in p for p in bug_problems(in_oom))
+
+
+def test_bad_case_without_a_report_fails():
+    silent = GOOD.replace(FIRST_REPORT, "")
+    assert any("case 3 bad_double_free_whole_block made no bad-page report" in p for p in bug_problems(silent))
+    # a skipped bad_ case needs none (ok 6 in GOOD)
+    assert bug_problems(GOOD) == []
+
+
+def test_allocation_failures_only_in_oom_cases():
+    assert any("allocation failure in case 3 bad_double_free_whole_block" in p
+               for p in bug_problems(GOOD.replace("ok 3 bad_double", ALLOC_FAILURE + "ok 3 bad_double")))
+    assert any("allocation failure outside every KTAP case" in p
+               for p in bug_problems(GOOD.replace("KTAP version 1\r\n", ALLOC_FAILURE + "KTAP version 1\r\n")))
+    quiet = GOOD.replace(ALLOC_FAILURE, "")
+    assert any("case 5 oom_at_each_order printed no 'page allocation failure:' warning" in p
+               for p in bug_problems(quiet))
+
+
+def test_only_listed_skips_are_allowed():
+    assert checks.check_ktap(SerialLog.parse(GOOD)) == []
+    assert any("was skipped" in p for p in checks.check_ktap(SerialLog.parse(GOOD), allowed_skips={}))
+    other = GOOD.replace("ok 5 oom_at_each_order", "ok 5 oom_at_each_order # SKIP not enough memory") \
+        .replace("pass:5 fail:0 skip:1", "pass:4 fail:0 skip:2")
+    assert any("ok 5 oom_at_each_order was skipped" in p for p in checks.check_ktap(SerialLog.parse(other)))
+
+
+def test_kernel_image_end_reads_the_load_segments(tmp_path):
+    """A minimal ELF64: two PT_LOAD segments and a PT_NOTE; the end is the
+    highest p_paddr + p_memsz of the loads."""
+    phoff, phentsize = 64, 56
+    header = bytearray(64)
+    header[:5] = b"\x7fELF\x02"
+    struct.pack_into("<Q", header, 0x20, phoff)
+    struct.pack_into("<HH", header, 0x36, phentsize, 3)
+    phdrs = b"".join(struct.pack("<IIQQQQQQ", t, 0, 0, 0, paddr, 0x100, memsz, 0x1000)
+                     for t, paddr, memsz in ((1, 0x100000, 0x8000), (1, 0x108000, 0x12345), (4, 0x900000, 0x10)))
+    elf = tmp_path / "k.elf"
+    elf.write_bytes(bytes(header) + phdrs)
+    assert kernel_image_end(elf) == 0x108000 + 0x12345
