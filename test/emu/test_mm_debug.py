@@ -8,11 +8,9 @@ from __future__ import annotations
 import re
 
 from emulators import build_iso_variant, run_qemu
-from serial_log import SerialLog
+from serial_log import REPORT_END, SerialLog, parse_reports
 
 QEMU_EXIT_POWER_DOWN = 33  # isa-debug-exit: (0x10 << 1) | 1
-REPORT_START = "------------[ cut here ]------------"
-REPORT_END = "---[ end Bad page report ]---"
 
 
 def _boot(artifacts, tmp_path, emu_logs, cmdline: str, mem: str = "32M", timeout: float = 120):
@@ -21,20 +19,6 @@ def _boot(artifacts, tmp_path, emu_logs, cmdline: str, mem: str = "32M", timeout
     emu_logs.add(run.serial_log, *run.other_logs)
     assert not run.timed_out, f"no power-off within {timeout} s"
     return run, SerialLog.parse(run.serial_bytes())
-
-
-def _report_blocks(lines: list[str]) -> list[list[str]]:
-    """Each bad-page report, from its cut line to its end line."""
-    blocks, cur = [], None
-    for line in lines:
-        if line == REPORT_START:
-            cur = [line]
-        elif cur is not None:
-            cur.append(line)
-            if line == REPORT_END:
-                blocks.append(cur)
-                cur = None
-    return blocks
 
 
 def test_verify_and_poison_run_the_selftest_clean(artifacts, tmp_path, emu_logs):
@@ -52,6 +36,10 @@ def test_verify_and_poison_run_the_selftest_clean(artifacts, tmp_path, emu_logs)
     assert re.search(r"in pfn 0x[0-9a-f]+ at offset 0x123 \(1 bytes differ\): found 0x42, expected 0xaa",
                      poison[0]), poison[0]
     assert "bad_use_after_free_poison" in results
+    reports, stray = parse_reports(lines)
+    assert not stray, stray
+    assert not [p for r in reports for p in r.problems], [p for r in reports for p in r.problems]
+    assert [r.bug for r in reports].count(poison[0]) == 1
     assert not [l for l in lines if "buddy_verify" in l], "buddy_verify reported a problem"
     assert "selftest: all passed" in lines
     assert run.returncode == QEMU_EXIT_POWER_DOWN
@@ -61,12 +49,13 @@ def test_mm_debug_panic_stops_at_the_first_report(artifacts, tmp_path, emu_logs)
     run, log = _boot(artifacts, tmp_path, emu_logs, "selftest mm_debug=panic poweroff")
     lines = log.kernel
     assert "mm: debug policies: panic" in lines
-    blocks = _report_blocks(lines)
-    assert len(blocks) == 1, f"{len(blocks)} complete reports, expected exactly the first one"
-    block = blocks[0]
-    assert block[1].startswith("BUG: Bad page state: double free"), block
-    assert any(l.startswith("caller: ") for l in block), block
-    assert any(l.startswith("page:") and " pfn:0x" in l for l in block), block
+    reports, stray = parse_reports(lines)
+    assert len(reports) == 1, f"{len(reports)} reports, expected exactly the first one"
+    report = reports[0]
+    assert not report.problems and not stray, (report.problems, stray)
+    assert report.bug.startswith("BUG: Bad page state: double free"), report.lines
+    assert any(l.startswith("caller: bad_double_free_whole_block+0x") for l in report.lines), report.lines
+    assert any(l.startswith("page:") and " pfn:0x" in l for l in report.lines), report.lines
     # the panic follows the report at once, and the self-test goes no further
     end = lines.index(REPORT_END)
     assert lines[end + 1].startswith("Kernel panic - not syncing: mm_debug=panic"), lines[end:end + 3]
