@@ -103,4 +103,59 @@ void __free_pages(struct page *page, unsigned int order);
 void free_pages(unsigned long addr, unsigned int order);
 #define free_page(addr) free_pages((addr), 0)
 
+/*
+ * get_page() - take one more reference to the allocated block containing
+ * @page (any page of it: the count lives on the block's first page, as for
+ * Linux's compound pages). put_page() drops one; the last one frees the
+ * whole block at the order it was allocated with. We differ from Linux for
+ * a plain (non-__GFP_COMP) block of order > 0: Linux's put_page() would free
+ * only its first page. A free, reserved or foreign page is reported and
+ * nothing changes, so a count never drops below zero and nothing is freed
+ * twice. As Linux's include/linux/mm.h get_page()/put_page().
+ */
+void get_page(struct page *page);
+void put_page(struct page *page);
+
+/*
+ * release_pages() - put_page() on each of the @nr entries of @pages,
+ * skipping NULL ones: the bulk free. As Linux's mm/swap.c release_pages().
+ */
+void release_pages(struct page **pages, unsigned long nr);
+
+/*
+ * split_page() - turn the allocated, unshared block of 2^@order pages at
+ * @page into 2^@order allocated order-0 pages with one reference each, to
+ * be freed one by one. As Linux's mm/page_alloc.c split_page(). Anything
+ * else at @page (wrong order, shared, not a block head) is reported and
+ * nothing changes.
+ */
+void split_page(struct page *page, unsigned int order);
+
+/*
+ * alloc_pages_exact() - @size bytes (> 0) of physically contiguous,
+ * page-aligned memory: the smallest block that holds them is allocated,
+ * split, and the pages past PAGE_ALIGN(@size) are given back at once.
+ * Return: the direct-map address, or NULL (size 0 is reported; a failure
+ * as for alloc_pages()). Free with free_pages_exact(addr, size).
+ * As Linux's mm/page_alloc.c alloc_pages_exact().
+ */
+void *alloc_pages_exact(unsigned long size, gfp_t gfp);
+
+/*
+ * free_pages_exact() - free the PAGE_ALIGN(@size) / PAGE_SIZE pages at
+ * @virt, one by one (each checked as free_page() checks it). @virt NULL
+ * does nothing. As Linux's free_pages_exact().
+ */
+void free_pages_exact(void *virt, unsigned long size);
+
+/*
+ * alloc_pages_bulk_array() - fill the NULL entries of @page_array (@nr_pages
+ * long) with order-0 pages; entries already set are kept. Stops allocating
+ * at the first failure (warned unless __GFP_NOWARN).
+ * Return: the number of non-NULL entries the array now holds, which is
+ * @nr_pages on full success. As Linux's alloc_pages_bulk_array().
+ */
+unsigned long alloc_pages_bulk_array(gfp_t gfp, unsigned long nr_pages,
+				     struct page **page_array);
+
 #endif

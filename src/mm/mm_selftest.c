@@ -612,6 +612,89 @@ out:
 	KTEST_EXPECT(t, buddy_verify() == 0);
 }
 
+/* get_page()/put_page(): the last reference frees the whole block, and
+ * __free_pages() on a shared block only drops one. */
+static void refcount_get_put(struct ktest *t)
+{
+	struct buddy_snapshot s0, s1;
+	struct page *page;
+
+	buddy_snapshot(&s0);
+	page = case_alloc(t, 2);
+	if (!page)
+		return;
+	get_page(page + 1); /* any page of the block: counted on its head */
+	get_page(page);
+	KTEST_EXPECT(t, page_ref_count(page) == 3);
+	__free_pages(page, 2);
+	put_page(page + 3);
+	KTEST_EXPECT(t, page_ref_count(page) == 1 && PageHead(page));
+	put_page(page);
+	buddy_snapshot(&s1);
+	KTEST_EXPECT(t, buddy_snapshot_equal(&s0, &s1));
+}
+
+/* A put_page() after the last reference is reported and frees nothing. */
+static void bad_put_page_after_last_reference(struct ktest *t)
+{
+	struct page *page = case_alloc(t, 0);
+	struct refusal r;
+
+	if (!page)
+		return;
+	put_page(page);
+	refusal_begin(&r);
+	put_page(page);
+	get_page(page);
+	refusal_expect(t, &r, 2);
+	KTEST_EXPECT(t, page_ref_count(page) == 0);
+}
+
+/* alloc_pages_exact(5 pages) keeps 5 of the order-3 block's 8. */
+static void alloc_pages_exact_gives_back_the_tail(struct ktest *t)
+{
+	unsigned long before = nr_free_pages();
+	void *p = alloc_pages_exact(5 * PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN);
+
+	if (!p) {
+		ktest_skip(t, "not enough free memory for this case");
+		return;
+	}
+	KTEST_EXPECT(t, nr_free_pages() == before - 5);
+	for (unsigned int i = 0; i < 5; i++)
+		KTEST_EXPECT(t, page_ref_count(virt_to_page(p) + i) == 1);
+	memset(p, 0x3c, 5 * PAGE_SIZE);
+	free_pages_exact(p, 5 * PAGE_SIZE);
+	KTEST_EXPECT(t, nr_free_pages() == before);
+	KTEST_EXPECT(t, buddy_verify() == 0);
+}
+
+#define NR_BULK 64
+
+/* alloc_pages_bulk_array() fills the empty slots; release_pages() frees. */
+static void bulk_alloc_and_release(struct ktest *t)
+{
+	static struct page *pages[NR_BULK];
+	unsigned long before = nr_free_pages(), got;
+
+	memset(pages, 0, sizeof(pages));
+	pages[7] = case_alloc(t, 0);
+	if (!pages[7])
+		return;
+	got = alloc_pages_bulk_array(GFP_KERNEL | __GFP_NOWARN, NR_BULK, pages);
+	if (got < NR_BULK) {
+		ktest_skip(t, "not enough free memory for this case");
+	} else {
+		KTEST_EXPECT(t, nr_free_pages() == before - NR_BULK);
+		for (unsigned int i = 0; i < NR_BULK; i++)
+			KTEST_EXPECT(t,
+				     pages[i] && page_ref_count(pages[i]) == 1);
+	}
+	release_pages(pages, NR_BULK);
+	KTEST_EXPECT(t, nr_free_pages() == before);
+	KTEST_EXPECT(t, buddy_verify() == 0);
+}
+
 static void counters_restored(struct ktest *t)
 {
 	struct buddy_snapshot after;
@@ -648,6 +731,12 @@ const struct ktest_case mm_selftest_cases[] = {
 	{ "bad_gfp_unknown_bits", bad_gfp_unknown_bits },
 	{ "oom_at_each_order", oom_at_each_order },
 	{ "bad_use_after_free_poison", bad_use_after_free_poison },
+	{ "refcount_get_put", refcount_get_put },
+	{ "bad_put_page_after_last_reference",
+	  bad_put_page_after_last_reference },
+	{ "alloc_pages_exact_gives_back_the_tail",
+	  alloc_pages_exact_gives_back_the_tail },
+	{ "bulk_alloc_and_release", bulk_alloc_and_release },
 	{ "counters_restored", counters_restored },
 };
 const unsigned int mm_selftest_nr_cases =

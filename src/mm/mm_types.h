@@ -72,10 +72,24 @@ static inline void set_page_private(struct page *p, unsigned long v)
 	p->private = v;
 }
 
-/* page_ref_count() - the reference count of @p's block (its first page). */
+/*
+ * page_ref_count() - @p's reference count: for the first page of an
+ * allocated block, the users of the block; 0 for free pages and tails.
+ * As Linux's page_ref_count(). get_page()/put_page() (gfp.h) change it.
+ */
 static inline int page_ref_count(const struct page *p)
 {
 	return p->_refcount;
+}
+
+/*
+ * set_page_count() - set @p's reference count to @v, unchecked, as Linux's
+ * set_page_count(). For code that builds pages by hand (boot, tests); the
+ * allocator's own calls never need it.
+ */
+static inline void set_page_count(struct page *p, int v)
+{
+	p->_refcount = v;
 }
 
 #endif

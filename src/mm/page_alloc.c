@@ -417,6 +417,33 @@ static bool free_page_check(struct page *page, unsigned int order,
 	return false;
 }
 
+/* Is @page a struct page of mem_map? Reports it when not. */
+static bool page_in_mem_map(const struct page *page, const char *fn,
+			    unsigned long caller)
+{
+	if (mem_map && page >= mem_map && page < mem_map + max_pfn &&
+	    !((unsigned long)((const char *)page - (const char *)mem_map) %
+	      sizeof(*page)))
+		return true;
+	bad_call(
+		NULL, caller,
+		"%s: %p is not a struct page in mem_map (mem_map %p, %lu pages)",
+		fn, (const void *)page, (void *)mem_map, max_pfn);
+	return false;
+}
+
+/* The last reference to the allocated block at @page is gone: free it. */
+static void free_block(struct page *page, unsigned int order, const char *op,
+		       unsigned long caller)
+{
+	__ClearPageHead(page);
+	set_page_private(page, 0);
+	if (page_poisoning_enabled)
+		poison_block(page, order);
+	__free_one_page(page, page_to_pfn(page), page_zone(page), order);
+	debug_verify(op, caller);
+}
+
 static void free_pages_caller(struct page *page, unsigned int order,
 			      unsigned long caller)
 {
@@ -425,24 +452,13 @@ static void free_pages_caller(struct page *page, unsigned int order,
 			 order);
 		return;
 	}
-	if (!mem_map || page < mem_map || page >= mem_map + max_pfn ||
-	    (unsigned long)((char *)page - (char *)mem_map) % sizeof(*page)) {
-		bad_call(
-			NULL, caller,
-			"__free_pages: %p is not a struct page in mem_map (mem_map %p, %lu pages)",
-			(void *)page, (void *)mem_map, max_pfn);
+	if (!page_in_mem_map(page, "__free_pages", caller))
 		return;
-	}
 	if (!free_page_check(page, order, caller))
 		return;
 	if (--page->_refcount)
 		return; /* still shared: only a reference was dropped */
-	__ClearPageHead(page);
-	set_page_private(page, 0);
-	if (page_poisoning_enabled)
-		poison_block(page, order);
-	__free_one_page(page, page_to_pfn(page), page_zone(page), order);
-	debug_verify("__free_pages", caller);
+	free_block(page, order, "__free_pages", caller);
 }
 
 void __free_pages(struct page *page, unsigned int order)
@@ -469,6 +485,176 @@ void free_pages(unsigned long addr, unsigned int order)
 		return;
 	}
 	free_pages_caller(virt_to_page((void *)addr), order, caller);
+}
+
+/* Reference counts ---------------------------------------------------------- */
+
+/*
+ * The allocated block that @page belongs to, for the reference-count calls:
+ * its head page, or NULL (reported) when @page is not in an allocated block.
+ */
+static struct page *ref_block(struct page *page, const char *fn,
+			      unsigned long caller)
+{
+	struct page *head;
+
+	if (!page) {
+		bad_call(NULL, caller, "%s: NULL page", fn);
+		return NULL;
+	}
+	if (!page_in_mem_map(page, fn, caller))
+		return NULL;
+	head = page_block_head(page);
+	if (!head || !PageHead(head) || head->_refcount <= 0) {
+		bad_page(
+			page, caller,
+			"%s: pfn %#lx is not in an allocated block (free or reserved): no reference to take or drop",
+			fn, page_to_pfn(page));
+		return NULL;
+	}
+	return head;
+}
+
+void get_page(struct page *page)
+{
+	struct page *head = ref_block(page, "get_page", _RET_IP_);
+
+	if (head)
+		head->_refcount++;
+}
+
+void put_page(struct page *page)
+{
+	unsigned long caller = _RET_IP_;
+	struct page *head = ref_block(page, "put_page", caller);
+
+	if (head && !--head->_refcount)
+		free_block(head, (unsigned int)page_private(head), "put_page",
+			   caller);
+}
+
+void release_pages(struct page **pages, unsigned long nr)
+{
+	unsigned long caller = _RET_IP_;
+
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *head;
+
+		if (!pages[i])
+			continue;
+		head = ref_block(pages[i], "release_pages", caller);
+		if (head && !--head->_refcount)
+			free_block(head, (unsigned int)page_private(head),
+				   "release_pages", caller);
+	}
+}
+
+/* Splitting and exact sizes -------------------------------------------------- */
+
+/*
+ * Turn the allocated order-@order block at @page into 2^@order allocated
+ * order-0 pages, each with one reference. Returns false (reported) unless
+ * @page heads an unshared block of exactly that order.
+ */
+static bool split_page_caller(struct page *page, unsigned int order,
+			      unsigned long caller)
+{
+	if (!page) {
+		bad_call(NULL, caller, "split_page: NULL page");
+		return false;
+	}
+	if (!page_in_mem_map(page, "split_page", caller))
+		return false;
+	if (!PageHead(page) || page_private(page) != order ||
+	    page->_refcount != 1) {
+		bad_page(
+			page, caller,
+			"split_page: pfn %#lx is not the head of an unshared block of order %u",
+			page_to_pfn(page), order);
+		return false;
+	}
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		__SetPageHead(&page[i]);
+		set_page_private(&page[i], 0);
+		page[i]._refcount = 1;
+	}
+	set_page_private(page, 0);
+	debug_verify("split_page", caller);
+	return true;
+}
+
+void split_page(struct page *page, unsigned int order)
+{
+	split_page_caller(page, order, _RET_IP_);
+}
+
+/* The smallest order whose block holds @size bytes (@size > 0). */
+static unsigned int size_to_order(unsigned long size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size && order < 63 - PAGE_SHIFT)
+		order++;
+	return order;
+}
+
+void *alloc_pages_exact(unsigned long size, gfp_t gfp)
+{
+	unsigned long caller = _RET_IP_;
+	unsigned long used, nr;
+	unsigned int order;
+	struct page *page;
+
+	if (!size) {
+		bad_call(NULL, caller, "alloc_pages_exact: size 0");
+		return NULL;
+	}
+	order = size_to_order(size);
+	page = alloc_pages_caller(gfp, order, caller);
+	if (!page)
+		return NULL;
+	split_page_caller(page, order, caller);
+	used = PFN_UP(size);
+	nr = 1UL << order;
+	for (unsigned long i = used; i < nr; i++)
+		free_pages_caller(page + i, 0, caller);
+	return page_address(page);
+}
+
+void free_pages_exact(void *virt, unsigned long size)
+{
+	unsigned long caller = _RET_IP_;
+	unsigned long addr = (unsigned long)virt;
+
+	if (!virt)
+		return;
+	if (addr & (PAGE_SIZE - 1) || !virt_addr_valid(virt)) {
+		bad_call(
+			NULL, caller,
+			"free_pages_exact: %#lx is not a page-aligned direct-map address of RAM",
+			addr);
+		return;
+	}
+	for (unsigned long i = 0; i < PFN_UP(size); i++)
+		free_pages_caller(virt_to_page(virt) + i, 0, caller);
+}
+
+/* Bulk ------------------------------------------------------------------------ */
+
+unsigned long alloc_pages_bulk_array(gfp_t gfp, unsigned long nr_pages,
+				     struct page **page_array)
+{
+	unsigned long caller = _RET_IP_, populated = 0;
+	bool failed = false;
+
+	for (unsigned long i = 0; i < nr_pages; i++) {
+		if (!page_array[i] && !failed) {
+			page_array[i] = alloc_pages_caller(gfp, 0, caller);
+			failed = !page_array[i]; /* stop asking, as Linux */
+		}
+		populated += page_array[i] != NULL;
+	}
+	return populated;
 }
 
 /*

@@ -260,7 +260,7 @@ def scan_min_ram(iso: Path, lo_kib: int, hi_kib: int, workdir: Path, jobs: int =
 
 if __name__ == "__main__":
     # python3 test/emu/emulators.py min-ram [ISO [LO_KIB HI_KIB]]
-    # Re-measures the minimum RAM (MIN_RAM in test_boot.py, docs/boot-matrix.md)
+    # Re-measures the minimum RAM by hand (test_boot.py finds it on every run; docs/boot-matrix.md)
     # after a change that makes the kernel image bigger: boots every size
     # from LO to HI (default 2048 to 4096 KiB, about a minute) and prints the
     # smallest that passes and the failing windows above it.

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_page_api.c - the rest of Linux's page API on top of the buddy
+ * allocator: reference counts (get_page, put_page, set_page_count, and
+ * __free_pages on a shared block), split_page, alloc_pages_exact /
+ * free_pages_exact, and the bulk calls alloc_pages_bulk_array /
+ * release_pages. Every bad call must be reported and change nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_machine.h"
+#include "mm.h"
+
+/* 16 MiB of RAM from 0, the first MiB reserved as on a PC: 4-8 MiB and
+ * 8-12 MiB are free order-10 blocks. */
+static const struct fake_mem_range map[] = {
+	{ 0x0, 0x1000000, FAKE_RAM },
+};
+static const struct fake_machine machine = { map, ARRAY_SIZE(map), 1 * MiB, 0 };
+
+static struct buddy_snapshot boot_state;
+
+static int boot(void **state)
+{
+	(void)state;
+	fake_machine_boot(&machine);
+	buddy_snapshot(&boot_state);
+	printk_log_clear();
+	return 0;
+}
+
+static void assert_back_to_boot_state(void)
+{
+	struct buddy_snapshot now;
+
+	buddy_snapshot(&now);
+	assert_true(buddy_snapshot_equal(&boot_state, &now));
+	assert_int_equal(buddy_verify(), 0);
+}
+
+/* The last call was refused: one report, the counters as in @before. */
+static void assert_refused(const struct buddy_snapshot *before,
+			   unsigned long reports_before, const char *what)
+{
+	struct buddy_snapshot now;
+
+	buddy_snapshot(&now);
+	assert_true(buddy_snapshot_equal(before, &now));
+	assert_int_equal(mm_bad_page_reports, reports_before + 1);
+	assert_int_equal(printk_log_count(what), 1);
+	assert_int_equal(buddy_verify(), 0);
+	printk_log_clear();
+}
+
+static void assert_allocated(const struct page *page, unsigned int order,
+			     int refs)
+{
+	assert_true(PageHead(page));
+	assert_false(PageBuddy(page));
+	assert_int_equal(page_private(page), order);
+	assert_int_equal(page_ref_count(page), refs);
+}
+
+/* Reference counts --------------------------------------------------------- */
+
+static void last_put_page_frees_the_whole_block(void **state)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 2);
+	unsigned long free_now;
+
+	(void)state;
+	assert_non_null(page);
+	free_now = nr_free_pages();
+	get_page(page);
+	get_page(page + 3); /* a tail: the count lives on the head */
+	assert_int_equal(page_ref_count(page), 3);
+	assert_int_equal(page_ref_count(page + 3), 0);
+	put_page(page + 1);
+	put_page(page);
+	assert_allocated(page, 2, 1);
+	assert_int_equal(nr_free_pages(), free_now);
+	put_page(page);
+	assert_false(PageHead(page));
+	assert_string_equal(printk_log(), "");
+	assert_back_to_boot_state();
+}
+
+/* As in Linux: __free_pages() on a shared block only drops a reference. */
+static void free_pages_on_a_shared_block_drops_one_reference(void **state)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 1);
+
+	(void)state;
+	assert_non_null(page);
+	get_page(page);
+	__free_pages(page, 1);
+	assert_allocated(page, 1, 1);
+	free_pages((unsigned long)page_address(page), 1);
+	assert_string_equal(printk_log(), "");
+	assert_back_to_boot_state();
+}
+
+/* A count never goes below zero and nothing is freed twice. */
+static void put_page_after_the_last_reference_is_refused(void **state)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 0);
+	struct buddy_snapshot s;
+	unsigned long reports;
+
+	(void)state;
+	assert_non_null(page);
+	put_page(page);
+	buddy_snapshot(&s);
+	reports = mm_bad_page_reports;
+	put_page(page);
+	assert_refused(&s, reports, "put_page: pfn");
+	assert_int_equal(page_ref_count(page), 0);
+	get_page(page);
+	assert_refused(&s, reports + 1, "get_page: pfn");
+	assert_back_to_boot_state();
+}
+
+static void get_and_put_of_reserved_foreign_and_null_are_refused(void **state)
+{
+	struct page not_in_mem_map = { 0 };
+	struct buddy_snapshot s;
+	unsigned long reports;
+
+	(void)state;
+	buddy_snapshot(&s);
+	reports = mm_bad_page_reports;
+	get_page(pfn_to_page(0)); /* reserved: the first MiB */
+	assert_refused(&s, reports++, "not in an allocated block");
+	assert_int_equal(page_ref_count(pfn_to_page(0)), 0);
+	put_page(pfn_to_page(0));
+	assert_refused(&s, reports++, "not in an allocated block");
+	put_page(&not_in_mem_map);
+	assert_refused(&s, reports++, "is not a struct page in mem_map");
+	get_page(NULL);
+	assert_refused(&s, reports++, "get_page: NULL page");
+	put_page(NULL);
+	assert_refused(&s, reports++, "put_page: NULL page");
+}
+
+static void set_page_count_sets_the_count(void **state)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 0);
+
+	(void)state;
+	assert_non_null(page);
+	set_page_count(page, 5);
+	assert_int_equal(page_ref_count(page), 5);
+	set_page_count(page, 1);
+	__free_pages(page, 0);
+	assert_back_to_boot_state();
+}
+
+/* split_page ------------------------------------------------------------------ */
+
+static void split_page_makes_order0_pages_freed_one_by_one(void **state)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 3);
+	static const unsigned int order[8] = { 5, 0, 7, 2, 6, 1, 3, 4 };
+
+	(void)state;
+	assert_non_null(page);
+	split_page(page, 3);
+	for (unsigned int i = 0; i < 8; i++)
+		assert_allocated(page + i, 0, 1);
+	assert_int_equal(buddy_verify(), 0);
+	for (unsigned int i = 0; i < 8; i++)
+		__free_page(page + order[i]);
+	assert_string_equal(printk_log(), "");
+	assert_back_to_boot_state();
+}
+
+static void split_page_of_a_wrong_block_is_refused(void **state)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 2);
+	struct buddy_snapshot s;
+	unsigned long reports;
+
+	(void)state;
+	assert_non_null(page);
+	buddy_snapshot(&s);
+	reports = mm_bad_page_reports;
+	split_page(page, 1); /* wrong order */
+	assert_refused(&s, reports++, "not the head of an unshared block");
+	split_page(page + 2, 1); /* a tail */
+	assert_refused(&s, reports++, "not the head of an unshared block");
+	get_page(page);
+	split_page(page, 2); /* shared */
+	assert_refused(&s, reports++, "not the head of an unshared block");
+	put_page(page);
+	assert_allocated(page, 2, 1);
+	__free_pages(page, 2);
+	assert_back_to_boot_state();
+}
+
+/* alloc_pages_exact ----------------------------------------------------------- */
+
+static bool bytes_are(const void *p, unsigned char byte, unsigned long len)
+{
+	const unsigned char *b = p;
+
+	for (unsigned long i = 0; i < len; i++)
+		if (b[i] != byte)
+			return false;
+	return true;
+}
+
+/* Exactly PAGE_ALIGN(size) pages stay taken, for sizes around each power. */
+static void alloc_pages_exact_takes_only_the_pages_needed(void **state)
+{
+	static const unsigned long sizes[] = { 1,
+					       PAGE_SIZE,
+					       PAGE_SIZE + 1,
+					       3 * PAGE_SIZE,
+					       5 * PAGE_SIZE - 7,
+					       8 * PAGE_SIZE,
+					       100 * PAGE_SIZE,
+					       (1UL << MAX_PAGE_ORDER) *
+						       PAGE_SIZE };
+
+	(void)state;
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long pages = (sizes[i] + PAGE_SIZE - 1) / PAGE_SIZE;
+		unsigned long before = nr_free_pages();
+		void *p = alloc_pages_exact(sizes[i], GFP_KERNEL);
+		struct page *first;
+
+		assert_non_null(p);
+		assert_int_equal((unsigned long)p & (PAGE_SIZE - 1), 0);
+		assert_int_equal(nr_free_pages(), before - pages);
+		first = virt_to_page(p);
+		for (unsigned long j = 0; j < pages; j++)
+			assert_allocated(first + j, 0, 1);
+		memset(p, 0x11, sizes[i]);
+		free_pages_exact(p, sizes[i]);
+		assert_back_to_boot_state();
+	}
+	assert_string_equal(printk_log(), "");
+}
+
+static void alloc_pages_exact_zeroes_under_gfp_zero(void **state)
+{
+	void *p = alloc_pages_exact(3 * PAGE_SIZE, GFP_KERNEL);
+
+	(void)state;
+	assert_non_null(p);
+	memset(p, 0x77, 3 * PAGE_SIZE);
+	free_pages_exact(p, 3 * PAGE_SIZE);
+	p = alloc_pages_exact(3 * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO);
+	assert_non_null(p);
+	assert_true(bytes_are(p, 0, 3 * PAGE_SIZE));
+	free_pages_exact(p, 3 * PAGE_SIZE);
+	assert_back_to_boot_state();
+}
+
+/* Part of an exact allocation may be freed; the rest stays allocated. */
+static void free_pages_exact_frees_what_it_is_told(void **state)
+{
+	char *p = alloc_pages_exact(5 * PAGE_SIZE, GFP_KERNEL);
+	unsigned long before;
+
+	(void)state;
+	assert_non_null(p);
+	before = nr_free_pages();
+	free_pages_exact(p, 2 * PAGE_SIZE);
+	assert_int_equal(nr_free_pages(), before + 2);
+	assert_allocated(virt_to_page(p + 2 * PAGE_SIZE), 0, 1);
+	free_pages_exact(p + 2 * PAGE_SIZE, 3 * PAGE_SIZE);
+	free_pages_exact(NULL, PAGE_SIZE); /* does nothing */
+	assert_string_equal(printk_log(), "");
+	assert_back_to_boot_state();
+}
+
+static void alloc_pages_exact_bad_sizes_fail_cleanly(void **state)
+{
+	struct buddy_snapshot s;
+	unsigned long reports;
+
+	(void)state;
+	buddy_snapshot(&s);
+	reports = mm_bad_page_reports;
+	assert_null(alloc_pages_exact(0, GFP_KERNEL));
+	assert_refused(&s, reports++, "alloc_pages_exact: size 0");
+	assert_null(alloc_pages_exact((PAGE_SIZE << MAX_PAGE_ORDER) + 1,
+				      GFP_KERNEL));
+	assert_refused(&s, reports++, "above MAX_ORDER");
+	assert_null(alloc_pages_exact((PAGE_SIZE << MAX_PAGE_ORDER) + 1,
+				      GFP_KERNEL | __GFP_NOWARN));
+	assert_string_equal(printk_log(), "");
+	free_pages_exact((void *)0x1234, PAGE_SIZE);
+	assert_refused(&s, reports++, "free_pages_exact: 0x1234");
+}
+
+/* Freeing an exact range twice: every page is reported, none freed twice. */
+static void free_pages_exact_twice_is_refused_page_by_page(void **state)
+{
+	void *p = alloc_pages_exact(3 * PAGE_SIZE, GFP_KERNEL);
+	struct buddy_snapshot s;
+
+	(void)state;
+	assert_non_null(p);
+	free_pages_exact(p, 3 * PAGE_SIZE);
+	buddy_snapshot(&s);
+	printk_log_clear();
+	free_pages_exact(p, 3 * PAGE_SIZE);
+	assert_int_equal(printk_log_count("BUG: Bad page state: double free"),
+			 3);
+	assert_back_to_boot_state();
+}
+
+/* Bulk ------------------------------------------------------------------------ */
+
+static void bulk_fills_only_the_empty_slots(void **state)
+{
+	struct page *pages[16] = { 0 };
+	struct page *kept[3];
+	unsigned long before;
+
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++) {
+		kept[i] = alloc_page(GFP_KERNEL);
+		pages[i * 5] = kept[i];
+	}
+	before = nr_free_pages();
+	assert_int_equal(alloc_pages_bulk_array(GFP_KERNEL, 16, pages), 16);
+	assert_int_equal(nr_free_pages(), before - 13);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_ptr_equal(pages[i * 5], kept[i]);
+	for (unsigned int i = 0; i < 16; i++) {
+		assert_allocated(pages[i], 0, 1);
+		for (unsigned int j = 0; j < i; j++)
+			assert_ptr_not_equal(pages[i], pages[j]);
+	}
+	/* a full array allocates nothing */
+	assert_int_equal(alloc_pages_bulk_array(GFP_KERNEL, 16, pages), 16);
+	assert_int_equal(nr_free_pages(), before - 13);
+	release_pages(pages, 16);
+	assert_string_equal(printk_log(), "");
+	assert_back_to_boot_state();
+}
+
+/* When memory runs out, it returns what the array holds and stops. */
+static void bulk_returns_what_it_got_when_memory_runs_out(void **state)
+{
+	unsigned long nr = nr_free_pages() + 10;
+	struct page **pages = calloc(nr, sizeof(*pages));
+
+	(void)state;
+	assert_non_null(pages);
+	assert_int_equal(
+		alloc_pages_bulk_array(GFP_KERNEL | __GFP_NOWARN, nr, pages),
+		nr - 10);
+	assert_int_equal(nr_free_pages(), 0);
+	assert_null(pages[nr - 10]);
+	assert_string_equal(printk_log(), "");
+	release_pages(pages, nr);
+	assert_back_to_boot_state();
+	/* without __GFP_NOWARN the one failure is warned about, once */
+	memset(pages, 0, nr * sizeof(*pages));
+	assert_int_equal(alloc_pages_bulk_array(GFP_KERNEL, nr, pages),
+			 nr - 10);
+	assert_int_equal(printk_log_count("page allocation failure"), 1);
+	release_pages(pages, nr);
+	free(pages);
+	assert_back_to_boot_state();
+}
+
+/* release_pages() drops one reference each, skips NULL, and reports a bad
+ * entry without stopping. */
+static void release_pages_drops_references_and_reports_bad_entries(void **state)
+{
+	struct page *pages[4] = { 0 };
+	unsigned long reports = mm_bad_page_reports;
+
+	(void)state;
+	pages[0] = alloc_page(GFP_KERNEL);
+	pages[2] = alloc_pages(GFP_KERNEL, 2);
+	pages[3] = pfn_to_page(0); /* reserved */
+	get_page(pages[2]);
+	release_pages(pages, 4);
+	assert_int_equal(mm_bad_page_reports, reports + 1);
+	assert_int_equal(printk_log_count("release_pages: pfn 0x0"), 1);
+	assert_false(PageHead(pages[0]));
+	assert_allocated(pages[2], 2, 1);
+	__free_pages(pages[2], 2);
+	assert_back_to_boot_state();
+}
+
+#define CASE(fn) \
+	cmocka_unit_test_setup_teardown(fn, boot, fake_machine_teardown_case)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		CASE(last_put_page_frees_the_whole_block),
+		CASE(free_pages_on_a_shared_block_drops_one_reference),
+		CASE(put_page_after_the_last_reference_is_refused),
+		CASE(get_and_put_of_reserved_foreign_and_null_are_refused),
+		CASE(set_page_count_sets_the_count),
+		CASE(split_page_makes_order0_pages_freed_one_by_one),
+		CASE(split_page_of_a_wrong_block_is_refused),
+		CASE(alloc_pages_exact_takes_only_the_pages_needed),
+		CASE(alloc_pages_exact_zeroes_under_gfp_zero),
+		CASE(free_pages_exact_frees_what_it_is_told),
+		CASE(alloc_pages_exact_bad_sizes_fail_cleanly),
+		CASE(free_pages_exact_twice_is_refused_page_by_page),
+		CASE(bulk_fills_only_the_empty_slots),
+		CASE(bulk_returns_what_it_got_when_memory_runs_out),
+		CASE(release_pages_drops_references_and_reports_bad_entries),
+	};
+
+	host_tests_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
