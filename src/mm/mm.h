@@ -137,6 +137,18 @@ void dump_page(const struct page *page);
  */
 struct page *page_block_head(const struct page *page);
 
+/*
+ * free_reserved_area() - give the reserved pages of [@start, @end) (virtual
+ * addresses of RAM, rounded inward to whole pages) to the buddy allocator,
+ * for memory that was only needed during boot. With @poison in 0..0xff the
+ * pages are filled with it first. A page in the range that is not reserved
+ * is reported and skipped, never freed twice. Prints "Freeing @s memory:
+ * NK" unless @s is NULL. Return: the number of pages freed.
+ * As Linux's mm/page_alloc.c free_reserved_area().
+ */
+unsigned long free_reserved_area(void *start, void *end, int poison,
+				 const char *s);
+
 /* Totals in pages, as Linux's totalram_pages() and nr_free_pages(). */
 unsigned long totalram_pages(void);
 unsigned long nr_free_pages(void);

@@ -44,6 +44,40 @@ static void free_pfn_range(unsigned long start_pfn, unsigned long end_pfn,
 	}
 }
 
+unsigned long free_reserved_area(void *start, void *end, int poison,
+				 const char *s)
+{
+	unsigned long start_pfn = PFN_UP(__pa(start));
+	unsigned long end_pfn = PFN_DOWN(__pa(end));
+	unsigned long freed = 0, run = 0;
+
+	if (end_pfn > max_pfn)
+		end_pfn = max_pfn;
+	/* Free the runs of reserved pages; anything else is reported, as it
+	 * belongs to someone already and must not be freed twice. */
+	for (unsigned long pfn = start_pfn; pfn <= end_pfn; pfn++) {
+		if (pfn < end_pfn && PageReserved(pfn_to_page(pfn))) {
+			if (poison >= 0 && poison <= 0xff)
+				memset(page_address(pfn_to_page(pfn)), poison,
+				       PAGE_SIZE);
+			run++;
+			continue;
+		}
+		if (pfn < end_pfn)
+			pr_err("free_reserved_area: %s: pfn %#lx is not reserved (flags %#x): skipped\n",
+			       s, pfn, pfn_to_page(pfn)->flags);
+		if (run) {
+			free_pfn_range(pfn - run, pfn, NULL);
+			freed += run;
+			run = 0;
+		}
+	}
+	if (s)
+		printk("Freeing %s memory: %luK\n", s, /* Linux's words */
+		       freed << (PAGE_SHIFT - 10));
+	return freed;
+}
+
 /* Whole pages of RAM in memblock.memory. */
 static unsigned long count_present_pages(void)
 {

@@ -397,6 +397,34 @@ static void release_pages_drops_references_and_reports_bad_entries(void **state)
 	assert_back_to_boot_state();
 }
 
+/* free_reserved_area -------------------------------------------------------- */
+
+/* Boot-only memory (here: part of the reserved first MiB) joins the buddy
+ * allocator: MemFree and MemTotal grow by what the message says. */
+static void free_reserved_area_frees_reserved_pages_once(void **state)
+{
+	unsigned long free0 = nr_free_pages(), total0 = totalram_pages();
+	char *start = __va(0x10000), *end = __va(0x18000);
+
+	(void)state;
+	memset(start, 0, end - start);
+	assert_int_equal(free_reserved_area(start + 1, end + 100, 0x5c, "boot"),
+			 7); /* rounded inward to the pages 0x11000-0x17fff */
+	assert_int_equal(printk_log_count("Freeing boot memory: 28K\n"), 1);
+	assert_int_equal(nr_free_pages(), free0 + 7);
+	assert_int_equal(totalram_pages(), total0 + 7);
+	assert_true(bytes_are(start + PAGE_SIZE, 0x5c, 7 * PAGE_SIZE));
+	assert_int_equal(buddy_verify(), 0);
+	/* again: nothing is reserved there any more, nothing is freed twice */
+	printk_log_clear();
+	assert_int_equal(free_reserved_area(start + PAGE_SIZE, end, -1, "boot"),
+			 0);
+	assert_int_equal(printk_log_count("is not reserved"), 7);
+	assert_int_equal(printk_log_count("Freeing boot memory: 0K\n"), 1);
+	assert_int_equal(nr_free_pages(), free0 + 7);
+	assert_int_equal(buddy_verify(), 0);
+}
+
 #define CASE(fn) \
 	cmocka_unit_test_setup_teardown(fn, boot, fake_machine_teardown_case)
 
@@ -418,6 +446,7 @@ int main(void)
 		CASE(bulk_fills_only_the_empty_slots),
 		CASE(bulk_returns_what_it_got_when_memory_runs_out),
 		CASE(release_pages_drops_references_and_reports_bad_entries),
+		CASE(free_reserved_area_frees_reserved_pages_once),
 	};
 
 	host_tests_init();
