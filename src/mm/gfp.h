@@ -148,6 +148,56 @@ void *alloc_pages_exact(unsigned long size, gfp_t gfp);
  */
 void free_pages_exact(void *virt, unsigned long size);
 
+/* Error numbers the contiguous-range calls return negated, as Linux's. */
+#ifndef EBUSY
+#define EBUSY 16
+#endif
+#ifndef EINVAL
+#define EINVAL 22
+#endif
+
+/*
+ * alloc_contig_range() - allocate exactly the pfns [@start_pfn, @end_pfn),
+ * if every one of them is free now: each becomes an allocated order-0 page
+ * with one reference (free them with free_contig_range() or page by page).
+ * Free blocks that straddle the range's ends are split, and their outside
+ * parts stay free. Return: 0; -EBUSY (and a note unless __GFP_NOWARN) when
+ * some pfn is not free, with nothing changed; -EINVAL (reported) for an
+ * empty range, one past max_pfn, or unknown gfp bits. As Linux's
+ * mm/page_alloc.c alloc_contig_range(), which also migrates movable pages
+ * out of the way; we never move anything and have no migratetype argument.
+ * Also serves as Theseus's allocate_frames_at().
+ */
+int alloc_contig_range(unsigned long start_pfn, unsigned long end_pfn,
+		       gfp_t gfp);
+
+/*
+ * free_contig_range() - free the @nr_pages order-0 pages from @pfn, each
+ * checked as __free_page() checks it. As Linux's free_contig_range(); also
+ * PatchworkOS's pmm_free_region().
+ */
+void free_contig_range(unsigned long pfn, unsigned long nr_pages);
+
+/*
+ * alloc_contig_pages() - @nr_pages (any count, not only a power of two)
+ * physically contiguous pages: the lowest free run that starts at a
+ * multiple of @nr_pages, taken with alloc_contig_range(). Return: its first
+ * page, or NULL (warned unless __GFP_NOWARN). As Linux's
+ * alloc_contig_pages(), without zones or nodes to choose from yet.
+ */
+struct page *alloc_contig_pages(unsigned long nr_pages, gfp_t gfp);
+
+/*
+ * alloc_contig_pages_limit() - as alloc_contig_pages(), but the run must end
+ * at or below physical address @max_addr (0: no limit) and start at a
+ * multiple of @align bytes (a power of two, at least PAGE_SIZE). A bad
+ * alignment is reported. As PatchworkOS's pmm_alloc_bitmap(count, maxAddr,
+ * alignment); Linux expresses the limit with zones (GFP_DMA32) instead.
+ */
+struct page *alloc_contig_pages_limit(unsigned long nr_pages, gfp_t gfp,
+				      phys_addr_t max_addr,
+				      unsigned long align);
+
 /*
  * alloc_pages_bulk_array() - fill the NULL entries of @page_array (@nr_pages
  * long) with order-0 pages; entries already set are kept. Stops allocating

@@ -695,6 +695,56 @@ static void bulk_alloc_and_release(struct ktest *t)
 	KTEST_EXPECT(t, buddy_verify() == 0);
 }
 
+/* alloc_contig_pages(): any count at a multiple of itself; the range is
+ * then taken exactly, and a busy range is refused without change. */
+static void contig_pages_and_ranges(struct ktest *t)
+{
+	struct buddy_snapshot s0, s1;
+	struct page *page;
+	unsigned long pfn;
+
+	buddy_snapshot(&s0);
+	page = alloc_contig_pages(5, GFP_KERNEL | __GFP_NOWARN);
+	if (!page) {
+		ktest_skip(t, "not enough free memory for this case");
+		return;
+	}
+	pfn = page_to_pfn(page);
+	KTEST_EXPECT(t, pfn % 5 == 0);
+	KTEST_EXPECT(t, nr_free_pages() == s0.free_pages - 5);
+	/* the same range again is busy: -EBUSY, nothing changes */
+	buddy_snapshot(&s1);
+	KTEST_EXPECT(t,
+		     alloc_contig_range(pfn, pfn + 5,
+					GFP_KERNEL | __GFP_NOWARN) == -EBUSY);
+	KTEST_EXPECT(t, nr_free_pages() == s1.free_pages);
+	free_contig_range(pfn, 5);
+	/* and free again it can be taken exactly */
+	KTEST_EXPECT(t, alloc_contig_range(pfn, pfn + 5, GFP_KERNEL) == 0);
+	free_contig_range(pfn, 5);
+	buddy_snapshot(&s1);
+	KTEST_EXPECT(t, buddy_snapshot_equal(&s0, &s1));
+	KTEST_EXPECT(t, buddy_verify() == 0);
+}
+
+/* Below 16 MiB and 64 KiB-aligned, when there is free memory down there. */
+static void contig_pages_below_a_limit(struct ktest *t)
+{
+	struct page *page = alloc_contig_pages_limit(
+		3, GFP_KERNEL | __GFP_NOWARN, 16UL << 20, 64UL << 10);
+	phys_addr_t pa;
+
+	if (!page) {
+		ktest_skip(t, "no 3 free pages below 16 MiB");
+		return;
+	}
+	pa = page_to_phys(page);
+	KTEST_EXPECT(t, pa % (64UL << 10) == 0);
+	KTEST_EXPECT(t, pa + 3 * PAGE_SIZE <= (16UL << 20));
+	free_contig_range(page_to_pfn(page), 3);
+	KTEST_EXPECT(t, buddy_verify() == 0);
+}
+
 static void counters_restored(struct ktest *t)
 {
 	struct buddy_snapshot after;
@@ -737,6 +787,8 @@ const struct ktest_case mm_selftest_cases[] = {
 	{ "alloc_pages_exact_gives_back_the_tail",
 	  alloc_pages_exact_gives_back_the_tail },
 	{ "bulk_alloc_and_release", bulk_alloc_and_release },
+	{ "contig_pages_and_ranges", contig_pages_and_ranges },
+	{ "contig_pages_below_a_limit", contig_pages_below_a_limit },
 	{ "counters_restored", counters_restored },
 };
 const unsigned int mm_selftest_nr_cases =

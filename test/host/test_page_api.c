@@ -397,6 +397,129 @@ static void release_pages_drops_references_and_reports_bad_entries(void **state)
 	assert_back_to_boot_state();
 }
 
+/* Contiguous ranges ----------------------------------------------------------- */
+
+static bool pfn_is_free(unsigned long pfn)
+{
+	const struct page *head = page_block_head(pfn_to_page(pfn));
+
+	return head && PageBuddy(head);
+}
+
+/* Exactly the range is taken, across block boundaries; its neighbours in
+ * the same free blocks stay free; freeing it merges everything back. */
+static void alloc_contig_range_takes_exactly_the_range(void **state)
+{
+	unsigned long start = 0x203, end = 0x40b, before = nr_free_pages();
+
+	(void)state;
+	assert_int_equal(alloc_contig_range(start, end, GFP_KERNEL), 0);
+	assert_int_equal(nr_free_pages(), before - (end - start));
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		assert_allocated(pfn_to_page(pfn), 0, 1);
+	assert_true(pfn_is_free(start - 1));
+	assert_true(pfn_is_free(end));
+	assert_int_equal(buddy_verify(), 0);
+	free_contig_range(start, end - start);
+	assert_string_equal(printk_log(), "");
+	assert_back_to_boot_state();
+}
+
+/* A range with one page in use, or a reserved one: -EBUSY, nothing changes. */
+static void alloc_contig_range_of_a_busy_range_changes_nothing(void **state)
+{
+	struct buddy_snapshot s;
+	unsigned long reports;
+
+	(void)state;
+	assert_int_equal(alloc_contig_range(0x300, 0x301, GFP_KERNEL), 0);
+	buddy_snapshot(&s);
+	reports = mm_bad_page_reports;
+	assert_int_equal(alloc_contig_range(0x2f0, 0x310, GFP_KERNEL), -EBUSY);
+	assert_int_equal(printk_log_count("is not all free: nothing taken"), 1);
+	assert_int_equal(
+		alloc_contig_range(0xf0, 0x110, GFP_KERNEL | __GFP_NOWARN),
+		-EBUSY); /* the first MiB is reserved */
+	assert_int_equal(printk_log_count("is not all free"), 1);
+	assert_int_equal(mm_bad_page_reports, reports);
+	assert_true(pfn_is_free(0x2f0) && pfn_is_free(0x30f));
+	printk_log_clear();
+	assert_int_equal(alloc_contig_range(0x400, 0x400, GFP_KERNEL), -EINVAL);
+	assert_refused(&s, reports++, "is not a range of pfns below max_pfn");
+	assert_int_equal(
+		alloc_contig_range(max_pfn - 1, max_pfn + 1, GFP_KERNEL),
+		-EINVAL);
+	assert_refused(&s, reports++, "is not a range of pfns below max_pfn");
+	assert_int_equal(alloc_contig_range(0x400, 0x401, 0x80000000u),
+			 -EINVAL);
+	assert_refused(&s, reports++, "has bits this kernel does not know");
+	free_contig_range(0x300, 1);
+	assert_back_to_boot_state();
+}
+
+/* Any count, at a multiple of itself, as Linux's alloc_contig_pages(). */
+static void alloc_contig_pages_takes_any_count(void **state)
+{
+	static const unsigned long counts[] = { 1, 3, 5, 100, 1024, 1025 };
+
+	(void)state;
+	for (unsigned int i = 0; i < ARRAY_SIZE(counts); i++) {
+		unsigned long before = nr_free_pages(), pfn;
+		struct page *page = alloc_contig_pages(counts[i], GFP_KERNEL);
+
+		assert_non_null(page);
+		pfn = page_to_pfn(page);
+		assert_int_equal(pfn % counts[i], 0);
+		assert_int_equal(nr_free_pages(), before - counts[i]);
+		for (unsigned long j = 0; j < counts[i]; j++)
+			assert_allocated(page + j, 0, 1);
+		free_contig_range(pfn, counts[i]);
+		assert_back_to_boot_state();
+	}
+	assert_null(alloc_contig_pages(nr_free_pages() + 1,
+				       GFP_KERNEL | __GFP_NOWARN));
+	assert_string_equal(printk_log(), "");
+	assert_null(alloc_contig_pages(nr_free_pages() + 1, GFP_KERNEL));
+	assert_int_equal(printk_log_count("page allocation failure"), 1);
+	assert_back_to_boot_state();
+}
+
+/* Below a limit and aligned, as PatchworkOS's pmm_alloc_bitmap(). */
+static void alloc_contig_pages_limit_stays_below_and_aligned(void **state)
+{
+	struct page *a, *b;
+	struct buddy_snapshot s;
+	unsigned long reports;
+
+	(void)state;
+	a = alloc_contig_pages_limit(3, GFP_KERNEL, 0x180000, 0x10000);
+	assert_non_null(a);
+	assert_true(page_to_phys(a) % 0x10000 == 0);
+	assert_true(page_to_phys(a + 3) <= 0x180000);
+	/* the next one must go elsewhere, still below the limit */
+	b = alloc_contig_pages_limit(3, GFP_KERNEL, 0x180000, 0x10000);
+	assert_non_null(b);
+	assert_true(page_to_phys(b) % 0x10000 == 0 && b != a);
+	assert_true(page_to_phys(b + 3) <= 0x180000);
+	free_contig_range(page_to_pfn(a), 3);
+	free_contig_range(page_to_pfn(b), 3);
+	assert_back_to_boot_state();
+	/* below 1 MiB everything is reserved here */
+	assert_null(
+		alloc_contig_pages_limit(1, GFP_KERNEL, 0x100000, PAGE_SIZE));
+	assert_int_equal(
+		printk_log_count("page allocation failure: 1 contiguous"), 1);
+	printk_log_clear();
+	buddy_snapshot(&s);
+	reports = mm_bad_page_reports;
+	assert_null(alloc_contig_pages_limit(1, GFP_KERNEL, 0, 3 * PAGE_SIZE));
+	assert_refused(&s, reports++, "is not a power of two");
+	assert_null(alloc_contig_pages_limit(1, GFP_KERNEL, 0, 512));
+	assert_refused(&s, reports++, "is not a power of two");
+	assert_null(alloc_contig_pages(0, GFP_KERNEL));
+	assert_refused(&s, reports++, "alloc_contig_pages: 0 pages");
+}
+
 /* free_reserved_area -------------------------------------------------------- */
 
 /* Boot-only memory (here: part of the reserved first MiB) joins the buddy
@@ -447,6 +570,10 @@ int main(void)
 		CASE(bulk_returns_what_it_got_when_memory_runs_out),
 		CASE(release_pages_drops_references_and_reports_bad_entries),
 		CASE(free_reserved_area_frees_reserved_pages_once),
+		CASE(alloc_contig_range_takes_exactly_the_range),
+		CASE(alloc_contig_range_of_a_busy_range_changes_nothing),
+		CASE(alloc_contig_pages_takes_any_count),
+		CASE(alloc_contig_pages_limit_stays_below_and_aligned),
 	};
 
 	host_tests_init();
