@@ -6,7 +6,9 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "crashtest.h"
+#include "init.h"
 #include "memblock.h"
+#include "memlayout.h"
 #include "mm.h"
 #include "multiboot2.h"
 #include "paging.h"
@@ -20,12 +22,13 @@
 #include "traps.h"
 
 #define PAGEWISE_VERSION "0.1"
+#define LOW_MEMORY_END	 0x100000UL /* the first 1 MiB stays reserved */
 
 /*
  * The mm debug policies (see mm.h): mm_debug=panic,verify and page_poison=1,
  * read before the allocator gets its first page.
  */
-static void mm_debug_setup(void)
+static void __init mm_debug_setup(void)
 {
 	char val[32];
 
@@ -62,6 +65,77 @@ static void boot_report(void)
 	show_mem_map_info();
 }
 
+/* linker.ld: the boot stub from _kernel_phys_start (a physical address) up
+ * to _text, where the higher-half image starts. */
+extern char _kernel_phys_start[], _text[];
+
+/*
+ * Free [@start, @end) (physical, page-aligned, reserved) as @what: Linux's
+ * "Freeing @what memory: NK" line, then the range, so a log shows exactly
+ * which pages became free: "mm: freed [mem A-B] @what".
+ */
+static void free_boot_range(phys_addr_t start, phys_addr_t end, int poison,
+			    const char *what)
+{
+	unsigned long pages;
+
+	if (end <= start)
+		return;
+	pages = free_reserved_area(__va(start), __va(end), poison, what);
+	printk("mm: freed [mem %#018llx-%#018llx] %s: %lu pages\n",
+	       (unsigned long long)start, (unsigned long long)end - 1, what,
+	       pages);
+}
+
+/*
+ * The multiboot2 information's pages, as memblock_setup_from_mmap()
+ * reserved them (widened to whole pages), less a first or last page that a
+ * boot module or the first 1 MiB shares: those stay reserved.
+ */
+static void free_mbi(void)
+{
+	phys_addr_t start = boot_params.mbi_pa & PAGE_MASK;
+	phys_addr_t end =
+		(boot_params.mbi_pa + boot_params.mbi_size + PAGE_SIZE - 1) &
+		PAGE_MASK;
+
+	if (start < LOW_MEMORY_END)
+		start = LOW_MEMORY_END;
+	for (unsigned int i = 0; i < boot_params.nr_modules; i++) {
+		phys_addr_t ms = boot_params.modules[i].start & PAGE_MASK;
+		phys_addr_t me = (boot_params.modules[i].end + PAGE_SIZE - 1) &
+				 PAGE_MASK;
+
+		if (ms < start + PAGE_SIZE && me > start)
+			start += PAGE_SIZE;
+		if (end >= PAGE_SIZE && ms < end && me > end - PAGE_SIZE)
+			end -= PAGE_SIZE;
+	}
+	free_boot_range(start, end, -1, "multiboot2 information");
+}
+
+/*
+ * free_boot_memory() - once boot is done, give what only boot needed to the
+ * buddy allocator, as Linux's free_initmem():
+ *  - the init region (__init code, __initdata): unmapped from the kernel
+ *    image first, so a late call into it faults, and filled with
+ *    POISON_FREE_INITMEM (int3) through the direct map;
+ *  - the 32-bit boot stub and the boot page tables (.boot.*, below _text):
+ *    the kernel's own tables replaced them in paging_init();
+ *  - the multiboot2 information: mb2_parse() copied what we need into
+ *    boot_params.
+ * Never __init itself: it runs while the init region goes away.
+ */
+static void free_boot_memory(void)
+{
+	unmap_kernel_image_range(__init_begin, __init_end);
+	free_boot_range(__pa(__init_begin), __pa(__init_end),
+			POISON_FREE_INITMEM, "unused kernel image (initmem)");
+	free_boot_range((unsigned long)_kernel_phys_start, __pa(_text), -1,
+			"boot stub and page tables");
+	free_mbi();
+}
+
 void kernel_main(uint32_t magic, uint32_t mbi_pa);
 
 void kernel_main(uint32_t magic, uint32_t mbi_pa)
@@ -88,6 +162,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	mm_core_init();
 
 	boot_report();
+	free_boot_memory();
 	crashtest_run();
 
 	if (cmdline_has("selftest")) {

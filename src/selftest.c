@@ -8,6 +8,7 @@
 
 #include "cmdline.h"
 #include "cpu.h"
+#include "init.h"
 #include "ktest.h"
 #include "memlayout.h"
 #include "mm_selftest.h"
@@ -75,6 +76,31 @@ static void kernel_wx(struct ktest *t)
 		t, check_image_pages("data+bss", _data, _end, true, true) == 0);
 }
 
+/*
+ * The init region was freed (free_boot_memory()): no page of it is left in
+ * the kernel image map, so a late call into __init code faults; its
+ * direct-map alias stays, as the buddy allocator hands the pages out there.
+ */
+static void init_memory_unmapped(struct ktest *t)
+{
+	unsigned long mapped = 0, direct = 0;
+
+	KTEST_EXPECT(t,
+		     (unsigned long)__init_end > (unsigned long)__init_begin);
+	for (unsigned long va = (unsigned long)__init_begin;
+	     va < (unsigned long)__init_end; va += PAGE_SIZE) {
+		int level;
+
+		if (lookup_address(va, &level) && !mapped++)
+			printk("# init page %#lx is still mapped\n", va);
+		if (lookup_address((unsigned long)__va(__pa(va)), &level))
+			direct++;
+	}
+	KTEST_EXPECT(t, mapped == 0);
+	KTEST_EXPECT(t, direct == (unsigned long)(__init_end - __init_begin) /
+					  PAGE_SIZE);
+}
+
 /* Below each kernel stack an unmapped guard page; the stack itself mapped. */
 static void stack_guard_pages(struct ktest *t)
 {
@@ -101,11 +127,13 @@ unsigned int run_selftests(void)
 
 	cmdline_ull("seed", &seed);
 	/* the mm cases end with counters_restored; page tables go before it */
-	BUG_ON(mm_selftest_nr_cases + 3 > MAX_CASES);
+	BUG_ON(mm_selftest_nr_cases + 4 > MAX_CASES);
 	for (unsigned int i = 0; i + 1 < mm_selftest_nr_cases; i++)
 		cases[n++] = mm_selftest_cases[i];
 	cases[n++] = (struct ktest_case){ "page0_unmapped", page0_unmapped };
 	cases[n++] = (struct ktest_case){ "kernel_wx", kernel_wx };
+	cases[n++] = (struct ktest_case){ "init_memory_unmapped",
+					  init_memory_unmapped };
 	cases[n++] =
 		(struct ktest_case){ "stack_guard_pages", stack_guard_pages };
 	cases[n++] = mm_selftest_cases[mm_selftest_nr_cases - 1];

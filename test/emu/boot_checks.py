@@ -29,6 +29,7 @@ FOUR_GIB = 1 << 32
 # bad_ case: check_bug_lines).
 FORBIDDEN = ("Kernel panic", "traps:", "buddy_verify:")
 BAD_CASE_PREFIX = "bad_"  # self-test cases that make bad calls on purpose
+INITMEM = "unused kernel image (initmem)"  # Linux's name, in "Freeing ... memory: NK"
 OOM_CASE_PREFIX = "oom_"  # self-test cases that exhaust memory on purpose
 HANDED_OUT_CASE = "all_free_memory_at_order0"  # prints the handed-out ranges
 # Cases that may skip on a plain "selftest poweroff" boot, and the words their
@@ -213,7 +214,11 @@ def check_handed_out(log: SerialLog, holes=()) -> list[str]:
                 p.append(f"handed-out line {i} is in case {case.name if case else None}, not {HANDED_OUT_CASE}")
     forbidden: list[tuple[str, int, int]] = [("first 1 MiB", 0, LOW_MEMORY_END)]
     forbidden += [(f"{e.kind} firmware entry", e.start, e.end) for e in log.mmap if not e.usable]
-    forbidden += [(f"reservation '{r.what}'", r.start, r.end) for r in log.reservations]
+    # A reservation is forbidden except the ranges freed after boot
+    # ("mm: freed [mem A-B] ..."): those pages are free again.
+    freed = [(f.start, f.end) for f in log.freed]
+    forbidden += [(f"reservation '{r.what}'", s, e) for r in log.reservations
+                  for s, e in subtract([(r.start, r.end)], freed)]
     if log.mem_map_at:
         forbidden.append(("mem_map", log.mem_map_at[0], log.mem_map_at[1]))
     forbidden += [("hole", s, e) for s, e in holes]
@@ -261,6 +266,60 @@ def check_handed_out(log: SerialLog, holes=()) -> list[str]:
     return p
 
 
+def check_freed(log: SerialLog) -> list[str]:
+    """The boot memory freed after the boot report (free_boot_memory()):
+    - each "mm: freed [mem A-B] WHAT: N pages" right after Linux's "Freeing
+      WHAT memory: NK" line, with N pages = NK = the range, page-aligned;
+      and no "Freeing" line without its range;
+    - each range wholly inside the memblock reservations the log shows
+      (so it was reserved), outside the first 1 MiB and mem_map, and no
+      page freed twice;
+    - the init region: the Memory line's "NK init" is what the initmem
+      line frees (both or neither);
+    - MemFree grows by exactly the freed amount: the self-test's
+      "# MemFree before the tests" = the boot report's MemFree + the sum."""
+    p: list[str] = []
+    freed_k = 0
+    for f in log.freed:
+        what = f"freed [{f.start:#x}-{f.end - 1:#x}] {f.what}"
+        if f.start % PAGE_SIZE or f.end % PAGE_SIZE:
+            p.append(f"{what} is not page-aligned")
+        if f.pages * PAGE_SIZE != f.end - f.start:
+            p.append(f"{what}: {f.pages} pages, but the range has {(f.end - f.start) // PAGE_SIZE}")
+        if f.freeing_k is None:
+            p.append(f"{what}: no 'Freeing {f.what} memory: NK' line right before it")
+        elif f.freeing_k != f.pages * (PAGE_SIZE // 1024):
+            p.append(f"{what}: 'Freeing {f.what} memory: {f.freeing_k}K', but {f.pages} pages were freed")
+        outside = subtract([(f.start, f.end)], [(r.start, r.end) for r in log.reservations])
+        if outside:
+            p.append(f"{what} is not wholly reserved: "
+                     + ", ".join(f"[{s:#x}-{e - 1:#x}]" for s, e in outside))
+        if f.start < LOW_MEMORY_END:
+            p.append(f"{what} reaches into the first 1 MiB")
+        if log.mem_map_at and f.start < log.mem_map_at[1] and log.mem_map_at[0] < f.end:
+            p.append(f"{what} overlaps the mem_map")
+        freed_k += f.pages * (PAGE_SIZE // 1024)
+    ranges = [(f.start, f.end) for f in log.freed]
+    if total(merge(ranges)) != total(ranges):
+        p.append("the freed ranges overlap: pages freed twice")
+    if len(log.freeing) != len(log.freed):
+        p.append(f"{len(log.freeing)} 'Freeing ... memory' lines but {len(log.freed)} 'mm: freed [mem ...]' lines")
+    init = [f for f in log.freed if f.what == INITMEM]
+    m = log.memory
+    if m is not None and (m.init_k or init):
+        init_k = sum(f.pages for f in init) * (PAGE_SIZE // 1024)
+        if not init:
+            p.append(f"the Memory line says {m.init_k}K init, but no 'Freeing {INITMEM} memory' line")
+        elif init_k != m.init_k:
+            p.append(f"'Freeing {INITMEM} memory: {init_k}K', but the Memory line says {m.init_k}K init")
+    before = log.handed_out.memfree_before_kb
+    if log.freed and before is not None and "MemFree" in log.meminfo:
+        if before != log.meminfo["MemFree"] + freed_k:
+            p.append(f"MemFree before the tests is {before} kB, but the boot report's MemFree "
+                     f"{log.meminfo['MemFree']} kB + {freed_k}K freed is {log.meminfo['MemFree'] + freed_k} kB")
+    return p
+
+
 def check_power_down_last(log: SerialLog) -> list[str]:
     p = []
     if log.last_kernel_line() != POWER_DOWN:
@@ -277,7 +336,7 @@ def check_clean_boot(log: SerialLog, holes=(), allowed_skips: dict[str, str] | N
     if not log.kernel:
         return ["the kernel printed nothing (no 'Pagewise' banner on COM1)"]
     return (check_ktap(log, allowed_skips) + check_memory(log) + check_handed_out(log, holes)
-            + check_bug_lines(log) + check_power_down_last(log))
+            + check_freed(log) + check_bug_lines(log) + check_power_down_last(log))
 
 
 # --- per-configuration checks ------------------------------------------------

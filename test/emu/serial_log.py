@@ -353,6 +353,50 @@ def parse_reservations(lines: list[str]) -> list[Reservation]:
     return out
 
 
+# Boot memory given back once boot is done (kernel_main.c free_boot_memory()),
+# each as Linux's line and then the physical range it freed:
+#   Freeing unused kernel image (initmem) memory: 8K
+#   mm: freed [mem 0x0000000000111000-0x0000000000112fff] unused kernel image (initmem): 2 pages
+
+
+@dataclass(frozen=True)
+class Freed:
+    """mm: freed [mem A-B] WHAT: N pages, with the "Freeing WHAT memory: NK"
+    line before it (freeing_k None when that line is missing or names
+    something else)."""
+
+    start: int
+    end: int  # one past the last byte
+    what: str
+    pages: int
+    freeing_k: int | None
+    line_no: int
+
+
+_FREEING = re.compile(r"^Freeing (.+) memory: (\d+)K$")
+_FREED = re.compile(rf"^mm: freed \[mem ({_HEX})-({_HEX})\] (.+): (\d+) pages?$")
+
+
+def parse_freed(lines: list[str]) -> tuple[list[Freed], list[tuple[str, int]]]:
+    """The "mm: freed" ranges, in order, each paired with the "Freeing"
+    line right before it; and every "Freeing WHAT memory: NK" line as
+    (WHAT, N)."""
+    freed: list[Freed] = []
+    freeing: list[tuple[str, int]] = []
+    for i, line in enumerate(lines):
+        m = _FREEING.match(line)
+        if m:
+            freeing.append((m.group(1), int(m.group(2))))
+            continue
+        m = _FREED.match(line)
+        if m:
+            prev = _FREEING.match(lines[i - 1]) if i else None
+            k = int(prev.group(2)) if prev and prev.group(1) == m.group(3) else None
+            freed.append(Freed(int(m.group(1), 16), int(m.group(2), 16) + 1, m.group(3),
+                               int(m.group(4)), k, i))
+    return freed, freeing
+
+
 # ---------------------------------------------------------------------------
 # KTAP (https://docs.kernel.org/dev-tools/ktap.html), one level, no subtests
 
@@ -641,12 +685,15 @@ class SerialLog:
     reservations: list[Reservation] = field(default_factory=list)
     handed_out: HandedOut = field(default_factory=HandedOut)
     page_table_pages: int | None = None
+    freed: list[Freed] = field(default_factory=list)  # "mm: freed [mem ...]" lines
+    freeing: list[tuple[str, int]] = field(default_factory=list)  # "Freeing WHAT memory: NK"
 
     @classmethod
     def parse(cls, raw: bytes | str) -> SerialLog:
         lines = clean_lines(raw)
         k = kernel_lines(lines)
         start = kernel_start(lines)
+        freed, freeing = parse_freed(k)
         return cls(
             lines=lines,
             boot_loader=lines if start is None else lines[:start],
@@ -663,6 +710,8 @@ class SerialLog:
             reservations=parse_reservations(k),
             handed_out=parse_handed_out(k),
             page_table_pages=parse_page_table_pages(k),
+            freed=freed,
+            freeing=freeing,
         )
 
     @classmethod
@@ -686,6 +735,7 @@ def _summary(log: SerialLog) -> str:
         f"mem_map: {log.mem_map}; at {log.mem_map_at}",
         f"direct map: {log.direct_map}",
         f"reservations: {[(hex(r.start), hex(r.end), r.what) for r in log.reservations]}",
+        f"freed: {[(hex(f.start), hex(f.end), f.what, f.pages) for f in log.freed]}",
         f"handed out: {len(log.handed_out.ranges)} ranges, {log.handed_out.pages} pages; "
         f"summary {log.handed_out.summary}, took {log.handed_out.took}",
     ]

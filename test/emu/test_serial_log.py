@@ -397,3 +397,112 @@ def test_kernel_image_end_reads_the_load_segments(tmp_path):
     elf = tmp_path / "k.elf"
     elf.write_bytes(bytes(header) + phdrs)
     assert kernel_image_end(elf) == 0x108000 + 0x12345
+
+
+# --- boot memory freed after boot (free_boot_memory()) -------------------------
+
+# GOOD after the free: the init region (2 pages inside the kernel image), the
+# boot stub (8 pages, its own reservation) and the multiboot2 information
+# (2 pages) are free again and handed out too: 32188 + 12 = 32200 pages.
+FREED_LINES = (
+    "Freeing unused kernel image (initmem) memory: 8K\r\n"
+    "mm: freed [mem 0x0000000000111000-0x0000000000112fff] unused kernel image (initmem): 2 pages\r\n"
+    "Freeing boot stub and page tables memory: 32K\r\n"
+    "mm: freed [mem 0x0000000000100000-0x0000000000107fff] boot stub and page tables: 8 pages\r\n"
+    "Freeing multiboot2 information memory: 8K\r\n"
+    "mm: freed [mem 0x000000000013f000-0x0000000000140fff] multiboot2 information: 2 pages\r\n"
+)
+HANDED_FREED = (
+    "selftest: handed out [mem 0x0000000000100000-0x0000000000107fff]\r\n"
+    "selftest: handed out [mem 0x0000000000111000-0x0000000000112fff]\r\n"
+    "selftest: handed out [mem 0x000000000011b000-0x0000000007ed8fff]\r\n"
+)
+FREED = (
+    GOOD.replace("memblock: reserve [mem 0x0000000000100000-0x000000000011afff] kernel image\r\n",
+                 "memblock: reserve [mem 0x0000000000100000-0x0000000000107fff] boot stub and page tables\r\n"
+                 "memblock: reserve [mem 0x0000000000108000-0x000000000011afff] kernel image\r\n")
+    .replace("0K init", "8K init")
+    .replace("KTAP version 1\r\n", FREED_LINES + "KTAP version 1\r\n")
+    .replace(HANDED_1 + HANDED_2, HANDED_FREED)
+    .replace("handed out 32188 pages in 2 ranges", "handed out 32200 pages in 3 ranges")
+    .replace("# took 32188 pages (128752 kB)", "# took 32200 pages (128800 kB)")
+    .replace("# MemFree before the tests: 128752 kB", "# MemFree before the tests: 128800 kB")
+)
+
+
+def freed_problems(text: str) -> list[str]:
+    return checks.check_freed(SerialLog.parse(text))
+
+
+def test_freed_log_passes_and_parses():
+    assert FREED != GOOD and FREED.count("mm: freed") == 3
+    log = SerialLog.parse(FREED)
+    assert [(f.start, f.end, f.what, f.pages, f.freeing_k) for f in log.freed] == [
+        (0x111000, 0x113000, "unused kernel image (initmem)", 2, 8),
+        (0x100000, 0x108000, "boot stub and page tables", 8, 32),
+        (0x13f000, 0x141000, "multiboot2 information", 2, 8),
+    ]
+    assert log.freeing == [("unused kernel image (initmem)", 8), ("boot stub and page tables", 32),
+                           ("multiboot2 information", 8)]
+    assert problems(FREED) == []
+    assert SerialLog.parse(GOOD).freed == [] and freed_problems(GOOD) == []
+
+
+def test_freed_ranges_are_subtracted_from_the_reservations_exactly():
+    # without the freed lines, the pages handed out are still reserved
+    no_free = FREED.replace(FREED_LINES, "").replace("8K init", "0K init")
+    found = handed_problems(no_free)
+    assert any("overlaps the reservation 'boot stub and page tables'" in p for p in found)
+    assert any("overlaps the reservation 'kernel image' [0x108000-0x11afff]" in p for p in found)
+    assert any("overlaps the reservation 'multiboot2 information'" in p for p in found)
+    # a freed range one page short: the last page of it is still reserved
+    short = FREED.replace("[mem 0x0000000000111000-0x0000000000112fff] unused kernel image (initmem): 2 pages",
+                          "[mem 0x0000000000111000-0x0000000000111fff] unused kernel image (initmem): 1 pages")
+    found = handed_problems(short)
+    assert any("overlaps the reservation 'kernel image' [0x112000-0x11afff]" in p for p in found)
+    # pages freed but not handed out: lost
+    lost = (FREED.replace("selftest: handed out [mem 0x0000000000111000-0x0000000000112fff]\r\n", "")
+            .replace("32200 pages in 3 ranges", "32198 pages in 2 ranges")
+            .replace("# took 32200 pages (128800 kB)", "# took 32198 pages (128792 kB)")
+            .replace("before the tests: 128800 kB", "before the tests: 128792 kB"))
+    assert any("9 pages of usable RAM are neither handed out" in p for p in handed_problems(lost))
+
+
+def test_freed_line_must_follow_its_freeing_line_and_agree():
+    bad = FREED.replace("Freeing boot stub and page tables memory: 32K", "Freeing boot stub and page tables memory: 28K")
+    assert any("'Freeing boot stub and page tables memory: 28K', but 8 pages" in p for p in freed_problems(bad))
+    missing = FREED.replace("Freeing multiboot2 information memory: 8K\r\n", "")
+    found = freed_problems(missing)
+    assert any("no 'Freeing multiboot2 information memory: NK' line right before it" in p for p in found)
+    assert any("2 'Freeing ... memory' lines but 3" in p for p in found)
+    wrong = FREED.replace("0x0000000000107fff] boot stub and page tables: 8 pages",
+                          "0x0000000000107fff] boot stub and page tables: 7 pages")
+    assert any("7 pages, but the range has 8" in p for p in freed_problems(wrong))
+    odd = FREED.replace("0x0000000000107fff] boot stub", "0x0000000000107ffe] boot stub")
+    assert any("not page-aligned" in p for p in freed_problems(odd))
+
+
+def test_freed_range_must_have_been_reserved_once():
+    low = FREED.replace("[mem 0x0000000000100000-0x0000000000107fff] boot stub and page tables: 8 pages",
+                        "[mem 0x00000000000f8000-0x00000000000fffff] boot stub and page tables: 8 pages")
+    assert any("reaches into the first 1 MiB" in p for p in freed_problems(low))
+    free_ram = FREED.replace("[mem 0x000000000013f000-0x0000000000140fff] multiboot2 information: 2 pages",
+                             "[mem 0x0000000000200000-0x0000000000201fff] multiboot2 information: 2 pages")
+    assert any("is not wholly reserved: [0x200000-0x201fff]" in p for p in freed_problems(free_ram))
+    twice = FREED.replace("[mem 0x000000000013f000-0x0000000000140fff] multiboot2 information: 2 pages",
+                          "[mem 0x0000000000112000-0x0000000000113fff] multiboot2 information: 2 pages")
+    assert any("pages freed twice" in p for p in freed_problems(twice))
+
+
+def test_init_size_and_memfree_growth_must_match_the_freed_amounts():
+    # the Memory line's init size is what the initmem line frees
+    bad = FREED.replace("8K init", "12K init")
+    assert any("the Memory line says 12K init" in p for p in freed_problems(bad))
+    no_init = GOOD.replace("0K init", "4K init")
+    assert any("no 'Freeing unused kernel image (initmem) memory' line" in p for p in freed_problems(no_init))
+    # MemFree grows by exactly the 48K freed: 128752 kB + 48K = 128800 kB
+    log = SerialLog.parse(FREED)
+    assert log.meminfo["MemFree"] + sum(f.pages * 4 for f in log.freed) == log.handed_out.memfree_before_kb
+    short = FREED.replace("# MemFree before the tests: 128800 kB", "# MemFree before the tests: 128796 kB")
+    assert any("MemFree before the tests is 128796 kB, but the boot report's MemFree 128752 kB + 48K freed "
+               "is 128800 kB" in p for p in freed_problems(short))

@@ -5,6 +5,7 @@
  */
 #include "cpu.h"
 
+#include "init.h"
 #include "printk.h"
 
 struct cpuinfo_x86 boot_cpu_data;
@@ -14,7 +15,7 @@ struct cpuinfo_x86 boot_cpu_data;
  * Context: boot, before paging_init(). EFER.NXE was set by the boot stub
  * when the CPU has NX.
  */
-void cpu_init(void)
+void __init cpu_init(void)
 {
 	uint32_t a, b, c, d, max_ext;
 

@@ -6,6 +6,7 @@
  */
 #include "multiboot2.h"
 
+#include "init.h"
 #include "memlayout.h"
 #include "panic.h"
 
@@ -14,7 +15,7 @@
 /* Read no more than this: a larger total_size is taken as corrupt. */
 #define MB2_INFO_MAX (1UL << 20)
 
-void mb2_parse(uint32_t mbi_pa)
+void __init mb2_parse(uint32_t mbi_pa)
 {
 	size_t avail = EARLY_DIRECT_MAP_END - mbi_pa;
 

@@ -22,6 +22,7 @@
 #include "paging.h"
 
 #include "cpu.h"
+#include "init.h"
 #include "memblock.h"
 #include "memlayout.h"
 #include "mm.h"
@@ -34,11 +35,12 @@
 #define BOOT_DIRECT_MAP_LIMIT (4UL << 30) /* the boot tables map 0..4 GiB */
 #define LOW_MEMORY_END	      0x100000UL
 
-extern char _text[], _etext[], _rodata[], _erodata[], _data[], _end[];
+extern char _text[], _etext[], _sinittext[], _einittext[], _rodata[],
+	_erodata[], _data[], _end[];
 
 struct direct_map_stats direct_map_stats;
 static pteval_t *kernel_pml4; /* direct-map address of the live PML4 */
-static pteval_t supported_pte_mask =
+static pteval_t supported_pte_mask __initdata =
 	~_PAGE_NX; /* NX only where the CPU has it */
 
 static unsigned int table_index(unsigned long va, int level)
@@ -46,7 +48,7 @@ static unsigned int table_index(unsigned long va, int level)
 	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PTRS_PER_TABLE - 1);
 }
 
-static pteval_t *alloc_table(void)
+static __init pteval_t *alloc_table(void)
 {
 	phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
 
@@ -58,7 +60,7 @@ static pteval_t *alloc_table(void)
 }
 
 /* The table the entry at @entry points to, made if absent. */
-static pteval_t *next_table(pteval_t *entry)
+static __init pteval_t *next_table(pteval_t *entry)
 {
 	if (!(*entry & _PAGE_PRESENT))
 		*entry = __pa(alloc_table()) | _PAGE_PRESENT | _PAGE_RW;
@@ -73,9 +75,9 @@ static pteval_t *next_table(pteval_t *entry)
  * and size are page-aligned. Return: the number of 4K, 2M, 1G pages used in
  * @counts[0..2].
  */
-static void map_range(unsigned long va, phys_addr_t pa, unsigned long size,
-		      pteval_t prot, unsigned long max_page,
-		      unsigned long counts[3])
+static __init void map_range(unsigned long va, phys_addr_t pa,
+			     unsigned long size, pteval_t prot,
+			     unsigned long max_page, unsigned long counts[3])
 {
 	prot &= supported_pte_mask;
 	while (size) {
@@ -105,7 +107,7 @@ static void map_range(unsigned long va, phys_addr_t pa, unsigned long size,
 	}
 }
 
-static void map_direct(phys_addr_t start, phys_addr_t end)
+static __init void map_direct(phys_addr_t start, phys_addr_t end)
 {
 	map_range((unsigned long)__va(start), start, end - start,
 		  _PAGE_PRESENT | _PAGE_RW | _PAGE_GLOBAL | _PAGE_NX,
@@ -114,7 +116,8 @@ static void map_direct(phys_addr_t start, phys_addr_t end)
 }
 
 /* Kernel image parts get 4 KiB pages, so each part has its own rights. */
-static void map_kernel_part(const char *start, const char *end, pteval_t prot)
+static __init void map_kernel_part(const char *start, const char *end,
+				   pteval_t prot)
 {
 	unsigned long va = (unsigned long)start & PAGE_MASK;
 	unsigned long counts[3] = { 0 };
@@ -146,7 +149,7 @@ static pteval_t *walk(pteval_t *pml4, unsigned long va, int *level)
 }
 
 /* Unmap each kernel stack's guard page (a 4 KiB page of the image map). */
-static void unmap_stack_guards(void)
+static __init void unmap_stack_guards(void)
 {
 	for (unsigned int i = 0; i < NR_KERNEL_STACKS; i++) {
 		int level;
@@ -158,7 +161,7 @@ static void unmap_stack_guards(void)
 	}
 }
 
-void paging_init(void)
+void __init paging_init(void)
 {
 	phys_addr_t start = 0, end = LOW_MEMORY_END; /* the run to map next */
 
@@ -187,19 +190,36 @@ void paging_init(void)
 		direct_map_stats.pages[2], direct_map_stats.pages[1],
 		direct_map_stats.pages[0]);
 
-	map_kernel_part(_text, _etext, 0);		   /* RX */
-	map_kernel_part(_rodata, _erodata, _PAGE_NX);	   /* R */
-	map_kernel_part(_data, _end, _PAGE_RW | _PAGE_NX); /* RW */
+	/* The init region (src/init.h) goes after boot: free_boot_memory(). */
+	map_kernel_part(_text, _etext, 0);			      /* RX */
+	map_kernel_part(_sinittext, _einittext, 0);		      /* RX */
+	map_kernel_part(_einittext, __init_end, _PAGE_RW | _PAGE_NX); /* RW */
+	map_kernel_part(_rodata, _erodata, _PAGE_NX);		      /* R */
+	map_kernel_part(_data, _end, _PAGE_RW | _PAGE_NX);	      /* RW */
 	unmap_stack_guards();
 
 	write_cr3(__pa(kernel_pml4));
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
-	pr_info("kernel image at %#lx: text RX, rodata R NX, data+bss RW NX; %lu page-table pages\n",
+	pr_info("kernel image at %#lx: text RX, init text RX, init data RW NX, rodata R NX, data+bss RW NX; %lu page-table pages\n",
 		(unsigned long)_text, direct_map_stats.table_pages);
 	pr_info("unmapped a guard page below each kernel stack: boot stack [%#lx-%#lx], guard at %#lx\n",
 		kernel_stacks[0].base, kernel_stacks[0].top - 1,
 		kernel_stacks[0].guard);
 	pr_info("switched to the kernel page tables: identity map gone, page 0 unmapped\n");
+}
+
+void unmap_kernel_image_range(const void *start, const void *end)
+{
+	for (unsigned long va = (unsigned long)start & PAGE_MASK;
+	     va < (unsigned long)end; va += PAGE_SIZE) {
+		int level;
+		pteval_t *pte = walk(kernel_pml4, va, &level);
+
+		BUG_ON(va < __START_KERNEL_map || !pte || level != 1);
+		*pte = 0;
+		/* Global pages survive a CR3 reload: flush each one. */
+		__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+	}
 }
 
 pteval_t *lookup_address(unsigned long va, int *level)

@@ -36,6 +36,14 @@ typedef uint64_t pteval_t;
 void paging_init(void);
 
 /*
+ * unmap_kernel_image_range() - unmap the pages of [@start, @end) (kernel
+ * image addresses, mapped with 4 KiB pages) from the kernel image map and
+ * flush them from the TLB, so a later access faults. Their direct-map alias
+ * stays. For the init region once boot is done (free_boot_memory()).
+ */
+void unmap_kernel_image_range(const void *start, const void *end);
+
+/*
  * lookup_address() - walk the current page tables for @va.
  * Return: the entry that maps it (PTE, or PD/PDPT entry for a large page)
  * with *@level set to 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB); NULL when @va is

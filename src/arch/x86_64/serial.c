@@ -6,6 +6,7 @@
  */
 #include "serial.h"
 
+#include "init.h"
 #include "io.h"
 
 #define COM1	 0x3f8
@@ -27,7 +28,7 @@
 #define UART_BAUD_BASE	      115200
 #define CONSOLE_BAUD	      115200
 
-void serial_init(void)
+void __init serial_init(void)
 {
 	unsigned int divisor = UART_BAUD_BASE / CONSOLE_BAUD;
 

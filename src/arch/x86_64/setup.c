@@ -12,6 +12,7 @@
 
 #include "setup.h"
 
+#include "init.h"
 #include "memblock.h"
 #include "memlayout.h"
 #include "mm.h"
@@ -24,7 +25,8 @@
 extern char _kernel_phys_start[], _text[], _etext[], _rodata[], _erodata[];
 extern char _data[], _edata[], __bss_start[], __bss_stop[], _end[];
 
-static void reserve_named(const char *what, phys_addr_t start, phys_addr_t end)
+static void __init reserve_named(const char *what, phys_addr_t start,
+				 phys_addr_t end)
 {
 	pr_info("reserve [mem %#018llx-%#018llx] %s\n",
 		(unsigned long long)(start & PAGE_MASK),
@@ -36,15 +38,15 @@ static void reserve_named(const char *what, phys_addr_t start, phys_addr_t end)
 }
 
 /* Count the whole free pages, to check that boot can go on. */
-static void count_pages(unsigned long start_pfn, unsigned long end_pfn,
-			void *arg)
+static void __init count_pages(unsigned long start_pfn, unsigned long end_pfn,
+			       void *arg)
 {
 	unsigned long *pages = arg;
 
 	*pages += end_pfn - start_pfn;
 }
 
-void memblock_setup_from_mmap(void)
+void __init memblock_setup_from_mmap(void)
 {
 	unsigned long free_pages = 0;
 
@@ -78,9 +80,12 @@ void memblock_setup_from_mmap(void)
 
 	reserve_named("first 1 MiB (BIOS data, EBDA, VGA, ROMs)", 0,
 		      LOW_MEMORY_END);
-	reserve_named("kernel image",
+	/* The 32-bit stub and the boot page tables, freed after boot
+	 * (free_boot_memory()), apart from the image that stays. */
+	reserve_named("boot stub and page tables",
 		      (phys_addr_t)(unsigned long)_kernel_phys_start,
-		      __pa(_end));
+		      __pa(_text));
+	reserve_named("kernel image", __pa(_text), __pa(_end));
 	reserve_named("multiboot2 information", boot_params.mbi_pa,
 		      boot_params.mbi_pa + boot_params.mbi_size);
 	for (unsigned int i = 0; i < boot_params.nr_modules; i++)
@@ -94,12 +99,15 @@ void memblock_setup_from_mmap(void)
 		      boot_params.nr_mmap,
 		      (unsigned long long)memblock_phys_mem_size() >> 10);
 
-	kernel_image_start_pfn = PFN_DOWN((unsigned long)_kernel_phys_start);
+	/* The image the allocator must never take: from _text (the boot
+	 * stub below it is boot data, freed after boot). */
+	kernel_image_start_pfn = PFN_DOWN(__pa(_text));
 	kernel_image_end_pfn = PFN_UP(__pa(_end));
 	mm_image_sizes = (struct mm_image_sizes){
 		.text = (unsigned long)(_etext - _text),
 		.rodata = (unsigned long)(_erodata - _rodata),
 		.rwdata = (unsigned long)(_edata - _data),
+		.init = (unsigned long)(__init_end - __init_begin),
 		.bss = (unsigned long)(__bss_stop - __bss_start),
 	};
 }

@@ -10,6 +10,7 @@
 #include "traps.h"
 
 #include "cpu.h"
+#include "init.h"
 #include "kallsyms.h"
 #include "memlayout.h"
 #include "paging.h"
@@ -109,7 +110,7 @@ static unsigned int ist_of(unsigned int vec)
  * is an interrupt gate to exception_stubs[i] (entry.asm), on its IST stack
  * for #DF, NMI and #MC and on the current stack otherwise.
  */
-void idt_init(void)
+void __init idt_init(void)
 {
 	struct idt_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
@@ -202,10 +203,16 @@ static bool is_return_address(unsigned long ret)
 	const unsigned char *p = (const unsigned char *)ret;
 	unsigned long offset, size;
 	const char *name;
+	int level;
 
 	/* The whole call must be in the same function (so it is mapped):
 	 * its first byte, ret - n, is offset + 1 - n bytes into it. */
 	if (!kallsyms_lookup(ret - 1, &name, &offset, &size))
+		return false;
+	/* Text that is no longer mapped (freed __init code, which a stale
+	 * stack slot may still point into) cannot be read. */
+	if (!lookup_address((ret - 8) & PAGE_MASK, &level) ||
+	    !lookup_address((ret - 1) & PAGE_MASK, &level))
 		return false;
 	if (offset + 1 >= 5 && p[-5] == 0xe8)
 		return true;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "init.h"
 #include "memlayout.h"
 #include "panic.h"
 
@@ -63,7 +64,7 @@ const struct kernel_stack kernel_stacks[NR_KERNEL_STACKS] = {
 	IST_STACK("#MC", IST_MC),
 };
 
-void tss_init(void)
+void __init tss_init(void)
 {
 	unsigned long base = (unsigned long)&tss, limit = sizeof(tss) - 1;
 
