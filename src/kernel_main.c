@@ -26,10 +26,12 @@
 
 /*
  * The mm debug policies (see mm.h): mm_debug=panic,verify and page_poison=1,
- * read before the allocator gets its first page.
+ * and the min_free_kbytes=N tunable (mmzone.h), read before the allocator
+ * gets its first page.
  */
 static void __init mm_debug_setup(void)
 {
+	unsigned long long kbytes;
 	char val[32];
 
 	if (cmdline_value("mm_debug", val, sizeof(val))) {
@@ -51,6 +53,17 @@ static void __init mm_debug_setup(void)
 	if (cmdline_value("page_poison", val, sizeof(val)))
 		page_poisoning_enabled =
 			!strcmp(val, "1") || !strcmp(val, "on");
+	/* min_free_kbytes=N: Linux's vm.min_free_kbytes sysctl, at boot. */
+	if (cmdline_ull("min_free_kbytes", &kbytes)) {
+		if (kbytes <= 262144) {
+			user_min_free_kbytes = (int)kbytes;
+			printk("mm: min_free_kbytes=%llu from the command line\n",
+			       kbytes);
+		} else {
+			pr_warn("min_free_kbytes=%llu is above 262144: ignored\n",
+				kbytes);
+		}
+	}
 	if (mm_debug || page_poisoning_enabled)
 		printk("mm: debug policies:%s%s%s\n",
 		       mm_debug & MM_DEBUG_PANIC ? " panic" : "",
@@ -62,6 +75,7 @@ static void boot_report(void)
 {
 	show_meminfo();
 	show_buddyinfo();
+	show_zoneinfo();
 	show_mem_map_info();
 }
 

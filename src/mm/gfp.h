@@ -26,6 +26,8 @@ typedef unsigned int gfp_t;
  * The values happen to equal Linux's (4.15 and later), but only the names
  * and meanings are promised: do not rely on the numbers.
  */
+#define ___GFP_DMA	      0x01u
+#define ___GFP_DMA32	      0x04u
 #define ___GFP_HIGH	      0x20u
 #define ___GFP_IO	      0x40u
 #define ___GFP_FS	      0x80u
@@ -33,8 +35,17 @@ typedef unsigned int gfp_t;
 #define ___GFP_DIRECT_RECLAIM 0x400u
 #define ___GFP_KSWAPD_RECLAIM 0x800u
 #define ___GFP_NOWARN	      0x2000u
+#define ___GFP_MEMALLOC	      0x20000u
 
-/* __GFP_HIGH: the caller is high priority (may use reserves, see zones). */
+/*
+ * Zone modifiers: the highest zone the pages may come from (mmzone.h).
+ * __GFP_DMA: below 16 MiB (ZONE_DMA); __GFP_DMA32: below 4 GiB (ZONE_DMA32
+ * or ZONE_DMA). Neither: any zone, ZONE_NORMAL first. Both: refused.
+ */
+#define __GFP_DMA   ((gfp_t)___GFP_DMA)
+#define __GFP_DMA32 ((gfp_t)___GFP_DMA32)
+
+/* __GFP_HIGH: high priority: may go halfway below a zone's min watermark. */
 #define __GFP_HIGH ((gfp_t)___GFP_HIGH)
 /* __GFP_IO, __GFP_FS: may start I/O / call into filesystems (no effect here). */
 #define __GFP_IO ((gfp_t)___GFP_IO)
@@ -47,16 +58,27 @@ typedef unsigned int gfp_t;
 #define __GFP_ZERO ((gfp_t)___GFP_ZERO)
 /* __GFP_NOWARN: do not log an allocation failure. */
 #define __GFP_NOWARN ((gfp_t)___GFP_NOWARN)
+/* __GFP_MEMALLOC: ignore the watermarks, take the last free page (Linux:
+ * for code that frees memory; here also for tests that drain memory). */
+#define __GFP_MEMALLOC ((gfp_t)___GFP_MEMALLOC)
 
 /* Every bit above: anything else is refused as a caller's bug. */
 #define __GFP_KNOWN                                                      \
-	(__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_ZERO | __GFP_RECLAIM | \
-	 __GFP_NOWARN)
+	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS |     \
+	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NOWARN | __GFP_MEMALLOC)
 
 /* GFP_KERNEL: ordinary kernel allocation; may sleep (here: never does). */
 #define GFP_KERNEL (__GFP_RECLAIM | __GFP_IO | __GFP_FS)
-/* GFP_ATOMIC: must not sleep; high priority. */
+/* GFP_ATOMIC: must not sleep; high priority: may go below the min
+ * watermark (to 3/8 of it, as Linux's ALLOC_MIN_RESERVE + ALLOC_NON_BLOCK). */
 #define GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
+/* GFP_NOWAIT: must not sleep, not high priority: stops at min like
+ * GFP_KERNEL. */
+#define GFP_NOWAIT (__GFP_KSWAPD_RECLAIM)
+/* GFP_DMA, GFP_DMA32: the zone modifiers, to be or-ed with GFP_KERNEL or
+ * GFP_ATOMIC, as in Linux. */
+#define GFP_DMA	  __GFP_DMA
+#define GFP_DMA32 __GFP_DMA32
 
 /*
  * alloc_pages() - allocate 2^@order physically contiguous pages.

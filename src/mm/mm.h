@@ -14,7 +14,6 @@
 
 extern struct page *mem_map;  /* max_pfn entries; mem_map[pfn] describes pfn */
 extern unsigned long max_pfn; /* one past the highest pfn of RAM */
-extern struct zone contig_zone; /* the one zone: all of RAM */
 
 #define PHYS_PFN(pa)  ((unsigned long)((pa) >> PAGE_SHIFT))
 #define PFN_PHYS(pfn) ((phys_addr_t)(pfn) << PAGE_SHIFT)
@@ -68,10 +67,10 @@ static inline bool virt_addr_valid(const void *va)
 	return virt_in_direct_map(va) && pfn_valid(PHYS_PFN(__pa(va)));
 }
 
+/* page_zone() - the zone @page belongs to (see pfn_zonenum()). */
 static inline struct zone *page_zone(const struct page *page)
 {
-	(void)page;
-	return &contig_zone;
+	return &contig_page_data.node_zones[pfn_zonenum(page_to_pfn(page))];
 }
 
 /*
@@ -155,28 +154,43 @@ unsigned long nr_free_pages(void);
 /* Pages of RAM in the memory map (present), reserved = present - managed. */
 unsigned long totalpresent_pages(void);
 
+/*
+ * si_mem_available() - pages an allocation can still get without eating
+ * into the reserves: free pages less totalreserve_pages (no page cache to
+ * add back here). As Linux's si_mem_available(), MemAvailable in meminfo.
+ */
+unsigned long si_mem_available(void);
+
 /* Reports on the console in Linux's formats. */
-void show_meminfo(void);      /* MemTotal:/MemFree: as /proc/meminfo */
-void show_buddyinfo(void);    /* one line per zone, as /proc/buddyinfo */
+void show_meminfo(void);   /* MemTotal/MemFree/MemAvailable, /proc/meminfo */
+void show_buddyinfo(void); /* one line per populated zone, /proc/buddyinfo */
+void show_zoneinfo(void);  /* each zone's counters and watermarks, as
+			      /proc/zoneinfo (the fields we have) */
 void show_mem_map_info(void); /* size of mem_map and bytes per page */
 
 /*
  * buddy_verify() - walk mem_map and the free lists and check every invariant
  * in mm_types.h and mmzone.h: free blocks aligned, PG_buddy with their order,
- * none left unmerged with a free buddy of the same order, nr_free and
- * free_pages match the lists, no two blocks overlap, and free + allocated +
- * reserved pages = max_pfn. Prints each problem found.
+ * none left unmerged with a free buddy of the same order in the same zone,
+ * nr_free and free_pages match the lists, no two blocks overlap, no block
+ * crosses a zone limit or lies outside its zone, and per zone: free +
+ * allocated = managed, reserved + managed = the zone's pfns in mem_map,
+ * managed <= present <= spanned, min <= low <= high; the totals are the
+ * zones' sums. Prints each problem found.
  * Return: the number of problems (0 when all holds).
  */
 unsigned long buddy_verify(void);
 
 /*
  * struct buddy_snapshot - the allocator's counters at one moment: free pages
- * and nr_free of every order, for "is everything back as it was?" checks.
+ * and nr_free of every order, in all and per zone, for "is everything back
+ * as it was?" checks.
  */
 struct buddy_snapshot {
-	unsigned long free_pages;
-	unsigned long nr_free[NR_PAGE_ORDERS];
+	unsigned long free_pages;	       /* all zones */
+	unsigned long nr_free[NR_PAGE_ORDERS]; /* all zones, per order */
+	unsigned long zone_free[MAX_NR_ZONES];
+	unsigned long zone_nr_free[MAX_NR_ZONES][NR_PAGE_ORDERS];
 };
 void buddy_snapshot(struct buddy_snapshot *s);
 bool buddy_snapshot_equal(const struct buddy_snapshot *a,

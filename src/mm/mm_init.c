@@ -23,10 +23,24 @@ static unsigned int floor_log2(unsigned long x)
 	return (unsigned int)(63 - __builtin_clzl(x));
 }
 
+/* One past the last pfn of @pfn's zone limits (mmzone.h). */
+static unsigned long zone_limit_end(unsigned long pfn)
+{
+	switch (pfn_zonenum(pfn)) {
+	case ZONE_DMA:
+		return MAX_DMA_PFN;
+	case ZONE_DMA32:
+		return MAX_DMA32_PFN;
+	default:
+		return ~0UL;
+	}
+}
+
 /*
  * Free [start_pfn, end_pfn) in the largest naturally aligned blocks that fit,
  * so the free lists start out fully merged: e.g. pfns 3..20 go in as
  * 3 (order 0), 4..7 (order 2), 8..15 (order 3), 16..19 (order 2), 20 (order 0).
+ * No block crosses a zone limit.
  */
 static void free_pfn_range(unsigned long start_pfn, unsigned long end_pfn,
 			   void *arg)
@@ -34,11 +48,14 @@ static void free_pfn_range(unsigned long start_pfn, unsigned long end_pfn,
 	(void)arg;
 	while (start_pfn < end_pfn) {
 		unsigned int order = MAX_PAGE_ORDER;
+		unsigned long end = end_pfn;
 
+		if (end > zone_limit_end(start_pfn))
+			end = zone_limit_end(start_pfn);
 		if (start_pfn && lowest_set_bit(start_pfn) < order)
 			order = lowest_set_bit(start_pfn);
-		if (floor_log2(end_pfn - start_pfn) < order)
-			order = floor_log2(end_pfn - start_pfn);
+		if (floor_log2(end - start_pfn) < order)
+			order = floor_log2(end - start_pfn);
 		__free_pages_core(pfn_to_page(start_pfn), order);
 		start_pfn += 1UL << order;
 	}
@@ -78,8 +95,8 @@ unsigned long free_reserved_area(void *start, void *end, int poison,
 	return freed;
 }
 
-/* Whole pages of RAM in memblock.memory. */
-static unsigned long count_present_pages(void)
+/* Whole pages of RAM in memblock.memory within pfns [lo, hi). */
+static unsigned long count_present_pages(unsigned long lo, unsigned long hi)
 {
 	unsigned long pages = 0;
 
@@ -88,10 +105,81 @@ static unsigned long count_present_pages(void)
 		unsigned long start = PFN_UP(r->base),
 			      end = PFN_DOWN(r->base + r->size);
 
+		if (start < lo)
+			start = lo;
+		if (end > hi)
+			end = hi;
 		if (end > start)
 			pages += end - start;
 	}
 	return pages;
+}
+
+/* The first pfn of RAM (the node's start), or max_pfn if there is none. */
+static unsigned long first_present_pfn(void)
+{
+	unsigned long first = max_pfn;
+
+	for (unsigned long i = 0; i < memblock.memory.cnt; i++) {
+		const struct memblock_region *r = &memblock.memory.regions[i];
+		unsigned long start = PFN_UP(r->base);
+
+		if (start < PFN_DOWN(r->base + r->size) && start < first)
+			first = start;
+	}
+	return first;
+}
+
+/*
+ * Span each zone over its limits clipped to the node (first RAM pfn to
+ * max_pfn), with empty free lists, and print the ranges as Linux's
+ * free_area_init() does:
+ *   Zone ranges:
+ *     DMA      [mem 0x0000000000001000-0x0000000000ffffff]
+ *     DMA32    [mem 0x0000000001000000-0x000000007ffdffff]
+ *     Normal   empty
+ */
+static void zones_init(void)
+{
+	struct pglist_data *pgdat = NODE_DATA(0);
+	unsigned long zone_lo[MAX_NR_ZONES] = { 0, MAX_DMA_PFN,
+						MAX_DMA32_PFN };
+	unsigned long zone_hi[MAX_NR_ZONES] = { MAX_DMA_PFN, MAX_DMA32_PFN,
+						~0UL };
+
+	pgdat->node_start_pfn = first_present_pfn();
+	pgdat->node_spanned_pages = max_pfn - pgdat->node_start_pfn;
+	printk("Zone ranges:\n");
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *zone = &pgdat->node_zones[i];
+		unsigned long lo = zone_lo[i], hi = zone_hi[i];
+
+		if (lo < pgdat->node_start_pfn)
+			lo = pgdat->node_start_pfn;
+		if (hi > max_pfn)
+			hi = max_pfn;
+		if (hi < lo)
+			hi = lo;
+		zone->zone_start_pfn = lo;
+		zone->spanned_pages = hi - lo;
+		zone->present_pages = count_present_pages(lo, hi);
+		zone->managed_pages = 0;
+		zone->free_pages = 0;
+		for (int w = 0; w < NR_WMARK; w++)
+			zone->_watermark[w] = 0;
+		for (int j = 0; j < MAX_NR_ZONES; j++)
+			zone->lowmem_reserve[j] = 0;
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+			INIT_LIST_HEAD(&zone->free_area[o].free_list);
+			zone->free_area[o].nr_free = 0;
+		}
+		if (hi == lo)
+			printk("  %-8s empty\n", zone->name);
+		else
+			printk("  %-8s [mem %#018llx-%#018llx]\n", zone->name,
+				(unsigned long long)PFN_PHYS(lo),
+				(unsigned long long)PFN_PHYS(hi) - 1);
+	}
 }
 
 static void print_memory_line(void)
@@ -109,7 +197,6 @@ static void print_memory_line(void)
 
 void mm_core_init(void)
 {
-	struct zone *zone = &contig_zone;
 	phys_addr_t map_size, map_pa;
 
 	BUILD_BUG_ON(sizeof(struct page) > 32);
@@ -140,19 +227,11 @@ void mm_core_init(void)
 		page->private = 0;
 	}
 
-	zone->zone_start_pfn = 0;
-	zone->spanned_pages = max_pfn;
-	zone->present_pages = count_present_pages();
-	zone->managed_pages = 0;
-	zone->free_pages = 0;
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-		INIT_LIST_HEAD(&zone->free_area[o].free_list);
-		zone->free_area[o].nr_free = 0;
-	}
-
+	zones_init();
 	for_each_free_mem_pfn_range(free_pfn_range, NULL);
 	memblock.retired = true;
-	if (!zone->managed_pages)
+	if (!totalram_pages())
 		panic("mm: no memory left for the page allocator after reservations");
+	init_per_zone_wmark_min();
 	print_memory_line();
 }

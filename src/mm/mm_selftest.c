@@ -210,7 +210,8 @@ static uint64_t pattern(unsigned long pfn, unsigned int word)
 }
 
 /*
- * Take every free page at order 0, write each with its own pattern through
+ * Take every free page at order 0 (__GFP_MEMALLOC: the reserves below the
+ * watermarks too), write each with its own pattern through
  * the direct map, verify them all (an overlap or aliasing would show), then
  * free them. The allocated pages are chained through page->lru, which the
  * owner of an allocated page may use, as in Linux.
@@ -223,7 +224,9 @@ static void all_free_memory_at_order0(struct ktest *t)
 	struct page *page;
 
 	INIT_LIST_HEAD(&taken);
-	while ((page = alloc_page(GFP_KERNEL | __GFP_NOWARN))) {
+	/* __GFP_MEMALLOC: past every watermark, to the last page */
+	while ((page = alloc_page(GFP_KERNEL | __GFP_MEMALLOC |
+				  __GFP_NOWARN))) {
 		list_add(&page->lru, &taken);
 		n++;
 	}
@@ -231,7 +234,8 @@ static void all_free_memory_at_order0(struct ktest *t)
 	       n << (PAGE_SHIFT - 10));
 	KTEST_EXPECT(t, n == free_before);
 	KTEST_EXPECT(t, nr_free_pages() == 0);
-	KTEST_EXPECT(t, alloc_page(GFP_KERNEL | __GFP_NOWARN) == NULL);
+	KTEST_EXPECT(t, alloc_page(GFP_KERNEL | __GFP_MEMALLOC |
+				   __GFP_NOWARN) == NULL);
 	print_handed_out();
 
 	list_for_each (pos, &taken) {
@@ -507,14 +511,15 @@ static void bad_gfp_unknown_bits(struct ktest *t)
 
 	refusal_begin(&r);
 	KTEST_EXPECT(t, alloc_pages(GFP_KERNEL | 0x80000000u, 0) == NULL);
-	KTEST_EXPECT(t, __get_free_pages(__GFP_NOWARN | 0x1u, 2) == 0);
+	KTEST_EXPECT(t, __get_free_pages(__GFP_NOWARN | 0x40000000u, 2) == 0);
 	KTEST_EXPECT(t, get_zeroed_page(GFP_ATOMIC | 0x4000000u) == 0);
 	refusal_expect(t, &r, 3);
 }
 
 /*
  * Out of memory at each order: take blocks of order o until alloc_pages(o)
- * fails. The failure changes nothing, prints an allocation-failure warning
+ * fails, with __GFP_MEMALLOC so that no watermark stops it first (the
+ * watermark cases are zone_*). The failure changes nothing, prints an allocation-failure warning
  * (not a bad-page report), and everything frees back. Blocks are chained
  * through page->lru, which an allocated block's owner may use.
  */
@@ -528,16 +533,19 @@ static void oom_at_each_order(struct ktest *t)
 
 		buddy_snapshot(&s0);
 		INIT_LIST_HEAD(&taken);
-		while ((page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order))) {
+		while ((page = alloc_pages(GFP_KERNEL | __GFP_MEMALLOC |
+						   __GFP_NOWARN,
+					   order))) {
 			list_add(&page->lru, &taken);
 			n++;
 		}
-		/* no block of this order or above is left */
-		for (unsigned int o = order; o <= MAX_PAGE_ORDER; o++)
-			KTEST_EXPECT(t, contig_zone.free_area[o].nr_free == 0);
+		/* no block of this order or above is left, in any zone */
 		buddy_snapshot(&s1);
+		for (unsigned int o = order; o <= MAX_PAGE_ORDER; o++)
+			KTEST_EXPECT(t, s1.nr_free[o] == 0);
 		reports = mm_bad_page_reports;
-		KTEST_EXPECT(t, alloc_pages(GFP_KERNEL, order) == NULL);
+		KTEST_EXPECT(t, alloc_pages(GFP_KERNEL | __GFP_MEMALLOC,
+					    order) == NULL);
 		buddy_snapshot(&s2);
 		KTEST_EXPECT(t, buddy_snapshot_equal(&s1, &s2));
 		KTEST_EXPECT(t, mm_bad_page_reports == reports);

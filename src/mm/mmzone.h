@@ -1,25 +1,67 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mmzone.h - a zone and its buddy free lists, as Linux's include/linux/mmzone.h.
+ * mmzone.h - zones and their buddy free lists, as Linux's
+ * include/linux/mmzone.h, for one node (FLATMEM: contig_page_data).
  *
- * Invariant: free_area[o] lists exactly nr_free blocks, each of 2^o pages,
- * aligned to 2^o pages, first page PG_buddy with private == o; the zone's
- * free_pages is the sum of nr_free << o. One zone today ("Normal"); the
- * structure is per zone so DMA/DMA32 can join it.
+ * Physical memory is cut into zones by address, as on Linux x86_64:
+ *
+ *   0        16 MiB                   4 GiB                       max_pfn
+ *   | ZONE_DMA |        ZONE_DMA32      |        ZONE_NORMAL         |
+ *     ISA DMA    32-bit DMA devices       everything else
+ *
+ * An allocation names the highest zone it may use (gfp_zone()) and is served
+ * from that zone or, failing that, from the zones below it (the zonelist).
+ *
+ * Invariant: free_area[o] of a zone lists exactly nr_free blocks, each of
+ * 2^o pages inside the zone, aligned to 2^o pages, first page PG_buddy with
+ * private == o; the zone's free_pages is the sum of nr_free << o.
  */
 #ifndef MM_MMZONE_H
 #define MM_MMZONE_H
 
 #include "gfp.h"
 
+/*
+ * The zone limits of x86_64, as arch/x86/include/asm/dma.h: ZONE_DMA ends at
+ * 16 MiB (ISA DMA's 24 address bits), ZONE_DMA32 at 4 GiB (32-bit devices).
+ */
+#define MAX_DMA_PFN   ((16UL << 20) >> PAGE_SHIFT)
+#define MAX_DMA32_PFN ((4UL << 30) >> PAGE_SHIFT)
+
+/* Zone indices, lowest first, as Linux's enum zone_type on x86_64 (we have
+ * no ZONE_MOVABLE or ZONE_DEVICE). */
+enum zone_type {
+	ZONE_DMA,
+	ZONE_DMA32,
+	ZONE_NORMAL,
+	MAX_NR_ZONES
+};
+
+/* The watermarks, as Linux's enum zone_watermarks. */
+enum zone_watermarks {
+	WMARK_MIN,  /* only __GFP_HIGH / GFP_ATOMIC / __GFP_MEMALLOC go below */
+	WMARK_LOW,  /* the fast path skips a zone below this */
+	WMARK_HIGH, /* where Linux's kswapd stops reclaiming */
+	WMARK_PROMO, /* NUMA promotion stops here (no effect: one node) */
+	NR_WMARK
+};
+
 struct free_area {
 	struct list_head
 		free_list;     /* free blocks of this order, via page->lru */
-	unsigned long nr_free; /* number of blocks (not pages) on free_list */
+	unsigned long nr_free; /* number of blocks (not pages) on free_area */
 };
 
 struct zone {
-	const char *name; /* as /proc/buddyinfo prints it: "Normal" */
+	const char *name; /* as /proc/buddyinfo prints it: "DMA32" */
+	/* Watermarks in pages (see page_alloc.c __setup_per_zone_wmarks()). */
+	unsigned long _watermark[NR_WMARK];
+	/*
+	 * lowmem_reserve[z]: pages this zone keeps back from an allocation
+	 * whose highest allowed zone is z (> this zone), which could have been
+	 * served higher up. As Linux's lowmem_reserve; zoneinfo's "protection".
+	 */
+	unsigned long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long zone_start_pfn; /* first pfn the zone spans */
 	unsigned long spanned_pages;  /* pfns spanned, holes included */
 	unsigned long present_pages;  /* pages of RAM in the firmware map */
@@ -28,10 +70,113 @@ struct zone {
 	struct free_area free_area[NR_PAGE_ORDERS];
 };
 
+/*
+ * struct pglist_data - a node: its zones. One node here, contig_page_data,
+ * as Linux without NUMA. node_zones[] is indexed by enum zone_type.
+ */
+struct pglist_data {
+	struct zone node_zones[MAX_NR_ZONES];
+	unsigned long node_start_pfn;	  /* first pfn of RAM */
+	unsigned long node_spanned_pages; /* node_start_pfn to max_pfn */
+};
+
+extern struct pglist_data contig_page_data;
+#define NODE_DATA(nid) (&contig_page_data)
+
+#define min_wmark_pages(z)  ((z)->_watermark[WMARK_MIN])
+#define low_wmark_pages(z)  ((z)->_watermark[WMARK_LOW])
+#define high_wmark_pages(z) ((z)->_watermark[WMARK_HIGH])
+
 /* zone_end_pfn() - one past the last pfn @z spans. */
 static inline unsigned long zone_end_pfn(const struct zone *z)
 {
 	return z->zone_start_pfn + z->spanned_pages;
 }
+
+/* zone_spans_pfn() - does @pfn lie in @z's span? */
+static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
+{
+	return pfn >= z->zone_start_pfn && pfn < zone_end_pfn(z);
+}
+
+/* zone_idx() - @z's enum zone_type. */
+static inline enum zone_type zone_idx(const struct zone *z)
+{
+	return (enum zone_type)(z - contig_page_data.node_zones);
+}
+
+/* populated_zone() - has @z any pages for the buddy allocator? As Linux. */
+static inline bool populated_zone(const struct zone *z)
+{
+	return z->managed_pages != 0;
+}
+
+/*
+ * pfn_zonenum() - the zone @pfn belongs to, from the zone limits above. Linux
+ * keeps the zone number in page->flags; we compute it, because one node's
+ * zone limits are fixed. A pfn below the node's first page is counted to
+ * ZONE_DMA, as Linux's mem_map does.
+ */
+static inline enum zone_type pfn_zonenum(unsigned long pfn)
+{
+	if (pfn < MAX_DMA_PFN)
+		return ZONE_DMA;
+	if (pfn < MAX_DMA32_PFN)
+		return ZONE_DMA32;
+	return ZONE_NORMAL;
+}
+
+/*
+ * gfp_zone() - the highest zone an allocation with @flags may use:
+ * ZONE_DMA for __GFP_DMA, ZONE_DMA32 for __GFP_DMA32, else ZONE_NORMAL.
+ * Both bits together are a caller's bug (Linux: GFP_ZONE_BAD), which the
+ * allocator reports before it gets here. As Linux's gfp_zone().
+ */
+static inline enum zone_type gfp_zone(gfp_t flags)
+{
+	if (flags & __GFP_DMA)
+		return ZONE_DMA;
+	if (flags & __GFP_DMA32)
+		return ZONE_DMA32;
+	return ZONE_NORMAL;
+}
+
+#define for_each_zone(zone)                                  \
+	for ((zone) = contig_page_data.node_zones;           \
+	     (zone) < contig_page_data.node_zones + MAX_NR_ZONES; \
+	     (zone)++)
+
+/*
+ * Watermark tunables, as Linux's vm sysctls (a write is followed by
+ * init_per_zone_wmark_min()):
+ *   user_min_free_kbytes   -1 (default): min_free_kbytes is computed from
+ *                          memory size as Linux does; >= 0: used as is
+ *                          (kernel command line min_free_kbytes=N);
+ *   min_free_kbytes        the value in use, split over the zones as their
+ *                          min watermarks;
+ *   watermark_scale_factor low/high distance in 1/10000 of a zone (10);
+ *   sysctl_lowmem_reserve_ratio[z]  1/ratio of the zones above z is kept
+ *                          back in z (256, 256, 32); 0 keeps nothing.
+ */
+extern int user_min_free_kbytes;
+extern int min_free_kbytes;
+extern int watermark_scale_factor;
+extern int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES];
+
+/*
+ * init_per_zone_wmark_min() - compute min_free_kbytes (unless the user set
+ * it), every zone's min/low/high/promo watermarks and lowmem_reserve, and
+ * totalreserve_pages, from the zones' managed pages. As Linux's
+ * mm/page_alloc.c init_per_zone_wmark_min(). Context: at the end of
+ * mm_core_init(), and again after a tunable changes.
+ */
+void init_per_zone_wmark_min(void);
+
+/*
+ * totalreserve_pages - pages no ordinary allocation can get: each zone's
+ * high watermark plus its largest lowmem_reserve, at most the zone's managed
+ * pages. MemAvailable subtracts it. As Linux's calculate_totalreserve_pages().
+ */
+extern unsigned long totalreserve_pages;
 
 #endif

@@ -12,7 +12,13 @@
 
 #include "mm.h"
 
-struct zone contig_zone = { .name = "Normal" };
+struct pglist_data contig_page_data = {
+	.node_zones = {
+		[ZONE_DMA] = { .name = "DMA" },
+		[ZONE_DMA32] = { .name = "DMA32" },
+		[ZONE_NORMAL] = { .name = "Normal" },
+	},
+};
 
 /*
  * How a block is split (Linux's expand()). Asking for order 0 when the
@@ -90,10 +96,9 @@ static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order)
  * Example: pfn 12, order 2: buddy 12 ^ 4 = 8, parent 8, order 3 [8..15].
  *
  * A buddy may merge only when all of these hold:
- *   - it is inside the zone (the pfn range mem_map describes);
+ *   - it is inside the same zone (blocks never cross a zone limit);
  *   - it is PG_buddy, i.e. free and the first page of its block;
- *   - its block has the same order O (a larger or smaller one cannot pair);
- *   - (one zone today, so "same zone" holds by construction).
+ *   - its block has the same order O (a larger or smaller one cannot pair).
  * Holes and reserved pages are never PG_buddy, so nothing merges across them.
  */
 static inline unsigned long __find_buddy_pfn(unsigned long pfn,
@@ -200,16 +205,307 @@ static void debug_verify(const char *op, unsigned long caller)
 		      problems, op, (void *)caller);
 }
 
-static void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller,
-		       const char *why)
+/* Zones, watermarks and the zonelist ------------------------------------------ */
+
+int user_min_free_kbytes = -1;
+int min_free_kbytes = 1024; /* until init_per_zone_wmark_min() */
+int watermark_scale_factor = 10;
+int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES] = { 256, 256, 32 };
+unsigned long totalreserve_pages;
+
+/* floor(sqrt(x)), as Linux's int_sqrt(). */
+static unsigned long int_sqrt(unsigned long x)
 {
+	unsigned long r = 0;
+
+	for (unsigned long bit = 1UL << 62; bit; bit >>= 2) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+/*
+ * Linux's calculate_min_free_kbytes(): min_free_kbytes = sqrt(16 * lowmem
+ * in KiB), between 128 KiB and 256 MiB. Lowmem is every zone's managed
+ * pages above its high watermark (nr_free_buffer_pages()): all of it at
+ * boot. 128 MiB gives 1448 KiB, 1 GiB 4096 KiB, 16 GiB 16384 KiB.
+ */
+static void calculate_min_free_kbytes(void)
+{
+	unsigned long lowmem_pages = 0, kbytes;
+	struct zone *zone;
+
+	if (user_min_free_kbytes >= 0) {
+		min_free_kbytes = user_min_free_kbytes;
+		return;
+	}
+	for_each_zone (zone)
+		if (zone->managed_pages > high_wmark_pages(zone))
+			lowmem_pages +=
+				zone->managed_pages - high_wmark_pages(zone);
+	kbytes = int_sqrt((lowmem_pages << (PAGE_SHIFT - 10)) * 16);
+	if (kbytes < 128)
+		kbytes = 128;
+	if (kbytes > 262144)
+		kbytes = 262144;
+	min_free_kbytes = (int)kbytes;
+}
+
+/*
+ * Linux's __setup_per_zone_wmarks(): min_free_kbytes, in pages, is shared
+ * out as the zones' min watermarks in proportion to their managed pages;
+ * low and high lie a step above, the step being the larger of min/4 and
+ * watermark_scale_factor/10000 of the zone:
+ *   min  = pages_min * managed / all managed
+ *   step = max(min / 4, managed * watermark_scale_factor / 10000)
+ *   low = min + step, high = low + step, promo = high + step
+ */
+static void setup_per_zone_wmarks(void)
+{
+	unsigned long pages_min = (unsigned long)min_free_kbytes >>
+				  (PAGE_SHIFT - 10);
+	unsigned long lowmem_pages = 0;
+	struct zone *zone;
+
+	for_each_zone (zone)
+		lowmem_pages += zone->managed_pages;
+	for_each_zone (zone) {
+		unsigned long min = 0, step;
+
+		/* pages_min <= 2^16 and managed < 2^47: no overflow */
+		if (lowmem_pages)
+			min = pages_min * zone->managed_pages / lowmem_pages;
+		step = zone->managed_pages *
+		       (unsigned long)watermark_scale_factor / 10000;
+		if (min / 4 > step)
+			step = min / 4;
+		zone->_watermark[WMARK_MIN] = min;
+		zone->_watermark[WMARK_LOW] = min + step;
+		zone->_watermark[WMARK_HIGH] = min + 2 * step;
+		zone->_watermark[WMARK_PROMO] = min + 3 * step;
+	}
+}
+
+/*
+ * Linux's setup_per_zone_lowmem_reserve(): a zone keeps back, from an
+ * allocation that may use zones up to j, the managed pages of the zones
+ * above it up to j, divided by its sysctl_lowmem_reserve_ratio. So GFP_KERNEL
+ * leaves ZONE_DMA for GFP_DMA callers when the zones above are large.
+ */
+static void setup_per_zone_lowmem_reserve(void)
+{
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *zone = &contig_page_data.node_zones[i];
+		int ratio = sysctl_lowmem_reserve_ratio[i];
+		bool clear = ratio <= 0 || !zone->managed_pages;
+		unsigned long above = 0;
+
+		for (int j = 0; j < MAX_NR_ZONES; j++) {
+			if (j > i)
+				above += contig_page_data.node_zones[j]
+						 .managed_pages;
+			zone->lowmem_reserve[j] =
+				j <= i || clear ? 0 : above / (unsigned long)ratio;
+		}
+	}
+}
+
+/* Linux's calculate_totalreserve_pages(). */
+static void calculate_totalreserve_pages(void)
+{
+	struct zone *zone;
+
+	totalreserve_pages = 0;
+	for_each_zone (zone) {
+		unsigned long max = 0;
+
+		for (int j = 0; j < MAX_NR_ZONES; j++)
+			if (zone->lowmem_reserve[j] > max)
+				max = zone->lowmem_reserve[j];
+		max += high_wmark_pages(zone);
+		if (max > zone->managed_pages)
+			max = zone->managed_pages;
+		totalreserve_pages += max;
+	}
+}
+
+void init_per_zone_wmark_min(void)
+{
+	calculate_min_free_kbytes();
+	setup_per_zone_wmarks();
+	setup_per_zone_lowmem_reserve();
+	calculate_totalreserve_pages();
+}
+
+/*
+ * How an allocation may treat the watermarks, as Linux's ALLOC_* flags
+ * (mm/internal.h): which mark, and how far below it the caller may go.
+ */
+#define ALLOC_WMARK_MIN	     WMARK_MIN
+#define ALLOC_WMARK_LOW	     WMARK_LOW
+#define ALLOC_WMARK_MASK     0x3u
+#define ALLOC_NO_WATERMARKS  0x4u  /* __GFP_MEMALLOC: ignore them all */
+#define ALLOC_MIN_RESERVE    0x8u  /* __GFP_HIGH: half of min is open */
+#define ALLOC_NON_BLOCK	     0x10u /* cannot reclaim: a quarter more */
+
+/*
+ * Linux's __zone_watermark_ok(): may @z give a block of 2^@order pages to an
+ * allocation whose highest zone is @highest, keeping @mark pages free
+ * (lowered for reserve users) plus the zone's lowmem_reserve[@highest]?
+ * The pages in the request beyond its first do not count as free, and a
+ * block of the order must exist.
+ */
+static bool zone_watermark_ok(const struct zone *z, unsigned int order,
+			      unsigned long mark, enum zone_type highest,
+			      unsigned int alloc_flags)
+{
+	long min = (long)mark;
+	long free = (long)z->free_pages - ((1L << order) - 1);
+
+	if (alloc_flags & ALLOC_MIN_RESERVE) {
+		min -= min / 2;
+		if (alloc_flags & ALLOC_NON_BLOCK)
+			min -= min / 4;
+	}
+	if (free <= min + (long)z->lowmem_reserve[highest])
+		return false;
+	for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
+		if (z->free_area[o].nr_free)
+			return true;
+	return false;
+}
+
+/* Linux's gfp_to_alloc_flags(), for the slow path: the min watermark,
+ * lowered for __GFP_HIGH and again for callers that cannot reclaim. */
+static unsigned int gfp_to_alloc_flags(gfp_t gfp)
+{
+	unsigned int alloc_flags = ALLOC_WMARK_MIN;
+
+	if (gfp & __GFP_HIGH)
+		alloc_flags |= ALLOC_MIN_RESERVE;
+	if (!(gfp & __GFP_DIRECT_RECLAIM))
+		alloc_flags |= ALLOC_NON_BLOCK;
+	return alloc_flags;
+}
+
+/*
+ * Linux's get_page_from_freelist(): walk the zonelist, @highest first and
+ * down to ZONE_DMA, and take the block from the first populated zone that
+ * passes its watermark.
+ */
+static struct page *get_page_from_freelist(unsigned int order,
+					   enum zone_type highest,
+					   unsigned int alloc_flags)
+{
+	for (int i = (int)highest; i >= 0; i--) {
+		struct zone *zone = &contig_page_data.node_zones[i];
+
+		if (!populated_zone(zone))
+			continue;
+		if (!(alloc_flags & ALLOC_NO_WATERMARKS) &&
+		    !zone_watermark_ok(
+			    zone, order,
+			    zone->_watermark[alloc_flags & ALLOC_WMARK_MASK],
+			    highest, alloc_flags))
+			continue;
+		return __rmqueue_smallest(zone, order);
+	}
+	return NULL;
+}
+
+/*
+ * Linux's __alloc_pages() without reclaim: the fast path at the low
+ * watermark; then the slow path at min (lowered for GFP_ATOMIC); then, for
+ * __GFP_MEMALLOC, with no watermark at all.
+ */
+static struct page *__alloc_pages_zonelist(gfp_t gfp, unsigned int order)
+{
+	enum zone_type highest = gfp_zone(gfp);
+	struct page *page;
+
+	page = get_page_from_freelist(order, highest, ALLOC_WMARK_LOW);
+	if (!page)
+		page = get_page_from_freelist(order, highest,
+					      gfp_to_alloc_flags(gfp));
+	if (!page && (gfp & __GFP_MEMALLOC))
+		page = get_page_from_freelist(order, highest,
+					      ALLOC_NO_WATERMARKS);
+	return page;
+}
+
+/* The largest order with a free block in @z, or -1. */
+static int largest_free_order(const struct zone *z)
+{
+	for (int o = MAX_PAGE_ORDER; o >= 0; o--)
+		if (z->free_area[o].nr_free)
+			return o;
+	return -1;
+}
+
+/*
+ * warn_alloc() - an allocation failed: say so unless __GFP_NOWARN, naming
+ * each zone the zonelist tried and why it could not give the block, then
+ * the free lists. As Linux's warn_alloc() with show_mem().
+ */
+static void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
+{
+	enum zone_type highest = gfp_zone(gfp);
+	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
+
 	if (gfp & __GFP_NOWARN)
 		return;
-	pr_warn("page allocation failure: order:%u, mode:%#x: %s\n", order, gfp,
-		why);
+	pr_warn("page allocation failure: order:%u, mode:%#x, zone %s%s\n",
+		order, gfp, contig_page_data.node_zones[highest].name,
+		highest == ZONE_DMA ? "" : " and below");
 	printk("caller: %pS\n", (void *)caller);
+	for (int i = (int)highest; i >= 0; i--) {
+		const struct zone *z = &contig_page_data.node_zones[i];
+		const char *why;
+
+		if (!populated_zone(z))
+			why = "empty";
+		else if (largest_free_order(z) < (int)order)
+			why = "no free block of this order or above";
+		else if (!(gfp & __GFP_MEMALLOC) &&
+			 !zone_watermark_ok(z, order, min_wmark_pages(z),
+					    highest, alloc_flags))
+			why = "below its min watermark";
+		else
+			why = "no block"; /* cannot happen: the walk would
+					     have taken it */
+		pr_warn("  zone %s: order %u: %s (free %lu pages, min %lu, protection %lu, largest free order %d)\n",
+			z->name, order, why, z->free_pages, min_wmark_pages(z),
+			z->lowmem_reserve[highest], largest_free_order(z));
+	}
 	show_buddyinfo();
 	pr_warn("free pages: %lu of %lu\n", nr_free_pages(), totalram_pages());
+}
+
+/*
+ * Is @gfp a valid request? Unknown bits, and __GFP_DMA with __GFP_DMA32
+ * (no zone is both; Linux's GFP_ZONE_BAD), are a caller's bug: reported
+ * even under __GFP_NOWARN.
+ */
+static bool gfp_ok(gfp_t gfp, const char *fn, unsigned long caller)
+{
+	if (gfp & ~__GFP_KNOWN) {
+		bad_call(NULL, caller,
+			 "%s: gfp %#x has bits this kernel does not know: %#x",
+			 fn, gfp, gfp & ~__GFP_KNOWN);
+		return false;
+	}
+	if ((gfp & __GFP_DMA) && (gfp & __GFP_DMA32)) {
+		bad_call(NULL, caller,
+			 "%s: gfp %#x asks for both __GFP_DMA and __GFP_DMA32",
+			 fn, gfp);
+		return false;
+	}
+	return true;
 }
 
 /* Is every page of the block at @page clean: no flags, no references? */
@@ -274,16 +570,10 @@ static void check_poison(struct page *page, unsigned int order,
 static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order,
 				       unsigned long caller)
 {
-	struct zone *zone = &contig_zone;
 	struct page *page;
 
-	if (gfp & ~__GFP_KNOWN) {
-		bad_call(
-			NULL, caller,
-			"alloc_pages: gfp %#x has bits this kernel does not know: %#x",
-			gfp, gfp & ~__GFP_KNOWN);
+	if (!gfp_ok(gfp, "alloc_pages", caller))
 		return NULL;
-	}
 	if (order > MAX_PAGE_ORDER) {
 		/* Linux: WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp). */
 		if (!(gfp & __GFP_NOWARN))
@@ -292,10 +582,9 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order,
 				 order, MAX_PAGE_ORDER);
 		return NULL;
 	}
-	page = __rmqueue_smallest(zone, order);
+	page = __alloc_pages_zonelist(gfp, order);
 	if (!page) {
-		warn_alloc(gfp, order, caller,
-			   "no free block of this order or above");
+		warn_alloc(gfp, order, caller);
 		return NULL;
 	}
 	/* A free block's pages are clean; anything else means the lists are
@@ -681,11 +970,11 @@ static void give_back_range(struct zone *zone, unsigned long start,
 static void isolate_range(unsigned long start, unsigned long end, gfp_t gfp,
 			  unsigned long caller)
 {
-	struct zone *zone = &contig_zone;
 	unsigned long pfn = start;
 
 	while (pfn < end) {
 		struct page *head = page_block_head(pfn_to_page(pfn));
+		struct zone *zone = page_zone(head);
 		unsigned int order = (unsigned int)page_private(head);
 		unsigned long h = page_to_pfn(head), hend = h + (1UL << order);
 
@@ -714,13 +1003,8 @@ static int alloc_contig_range_caller(unsigned long start_pfn,
 				     unsigned long end_pfn, gfp_t gfp,
 				     unsigned long caller)
 {
-	if (gfp & ~__GFP_KNOWN) {
-		bad_call(
-			NULL, caller,
-			"alloc_contig_range: gfp %#x has bits this kernel does not know: %#x",
-			gfp, gfp & ~__GFP_KNOWN);
+	if (!gfp_ok(gfp, "alloc_contig_range", caller))
 		return -EINVAL;
-	}
 	if (start_pfn >= end_pfn || end_pfn > max_pfn) {
 		bad_call(
 			NULL, caller,
@@ -763,6 +1047,35 @@ void free_contig_range(unsigned long pfn, unsigned long nr_pages)
 	}
 }
 
+/*
+ * Take the lowest run of @nr_pages free pfns in [@start, @end) that starts
+ * at a multiple of @align_pages. Return: true with its first pfn in *@found,
+ * or false with nothing taken.
+ */
+static bool take_contig_run(unsigned long start, unsigned long end,
+			    unsigned long nr_pages, unsigned long align_pages,
+			    gfp_t gfp, unsigned long caller,
+			    unsigned long *found)
+{
+	unsigned long pfn = (start + align_pages - 1) / align_pages *
+			    align_pages;
+
+	for (; pfn >= start && pfn + nr_pages <= end && pfn + nr_pages > pfn;
+	     pfn += align_pages)
+		if (range_is_free(pfn, pfn + nr_pages) &&
+		    !alloc_contig_range_caller(pfn, pfn + nr_pages, gfp,
+					       caller)) {
+			*found = pfn;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Zone by zone down the zonelist, as Linux's alloc_contig_pages(): the run
+ * lies inside one zone, at or below gfp_zone(@gfp), and ends at or below
+ * pfn @limit. No watermark applies (nor does one in Linux).
+ */
 static struct page *alloc_contig_limit_caller(unsigned long nr_pages, gfp_t gfp,
 					      phys_addr_t max_addr,
 					      unsigned long align_pages,
@@ -776,19 +1089,28 @@ static struct page *alloc_contig_limit_caller(unsigned long nr_pages, gfp_t gfp,
 			 nr_pages, align_pages);
 		return NULL;
 	}
+	if (!gfp_ok(gfp, "alloc_contig_pages", caller))
+		return NULL;
 	if (limit > max_pfn)
 		limit = max_pfn;
-	for (unsigned long pfn = 0;
-	     pfn + nr_pages <= limit && pfn + nr_pages > pfn;
-	     pfn += align_pages)
-		if (range_is_free(pfn, pfn + nr_pages) &&
-		    !alloc_contig_range_caller(pfn, pfn + nr_pages, gfp,
-					       caller))
+	for (int i = (int)gfp_zone(gfp); i >= 0; i--) {
+		struct zone *zone = &contig_page_data.node_zones[i];
+		unsigned long end = zone_end_pfn(zone), pfn;
+
+		if (!populated_zone(zone) || zone->zone_start_pfn >= limit)
+			continue;
+		if (end > limit)
+			end = limit;
+		if (take_contig_run(zone->zone_start_pfn, end, nr_pages,
+				    align_pages, gfp, caller, &pfn))
 			return pfn_to_page(pfn);
+	}
 	if (!(gfp & __GFP_NOWARN))
-		pr_warn("page allocation failure: %lu contiguous pages, aligned to %lu pages, below %#llx, mode:%#x: no free range\n",
+		pr_warn("page allocation failure: %lu contiguous pages, aligned to %lu pages, below %#llx, mode:%#x, zone %s%s: no free range\n",
 			nr_pages, align_pages,
-			(unsigned long long)PFN_PHYS(limit), gfp);
+			(unsigned long long)PFN_PHYS(limit), gfp,
+			contig_page_data.node_zones[gfp_zone(gfp)].name,
+			gfp_zone(gfp) == ZONE_DMA ? "" : " and below");
 	return NULL;
 }
 

@@ -9,17 +9,39 @@
 
 unsigned long totalram_pages(void)
 {
-	return contig_zone.managed_pages;
+	const struct zone *zone;
+	unsigned long n = 0;
+
+	for_each_zone (zone)
+		n += zone->managed_pages;
+	return n;
 }
 
 unsigned long nr_free_pages(void)
 {
-	return contig_zone.free_pages;
+	const struct zone *zone;
+	unsigned long n = 0;
+
+	for_each_zone (zone)
+		n += zone->free_pages;
+	return n;
 }
 
 unsigned long totalpresent_pages(void)
 {
-	return contig_zone.present_pages;
+	const struct zone *zone;
+	unsigned long n = 0;
+
+	for_each_zone (zone)
+		n += zone->present_pages;
+	return n;
+}
+
+unsigned long si_mem_available(void)
+{
+	unsigned long free = nr_free_pages();
+
+	return free > totalreserve_pages ? free - totalreserve_pages : 0;
 }
 
 #define K(pages) ((pages) << (PAGE_SHIFT - 10))
@@ -29,17 +51,64 @@ void show_meminfo(void)
 {
 	printk("MemTotal:       %8lu kB\n", K(totalram_pages()));
 	printk("MemFree:        %8lu kB\n", K(nr_free_pages()));
+	printk("MemAvailable:   %8lu kB\n", K(si_mem_available()));
 }
 
-/* As mm/vmstat.c frag_show_print(): "Node 0, zone   Normal" then %6lu each. */
+/* As mm/vmstat.c frag_show_print(): "Node 0, zone   Normal" then %6lu each,
+ * for each populated zone, lowest first. */
 void show_buddyinfo(void)
 {
-	const struct zone *zone = &contig_zone;
+	const struct zone *zone;
 
-	printk("Node 0, zone %8s ", zone->name);
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		printk("%6lu ", zone->free_area[o].nr_free);
-	printk("\n");
+	for_each_zone (zone) {
+		if (!populated_zone(zone))
+			continue;
+		printk("Node 0, zone %8s ", zone->name);
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			printk("%6lu ", zone->free_area[o].nr_free);
+		printk("\n");
+	}
+}
+
+/*
+ * As mm/vmstat.c zoneinfo_show_print(), every zone, the fields we have:
+ *   Node 0, zone    DMA32
+ *     pages free     28000
+ *           boost    0
+ *           min      350
+ *           ...
+ *           protection: (0, 0, 0)
+ *         nr_free_pages 28000
+ *     start_pfn:           4096
+ * "reserved" (present - managed) is ours; Linux has no such line. An
+ * unpopulated zone stops after protection, as in Linux.
+ */
+void show_zoneinfo(void)
+{
+	const struct zone *zone;
+
+	for_each_zone (zone) {
+		printk("Node 0, zone %8s\n", zone->name);
+		printk("  pages free     %lu\n", zone->free_pages);
+		printk("        boost    0\n");
+		printk("        min      %lu\n", min_wmark_pages(zone));
+		printk("        low      %lu\n", low_wmark_pages(zone));
+		printk("        high     %lu\n", high_wmark_pages(zone));
+		printk("        promo    %lu\n", zone->_watermark[WMARK_PROMO]);
+		printk("        spanned  %lu\n", zone->spanned_pages);
+		printk("        present  %lu\n", zone->present_pages);
+		printk("        managed  %lu\n", zone->managed_pages);
+		printk("        reserved %lu\n",
+		       zone->present_pages - zone->managed_pages);
+		printk("        protection: (");
+		for (int j = 0; j < MAX_NR_ZONES; j++)
+			printk("%s%lu", j ? ", " : "", zone->lowmem_reserve[j]);
+		printk(")\n");
+		if (!populated_zone(zone))
+			continue;
+		printk("      nr_free_pages %lu\n", zone->free_pages);
+		printk("  start_pfn:           %lu\n", zone->zone_start_pfn);
+	}
 }
 
 void show_mem_map_info(void)
@@ -113,7 +182,16 @@ void buddy_snapshot(struct buddy_snapshot *s)
 {
 	s->free_pages = nr_free_pages();
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		s->nr_free[o] = contig_zone.free_area[o].nr_free;
+		s->nr_free[o] = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+
+		s->zone_free[z] = zone->free_pages;
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+			s->zone_nr_free[z][o] = zone->free_area[o].nr_free;
+			s->nr_free[o] += zone->free_area[o].nr_free;
+		}
+	}
 }
 
 bool buddy_snapshot_equal(const struct buddy_snapshot *a,
@@ -121,6 +199,13 @@ bool buddy_snapshot_equal(const struct buddy_snapshot *a,
 {
 	if (a->free_pages != b->free_pages)
 		return false;
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		if (a->zone_free[z] != b->zone_free[z])
+			return false;
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			if (a->zone_nr_free[z][o] != b->zone_nr_free[z][o])
+				return false;
+	}
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 		if (a->nr_free[o] != b->nr_free[o])
 			return false;
@@ -172,22 +257,90 @@ static unsigned long verify_free_lists(const struct zone *zone,
 	return problems;
 }
 
+/* How many pfns of mem_map ([0, max_pfn)) lie within @z's limits. */
+static unsigned long zone_pfns_in_mem_map(enum zone_type z)
+{
+	unsigned long lo = z == ZONE_DMA     ? 0
+			   : z == ZONE_DMA32 ? MAX_DMA_PFN
+					     : MAX_DMA32_PFN;
+	unsigned long hi = z == ZONE_DMA     ? MAX_DMA_PFN
+			   : z == ZONE_DMA32 ? MAX_DMA32_PFN
+					     : max_pfn;
+
+	if (hi > max_pfn)
+		hi = max_pfn;
+	return hi > lo ? hi - lo : 0;
+}
+
+/* Per-zone page counts found walking mem_map. */
+struct zone_count {
+	unsigned long free, allocated, reserved;
+};
+
+/*
+ * Check each zone's free lists and counters: the lists hold free_pages, every
+ * listed block lies inside the zone, managed <= present <= spanned, and the
+ * watermarks are ordered.
+ */
+static unsigned long verify_zone(const struct zone *zone,
+				 unsigned long *list_pages)
+{
+	unsigned long problems = verify_free_lists(zone, list_pages);
+
+	VERIFY(*list_pages == zone->free_pages,
+	       "zone %s free_pages %lu but the lists hold %lu pages\n",
+	       zone->name, zone->free_pages, *list_pages);
+	VERIFY(zone->managed_pages <= zone->present_pages &&
+		       zone->present_pages <= zone->spanned_pages,
+	       "zone %s: managed %lu, present %lu, spanned %lu out of order\n",
+	       zone->name, zone->managed_pages, zone->present_pages,
+	       zone->spanned_pages);
+	VERIFY(min_wmark_pages(zone) <= low_wmark_pages(zone) &&
+		       low_wmark_pages(zone) <= high_wmark_pages(zone),
+	       "zone %s: watermarks min %lu low %lu high %lu out of order\n",
+	       zone->name, min_wmark_pages(zone), low_wmark_pages(zone),
+	       high_wmark_pages(zone));
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		const struct list_head *pos;
+		unsigned long n = 0;
+
+		list_for_each (pos, &zone->free_area[o].free_list) {
+			unsigned long pfn =
+				page_to_pfn(list_entry(pos, struct page, lru));
+
+			VERIFY(zone_spans_pfn(zone, pfn) &&
+				       zone_spans_pfn(zone, pfn + (1UL << o) - 1),
+			       "zone %s: free block at pfn %#lx order %u lies outside the zone\n",
+			       zone->name, pfn, o);
+			if (++n > max_pfn)
+				break; /* a loop: verify_free_lists said so */
+		}
+	}
+	return problems;
+}
+
 unsigned long buddy_verify(void)
 {
-	const struct zone *zone = &contig_zone;
-	unsigned long problems, list_pages;
-	unsigned long free = 0, allocated = 0, reserved = 0;
+	struct zone_count count[MAX_NR_ZONES] = { 0 };
+	unsigned long problems = 0, list_pages = 0;
+	unsigned long managed = 0, present = 0;
 	unsigned long pfn = 0;
 
-	problems = verify_free_lists(zone, &list_pages);
-	VERIFY(list_pages == zone->free_pages,
-	       "zone free_pages %lu but the lists hold %lu pages\n",
-	       zone->free_pages, list_pages);
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+		unsigned long n;
+
+		problems += verify_zone(zone, &n);
+		list_pages += n;
+		managed += zone->managed_pages;
+		present += zone->present_pages;
+	}
 
 	/* One pass over mem_map: blocks are walked whole, so an overlap shows
 	 * as a block head or reserved page found inside another block. */
 	while (pfn < max_pfn) {
 		const struct page *page = pfn_to_page(pfn);
+		struct zone_count *c = &count[pfn_zonenum(pfn)];
 		unsigned long order, nr;
 
 		if (PageReserved(page)) {
@@ -195,7 +348,7 @@ unsigned long buddy_verify(void)
 				       !page->_refcount,
 			       "reserved pfn %#lx has flags %#x refcount %d\n",
 			       pfn, page->flags, page->_refcount);
-			reserved++;
+			c->reserved++;
 			pfn++;
 			continue;
 		}
@@ -206,6 +359,9 @@ unsigned long buddy_verify(void)
 			pfn++;
 			continue;
 		}
+		VERIFY(zone_spans_pfn(page_zone(page), pfn),
+		       "pfn %#lx is in use but outside its zone %s\n", pfn,
+		       page_zone(page)->name);
 		order = page_private(page);
 		VERIFY(order <= MAX_PAGE_ORDER, "pfn %#lx has order %lu\n", pfn,
 		       order);
@@ -217,20 +373,24 @@ unsigned long buddy_verify(void)
 		       order);
 		VERIFY(pfn + nr <= max_pfn,
 		       "block at pfn %#lx runs past max_pfn\n", pfn);
+		VERIFY(pfn_zonenum(pfn) == pfn_zonenum(pfn + nr - 1),
+		       "block at pfn %#lx of order %lu crosses a zone limit\n",
+		       pfn, order);
 		VERIFY(!(PageBuddy(page) && PageHead(page)),
 		       "pfn %#lx is both free and allocated\n", pfn);
 		if (PageBuddy(page)) {
 			unsigned long buddy = pfn ^ nr;
 
-			free += nr;
+			c->free += nr;
 			VERIFY(order == MAX_PAGE_ORDER || buddy >= max_pfn ||
+				       pfn_zonenum(buddy) != pfn_zonenum(pfn) ||
 				       !(PageBuddy(pfn_to_page(buddy)) &&
 					 page_private(pfn_to_page(buddy)) ==
 						 order),
 			       "free block at pfn %#lx and its buddy %#lx (order %lu) are unmerged\n",
 			       pfn, buddy, order);
 		} else {
-			allocated += nr;
+			c->allocated += nr;
 			VERIFY(page->_refcount > 0,
 			       "allocated block at pfn %#lx has refcount %d\n",
 			       pfn, page->_refcount);
@@ -244,14 +404,30 @@ unsigned long buddy_verify(void)
 		}
 		pfn += nr;
 	}
-	VERIFY(free == list_pages,
-	       "%lu pages in free blocks but %lu on the lists\n", free,
-	       list_pages);
-	VERIFY(free + allocated == zone->managed_pages,
-	       "free %lu + allocated %lu != managed %lu\n", free, allocated,
-	       zone->managed_pages);
-	VERIFY(free + allocated + reserved == max_pfn,
-	       "free %lu + allocated %lu + reserved %lu != %lu pages\n", free,
-	       allocated, reserved, max_pfn);
+
+	/* The accounting, zone by zone and overall: every pfn of mem_map
+	 * within a zone's limits that the buddy does not manage is reserved
+	 * (holes, firmware, the kernel, and pfns below the node's start). */
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+		const struct zone_count *c = &count[z];
+		unsigned long pfns = zone_pfns_in_mem_map((enum zone_type)z);
+
+		VERIFY(c->free == zone->free_pages,
+		       "zone %s: %lu pages in free blocks but free_pages %lu\n",
+		       zone->name, c->free, zone->free_pages);
+		VERIFY(c->free + c->allocated == zone->managed_pages,
+		       "zone %s: free %lu + allocated %lu != managed %lu\n",
+		       zone->name, c->free, c->allocated,
+		       zone->managed_pages);
+		VERIFY(c->reserved + zone->managed_pages == pfns,
+		       "zone %s: reserved %lu + managed %lu != its %lu pfns in mem_map\n",
+		       zone->name, c->reserved, zone->managed_pages, pfns);
+	}
+	VERIFY(nr_free_pages() == list_pages,
+	       "%lu free pages counted but %lu on the lists\n",
+	       nr_free_pages(), list_pages);
+	VERIFY(managed == totalram_pages() && present == totalpresent_pages(),
+	       "totals differ from the sum of the zones\n");
 	return problems;
 }

@@ -68,11 +68,15 @@ struct fake_machine {
 				      first 1 MiB; 0 for none */
 	phys_addr_t mem_map_limit; /* memblock current_limit while mem_map is
 				      allocated, 0 for anywhere (the top) */
+	bool watermarks; /* true: Linux's default watermarks and
+			    lowmem_reserve; false (most tests): none, so
+			    every free page can be allocated */
 };
 
 /*
- * fake_machine_load() - allocate host_ram to cover every map entry, filled
- * with the junk byte HOST_RAM_JUNK (so zeroing is tested against dirt), then
+ * fake_machine_load() - reserve host_ram to cover every map entry, the
+ * entries (and low_reserve) filled with the junk byte HOST_RAM_JUNK (so
+ * zeroing is tested against dirt) and the holes never touched, then
  * reset memblock and feed it the map and low_reserve, as the arch's setup
  * code does. Stops short of mm_core_init().
  */
@@ -81,13 +85,15 @@ void fake_machine_load(const struct fake_machine *m);
 /*
  * fake_machine_boot() - fake_machine_load() then mm_core_init(), with
  * mm_debug = MM_DEBUG_VERIFY: buddy_verify() runs after every allocation
- * and free, and a problem panics, which fails the test.
+ * and free, and a problem panics, which fails the test. Unless
+ * @m->watermarks, the watermark tunables are zeroed first (see mmzone.h).
  */
 void fake_machine_boot(const struct fake_machine *m);
 
 /*
  * fake_machine_teardown() - free host_ram and reset every global of the mm
- * core (memblock, mem_map, max_pfn, contig_zone) and the printk log.
+ * core (memblock, mem_map, max_pfn, the zones, the tunables) and the
+ * printk log.
  */
 void fake_machine_teardown(void);
 /* fake_machine_teardown_case() - the same, as a cmocka teardown function. */
@@ -107,6 +113,9 @@ bool *memblock_free_pfns(unsigned long nr_pfns);
  */
 void canonical_nr_free(const bool *is_free, unsigned long nr_pfns,
 		       unsigned long nr_free[]);
+
+/* total_nr_free() - free blocks of @order, summed over the zones. */
+unsigned long total_nr_free(unsigned int order);
 
 /*
  * assert_canonical_buddy() - fail the test unless the free lists hold

@@ -7,8 +7,9 @@
 #define MM_RESET_H
 
 /*
- * mm_reset_globals() - mem_map, max_pfn, contig_zone (counters and empty
- * free lists), memblock, the image sizes and pfns, and the debug policies
+ * mm_reset_globals() - mem_map, max_pfn, contig_page_data (every zone's
+ * counters, watermarks and empty free lists), the watermark tunables at
+ * Linux's defaults, memblock, the image sizes and pfns, and the debug policies
  * (mm_debug, page_poisoning_enabled, mm_bad_page_reports). The memory that
  * held mem_map is the caller's to free. A new mm global must be reset here.
  */

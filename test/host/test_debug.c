@@ -20,7 +20,7 @@
 static const struct fake_mem_range map[] = {
 	{ 0x0, 0x900000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 1 * MiB, 0 };
+static const struct fake_machine machine = { map, ARRAY_SIZE(map), 1 * MiB, 0, false };
 
 static int boot(void **state)
 {
@@ -191,20 +191,20 @@ mm_debug_verify_catches_corruption_at_the_next_operation(void **state)
 {
 	(void)state;
 	assert_true(mm_debug & MM_DEBUG_VERIFY);
-	contig_zone.free_area[MAX_PAGE_ORDER].nr_free++;
+	contig_page_data.node_zones[ZONE_DMA].free_area[MAX_PAGE_ORDER].nr_free++;
 	assert_true(run_expecting_panic(alloc_one));
 	assert_int_equal(
 		printk_log_count(
 			"Kernel panic - not syncing: mm_debug=verify: buddy_verify found 1 problems after alloc_pages"),
 		1);
-	contig_zone.free_area[MAX_PAGE_ORDER].nr_free--;
+	contig_page_data.node_zones[ZONE_DMA].free_area[MAX_PAGE_ORDER].nr_free--;
 
 	mm_debug = 0;
-	contig_zone.free_area[MAX_PAGE_ORDER].nr_free++;
+	contig_page_data.node_zones[ZONE_DMA].free_area[MAX_PAGE_ORDER].nr_free++;
 	printk_log_clear();
 	assert_false(run_expecting_panic(alloc_one));
 	assert_string_equal(printk_log(), "");
-	contig_zone.free_area[MAX_PAGE_ORDER].nr_free--;
+	contig_page_data.node_zones[ZONE_DMA].free_area[MAX_PAGE_ORDER].nr_free--;
 	__free_pages(victim, 0);
 }
 

@@ -27,7 +27,7 @@ static const struct fake_mem_range map[] = {
 	{ 0x400000, 0x2000, FAKE_RESERVED },
 	{ 0x1c00000, 0x100000, FAKE_RESERVED },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0 };
+static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0, false };
 #define MACHINE_MAX_PFN	      0x1800
 #define MACHINE_PRESENT_PAGES (0x9f + 0x1700)
 
@@ -62,7 +62,7 @@ static void mem_map_is_taken_top_down_and_reserved(void **state)
 static void mem_map_stays_below_current_limit(void **state)
 {
 	static const struct fake_machine low = { map, ARRAY_SIZE(map), 0,
-						 0x300000 };
+						 0x300000, false };
 
 	(void)state;
 	fake_machine_boot(&low);
@@ -96,25 +96,47 @@ static void every_struct_page_is_initialised(void **state)
 	free(is_free);
 }
 
+/*
+ * The 24 MiB machine spans ZONE_DMA (pfns 0-0xfff) and ZONE_DMA32
+ * (0x1000-0x17ff); ZONE_NORMAL is empty. mem_map sits at the top of RAM,
+ * in DMA32; the reservation at 4 MiB is in DMA.
+ */
 static void zone_counts_spanned_present_and_managed_pages(void **state)
 {
-	unsigned long nr_free = 0;
+	struct zone *dma = &contig_page_data.node_zones[ZONE_DMA];
+	struct zone *dma32 = &contig_page_data.node_zones[ZONE_DMA32];
+	struct zone *normal = &contig_page_data.node_zones[ZONE_NORMAL];
+	unsigned long nr_free = 0, dma_free = 0;
 	bool *is_free;
 
 	(void)state;
 	fake_machine_boot(&machine);
 	is_free = memblock_free_pfns(max_pfn);
-	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++) {
 		nr_free += is_free[pfn];
+		dma_free += is_free[pfn] && pfn < MAX_DMA_PFN;
+	}
 	free(is_free);
-	assert_int_equal(contig_zone.zone_start_pfn, 0);
-	assert_int_equal(contig_zone.spanned_pages, MACHINE_MAX_PFN);
-	assert_int_equal(contig_zone.present_pages, MACHINE_PRESENT_PAGES);
+	assert_int_equal(dma->zone_start_pfn, 0);
+	assert_int_equal(dma->spanned_pages, MAX_DMA_PFN);
+	assert_int_equal(dma->present_pages, 0x9f + MAX_DMA_PFN - 0x100);
+	assert_int_equal(dma32->zone_start_pfn, MAX_DMA_PFN);
+	assert_int_equal(dma32->spanned_pages, MACHINE_MAX_PFN - MAX_DMA_PFN);
+	assert_int_equal(dma32->present_pages, MACHINE_MAX_PFN - MAX_DMA_PFN);
+	assert_int_equal(normal->spanned_pages, 0);
+	assert_int_equal(normal->present_pages, 0);
+	assert_int_equal(normal->managed_pages, 0);
+	assert_int_equal(totalpresent_pages(), MACHINE_PRESENT_PAGES);
 	/* present less the reservation inside RAM and mem_map */
 	assert_int_equal(nr_free, MACHINE_PRESENT_PAGES - 2 -
 					  (mem_map_bytes() >> PAGE_SHIFT));
-	assert_int_equal(contig_zone.managed_pages, nr_free);
-	assert_int_equal(contig_zone.free_pages, nr_free);
+	assert_int_equal(dma_free, dma->present_pages - 2);
+	assert_int_equal(dma->managed_pages, dma_free);
+	assert_int_equal(dma->free_pages, dma_free);
+	assert_int_equal(dma32->managed_pages, nr_free - dma_free);
+	assert_int_equal(dma32->free_pages, nr_free - dma_free);
+	assert_int_equal(totalram_pages(), nr_free);
+	assert_int_equal(nr_free_pages(), nr_free);
 }
 
 static void boot_prints_mem_map_and_memory_lines(void **state)
@@ -182,7 +204,7 @@ static void no_usable_ram_panics(void **state)
 	};
 	static const struct fake_machine m = { only_reserved,
 					       ARRAY_SIZE(only_reserved), 0,
-					       0 };
+					       0, false };
 
 	(void)state;
 	boot_expecting_panic(&m, "no usable RAM in the memory map");
@@ -196,7 +218,7 @@ static void mem_map_that_does_not_fit_panics(void **state)
 		{ 0x0, 0x1000000 - 64 * KiB, FAKE_RESERVED },
 	};
 	static const struct fake_machine m = { crowded, ARRAY_SIZE(crowded), 0,
-					       0 };
+					       0, false };
 
 	(void)state;
 	boot_expecting_panic(&m, "too little memory for mem_map");
@@ -209,7 +231,7 @@ static void nothing_left_after_mem_map_panics(void **state)
 		{ 0x0, 0x100000, FAKE_RAM },
 		{ 0x0, 0x100000 - 8 * KiB, FAKE_RESERVED },
 	};
-	static const struct fake_machine m = { full, ARRAY_SIZE(full), 0, 0 };
+	static const struct fake_machine m = { full, ARRAY_SIZE(full), 0, 0, false };
 
 	(void)state;
 	boot_expecting_panic(&m, "no memory left for the page allocator");

@@ -33,7 +33,7 @@ static const struct fake_mem_range pc_map[] = {
 	{ 0x1fe0000, 0x20000, FAKE_RESERVED },
 };
 static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB,
-					0 };
+					0, false };
 
 /*
  * 8 MiB with a hole of 32 pages, 0x3f0-0x40f, across the 4 MiB line, where
@@ -44,7 +44,7 @@ static const struct fake_mem_range holes_map[] = {
 	{ 0x410000, 0x3f0000, FAKE_RAM },
 };
 static const struct fake_machine holes = { holes_map, ARRAY_SIZE(holes_map), 0,
-					   0 };
+					   0, false };
 #define HOLE_START_PFN 0x3f0
 #define HOLE_END_PFN   0x410
 
@@ -53,7 +53,7 @@ static const struct fake_mem_range pfn0_map[] = {
 	{ 0x0, 0x802000, FAKE_RAM },
 };
 static const struct fake_machine pfn0 = { pfn0_map, ARRAY_SIZE(pfn0_map), 0,
-					  0 };
+					  0, false };
 
 /*
  * RAM ends at pfn 0x7fd and mem_map is kept below 2 MiB, so the last pfn,
@@ -64,7 +64,7 @@ static const struct fake_mem_range lastpfn_map[] = {
 };
 static const struct fake_machine lastpfn = { lastpfn_map,
 					     ARRAY_SIZE(lastpfn_map), 0,
-					     2 * MiB };
+					     2 * MiB, false };
 #define LASTPFN_MAX_PFN 0x7fd
 
 /*
@@ -76,7 +76,7 @@ static const struct fake_mem_range nonpow2_map[] = {
 	{ 0x100000, 0x10000, FAKE_RAM },
 };
 static const struct fake_machine nonpow2 = { nonpow2_map,
-					     ARRAY_SIZE(nonpow2_map), 0, 0 };
+					     ARRAY_SIZE(nonpow2_map), 0, 0, false };
 
 /* 20 MiB, irregular: holes, reserved pages inside RAM, one order-10 block. */
 static const struct fake_mem_range random_map[] = {
@@ -88,7 +88,7 @@ static const struct fake_mem_range random_map[] = {
 };
 static const struct fake_machine random_machine = { random_map,
 						    ARRAY_SIZE(random_map),
-						    PAGE_SIZE, 0 };
+						    PAGE_SIZE, 0, false };
 
 /* Fixture: the machine, and the test's model of the free pfns --------------*/
 

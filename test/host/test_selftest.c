@@ -23,14 +23,14 @@ static const struct fake_mem_range pc_map[] = {
 	{ 0xfe0000, 0x20000, FAKE_RESERVED },
 };
 static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB,
-					0 };
+					0, false };
 
 /* 2 MiB, pfn 0 usable: no order-10 block at all (the case skips it). */
 static const struct fake_mem_range tiny_map[] = {
 	{ 0x0, 0x200000, FAKE_RAM },
 };
 static const struct fake_machine tiny = { tiny_map, ARRAY_SIZE(tiny_map), 0,
-					  0 };
+					  0, false };
 
 /* RAM in three pieces with holes between, none a power of two long. */
 static const struct fake_mem_range holey_map[] = {
@@ -39,7 +39,7 @@ static const struct fake_mem_range holey_map[] = {
 	{ 0x700000, 0x8fd000, FAKE_RAM },
 };
 static const struct fake_machine holey = { holey_map, ARRAY_SIZE(holey_map), 0,
-					   0 };
+					   0, false };
 
 static int boot_pc(void **state)
 {
@@ -123,7 +123,7 @@ static const struct fake_mem_range scarce_map[] = {
 	{ 0x100000, 0x6000, FAKE_RAM },
 };
 static const struct fake_machine scarce = { scarce_map, ARRAY_SIZE(scarce_map),
-					    0, 0 };
+					    0, 0, false };
 
 /* With almost no memory, cases that cannot get theirs skip; none fails,
  * and each gives back what it took (counters_restored passes). */

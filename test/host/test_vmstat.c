@@ -23,7 +23,7 @@ static const struct fake_mem_range map[] = {
 	{ 0x3000, 0x12000, FAKE_RAM },
 	{ 0x100000, 0x10000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0 };
+static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0, false };
 
 static int boot(void **state)
 {
