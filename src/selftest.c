@@ -117,7 +117,7 @@ static void stack_guard_pages(struct ktest *t)
 	}
 }
 
-#define MAX_CASES 32
+#define MAX_CASES 48
 
 unsigned int run_selftests(void)
 {

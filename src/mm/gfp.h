@@ -63,8 +63,8 @@ typedef unsigned int gfp_t;
 #define __GFP_MEMALLOC ((gfp_t)___GFP_MEMALLOC)
 
 /* Every bit above: anything else is refused as a caller's bug. */
-#define __GFP_KNOWN                                                      \
-	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS |     \
+#define __GFP_KNOWN                                                   \
+	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS | \
 	 __GFP_ZERO | __GFP_RECLAIM | __GFP_NOWARN | __GFP_MEMALLOC)
 
 /* GFP_KERNEL: ordinary kernel allocation; may sleep (here: never does). */

@@ -162,9 +162,9 @@ unsigned long totalpresent_pages(void);
 unsigned long si_mem_available(void);
 
 /* Reports on the console in Linux's formats. */
-void show_meminfo(void);   /* MemTotal/MemFree/MemAvailable, /proc/meminfo */
-void show_buddyinfo(void); /* one line per populated zone, /proc/buddyinfo */
-void show_zoneinfo(void);  /* each zone's counters and watermarks, as
+void show_meminfo(void);      /* MemTotal/MemFree/MemAvailable, /proc/meminfo */
+void show_buddyinfo(void);    /* one line per populated zone, /proc/buddyinfo */
+void show_zoneinfo(void);     /* each zone's counters and watermarks, as
 			      /proc/zoneinfo (the fields we have) */
 void show_mem_map_info(void); /* size of mem_map and bytes per page */
 

@@ -142,8 +142,7 @@ static unsigned long first_present_pfn(void)
 static void zones_init(void)
 {
 	struct pglist_data *pgdat = NODE_DATA(0);
-	unsigned long zone_lo[MAX_NR_ZONES] = { 0, MAX_DMA_PFN,
-						MAX_DMA32_PFN };
+	unsigned long zone_lo[MAX_NR_ZONES] = { 0, MAX_DMA_PFN, MAX_DMA32_PFN };
 	unsigned long zone_hi[MAX_NR_ZONES] = { MAX_DMA_PFN, MAX_DMA32_PFN,
 						~0UL };
 
@@ -177,8 +176,8 @@ static void zones_init(void)
 			printk("  %-8s empty\n", zone->name);
 		else
 			printk("  %-8s [mem %#018llx-%#018llx]\n", zone->name,
-				(unsigned long long)PFN_PHYS(lo),
-				(unsigned long long)PFN_PHYS(hi) - 1);
+			       (unsigned long long)PFN_PHYS(lo),
+			       (unsigned long long)PFN_PHYS(hi) - 1);
 	}
 }
 

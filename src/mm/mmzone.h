@@ -30,12 +30,7 @@
 
 /* Zone indices, lowest first, as Linux's enum zone_type on x86_64 (we have
  * no ZONE_MOVABLE or ZONE_DEVICE). */
-enum zone_type {
-	ZONE_DMA,
-	ZONE_DMA32,
-	ZONE_NORMAL,
-	MAX_NR_ZONES
-};
+enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
 
 /* The watermarks, as Linux's enum zone_watermarks. */
 enum zone_watermarks {
@@ -141,10 +136,9 @@ static inline enum zone_type gfp_zone(gfp_t flags)
 	return ZONE_NORMAL;
 }
 
-#define for_each_zone(zone)                                  \
-	for ((zone) = contig_page_data.node_zones;           \
-	     (zone) < contig_page_data.node_zones + MAX_NR_ZONES; \
-	     (zone)++)
+#define for_each_zone(zone)                        \
+	for ((zone) = contig_page_data.node_zones; \
+	     (zone) < contig_page_data.node_zones + MAX_NR_ZONES; (zone)++)
 
 /*
  * Watermark tunables, as Linux's vm sysctls (a write is followed by

@@ -244,10 +244,8 @@ static void calculate_min_free_kbytes(void)
 		min_free_kbytes = user_min_free_kbytes;
 		return;
 	}
-	for_each_zone (zone)
-		if (zone->managed_pages > high_wmark_pages(zone))
-			lowmem_pages +=
-				zone->managed_pages - high_wmark_pages(zone);
+	for_each_zone(zone) if (zone->managed_pages > high_wmark_pages(zone))
+		lowmem_pages += zone->managed_pages - high_wmark_pages(zone);
 	kbytes = int_sqrt((lowmem_pages << (PAGE_SHIFT - 10)) * 16);
 	if (kbytes < 128)
 		kbytes = 128;
@@ -267,14 +265,14 @@ static void calculate_min_free_kbytes(void)
  */
 static void setup_per_zone_wmarks(void)
 {
-	unsigned long pages_min = (unsigned long)min_free_kbytes >>
-				  (PAGE_SHIFT - 10);
+	unsigned long pages_min =
+		(unsigned long)min_free_kbytes >> (PAGE_SHIFT - 10);
 	unsigned long lowmem_pages = 0;
 	struct zone *zone;
 
-	for_each_zone (zone)
-		lowmem_pages += zone->managed_pages;
-	for_each_zone (zone) {
+	for_each_zone(zone) lowmem_pages += zone->managed_pages;
+	for_each_zone(zone)
+	{
 		unsigned long min = 0, step;
 
 		/* pages_min <= 2^16 and managed < 2^47: no overflow */
@@ -310,7 +308,8 @@ static void setup_per_zone_lowmem_reserve(void)
 				above += contig_page_data.node_zones[j]
 						 .managed_pages;
 			zone->lowmem_reserve[j] =
-				j <= i || clear ? 0 : above / (unsigned long)ratio;
+				j <= i || clear ? 0
+						: above / (unsigned long)ratio;
 		}
 	}
 }
@@ -321,7 +320,8 @@ static void calculate_totalreserve_pages(void)
 	struct zone *zone;
 
 	totalreserve_pages = 0;
-	for_each_zone (zone) {
+	for_each_zone(zone)
+	{
 		unsigned long max = 0;
 
 		for (int j = 0; j < MAX_NR_ZONES; j++)
@@ -346,12 +346,12 @@ void init_per_zone_wmark_min(void)
  * How an allocation may treat the watermarks, as Linux's ALLOC_* flags
  * (mm/internal.h): which mark, and how far below it the caller may go.
  */
-#define ALLOC_WMARK_MIN	     WMARK_MIN
-#define ALLOC_WMARK_LOW	     WMARK_LOW
-#define ALLOC_WMARK_MASK     0x3u
-#define ALLOC_NO_WATERMARKS  0x4u  /* __GFP_MEMALLOC: ignore them all */
-#define ALLOC_MIN_RESERVE    0x8u  /* __GFP_HIGH: half of min is open */
-#define ALLOC_NON_BLOCK	     0x10u /* cannot reclaim: a quarter more */
+#define ALLOC_WMARK_MIN	    WMARK_MIN
+#define ALLOC_WMARK_LOW	    WMARK_LOW
+#define ALLOC_WMARK_MASK    0x3u
+#define ALLOC_NO_WATERMARKS 0x4u  /* __GFP_MEMALLOC: ignore them all */
+#define ALLOC_MIN_RESERVE   0x8u  /* __GFP_HIGH: half of min is open */
+#define ALLOC_NON_BLOCK	    0x10u /* cannot reclaim: a quarter more */
 
 /*
  * Linux's __zone_watermark_ok(): may @z give a block of 2^@order pages to an
@@ -404,6 +404,7 @@ static struct page *get_page_from_freelist(unsigned int order,
 {
 	for (int i = (int)highest; i >= 0; i--) {
 		struct zone *zone = &contig_page_data.node_zones[i];
+		struct page *page;
 
 		if (!populated_zone(zone))
 			continue;
@@ -413,7 +414,9 @@ static struct page *get_page_from_freelist(unsigned int order,
 			    zone->_watermark[alloc_flags & ALLOC_WMARK_MASK],
 			    highest, alloc_flags))
 			continue;
-		return __rmqueue_smallest(zone, order);
+		page = __rmqueue_smallest(zone, order);
+		if (page)
+			return page;
 	}
 	return NULL;
 }
@@ -478,9 +481,15 @@ static void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
 		else
 			why = "no block"; /* cannot happen: the walk would
 					     have taken it */
-		pr_warn("  zone %s: order %u: %s (free %lu pages, min %lu, protection %lu, largest free order %d)\n",
-			z->name, order, why, z->free_pages, min_wmark_pages(z),
-			z->lowmem_reserve[highest], largest_free_order(z));
+		if (largest_free_order(z) < 0)
+			pr_warn("  zone %s: order %u: %s (free %lu pages, min %lu, protection %lu, no free block)\n",
+				z->name, order, why, z->free_pages,
+				min_wmark_pages(z), z->lowmem_reserve[highest]);
+		else
+			pr_warn("  zone %s: order %u: %s (free %lu pages, min %lu, protection %lu, largest free block order %d)\n",
+				z->name, order, why, z->free_pages,
+				min_wmark_pages(z), z->lowmem_reserve[highest],
+				largest_free_order(z));
 	}
 	show_buddyinfo();
 	pr_warn("free pages: %lu of %lu\n", nr_free_pages(), totalram_pages());
@@ -1057,8 +1066,8 @@ static bool take_contig_run(unsigned long start, unsigned long end,
 			    gfp_t gfp, unsigned long caller,
 			    unsigned long *found)
 {
-	unsigned long pfn = (start + align_pages - 1) / align_pages *
-			    align_pages;
+	unsigned long pfn =
+		(start + align_pages - 1) / align_pages * align_pages;
 
 	for (; pfn >= start && pfn + nr_pages <= end && pfn + nr_pages > pfn;
 	     pfn += align_pages)

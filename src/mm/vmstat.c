@@ -12,8 +12,7 @@ unsigned long totalram_pages(void)
 	const struct zone *zone;
 	unsigned long n = 0;
 
-	for_each_zone (zone)
-		n += zone->managed_pages;
+	for_each_zone(zone) n += zone->managed_pages;
 	return n;
 }
 
@@ -22,8 +21,7 @@ unsigned long nr_free_pages(void)
 	const struct zone *zone;
 	unsigned long n = 0;
 
-	for_each_zone (zone)
-		n += zone->free_pages;
+	for_each_zone(zone) n += zone->free_pages;
 	return n;
 }
 
@@ -32,8 +30,7 @@ unsigned long totalpresent_pages(void)
 	const struct zone *zone;
 	unsigned long n = 0;
 
-	for_each_zone (zone)
-		n += zone->present_pages;
+	for_each_zone(zone) n += zone->present_pages;
 	return n;
 }
 
@@ -60,7 +57,8 @@ void show_buddyinfo(void)
 {
 	const struct zone *zone;
 
-	for_each_zone (zone) {
+	for_each_zone(zone)
+	{
 		if (!populated_zone(zone))
 			continue;
 		printk("Node 0, zone %8s ", zone->name);
@@ -87,7 +85,8 @@ void show_zoneinfo(void)
 {
 	const struct zone *zone;
 
-	for_each_zone (zone) {
+	for_each_zone(zone)
+	{
 		printk("Node 0, zone %8s\n", zone->name);
 		printk("  pages free     %lu\n", zone->free_pages);
 		printk("        boost    0\n");
@@ -309,7 +308,8 @@ static unsigned long verify_zone(const struct zone *zone,
 				page_to_pfn(list_entry(pos, struct page, lru));
 
 			VERIFY(zone_spans_pfn(zone, pfn) &&
-				       zone_spans_pfn(zone, pfn + (1UL << o) - 1),
+				       zone_spans_pfn(zone,
+						      pfn + (1UL << o) - 1),
 			       "zone %s: free block at pfn %#lx order %u lies outside the zone\n",
 			       zone->name, pfn, o);
 			if (++n > max_pfn)
@@ -418,15 +418,14 @@ unsigned long buddy_verify(void)
 		       zone->name, c->free, zone->free_pages);
 		VERIFY(c->free + c->allocated == zone->managed_pages,
 		       "zone %s: free %lu + allocated %lu != managed %lu\n",
-		       zone->name, c->free, c->allocated,
-		       zone->managed_pages);
+		       zone->name, c->free, c->allocated, zone->managed_pages);
 		VERIFY(c->reserved + zone->managed_pages == pfns,
 		       "zone %s: reserved %lu + managed %lu != its %lu pfns in mem_map\n",
 		       zone->name, c->reserved, zone->managed_pages, pfns);
 	}
 	VERIFY(nr_free_pages() == list_pages,
-	       "%lu free pages counted but %lu on the lists\n",
-	       nr_free_pages(), list_pages);
+	       "%lu free pages counted but %lu on the lists\n", nr_free_pages(),
+	       list_pages);
 	VERIFY(managed == totalram_pages() && present == totalpresent_pages(),
 	       "totals differ from the sum of the zones\n");
 	return problems;
