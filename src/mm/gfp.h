@@ -82,14 +82,24 @@ typedef unsigned int gfp_t;
 
 /*
  * alloc_pages() - allocate 2^@order physically contiguous pages.
- * @gfp: GFP_* / __GFP_* flags; __GFP_ZERO zeroes the block.
+ * @gfp: GFP_* / __GFP_* flags; __GFP_ZERO zeroes the block; the zone
+ * modifiers choose the highest zone (none: ZONE_NORMAL, __GFP_DMA32:
+ * ZONE_DMA32, __GFP_DMA: ZONE_DMA), and the block comes from that zone or
+ * one below it, highest first (Linux's zonelist).
  * @order: 0..MAX_PAGE_ORDER; the block is aligned to 2^order pages.
+ * Watermarks, as Linux's __alloc_pages() without reclaim: a first pass
+ * takes from the first zone above its low watermark, a second from the
+ * first above min; __GFP_HIGH (GFP_ATOMIC) may go to half of min, and to
+ * 3/8 of it when it cannot reclaim either; __GFP_MEMALLOC ignores them.
+ * A lower zone also keeps its lowmem_reserve back from callers that could
+ * have used a higher one (see mmzone.h, docs/zones.md).
  * Return: the block's first struct page with refcount 1, or NULL when no
- * block is free (logged unless __GFP_NOWARN), when @order > MAX_PAGE_ORDER
- * (a bad-page report unless __GFP_NOWARN, as Linux's WARN_ON_ONCE_GFP), or
- * when @gfp has bits outside __GFP_KNOWN (always a report). As Linux's
- * alloc_pages(); on failure nothing changes. Under page_poison=1 the block
- * is checked for writes after its last free.
+ * zone may give the block (a warning naming each zone tried and why,
+ * unless __GFP_NOWARN), when @order > MAX_PAGE_ORDER (a bad-page report
+ * unless __GFP_NOWARN, as Linux's WARN_ON_ONCE_GFP), or when @gfp has bits
+ * outside __GFP_KNOWN or both __GFP_DMA and __GFP_DMA32 (always a report).
+ * As Linux's alloc_pages(); on failure nothing changes. Under
+ * page_poison=1 the block is checked for writes after its last free.
  */
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 #define alloc_page(gfp) alloc_pages(gfp, 0)
@@ -185,7 +195,9 @@ void free_pages_exact(void *virt, unsigned long size);
  * Free blocks that straddle the range's ends are split, and their outside
  * parts stay free. Return: 0; -EBUSY (and a note unless __GFP_NOWARN) when
  * some pfn is not free, with nothing changed; -EINVAL (reported) for an
- * empty range, one past max_pfn, or unknown gfp bits. As Linux's
+ * empty range, one past max_pfn, or bad gfp bits. The range may cross a
+ * zone limit (Linux requires one zone); each zone's counts drop by the
+ * pages taken from it. As Linux's
  * mm/page_alloc.c alloc_contig_range(), which also migrates movable pages
  * out of the way; we never move anything and have no migratetype argument.
  * Also serves as Theseus's allocate_frames_at().
@@ -203,9 +215,13 @@ void free_contig_range(unsigned long pfn, unsigned long nr_pages);
 /*
  * alloc_contig_pages() - @nr_pages (any count, not only a power of two)
  * physically contiguous pages: the lowest free run that starts at a
- * multiple of @nr_pages, taken with alloc_contig_range(). Return: its first
- * page, or NULL (warned unless __GFP_NOWARN). As Linux's
- * alloc_contig_pages(), without zones or nodes to choose from yet.
+ * multiple of @nr_pages, taken with alloc_contig_range(), inside one zone:
+ * gfp_zone(@gfp) first, then the zones below it, as Linux's zonelist; no
+ * watermark applies (nor in Linux). Return: its first page, or NULL
+ * (warned unless __GFP_NOWARN; bad gfp bits are reported). As Linux's
+ * alloc_contig_pages(), which also migrates pages out of the way: we never
+ * move anything, and we pick the lowest run of a zone, not the first
+ * movable one.
  */
 struct page *alloc_contig_pages(unsigned long nr_pages, gfp_t gfp);
 
@@ -213,8 +229,10 @@ struct page *alloc_contig_pages(unsigned long nr_pages, gfp_t gfp);
  * alloc_contig_pages_limit() - as alloc_contig_pages(), but the run must end
  * at or below physical address @max_addr (0: no limit) and start at a
  * multiple of @align bytes (a power of two, at least PAGE_SIZE). A bad
- * alignment is reported. As PatchworkOS's pmm_alloc_bitmap(count, maxAddr,
- * alignment); Linux expresses the limit with zones (GFP_DMA32) instead.
+ * alignment is reported. The zone rule of alloc_contig_pages() applies as
+ * well: GFP_DMA32 with a limit of 8 GiB still stays below 4 GiB. As
+ * PatchworkOS's pmm_alloc_bitmap(count, maxAddr, alignment); Linux
+ * expresses the limit with zones (GFP_DMA32) instead.
  */
 struct page *alloc_contig_pages_limit(unsigned long nr_pages, gfp_t gfp,
 				      phys_addr_t max_addr,
