@@ -4,10 +4,13 @@ reports everything that is wrong with it at once."""
 
 from __future__ import annotations
 
+import re
+
 from serial_log import (
     ALLOC_FAILURE,
     PAGE_SIZE,
     NR_PAGE_ORDERS,
+    ZONE_NAMES,
     SerialLog,
     highest_usable_pfn,
     intersect,
@@ -31,11 +34,35 @@ FORBIDDEN = ("Kernel panic", "traps:", "buddy_verify:")
 BAD_CASE_PREFIX = "bad_"  # self-test cases that make bad calls on purpose
 INITMEM = "unused kernel image (initmem)"  # Linux's name, in "Freeing ... memory: NK"
 OOM_CASE_PREFIX = "oom_"  # self-test cases that exhaust memory on purpose
+# Other cases that must print an allocation-failure warning when they run.
+WARNING_CASES = ("zone_dma_exhausted",)
 HANDED_OUT_CASE = "all_free_memory_at_order0"  # prints the handed-out ranges
 # Cases that may skip on a plain "selftest poweroff" boot, and the words their
 # reason must contain: the poison case needs page_poison=1 on the command
 # line (test_mm_debug.py boots with it and requires the case to run).
 ALLOWED_SKIPS = {"bad_use_after_free_poison": "page_poison=1"}
+
+# The zones (mmzone.h), as on Linux x86_64: each zone's pfn limits [lo, hi).
+ZONE_LIMITS = {"DMA": (0, (16 << 20) // PAGE_SIZE),
+               "DMA32": ((16 << 20) // PAGE_SIZE, (4 << 30) // PAGE_SIZE),
+               "Normal": ((4 << 30) // PAGE_SIZE, 1 << 52)}
+# Linux's watermark tunables at their defaults (mm/page_alloc.c).
+MIN_FREE_KBYTES_CLAMP = (128, 262144)
+WATERMARK_SCALE_FACTOR = 10  # in 1/10000 of a zone
+LOWMEM_RESERVE_RATIO = {"DMA": 256, "DMA32": 256, "Normal": 32}
+# The zone self-test cases, and when each may skip: only on a machine that
+# lacks what it tests (a predicate on the number of populated zones and the
+# set of their names).
+ZONE_CASES = {
+    "zone_dma_below_16m": lambda names: "DMA" not in names,
+    "zone_dma32_below_4g": lambda names: "DMA32" not in names,
+    "zone_fallback_order": lambda names: len(names) < 2,
+    "zone_watermarks": lambda names: False,
+    "zone_dma_exhausted": lambda names: "DMA" not in names or len(names) < 2,
+}
+# warn_alloc()'s reasons for passing over a zone ("no block" means the zone
+# passed every test and still gave nothing: a kernel bug).
+ALLOC_FAILURE_REASONS = ("empty", "no free block of this order or above", "below its min watermark")
 
 
 def check_ktap(log: SerialLog, allowed_skips: dict[str, str] | None = None) -> list[str]:
@@ -53,7 +80,7 @@ def check_ktap(log: SerialLog, allowed_skips: dict[str, str] | None = None) -> l
     for r in doc.results:
         if not r.ok:
             problems.append(f"KTAP: not ok {r.number} {r.name}")
-        elif r.skipped and not (r.name in allowed and allowed[r.name] in r.directive):
+        elif r.skipped and not (r.name in allowed and allowed[r.name] in r.directive):  # "": any reason
             problems.append(f"KTAP: ok {r.number} {r.name} was skipped ({r.directive})")
     if doc.totals and doc.totals.get("fail", 0):
         problems.append(f"KTAP Totals: {doc.totals}")
@@ -78,20 +105,30 @@ def check_memory(log: SerialLog) -> list[str]:
             p.append(f"Memory line: {m.reserved_k}K reserved != {m.total_k}K - {m.available_k}K")
         if m.available_k > m.total_k:
             p.append(f"Memory line: {m.available_k}K available > {m.total_k}K total")
-    if "MemTotal" not in mi or "MemFree" not in mi:
-        p.append(f"MemTotal/MemFree lines missing (found {mi})")
-    else:
+    if "MemTotal" not in mi or "MemFree" not in mi or "MemAvailable" not in mi:
+        p.append(f"MemTotal/MemFree/MemAvailable lines missing (found {mi})")
+    if "MemTotal" in mi and "MemFree" in mi:
         if m is not None and mi["MemTotal"] != m.available_k:
             p.append(f"MemTotal {mi['MemTotal']} kB != {m.available_k}K available on the Memory line")
         if mi["MemFree"] > mi["MemTotal"]:
             p.append(f"MemFree {mi['MemFree']} kB > MemTotal {mi['MemTotal']} kB")
+        if mi.get("MemAvailable", 0) > mi["MemFree"]:
+            p.append(f"MemAvailable {mi['MemAvailable']} kB > MemFree {mi['MemFree']} kB")
     if bi is None:
         p.append("no buddyinfo line (Node 0, zone ...)")
     else:
-        if len(bi.counts) != NR_PAGE_ORDERS:
-            p.append(f"buddyinfo has {len(bi.counts)} counts, expected {NR_PAGE_ORDERS} (orders 0..10)")
+        for z in bi.zones:
+            if len(z.counts) != NR_PAGE_ORDERS:
+                p.append(f"buddyinfo of zone {z.zone} has {len(z.counts)} counts, expected {NR_PAGE_ORDERS} "
+                         "(orders 0..10)")
+            if z.node != 0:
+                p.append(f"buddyinfo of zone {z.zone} is for node {z.node}: there is only node 0")
+        order = [n for n in ZONE_NAMES if n in bi.names]
+        if bi.names != order:
+            p.append(f"buddyinfo zones {bi.names}: not each of {list(ZONE_NAMES)} at most once, lowest first")
         if "MemFree" in mi and bi.free_kb != mi["MemFree"]:
-            p.append(f"buddyinfo {bi.counts} adds up to {bi.free_kb} kB, MemFree is {mi['MemFree']} kB")
+            p.append(f"buddyinfo {[z.counts for z in bi.zones]} adds up to {bi.free_kb} kB over the zones "
+                     f"{bi.names}, MemFree is {mi['MemFree']} kB")
     p += check_mem_map(log)
     p += check_direct_map(log)
     return p
@@ -148,10 +185,11 @@ def check_bug_lines(log: SerialLog) -> list[str]:
     case provokes them, and every report whole:
     - each report block complete and in order (serial_log.parse_reports);
     - each report inside a KTAP case named bad_*, each "page allocation
-      failure:" warning inside a case named oom_* (between the previous
-      result line and the case's own "ok N name" line);
-    - each bad_ case that ran made at least one report, each oom_ case that
-      ran at least one warning;
+      failure:" warning inside a case named oom_* or in WARNING_CASES
+      (between the previous result line and the case's own "ok N name"
+      line);
+    - each bad_ case that ran made at least one report, each oom_ or
+      WARNING_CASES case that ran at least one warning;
     - no "BUG:" line outside a report block, and no panic, trap or
       buddy_verify complaint anywhere (GRUB's lines included)."""
     k = log.kernel
@@ -176,16 +214,16 @@ def check_bug_lines(log: SerialLog) -> list[str]:
             case = doc.case_at(i)
             if case is None:
                 p.append(f"allocation failure outside every KTAP case (line {i}): {k[i]!r}")
-            elif not case.name.startswith(OOM_CASE_PREFIX):
+            elif not (case.name.startswith(OOM_CASE_PREFIX) or case.name in WARNING_CASES):
                 p.append(f"allocation failure in case {case.number} {case.name}, "
-                         f"not an {OOM_CASE_PREFIX} case: {k[i]!r}")
+                         f"not an {OOM_CASE_PREFIX} case nor one of {WARNING_CASES}: {k[i]!r}")
             else:
                 warned[case.name] = warned.get(case.name, 0) + 1
         ran = [r for r in doc.results if not r.skipped]
         for r in ran:
             if r.name.startswith(BAD_CASE_PREFIX) and not made.get(r.name):
                 p.append(f"case {r.number} {r.name} made no bad-page report")
-            if r.name.startswith(OOM_CASE_PREFIX) and not warned.get(r.name):
+            if (r.name.startswith(OOM_CASE_PREFIX) or r.name in WARNING_CASES) and not warned.get(r.name):
                 p.append(f"case {r.number} {r.name} printed no '{ALLOC_FAILURE}' warning")
         if not any(r.name.startswith(BAD_CASE_PREFIX) for r in doc.results):
             p.append(f"no {BAD_CASE_PREFIX}* case in the self-test")
@@ -320,6 +358,266 @@ def check_freed(log: SerialLog) -> list[str]:
     return p
 
 
+# --- zones, watermarks, MemAvailable --------------------------------------------
+
+
+def zone_spans(log: SerialLog) -> dict[str, tuple[int, int]]:
+    """Each zone's pfns [lo, hi) recomputed from the printed map: its limits
+    clipped to the node, which runs from the first usable page to max_pfn
+    (the end of the highest usable page; whole pages no non-usable entry
+    touches, as memblock.memory holds). hi == lo: the zone is empty."""
+    ram = usable_page_ranges(log.mmap)
+    first, max_pfn = (ram[0][0], ram[-1][1]) if ram else (0, 0)
+    out = {}
+    for name, (lo, hi) in ZONE_LIMITS.items():
+        lo, hi = max(lo, first), min(hi, max_pfn)
+        out[name] = (lo, max(lo, hi))
+    return out
+
+
+def cmdline_min_free_kbytes(log: SerialLog) -> int | None:
+    """N of min_free_kbytes=N on the kernel command line the log shows, if
+    the kernel takes it (a decimal number up to the clamp's top); else None."""
+    m = re.search(r"(?:^|\s)min_free_kbytes=(\d+)(?:\s|$)", log.cmdline or "")
+    if not m or int(m.group(1)) > MIN_FREE_KBYTES_CLAMP[1]:
+        return None
+    return int(m.group(1))
+
+
+def isqrt_floor(n: int) -> int:
+    """floor(sqrt(n)) by Newton's method on integers (Linux's int_sqrt())."""
+    if n < 2:
+        return n
+    x = n
+    y = (x + 1) // 2
+    while y < x:
+        x, y = y, (y + n // y) // 2
+    return x
+
+
+def expected_min_free_kbytes(managed_pages: int, user: int | None = None) -> int:
+    """Linux's calculate_min_free_kbytes() at boot: sqrt(16 * lowmem kB),
+    clamped to 128 KiB..256 MiB; lowmem is every managed page (no zone has a
+    high watermark yet). A command-line value is used as is."""
+    if user is not None:
+        return user
+    lo, hi = MIN_FREE_KBYTES_CLAMP
+    return min(max(isqrt_floor(16 * managed_pages * (PAGE_SIZE // 1024)), lo), hi)
+
+
+def expected_watermarks(managed: dict[str, int], min_free_kbytes: int) -> dict[str, tuple[int, int, int, int]]:
+    """Linux's __setup_per_zone_wmarks(): (min, low, high, promo) per zone."""
+    pages_min = min_free_kbytes // (PAGE_SIZE // 1024)
+    all_managed = sum(managed.values())
+    out = {}
+    for name, pages in managed.items():
+        wmin = pages_min * pages // all_managed if all_managed else 0
+        step = max(wmin // 4, pages * WATERMARK_SCALE_FACTOR // 10000)
+        out[name] = (wmin, wmin + step, wmin + 2 * step, wmin + 3 * step)
+    return out
+
+
+def expected_protection(managed: dict[str, int]) -> dict[str, tuple[int, ...]]:
+    """Linux's setup_per_zone_lowmem_reserve(): zone i keeps back, from an
+    allocation allowed up to zone j > i, the managed pages of zones i+1..j
+    divided by its ratio; nothing when it has no managed pages itself."""
+    names = list(managed)
+    out = {}
+    for i, name in enumerate(names):
+        row = []
+        for j in range(len(names)):
+            if j <= i or not managed[name]:
+                row.append(0)
+            else:
+                row.append(sum(managed[n] for n in names[i + 1:j + 1]) // LOWMEM_RESERVE_RATIO[name])
+        out[name] = tuple(row)
+    return out
+
+
+def check_zones(log: SerialLog) -> list[str]:
+    """The zones of the boot report against the printed firmware map:
+    - "Zone ranges:" names DMA, DMA32, Normal, each its limits (16 MiB,
+      4 GiB) clipped to the first usable page and max_pfn, or empty;
+    - a zoneinfo block for each zone in order, with every field (and
+      nr_free_pages / start_pfn exactly when populated); spanned and
+      start_pfn as the range; present = the whole usable pages of the map
+      in the zone; reserved = present - managed; managed <= present; a zone
+      is populated exactly when the map has RAM in it (Normal only with RAM
+      above 4 GiB);
+    - pages free = nr_free_pages = the zone's buddyinfo line, the buddyinfo
+      lines exactly the populated zones; managed adds up to MemTotal and
+      the Memory line's available, present to its total;
+    - min_free_kbytes, min/low/high/promo, boost 0, the protection tuples
+      and MemAvailable recomputed from the printed managed counts with
+      Linux's formulas (the report comes before any boot memory is freed,
+      so the managed counts are the ones the watermarks were computed
+      from); min_free_kbytes=N on the command line used as is, with its
+      "mm: min_free_kbytes=N from the command line" line."""
+    p: list[str] = []
+    if not log.mmap:
+        return ["no memory map lines: the zones cannot be checked"]
+    spans = zone_spans(log)
+    ram = usable_page_ranges(log.mmap)
+
+    ranges = log.zone_ranges
+    if ranges is None:
+        p.append("no 'Zone ranges:' block")
+    elif [r.name for r in ranges] != list(ZONE_NAMES):
+        p.append(f"'Zone ranges:' lists {[r.name for r in ranges]}, expected {list(ZONE_NAMES)}")
+    else:
+        for r in ranges:
+            lo, hi = spans[r.name]
+            want = "empty" if hi == lo else f"[mem {lo * PAGE_SIZE:#x}-{hi * PAGE_SIZE - 1:#x}]"
+            got = "empty" if r.empty else f"[mem {r.start:#x}-{r.end - 1:#x}]"
+            if got != want:
+                p.append(f"zone range {r.name} {got}, but the map gives {want}")
+
+    zi = {z.name: z for z in log.zoneinfo}
+    if [z.name for z in log.zoneinfo] != list(ZONE_NAMES):
+        p.append(f"zoneinfo blocks for {[z.name for z in log.zoneinfo]}, expected {list(ZONE_NAMES)}")
+        if not all(n in zi for n in ZONE_NAMES):
+            return p
+    bi = log.buddyinfo
+    for name in ZONE_NAMES:
+        z = zi[name]
+        lo, hi = spans[name]
+        where = f"zoneinfo {name}"
+        if z.node != 0:
+            p.append(f"{where}: node {z.node}, there is only node 0")
+        if z.missing():
+            p.append(f"{where}: no {', '.join(z.missing())} line(s)")
+            continue
+        if z.extra():
+            p.append(f"{where}: {', '.join(z.extra())} printed for a zone without managed pages")
+        present = total(intersect(ram, lo, hi))
+        if z.spanned != hi - lo:
+            p.append(f"{where}: spanned {z.spanned}, but its range [{lo:#x}, {hi:#x}) has {hi - lo} pfns")
+        if z.start_pfn is not None and z.start_pfn != lo:
+            p.append(f"{where}: start_pfn {z.start_pfn}, but the zone starts at pfn {lo}")
+        if z.present != present:
+            p.append(f"{where}: present {z.present}, but the map has {present} whole usable pages in the zone")
+        if z.reserved != z.present - z.managed:
+            p.append(f"{where}: reserved {z.reserved} != present {z.present} - managed {z.managed}")
+        if z.managed > z.present:
+            p.append(f"{where}: managed {z.managed} > present {z.present}")
+        if z.populated != (present > 0):
+            p.append(f"{where}: managed {z.managed} pages, but the map has {present} pages of RAM in the zone")
+        if z.nr_free_pages is not None and z.nr_free_pages != z.free:
+            p.append(f"{where}: nr_free_pages {z.nr_free_pages} != pages free {z.free}")
+        if z.free > z.managed:
+            p.append(f"{where}: pages free {z.free} > managed {z.managed}")
+        if z.boost != 0:
+            p.append(f"{where}: boost {z.boost}, expected 0")
+        if bi is not None:
+            line = bi.zone(name)
+            if z.populated and line is None:
+                p.append(f"no buddyinfo line for the populated zone {name}")
+            elif not z.populated and line is not None:
+                p.append(f"a buddyinfo line for zone {name}, which has no managed pages")
+            elif line is not None and line.free_pages != z.free:
+                p.append(f"buddyinfo of zone {name} {line.counts} adds up to {line.free_pages} pages, "
+                         f"zoneinfo says pages free {z.free}")
+    zones = [zi[n] for n in ZONE_NAMES]
+    if any(z.missing() for z in zones):
+        return p
+    managed = {z.name: z.managed for z in zones}
+    k = PAGE_SIZE // 1024
+    mi, m = log.meminfo, log.memory
+    if "MemTotal" in mi and sum(managed.values()) * k != mi["MemTotal"]:
+        p.append(f"zoneinfo managed adds up to {sum(managed.values()) * k} kB, MemTotal is {mi['MemTotal']} kB")
+    if "MemFree" in mi and sum(z.free for z in zones) * k != mi["MemFree"]:
+        p.append(f"zoneinfo pages free adds up to {sum(z.free for z in zones) * k} kB, "
+                 f"MemFree is {mi['MemFree']} kB")
+    if m is not None:
+        if sum(z.present for z in zones) * k != m.total_k:
+            p.append(f"zoneinfo present adds up to {sum(z.present for z in zones) * k}K, "
+                     f"the Memory line's total is {m.total_k}K")
+        if sum(managed.values()) * k != m.available_k:
+            p.append(f"zoneinfo managed adds up to {sum(managed.values()) * k}K, "
+                     f"the Memory line's available is {m.available_k}K")
+
+    user = cmdline_min_free_kbytes(log)
+    if user is not None and log.min_free_kbytes_line != user:
+        p.append(f"min_free_kbytes={user} on the command line, but no "
+                 f"'mm: min_free_kbytes={user} from the command line' line (found {log.min_free_kbytes_line})")
+    if user is None and log.min_free_kbytes_line is not None:
+        p.append(f"'mm: min_free_kbytes={log.min_free_kbytes_line} from the command line', "
+                 f"but the command line {log.cmdline!r} sets none")
+    mfk = expected_min_free_kbytes(sum(managed.values()), user)
+    wmarks = expected_watermarks(managed, mfk)
+    prot = expected_protection(managed)
+    for z in zones:
+        got = (z.min, z.low, z.high, z.promo)
+        if got != wmarks[z.name]:
+            p.append(f"zoneinfo {z.name}: min/low/high/promo {got}, but min_free_kbytes {mfk} over "
+                     f"{managed} managed pages gives {wmarks[z.name]}")
+        if z.protection != prot[z.name]:
+            p.append(f"zoneinfo {z.name}: protection {z.protection}, but the managed pages {managed} "
+                     f"give {prot[z.name]}")
+    reserve = sum(min(managed[n], max(prot[n]) + wmarks[n][2]) for n in managed)
+    if "MemFree" in mi and "MemAvailable" in mi:
+        want = max(mi["MemFree"] - reserve * k, 0)
+        if mi["MemAvailable"] != want:
+            p.append(f"MemAvailable {mi['MemAvailable']} kB, but MemFree {mi['MemFree']} kB less the "
+                     f"{reserve} reserve pages (high watermarks + protection) is {want} kB")
+    return p
+
+
+def zone_case_skips(log: SerialLog) -> dict[str, str]:
+    """The zone self-test cases this machine may skip (any reason): those
+    that test a zone the boot report shows without managed pages."""
+    populated = {z.name for z in log.zoneinfo if z.populated}
+    return {name: "" for name, may_skip in ZONE_CASES.items() if may_skip(populated)}
+
+
+def check_alloc_failures(log: SerialLog) -> list[str]:
+    """Each allocation-failure warning whole: a header naming the order and
+    the highest zone, a caller line, one line per zone tried from that zone
+    down to DMA with the same order and a known reason that agrees with the
+    numbers on it (empty: the boot report shows the zone without managed
+    pages; no free block of the order: its largest free order is below it;
+    below min: free less the request's other pages is at most min +
+    protection), largest free order -1 exactly when nothing is free; then
+    the buddyinfo lines, which add up to each zone's free count."""
+    p: list[str] = []
+    unpopulated = {z.name for z in log.zoneinfo if not z.populated}
+    for f in log.alloc_failures:
+        p += f.problems
+        if f.order is None:
+            continue
+        where = f"allocation failure at line {f.line_no}"
+        if f.highest not in ZONE_NAMES:
+            p.append(f"{where}: unknown zone {f.highest}")
+            continue
+        want = list(reversed(ZONE_NAMES[:ZONE_NAMES.index(f.highest) + 1]))
+        if [z.name for z in f.zones] != want:
+            p.append(f"{where}: zones tried {[z.name for z in f.zones]}, expected {want}")
+        for z in f.zones:
+            what = f"{where}, zone {z.name}"
+            if z.order != f.order:
+                p.append(f"{what}: order {z.order}, the allocation was order {f.order}")
+            if z.why not in ALLOC_FAILURE_REASONS:
+                p.append(f"{what}: reason {z.why!r} (not one of {ALLOC_FAILURE_REASONS})")
+            elif (z.why == "empty") != (z.name in unpopulated):
+                p.append(f"{what}: reason {z.why!r}, but the boot report shows it "
+                         f"{'without' if z.name in unpopulated else 'with'} managed pages")
+            elif z.why == "no free block of this order or above" and z.largest_order >= f.order:
+                p.append(f"{what}: 'no free block of this order' with largest free order {z.largest_order}")
+            elif z.why == "below its min watermark" and (
+                    z.largest_order < f.order or z.free - ((1 << f.order) - 1) > z.min + z.protection):
+                p.append(f"{what}: 'below its min watermark' with free {z.free}, min {z.min}, "
+                         f"protection {z.protection}, largest free order {z.largest_order}")
+            if (z.largest_order < 0) != (z.free == 0):
+                p.append(f"{what}: free {z.free} pages but largest free order {z.largest_order}")
+            line = f.buddyinfo.zone(z.name) if f.buddyinfo else None
+            got = line.free_pages if line else 0
+            if got != z.free:
+                p.append(f"{what}: free {z.free} pages, its buddyinfo line after it adds up to {got}")
+        if f.buddyinfo is None:
+            p.append(f"{where}: no buddyinfo lines after it")
+    return p
+
+
 def check_power_down_last(log: SerialLog) -> list[str]:
     p = []
     if log.last_kernel_line() != POWER_DOWN:
@@ -330,13 +628,34 @@ def check_power_down_last(log: SerialLog) -> list[str]:
     return p
 
 
-def check_clean_boot(log: SerialLog, holes=(), allowed_skips: dict[str, str] | None = None) -> list[str]:
+def check_clean_boot(log: SerialLog, holes=(), allowed_skips: dict[str, str] | None = None,
+                     must_run: tuple[str, ...] = ()) -> list[str]:
     """Everything a clean selftest + poweroff boot shows, on any machine;
-    @holes: byte ranges [start, end) no handed-out page may touch."""
+    @holes: byte ranges [start, end) no handed-out page may touch; a zone
+    case may skip only where the machine lacks its zone (zone_case_skips()),
+    and those in @must_run not at all."""
     if not log.kernel:
         return ["the kernel printed nothing (no 'Pagewise' banner on COM1)"]
-    return (check_ktap(log, allowed_skips) + check_memory(log) + check_handed_out(log, holes)
-            + check_freed(log) + check_bug_lines(log) + check_power_down_last(log))
+    allowed = dict(ALLOWED_SKIPS if allowed_skips is None else allowed_skips)
+    allowed.update(zone_case_skips(log))
+    return (check_ktap(log, allowed) + check_zone_cases_ran(log, must_run) + check_memory(log) + check_zones(log)
+            + check_handed_out(log, holes) + check_freed(log) + check_bug_lines(log)
+            + check_alloc_failures(log) + check_power_down_last(log))
+
+
+def check_zone_cases_ran(log: SerialLog, must_run: tuple[str, ...] = ()) -> list[str]:
+    """Every zone case is in the self-test; those in @must_run ran (ok, not
+    skipped)."""
+    if log.ktap is None:
+        return []
+    results = {r.name: r for r in log.ktap.results}
+    p = [f"no zone self-test case {name} in the KTAP document" for name in ZONE_CASES if name not in results]
+    for name in must_run:
+        r = results.get(name)
+        if r is not None and (not r.ok or r.skipped):
+            p.append(f"zone case {name} must run and pass here: {'ok' if r.ok else 'not ok'} {r.number} "
+                     f"{name}{' # ' + r.directive if r.directive else ''}")
+    return p
 
 
 # --- per-configuration checks ------------------------------------------------

@@ -1,8 +1,9 @@
 """serial_log.py - read a Pagewise serial (COM1) log into the facts the boot
-tests check: the firmware memory map, the memblock reservations, the Memory:
-and meminfo lines, the buddyinfo line, the mem_map and direct-map lines, the
-KTAP document, the ranges the self-test handed out, and the bad-page report
-blocks.
+tests check: the firmware memory map, the memblock reservations, the zone
+ranges, the Memory: and meminfo lines, the buddyinfo lines (one per populated
+zone), the zoneinfo blocks, the mem_map and direct-map lines, the KTAP
+document, the ranges the self-test handed out, the bad-page report blocks and
+the allocation-failure warnings.
 
 It also recomputes, from the printed map alone, what the kernel should have
 found (usable_pages(), memblock_memory_pfns(), highest_usable_pfn()), so a
@@ -201,11 +202,12 @@ def parse_memory_line(lines: list[str]) -> MemoryLine | None:
     return MemoryLine(*(int(g) for g in m.groups()))
 
 
-_MEMINFO = re.compile(r"^(MemTotal|MemFree): +(\d+) kB$")
+_MEMINFO = re.compile(r"^(MemTotal|MemFree|MemAvailable): +(\d+) kB$")
 
 
 def parse_meminfo(lines: list[str]) -> dict[str, int]:
-    """MemTotal and MemFree in kB, from the first (boot-time) report."""
+    """MemTotal, MemFree and MemAvailable in kB, from the first (boot-time)
+    report."""
     out: dict[str, int] = {}
     for line in lines:
         m = _MEMINFO.match(line)
@@ -231,16 +233,241 @@ class Buddyinfo:
         return self.free_pages * (PAGE_SIZE // 1024)
 
 
+@dataclass(frozen=True)
+class BuddyinfoReport:
+    """The buddyinfo lines of one report, one per populated zone, lowest zone
+    first (as /proc/buddyinfo)."""
+
+    zones: tuple[Buddyinfo, ...]
+
+    @property
+    def free_pages(self) -> int:
+        return sum(z.free_pages for z in self.zones)
+
+    @property
+    def free_kb(self) -> int:
+        return self.free_pages * (PAGE_SIZE // 1024)
+
+    @property
+    def counts(self) -> tuple[int, ...]:
+        """Free blocks of each order, all zones together."""
+        width = max((len(z.counts) for z in self.zones), default=0)
+        return tuple(sum(z.counts[o] for z in self.zones if o < len(z.counts)) for o in range(width))
+
+    @property
+    def names(self) -> list[str]:
+        return [z.zone for z in self.zones]
+
+    def zone(self, name: str) -> Buddyinfo | None:
+        return next((z for z in self.zones if z.zone == name), None)
+
+
 _BUDDYINFO = re.compile(r"^Node (\d+), zone +(\S+)((?: +\d+)+)\s*$")
+# A line that starts as a buddyinfo line but is not one (a count that is not
+# a number, say); the zoneinfo header "Node 0, zone   DMA" alone is not one.
+_BUDDYINFO_LIKE = re.compile(r"^Node \d+, zone +\S+ +\S")
 
 
-def parse_buddyinfo(lines: list[str]) -> Buddyinfo | None:
-    """The first buddyinfo line (the boot-time report)."""
-    m = _first_match(_BUDDYINFO, lines)
+def _buddyinfo_line(line: str) -> Buddyinfo | None:
+    m = _BUDDYINFO.match(line)
     if not m:
+        if _BUDDYINFO_LIKE.match(line):
+            raise ValueError(f"unparsable buddyinfo line: {line!r}")
         return None
-    counts = tuple(int(c) for c in m.group(3).split())
-    return Buddyinfo(int(m.group(1)), m.group(2), counts)
+    return Buddyinfo(int(m.group(1)), m.group(2), tuple(int(c) for c in m.group(3).split()))
+
+
+def parse_buddyinfo_reports(lines: list[str]) -> list[tuple[int, BuddyinfoReport]]:
+    """Every run of consecutive buddyinfo lines, as (index of its first line,
+    the report): the boot report's, then one in each allocation-failure
+    warning."""
+    out: list[tuple[int, BuddyinfoReport]] = []
+    run: list[Buddyinfo] = []
+    for i, line in enumerate([*lines, ""]):
+        b = _buddyinfo_line(line) if line else None
+        if b:
+            run.append(b)
+            continue
+        if run:
+            out.append((i - len(run), BuddyinfoReport(tuple(run))))
+            run = []
+    return out
+
+
+def parse_buddyinfo(lines: list[str]) -> BuddyinfoReport | None:
+    """The first buddyinfo report (the boot-time one): its consecutive lines."""
+    reports = parse_buddyinfo_reports(lines)
+    return reports[0][1] if reports else None
+
+
+# ---------------------------------------------------------------------------
+# Zones: the "Zone ranges:" block (mm_init.c zones_init(), as Linux's
+# free_area_init()) and the zoneinfo blocks of the boot report (vmstat.c
+# show_zoneinfo(), as /proc/zoneinfo).
+
+ZONE_NAMES = ("DMA", "DMA32", "Normal")  # enum zone_type order, lowest first
+
+
+@dataclass(frozen=True)
+class ZoneRange:
+    """  NAME     [mem A-B]  or  NAME     empty"""
+
+    name: str
+    start: int | None  # first byte; None: empty
+    end: int | None  # one past the last byte; None: empty
+
+    @property
+    def empty(self) -> bool:
+        return self.start is None
+
+    @property
+    def pfns(self) -> tuple[int, int] | None:
+        """[start_pfn, end_pfn), or None when empty."""
+        if self.start is None or self.end is None:
+            return None
+        return self.start // PAGE_SIZE, self.end // PAGE_SIZE
+
+
+_ZONE_RANGES = "Zone ranges:"
+_ZONE_RANGE = re.compile(rf"^  (\S+) +\[mem ({_HEX})-({_HEX})\]$")
+_ZONE_RANGE_EMPTY = re.compile(r"^  (\S+) +empty$")
+
+
+def parse_zone_ranges(lines: list[str]) -> list[ZoneRange] | None:
+    """The lines under the first "Zone ranges:" (None when there is none);
+    the block ends at the first line that does not start with a space."""
+    try:
+        i = lines.index(_ZONE_RANGES)
+    except ValueError:
+        return None
+    out = []
+    for line in lines[i + 1:]:
+        if not line.startswith(" "):
+            break
+        m = _ZONE_RANGE.match(line)
+        if m:
+            start, last = int(m.group(2), 16), int(m.group(3), 16)
+            if last < start:
+                raise ValueError(f"zone range ends before it starts: {line!r}")
+            out.append(ZoneRange(m.group(1), start, last + 1))
+            continue
+        m = _ZONE_RANGE_EMPTY.match(line)
+        if m:
+            out.append(ZoneRange(m.group(1), None, None))
+            continue
+        raise ValueError(f"unparsable zone range line: {line!r}")
+    return out
+
+
+# The zoneinfo fields, as printed, and the attribute each goes to.
+ZONEINFO_FIELDS = {
+    "pages free": "free",
+    "boost": "boost",
+    "min": "min",
+    "low": "low",
+    "high": "high",
+    "promo": "promo",
+    "spanned": "spanned",
+    "present": "present",
+    "managed": "managed",
+    "reserved": "reserved",
+    "protection:": "protection",
+    "nr_free_pages": "nr_free_pages",
+    "start_pfn:": "start_pfn",
+}
+# What every zone prints, and what only a populated one adds (Linux's
+# zoneinfo stops after "protection:" for a zone without managed pages).
+ZONEINFO_ALWAYS = ("free", "boost", "min", "low", "high", "promo", "spanned", "present", "managed",
+                   "reserved", "protection")
+ZONEINFO_POPULATED = ("nr_free_pages", "start_pfn")
+
+
+@dataclass
+class ZoneInfo:
+    """One zoneinfo block: "Node N, zone NAME" and its indented fields (None:
+    not printed)."""
+
+    node: int
+    name: str
+    line_no: int
+    free: int | None = None
+    boost: int | None = None
+    min: int | None = None
+    low: int | None = None
+    high: int | None = None
+    promo: int | None = None
+    spanned: int | None = None
+    present: int | None = None
+    managed: int | None = None
+    reserved: int | None = None
+    protection: tuple[int, ...] | None = None
+    nr_free_pages: int | None = None
+    start_pfn: int | None = None
+
+    @property
+    def populated(self) -> bool:
+        return bool(self.managed)
+
+    def missing(self) -> list[str]:
+        """The fields the zone should have printed and did not."""
+        want = ZONEINFO_ALWAYS + (ZONEINFO_POPULATED if self.populated else ())
+        return [f for f in want if getattr(self, f) is None]
+
+    def extra(self) -> list[str]:
+        """Fields a zone without managed pages printed all the same."""
+        return [] if self.populated else [f for f in ZONEINFO_POPULATED if getattr(self, f) is not None]
+
+
+_ZONEINFO_HEAD = re.compile(r"^Node (\d+), zone +(\S+)$")
+_ZONEINFO_FIELD = re.compile(r"^ +(pages free|boost|min|low|high|promo|spanned|present|managed|reserved"
+                             r"|nr_free_pages|start_pfn:) +(\d+)$")
+_ZONEINFO_PROTECTION = re.compile(r"^ +protection: \((\d+(?:, \d+)*)\)$")
+
+
+def parse_zoneinfo(lines: list[str]) -> list[ZoneInfo]:
+    """The first run of zoneinfo blocks (the boot report's): from the first
+    "Node N, zone NAME" header line on, each header and the indented lines
+    after it, up to the first line that is neither. An indented line that is
+    no known field, or a field printed twice, is an error."""
+    out: list[ZoneInfo] = []
+    for i, line in enumerate(lines):
+        m = _ZONEINFO_HEAD.match(line)
+        if m:
+            out.append(ZoneInfo(int(m.group(1)), m.group(2), i))
+            continue
+        if not out:
+            continue
+        if not line.startswith(" "):
+            break
+        zone = out[-1]
+        m = _ZONEINFO_FIELD.match(line)
+        p = _ZONEINFO_PROTECTION.match(line)
+        if m:
+            attr, value = ZONEINFO_FIELDS[m.group(1)], int(m.group(2))
+        elif p:
+            attr, value = "protection", tuple(int(v) for v in p.group(1).split(", "))
+        else:
+            raise ValueError(f"unparsable zoneinfo line in zone {zone.name}: {line!r}")
+        if getattr(zone, attr) is not None:
+            raise ValueError(f"zoneinfo of zone {zone.name} prints {attr} twice: {line!r}")
+        setattr(zone, attr, value)
+    return out
+
+
+_CMDLINE = re.compile(r"^Command line: ?(.*)$")
+_MIN_FREE_KBYTES = re.compile(r"^mm: min_free_kbytes=(\d+) from the command line$")
+
+
+def parse_cmdline(lines: list[str]) -> str | None:
+    """The kernel command line as the kernel printed it."""
+    m = _first_match(_CMDLINE, lines)
+    return m.group(1).strip() if m else None
+
+
+def parse_min_free_kbytes_line(lines: list[str]) -> int | None:
+    """N of "mm: min_free_kbytes=N from the command line", if printed."""
+    m = _first_match(_MIN_FREE_KBYTES, lines)
+    return int(m.group(1)) if m else None
 
 
 @dataclass(frozen=True)
@@ -663,6 +890,83 @@ def alloc_failure_lines(lines: list[str]) -> list[int]:
     return [i for i, line in enumerate(lines) if ALLOC_FAILURE in line]
 
 
+# An allocation-failure warning (page_alloc.c warn_alloc()):
+#   buddy: page allocation failure: order:0, mode:0xcc0, zone Normal and below
+#   caller: oom_at_each_order+0x4f/0x1a0
+#   buddy:   zone Normal: order 0: empty (free 0 pages, min 0, protection 0, no free block)
+#   buddy:   zone DMA32: order 0: below its min watermark (free 3 pages, min 289, protection 0,
+#            largest free block order 1)                                         (on one line)
+#   ...                                   (one line per zone tried, highest first)
+#   Node 0, zone      DMA ...             (the buddyinfo lines)
+#   buddy: free pages: 3 of 28070
+
+
+@dataclass(frozen=True)
+class ZoneTried:
+    name: str
+    order: int
+    why: str
+    free: int
+    min: int
+    protection: int
+    largest_order: int  # -1: "no free block"
+
+
+@dataclass
+class AllocFailure:
+    line_no: int
+    order: int | None  # None: the header line did not parse
+    mode: int | None
+    highest: str | None  # the highest zone allowed: "Normal", "DMA32", "DMA"
+    zones: list[ZoneTried] = field(default_factory=list)
+    buddyinfo: BuddyinfoReport | None = None
+    problems: list[str] = field(default_factory=list)  # what is wrong with its shape
+
+
+_ALLOC_FAILURE_HEAD = re.compile(r"^buddy: page allocation failure: order:(\d+), mode:(0x[0-9a-f]+), "
+                                 r"zone (\S+)( and below)?$")
+_ZONE_TRIED = re.compile(r"^buddy:   zone (\S+): order (\d+): (.+) \(free (\d+) pages, min (\d+), "
+                         r"protection (\d+), (?:no free block|largest free block order (\d+))\)$")
+
+
+def parse_alloc_failures(lines: list[str]) -> list[AllocFailure]:
+    """Every allocation-failure warning: its header, the zone lines after its
+    caller line and the buddyinfo lines after them."""
+    out = []
+    for i in alloc_failure_lines(lines):
+        m = _ALLOC_FAILURE_HEAD.match(lines[i])
+        if not m:
+            out.append(AllocFailure(i, None, None, None,
+                                    problems=[f"line {i}: unparsable allocation-failure line {lines[i]!r}"]))
+            continue
+        f = AllocFailure(i, int(m.group(1)), int(m.group(2), 16), m.group(3))
+        if (m.group(3) == "DMA") != (m.group(4) is None):
+            f.problems.append(f"line {i}: 'and below' where the zone is {m.group(3)}: {lines[i]!r}")
+        j = i + 1
+        if j < len(lines) and lines[j].startswith("caller: "):
+            j += 1
+        else:
+            f.problems.append(f"line {i}: no 'caller:' line after the allocation-failure line")
+        while j < len(lines) and lines[j].startswith("buddy:   zone "):
+            z = _ZONE_TRIED.match(lines[j])
+            if not z:
+                f.problems.append(f"line {j}: unparsable zone line {lines[j]!r}")
+            else:
+                f.zones.append(ZoneTried(z.group(1), int(z.group(2)), z.group(3), int(z.group(4)), int(z.group(5)),
+                                         int(z.group(6)), int(z.group(7) or -1)))
+            j += 1
+        run = []
+        while j < len(lines):
+            b = _buddyinfo_line(lines[j])
+            if not b:
+                break
+            run.append(b)
+            j += 1
+        f.buddyinfo = BuddyinfoReport(tuple(run)) if run else None
+        out.append(f)
+    return out
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -683,6 +987,11 @@ class SerialLog:
     cpu: dict[str, object] | None
     ktap: KtapDocument | None
     reservations: list[Reservation] = field(default_factory=list)
+    zone_ranges: list[ZoneRange] | None = None  # None: no "Zone ranges:" line
+    zoneinfo: list[ZoneInfo] = field(default_factory=list)
+    cmdline: str | None = None  # "Command line: ..."
+    min_free_kbytes_line: int | None = None  # "mm: min_free_kbytes=N from the command line"
+    alloc_failures: list[AllocFailure] = field(default_factory=list)
     handed_out: HandedOut = field(default_factory=HandedOut)
     page_table_pages: int | None = None
     freed: list[Freed] = field(default_factory=list)  # "mm: freed [mem ...]" lines
@@ -708,6 +1017,11 @@ class SerialLog:
             cpu=parse_cpu(k),
             ktap=parse_ktap(k),
             reservations=parse_reservations(k),
+            zone_ranges=parse_zone_ranges(k),
+            zoneinfo=parse_zoneinfo(k),
+            cmdline=parse_cmdline(k),
+            min_free_kbytes_line=parse_min_free_kbytes_line(k),
+            alloc_failures=parse_alloc_failures(k),
             handed_out=parse_handed_out(k),
             page_table_pages=parse_page_table_pages(k),
             freed=freed,
@@ -732,6 +1046,9 @@ def _summary(log: SerialLog) -> str:
         f"Memory line: {log.memory}",
         f"meminfo: {log.meminfo}",
         f"buddyinfo: {log.buddyinfo} (free {log.buddyinfo.free_kb if log.buddyinfo else '?'} kB)",
+        f"zone ranges: {log.zone_ranges}",
+        *(f"zoneinfo: {z}" for z in log.zoneinfo),
+        f"allocation failures: {len(log.alloc_failures)}",
         f"mem_map: {log.mem_map}; at {log.mem_map_at}",
         f"direct map: {log.direct_map}",
         f"reservations: {[(hex(r.start), hex(r.end), r.what) for r in log.reservations]}",

@@ -3,9 +3,15 @@ poweroff" ISO under QEMU with SeaBIOS (from the smallest RAM GRUB and the
 kernel run in to 6 GiB), QEMU with OVMF (UEFI), Bochs on a CPU without
 1 GiB pages, and a map with holes cut by GRUB's cutmem; judge each boot from
 its serial log: KTAP all ok, MemTotal consistent with the printed firmware
-map, no handed-out page in a hole or a reserved range, bad-page reports only
-inside the bad_ cases (and allocation failures only in the oom_ cases), and
-a clean power-off (QEMU exit status 33, Bochs's shutdown port).
+map, the zones (ranges, present/managed pages, watermarks, protection,
+MemAvailable) recomputed from that map and the managed counts, no
+handed-out page in a hole or a reserved range, bad-page reports only inside
+the bad_ cases (and allocation failures only in the oom_ cases and
+zone_dma_exhausted), and a clean power-off (QEMU exit status 33, Bochs's
+shutdown port).
+
+Also: min_free_kbytes=4096 from the command line, and a machine so small
+that min_free_kbytes is clamped to 128 KiB.
 
 Also: how a boot fails when there is too little RAM (GRUB below its minimum;
 the kernel itself, with the map cut down to a few pages above its image), a
@@ -74,6 +80,7 @@ class Config:
     timeout: float = 60  # seconds (x PAGEWISE_EMU_TIME_SCALE); see docs/boot-matrix.md for the times
     ram_above_4g: bool = False
     gbpages: bool | None = None  # True: must use 1 GiB pages; False: the CPU must lack them
+    must_run: tuple[str, ...] = ()  # self-test cases that must run here (not skip)
 
 
 # Slowest first (measured wall times on 2 cores, two boots at once).
@@ -81,7 +88,8 @@ CONFIGS = [
     # Bochs's CPU model (scripts/bochsrc.template) lacks pdpe1gb: 2M + 4K pages.
     Config("bochs-512M", "512M", emulator="bochs", timeout=300, gbpages=False),
     # SeaBIOS: 3 GiB below the PCI hole, 3 GiB from 4 GiB up; ~1.56 M pages written.
-    Config("qemu-6G", "6G", timeout=180, ram_above_4g=True, gbpages=False),
+    # All three zones populated: every zone case must run.
+    Config("qemu-6G", "6G", timeout=180, ram_above_4g=True, gbpages=False, must_run=tuple(checks.ZONE_CASES)),
     # 1 GiB pages in the direct map, below and above 4 GiB.
     Config("qemu-5G-pdpe1gb", "5G", cpu="qemu64,+pdpe1gb", timeout=180, ram_above_4g=True, gbpages=True),
     # 3 GiB below 4 GiB, 1 GiB above.
@@ -168,7 +176,7 @@ def test_boot(cfg: Config, artifacts, tmp_path, emu_logs, boot_times):
 
 
 def assert_boot_clean(cfg: Config, run: Run, log: SerialLog) -> None:
-    problems = check_exit(cfg, run) + checks.check_clean_boot(log, holes=cfg.holes)
+    problems = check_exit(cfg, run) + checks.check_clean_boot(log, holes=cfg.holes, must_run=cfg.must_run)
     if cfg.ram_above_4g:
         problems += checks.check_ram_above_4g(log)
     if cfg.gbpages is True:
@@ -253,6 +261,58 @@ def test_kernel_with_too_little_memory_panics_and_says_why(pages_above_image, ar
     assert run.returncode == QEMU_POWER_OFF_STATUS, f"QEMU {how_it_ended(run)}"
     assert not triple_faulted(tmp_path / "qemu-debug.log"), "QEMU's -d cpu_reset log shows a triple fault"
     assert log.ktap is None, "the self-test ran after the panic"
+
+
+MIN_FREE_KBYTES = 4096  # for the command-line boot: not what 128 MiB computes (1434 or so)
+
+
+def test_min_free_kbytes_from_the_command_line(artifacts, tmp_path, emu_logs, boot_times):
+    """min_free_kbytes=4096 on the command line: the kernel says so, the
+    watermarks are computed from 4096 (1024 pages shared out over the zones;
+    check_zones recomputes every one from the command line the log shows)
+    instead of from the memory size, and the self-test still passes."""
+    cmdline = f"selftest min_free_kbytes={MIN_FREE_KBYTES} poweroff"
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", cmdline, [])
+    cfg = Config(f"qemu-128M-min_free_kbytes={MIN_FREE_KBYTES}", "128M")
+    run = run_qemu(cfg.name, iso, cfg.mem, tmp_path, 60)
+    emu_logs.add(run.serial_log, *run.other_logs)
+    log = SerialLog.parse(run.serial_bytes())
+    boot_times.add(cfg.name, run.wall, how_it_ended(run), log.meminfo.get("MemTotal"))
+    assert log.cmdline == cmdline
+    assert f"mm: min_free_kbytes={MIN_FREE_KBYTES} from the command line" in log.kernel
+    assert_boot_clean(cfg, run, log)
+    managed = {z.name: z.managed for z in log.zoneinfo}
+    # The test means something only if the default would differ.
+    assert checks.expected_min_free_kbytes(sum(managed.values())) != MIN_FREE_KBYTES
+    pages_min = MIN_FREE_KBYTES // 4
+    mins = sum(z.min for z in log.zoneinfo)
+    populated = sum(1 for z in log.zoneinfo if z.populated)
+    assert pages_min - populated < mins <= pages_min, \
+        f"the zones' min watermarks add up to {mins} pages, not {pages_min} less rounding"
+
+
+def test_tiny_ram_clamps_min_free_kbytes(artifacts, tmp_path, emu_logs, boot_times):
+    """With 150 pages of RAM above the kernel image (GRUB's cutmem takes the
+    rest of 128 MiB away), sqrt(16 * lowmem kB) is below 128: min_free_kbytes
+    is clamped to 128 KiB (32 pages of min watermark in the only zone), and
+    the boot is as clean as any (the zone cases that need DMA32 skip)."""
+    cut = -(-kernel_image_end(artifacts.kernel_elf) // 4096) * 4096 + 150 * 4096
+    hole = (cut, 128 * MiB)
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", "selftest poweroff",
+                            [f"cutmem {cut:#x} {128 * MiB:#x}"])
+    cfg = Config("qemu-128M-cut-150p", "128M")
+    run = run_qemu(cfg.name, iso, cfg.mem, tmp_path, 60)
+    emu_logs.add(run.serial_log, *run.other_logs)
+    log = SerialLog.parse(run.serial_bytes())
+    boot_times.add(cfg.name, run.wall, how_it_ended(run), log.meminfo.get("MemTotal"))
+    problems = check_exit(cfg, run) + checks.check_clean_boot(log, holes=[hole])
+    assert not problems, f"{cfg.name}: {len(problems)} problem(s), serial log {run.serial_log}:\n  " + \
+        "\n  ".join(problems)
+    managed_kb = sum(z.managed for z in log.zoneinfo) * 4
+    assert checks.isqrt_floor(16 * managed_kb) < checks.MIN_FREE_KBYTES_CLAMP[0], \
+        f"{managed_kb} kB managed: too much for the clamp to matter"
+    assert [z.name for z in log.zoneinfo if z.populated] == ["DMA"]
+    assert log.zoneinfo[0].min == checks.MIN_FREE_KBYTES_CLAMP[0] // 4
 
 
 NO_LONG_MODE = "Pagewise: boot error: this CPU has no long mode"

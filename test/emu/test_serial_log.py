@@ -3,16 +3,22 @@ emulator): a good boot passes, and each kind of damage is caught."""
 
 from __future__ import annotations
 
+import math
 import struct
+
+import pytest
 
 import boot_checks as checks
 from emulators import kernel_image_end
 from serial_log import (
     MapEntry,
     SerialLog,
+    ZoneTried,
     clean_lines,
     highest_usable_pfn,
     merge,
+    parse_alloc_failures,
+    parse_buddyinfo_reports,
     parse_handed_out,
     parse_ktap,
     parse_reports,
@@ -33,10 +39,62 @@ def report(bug: str, caller: str = "caller: free_pages_test+0x1f/0x60", page: bo
 
 
 ALLOC_FAILURE = (
-    "buddy: page allocation failure: order:0, mode:0xcc0: no free block of this order or above\r\n"
+    "buddy: page allocation failure: order:0, mode:0x20cc0, zone Normal and below\r\n"
     "caller: oom_at_each_order+0x4f/0x1a0\r\n"
-    "Node 0, zone   Normal      0      0      0      0      0      0      0      0      0      0      0 \r\n"
+    "buddy:   zone Normal: order 0: empty (free 0 pages, min 0, protection 0, no free block)\r\n"
+    "buddy:   zone DMA32: order 0: no free block of this order or above (free 0 pages, min 315, protection 0,"
+    " no free block)\r\n"
+    "buddy:   zone DMA: order 0: no free block of this order or above (free 0 pages, min 42, protection 110,"
+    " no free block)\r\n"
+    "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0 \r\n"
+    "Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      0      0 \r\n"
     "buddy: free pages: 0 of 32188\r\n"
+)
+# zone_dma_exhausted: GFP_DMA with ZONE_DMA emptied
+DMA_FAILURE = (
+    "buddy: page allocation failure: order:0, mode:0xcc1, zone DMA\r\n"
+    "caller: zone_dma_exhausted.part.0+0xb1/0x290\r\n"
+    "buddy:   zone DMA: order 0: no free block of this order or above (free 0 pages, min 42, protection 0,"
+    " no free block)\r\n"
+    "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0 \r\n"
+    "Node 0, zone    DMA32      1      0      0      1      1      0      1      1      0      1     27 \r\n"
+    "buddy: free pages: 28377 of 32188\r\n"
+)
+
+# The zones of GOOD: DMA [0, 16 MiB) holds pfns 0..0x9e and 0x100..0xfff of
+# RAM (3999 pages), 3811 of them free (0x11b..0x13e, 0x141..0xfff); DMA32
+# from 16 MiB to max_pfn 0x7fe0 (28640 pages, all RAM), 28377 free
+# (0x1000..0x7ed8); no RAM above 4 GiB. Watermarks as the kernel computes
+# them: min_free_kbytes = sqrt(16 * 128752) = 1435, 358 pages shared out
+# 3811 : 28377; protection of DMA 28377 / 256 = 110; MemAvailable = 128752 kB
+# - 4 * (min(3811, 110 + 62) + 471).
+ZONE_RANGES = (
+    "Zone ranges:\r\n"
+    "  DMA      [mem 0x0000000000000000-0x0000000000ffffff]\r\n"
+    "  DMA32    [mem 0x0000000001000000-0x0000000007fdffff]\r\n"
+    "  Normal   empty\r\n"
+)
+BUDDYINFO = (
+    "Node 0, zone      DMA      3      2      3      2      2      1      0      1      0      1      3 \r\n"
+    "Node 0, zone    DMA32      1      0      0      1      1      0      1      1      0      1     27 \r\n"
+)
+
+
+def zoneinfo_block(name: str, free: int, wmarks: tuple[int, int, int, int], spanned: int, present: int,
+                   managed: int, protection: tuple[int, int, int], start_pfn: int) -> str:
+    out = [f"Node 0, zone {name:>8}", f"  pages free     {free}", "        boost    0"]
+    out += [f"        {w:<8} {v}" for w, v in zip(("min", "low", "high", "promo"), wmarks)]
+    out += [f"        spanned  {spanned}", f"        present  {present}", f"        managed  {managed}",
+            f"        reserved {present - managed}", f"        protection: ({', '.join(map(str, protection))})"]
+    if managed:
+        out += [f"      nr_free_pages {free}", f"  start_pfn:           {start_pfn}"]
+    return "".join(line + "\r\n" for line in out)
+
+
+ZONEINFO = (
+    zoneinfo_block("DMA", 3811, (42, 52, 62, 72), 4096, 3999, 3811, (0, 110, 110), 0)
+    + zoneinfo_block("DMA32", 28377, (315, 393, 471, 549), 28640, 28640, 28377, (0, 0, 0), 4096)
+    + zoneinfo_block("Normal", 0, (0, 0, 0, 0), 0, 0, 0, (0, 0, 0), 0)
 )
 
 # A 128 MiB SeaBIOS boot, cut down: 32639 usable pages (130556K); reserved:
@@ -62,15 +120,17 @@ GOOD = (
     " 0 x 1G, 62 x 2M, 992 x 4K pages\r\n"
     "paging: kernel image at 0xffffffff80108000: text RX, rodata R NX, data+bss RW NX; 7 page-table pages\r\n"
     "mm: mem_map at [mem 0x0000000007ed9000-0x0000000007fd8fff]: 32736 pages x 32 bytes\r\n"
-    "Memory: 128752K/130556K available (20K kernel code, 8K rwdata, 12K rodata, 0K init, 28K bss,"
+    + ZONE_RANGES
+    + "Memory: 128752K/130556K available (20K kernel code, 8K rwdata, 12K rodata, 0K init, 28K bss,"
     " 1804K reserved)\r\n"
     "MemTotal:         128752 kB\r\n"
     "MemFree:          128752 kB\r\n"
-    "Node 0, zone   Normal      4      2      3      3      3      1      1      2      0      2     30 \r\n"
-    "mm: mem_map: 32736 struct pages x 32 bytes = 1023 KiB (32 bytes per 4 KiB page, 0.78% overhead)\r\n"
+    "MemAvailable:     126180 kB\r\n"
+    + BUDDYINFO + ZONEINFO
+    + "mm: mem_map: 32736 struct pages x 32 bytes = 1023 KiB (32 bytes per 4 KiB page, 0.78% overhead)\r\n"
     "KTAP version 1\r\n"
     "# pagewise_selftest: seed 0x40e325fb\r\n"
-    "1..6\r\n"
+    "1..11\r\n"
     "# MemFree before the tests: 128752 kB\r\n"
     "ok 1 buddy_state_recorded\r\n"
     "# took 32188 pages (128752 kB) at order 0\r\n"
@@ -87,8 +147,15 @@ GOOD = (
     + ALLOC_FAILURE
     + "ok 5 oom_at_each_order\r\n"
     "ok 6 bad_use_after_free_poison # SKIP page_poison=1 not set\r\n"
-    "# pagewise_selftest: pass:5 fail:0 skip:1 total:6\r\n"
-    "# Totals: pass:5 fail:0 skip:1 total:6\r\n"
+    "# GFP_DMA blocks below 16 MiB at 11 orders\r\n"
+    "ok 7 zone_dma_below_16m\r\n"
+    "ok 8 zone_dma32_below_4g\r\n"
+    "ok 9 zone_fallback_order\r\n"
+    "ok 10 zone_watermarks\r\n"
+    + DMA_FAILURE
+    + "ok 11 zone_dma_exhausted\r\n"
+    "# pagewise_selftest: pass:10 fail:0 skip:1 total:11\r\n"
+    "# Totals: pass:10 fail:0 skip:1 total:11\r\n"
     "selftest: all passed\r\n"
     "reboot: Power down\r\n"
 )
@@ -146,7 +213,7 @@ def test_wrong_total_is_caught():
 def test_memtotal_memfree_buddyinfo_mismatches_are_caught():
     bad = GOOD.replace("MemTotal:         128752", "MemTotal:         128748")
     assert any("MemTotal 128748" in p for p in problems(bad))
-    bad = GOOD.replace("     2     30 \r\n", "     2     31 \r\n")
+    bad = GOOD.replace("     1     27 \r\n", "     1     28 \r\n")
     assert any("buddyinfo" in p for p in problems(bad))
 
 
@@ -174,7 +241,7 @@ def test_ktap_numbering_problems():
 
 
 def test_failed_case_and_stray_bug_and_panic_are_caught():
-    failed = GOOD.replace("ok 2 all_free_memory", "not ok 2 all_free_memory").replace("pass:5 fail:0", "pass:4 fail:1")
+    failed = GOOD.replace("ok 2 all_free_memory", "not ok 2 all_free_memory").replace("pass:10 fail:0", "pass:9 fail:1")
     assert any("not ok 2" in p for p in problems(failed))
     stray = GOOD.replace("ok 1 buddy_state_recorded\r\n", "ok 1 buddy_state_recorded\r\nbuddy: BUG: early\r\n")
     assert any("'BUG:' outside a report block" in p for p in problems(stray))
@@ -380,7 +447,7 @@ def test_only_listed_skips_are_allowed():
     assert checks.check_ktap(SerialLog.parse(GOOD)) == []
     assert any("was skipped" in p for p in checks.check_ktap(SerialLog.parse(GOOD), allowed_skips={}))
     other = GOOD.replace("ok 5 oom_at_each_order", "ok 5 oom_at_each_order # SKIP not enough memory") \
-        .replace("pass:5 fail:0 skip:1", "pass:4 fail:0 skip:2")
+        .replace("pass:10 fail:0 skip:1", "pass:9 fail:0 skip:2")
     assert any("ok 5 oom_at_each_order was skipped" in p for p in checks.check_ktap(SerialLog.parse(other)))
 
 
@@ -506,3 +573,236 @@ def test_init_size_and_memfree_growth_must_match_the_freed_amounts():
     short = FREED.replace("# MemFree before the tests: 128800 kB", "# MemFree before the tests: 128796 kB")
     assert any("MemFree before the tests is 128796 kB, but the boot report's MemFree 128752 kB + 48K freed "
                "is 128800 kB" in p for p in freed_problems(short))
+
+
+# --- zones: ranges, buddyinfo per zone, zoneinfo, watermarks, MemAvailable ------
+
+def zone_problems(text: str) -> list[str]:
+    return checks.check_zones(SerialLog.parse(text))
+
+
+def test_zone_lines_parse():
+    log = SerialLog.parse(GOOD)
+    assert [(r.name, r.start, r.end, r.empty) for r in log.zone_ranges] == [
+        ("DMA", 0, 0x1000000, False), ("DMA32", 0x1000000, 0x7fe0000, False), ("Normal", None, None, True)]
+    assert log.zone_ranges[1].pfns == (0x1000, 0x7fe0) and log.zone_ranges[2].pfns is None
+    assert log.meminfo == {"MemTotal": 128752, "MemFree": 128752, "MemAvailable": 126180}
+    bi = log.buddyinfo
+    assert bi.names == ["DMA", "DMA32"]
+    assert bi.zone("DMA").counts == (3, 2, 3, 2, 2, 1, 0, 1, 0, 1, 3) and bi.zone("Normal") is None
+    # the total over the zones, as the single line gave before zones
+    assert bi.counts == (4, 2, 3, 3, 3, 1, 1, 2, 0, 2, 30)
+    assert bi.free_pages == sum(c << o for o, c in enumerate(bi.counts)) == 32188
+    assert bi.free_kb == log.meminfo["MemFree"]
+    dma, dma32, normal = log.zoneinfo
+    assert (dma.name, dma.free, dma.min, dma.low, dma.high, dma.promo) == ("DMA", 3811, 42, 52, 62, 72)
+    assert (dma.spanned, dma.present, dma.managed, dma.reserved) == (4096, 3999, 3811, 188)
+    assert dma.protection == (0, 110, 110) and dma.nr_free_pages == 3811 and dma.start_pfn == 0
+    assert dma32.start_pfn == 4096 and dma32.populated and not normal.populated
+    assert normal.protection == (0, 0, 0) and normal.nr_free_pages is None and normal.start_pfn is None
+    assert [z.missing() for z in log.zoneinfo] == [[], [], []]
+    # only the boot report's blocks: the buddyinfo lines of the failure
+    # warnings later are not zoneinfo, and the first report is the boot's
+    assert [z.line_no for z in log.zoneinfo] == sorted(z.line_no for z in log.zoneinfo)
+    assert log.kernel[log.zoneinfo[0].line_no] == "Node 0, zone      DMA"
+    assert log.cmdline == "selftest poweroff" and log.min_free_kbytes_line is None
+
+
+def test_buddyinfo_reports_are_found_in_order():
+    reports = parse_buddyinfo_reports(SerialLog.parse(GOOD).kernel)
+    assert [r.names for _, r in reports] == [["DMA", "DMA32"], ["DMA", "DMA32"], ["DMA", "DMA32"]]
+    assert [r.free_pages for _, r in reports] == [32188, 0, 28377]
+
+
+def test_malformed_zone_lines_are_errors():
+    with pytest.raises(ValueError, match="unparsable zone range line"):
+        SerialLog.parse(GOOD.replace("  DMA32    [mem 0x0000000001000000-", "  DMA32    [mem 0x000000000100000g-"))
+    with pytest.raises(ValueError, match="ends before it starts"):
+        SerialLog.parse(GOOD.replace("[mem 0x0000000001000000-0x0000000007fdffff]",
+                                     "[mem 0x0000000001000000-0x0000000000ffffff]"))
+    with pytest.raises(ValueError, match="unparsable zoneinfo line in zone DMA32"):
+        SerialLog.parse(GOOD.replace("        spanned  28640", "        spanned  lots"))
+    with pytest.raises(ValueError, match="prints min twice"):
+        SerialLog.parse(GOOD.replace("        low      393", "        min      393"))
+    with pytest.raises(ValueError, match="unparsable buddyinfo line"):
+        SerialLog.parse(GOOD.replace("     1     27 \r\n", "     1     2x \r\n", 1))
+
+
+def test_good_zones_pass_and_every_field_is_checked():
+    assert zone_problems(GOOD) == []
+    cases = {
+        # a range the map does not give (max_pfn is 0x7fe0)
+        ("[mem 0x0000000001000000-0x0000000007fdffff]", "[mem 0x0000000001000000-0x0000000007ffffff]"):
+            "zone range DMA32 [mem 0x1000000-0x7ffffff], but the map gives [mem 0x1000000-0x7fdffff]",
+        ("  Normal   empty", "  Normal   [mem 0x0000000100000000-0x000000013fffffff]"):
+            "zone range Normal",
+        ("        spanned  28640", "        spanned  28641"): "DMA32: spanned 28641, but its range",
+        ("  start_pfn:           4096", "  start_pfn:           4097"): "start_pfn 4097",
+        ("        present  3999\r\n        managed  3811\r\n        reserved 188",
+         "        present  4000\r\n        managed  3811\r\n        reserved 189"):
+            "DMA: present 4000, but the map has 3999 whole usable pages",
+        ("        reserved 188", "        reserved 187"): "reserved 187 != present 3999 - managed 3811",
+        ("      nr_free_pages 3811", "      nr_free_pages 3810"): "nr_free_pages 3810 != pages free 3811",
+        ("        boost    0\r\n        min      42", "        boost    1\r\n        min      42"): "boost 1",
+        ("        min      42", "        min      43"): "DMA: min/low/high/promo (43, 52, 62, 72)",
+        ("        promo    549", "        promo    550"): "DMA32: min/low/high/promo (315, 393, 471, 550)",
+        ("protection: (0, 110, 110)", "protection: (0, 110, 111)"): "DMA: protection (0, 110, 111)",
+        ("MemAvailable:     126180 kB", "MemAvailable:     126184 kB"): "MemAvailable 126184 kB",
+    }
+    for (old, new), want in cases.items():
+        assert old in GOOD, old
+        found = zone_problems(GOOD.replace(old, new))
+        assert any(want in p for p in found), (new, found)
+
+
+def test_zone_free_counts_must_agree_with_buddyinfo_and_meminfo():
+    # one free block more in DMA32's buddyinfo: its line and MemFree disagree
+    bad = GOOD.replace(BUDDYINFO, BUDDYINFO.replace("     1     27 ", "     1     28 "))
+    assert any("buddyinfo of zone DMA32" in p and "pages free 28377" in p for p in zone_problems(bad))
+    missing = GOOD.replace(BUDDYINFO, BUDDYINFO.split("\r\n")[0] + "\r\n")
+    assert any("no buddyinfo line for the populated zone DMA32" in p for p in zone_problems(missing))
+    assert any("buddyinfo" in p and "MemFree is 128752 kB" in p for p in checks.check_memory(SerialLog.parse(missing)))
+    dma_line, dma32_line = BUDDYINFO.split("\r\n")[:2]
+    swapped = GOOD.replace(BUDDYINFO, dma32_line + "\r\n" + dma_line + "\r\n")
+    assert any("lowest first" in p for p in checks.check_memory(SerialLog.parse(swapped)))
+    # a DMA32 page counted managed that the totals do not have
+    more = GOOD.replace("        managed  28377\r\n        reserved 263",
+                        "        managed  28378\r\n        reserved 262")
+    found = zone_problems(more)
+    assert any("zoneinfo managed adds up to 128756 kB, MemTotal is 128752 kB" in p for p in found)
+    assert any("the Memory line's available is 128752K" in p for p in found)
+
+
+def test_zoneinfo_fields_missing_or_extra():
+    no_nr_free = GOOD.replace("      nr_free_pages 28377\r\n", "")
+    assert any("zoneinfo DMA32: no nr_free_pages line" in p for p in zone_problems(no_nr_free))
+    extra = GOOD.replace("        protection: (0, 0, 0)\r\nmm: mem_map:",
+                         "        protection: (0, 0, 0)\r\n  start_pfn:           1048576\r\nmm: mem_map:")
+    assert extra != GOOD
+    assert any("Normal: start_pfn printed for a zone without managed pages" in p for p in zone_problems(extra))
+    no_block = GOOD.replace(ZONEINFO, ZONEINFO.split("Node 0, zone   Normal")[0])
+    assert any("zoneinfo blocks for ['DMA', 'DMA32']" in p for p in zone_problems(no_block))
+    no_ranges = GOOD.replace(ZONE_RANGES, "")
+    assert any("no 'Zone ranges:' block" in p for p in zone_problems(no_ranges))
+
+
+def test_ram_above_4g_must_populate_normal():
+    above = GOOD.replace("mmap: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\r\n",
+                         "mmap: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\r\n"
+                         "mmap: [mem 0x0000000100000000-0x000000013fffffff] usable\r\n")
+    found = zone_problems(above)
+    assert any("zone range DMA32 [mem 0x1000000-0x7fdffff], but the map gives [mem 0x1000000-0xffffffff]" in p
+               for p in found)
+    assert any("zone range Normal empty, but the map gives [mem 0x100000000-0x13fffffff]" in p for p in found)
+    assert any("Normal: managed 0 pages, but the map has 262144 pages of RAM in the zone" in p for p in found)
+
+
+def test_min_free_kbytes_helpers():
+    for n in list(range(0, 300)) + [10 ** 12 + 7, (1 << 62) - 1]:
+        assert checks.isqrt_floor(n) == math.isqrt(n), n
+    # clamped below (a few hundred pages) and above (1 TiB), used as is from the command line
+    assert checks.expected_min_free_kbytes(200) == 128 and math.isqrt(16 * 200 * 4) < 128
+    assert checks.expected_min_free_kbytes(1 << 32) == 262144 < math.isqrt(16 * (1 << 34))
+    assert checks.expected_min_free_kbytes(32188) == math.isqrt(16 * 32188 * 4)
+    assert checks.expected_min_free_kbytes(200, user=0) == 0
+
+
+def test_min_free_kbytes_from_the_command_line_is_checked():
+    # 4096 kB: 1024 pages of min watermark, 3811 : 28377; step max(min/4, managed/1000)
+    mfk = (GOOD.replace("Command line: selftest poweroff", "Command line: selftest min_free_kbytes=4096 poweroff")
+           .replace("Firmware memory map", "mm: min_free_kbytes=4096 from the command line\r\nFirmware memory map"))
+    found = zone_problems(mfk)
+    assert any("DMA: min/low/high/promo (42, 52, 62, 72), but min_free_kbytes 4096" in p for p in found)
+    # DMA: 1024 * 3811 // 32188 = 121, step 30; DMA32: 1024 * 28377 // 32188 = 902,
+    # step 225; MemAvailable: 128752 kB - 4 * (min(3811, 110 + 181) + 1352)
+    zoneinfo = (
+        zoneinfo_block("DMA", 3811, (121, 151, 181, 211), 4096, 3999, 3811, (0, 110, 110), 0)
+        + zoneinfo_block("DMA32", 28377, (902, 1127, 1352, 1577), 28640, 28640, 28377, (0, 0, 0), 4096)
+        + zoneinfo_block("Normal", 0, (0, 0, 0, 0), 0, 0, 0, (0, 0, 0), 0)
+    )
+    redone = mfk.replace(ZONEINFO, zoneinfo).replace("MemAvailable:     126180 kB", "MemAvailable:     122180 kB")
+    assert zone_problems(redone) == []
+    # the value on the command line without the kernel's line, and the line without the value
+    assert any("no 'mm: min_free_kbytes=4096 from the command line' line" in p
+               for p in zone_problems(redone.replace("mm: min_free_kbytes=4096 from the command line\r\n", "")))
+    assert any("sets none" in p for p in zone_problems(
+        redone.replace("Command line: selftest min_free_kbytes=4096 poweroff", "Command line: selftest poweroff")))
+    # above the top of the clamp, the kernel ignores it: the default applies
+    big = GOOD.replace("Command line: selftest poweroff", "Command line: min_free_kbytes=262145 poweroff")
+    assert zone_problems(big) == []
+
+
+def test_zone_case_skips_follow_the_populated_zones():
+    log = SerialLog.parse(GOOD)
+    assert checks.zone_case_skips(log) == {}
+    assert checks.check_clean_boot(log, must_run=tuple(checks.ZONE_CASES)) == []
+    log.zoneinfo[1].managed = 0  # as if only DMA had memory
+    assert set(checks.zone_case_skips(log)) == {"zone_dma32_below_4g", "zone_fallback_order", "zone_dma_exhausted"}
+    skipped = GOOD.replace("ok 9 zone_fallback_order", "ok 9 zone_fallback_order # SKIP only one zone has memory") \
+        .replace("pass:10 fail:0 skip:1", "pass:9 fail:0 skip:2")
+    assert any("ok 9 zone_fallback_order was skipped" in p for p in problems(skipped))
+    found = checks.check_clean_boot(SerialLog.parse(skipped), must_run=("zone_fallback_order",))
+    assert any("zone case zone_fallback_order must run and pass here" in p for p in found)
+    gone = GOOD.replace("ok 10 zone_watermarks\r\n", "")
+    assert any("no zone self-test case zone_watermarks" in p for p in problems(gone))
+
+
+def alloc_problems(text: str) -> list[str]:
+    return checks.check_alloc_failures(SerialLog.parse(text))
+
+
+def test_alloc_failure_warnings_parse_and_pass():
+    log = SerialLog.parse(GOOD)
+    assert [(f.order, f.mode, f.highest, [z.name for z in f.zones]) for f in log.alloc_failures] == [
+        (0, 0x20cc0, "Normal", ["Normal", "DMA32", "DMA"]), (0, 0xcc1, "DMA", ["DMA"])]
+    assert log.alloc_failures[0].zones[2] == ZoneTried("DMA", 0, "no free block of this order or above", 0, 42, 110,
+                                                       -1)
+    assert log.alloc_failures[1].buddyinfo.free_pages == 28377
+    assert alloc_problems(GOOD) == [] and bug_problems(GOOD) == []
+    line = "buddy:   zone DMA: order 3: below its min watermark (free 9 pages, min 6, protection 0, " \
+           "largest free block order 3)"
+    assert parse_alloc_failures(["buddy: page allocation failure: order:3, mode:0xcc0, zone DMA", "caller: f+0x1/0x2",
+                                 line])[0].zones[0].largest_order == 3
+
+
+def test_alloc_failure_warnings_that_do_not_add_up_fail():
+    normal = "buddy:   zone Normal: order 0: empty (free 0 pages, min 0, protection 0, no free block)\r\n"
+    dma_line = ("buddy:   zone DMA: order 0: no free block of this order or above (free 0 pages, min 42, "
+                "protection 110, no free block)\r\n")
+    cases = {
+        (normal, ""): "zones tried ['DMA32', 'DMA'], expected ['Normal', 'DMA32', 'DMA']",
+        ("0: empty (free 0", "0: no block (free 0"): "reason 'no block'",
+        (dma_line, dma_line.replace("no free block of this order or above", "empty")):
+            "reason 'empty', but the boot report shows it with managed pages",
+        (dma_line, dma_line.replace("no free block)", "largest free block order 0)")):
+            "'no free block of this order' with largest free order 0",
+        (dma_line, dma_line.replace("order 0: no free", "order 1: no free")): "order 1, the allocation was order 0",
+        (dma_line, dma_line.replace("free 0 pages", "free 2 pages")): "free 2 pages but largest free order -1",
+        ("order:0, mode:0x20cc0, zone Normal and below", "order:0, mode:0x20cc0, zone Normal"): "'and below'",
+        ("order:0, mode:0x20cc0, zone Normal and below", "order:0, mode:0x20cc0: no free block"):
+            "unparsable allocation-failure line",
+    }
+    for (old, new), want in cases.items():
+        assert old in ALLOC_FAILURE, old
+        found = alloc_problems(GOOD.replace(ALLOC_FAILURE, ALLOC_FAILURE.replace(old, new)))
+        assert any(want in p for p in found), (new, found)
+    # below min: free less the request's other pages must be at most min + protection
+    def below(free: int) -> str:
+        line = dma_line.replace("no free block of this order or above (free 0 pages",
+                                f"below its min watermark (free {free} pages")
+        line = line.replace("no free block)", "largest free block order 2)")
+        zone = f"Node 0, zone      DMA      {free % 2}      {free % 4 // 2}    {free // 4:>3}" + "      0" * 8
+        return GOOD.replace(ALLOC_FAILURE, ALLOC_FAILURE.replace(dma_line, line).replace(
+            "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0", zone))
+
+    assert alloc_problems(below(152)) == []  # min 42 + protection 110: at the mark is below it
+    assert any("'below its min watermark' with free 153" in p for p in alloc_problems(below(153)))
+    # the buddyinfo after a warning must add up to each zone's count
+    wrong = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(
+        "Node 0, zone      DMA      0      0", "Node 0, zone      DMA      1      0"))
+    assert any("zone DMA: free 0 pages, its buddyinfo line after it adds up to 1" in p for p in alloc_problems(wrong))
+    # a warning in a zone case that is not meant to print one
+    misplaced = GOOD.replace("ok 10 zone_watermarks\r\n" + DMA_FAILURE, DMA_FAILURE + "ok 10 zone_watermarks\r\n")
+    found = bug_problems(misplaced)
+    assert any("allocation failure in case 10 zone_watermarks" in p for p in found)
+    assert any("case 11 zone_dma_exhausted printed no 'page allocation failure:' warning" in p for p in found)
