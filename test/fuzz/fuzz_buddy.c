@@ -8,8 +8,12 @@
  * the harness checks: buddy_verify() finds nothing; the free page count and
  * every held block (its struct page and its data) agree with the model; a
  * good allocation is aligned, inside free RAM, overlaps nothing held and is
- * zeroed under __GFP_ZERO; a refused call printed exactly one "BUG: " report
- * and changed nothing in mem_map or the zone. When everything is freed at
+ * zeroed under __GFP_ZERO, lies in the zone the zonelist picks (the highest
+ * allowed zone with a free block of the order: GFP_DMA below 16 MiB); a
+ * refused call printed exactly one "BUG: " report and changed nothing in
+ * mem_map or the zones. The watermarks are zeroed at boot (as the host
+ * tests' fake_machine_load() does), so every free block can be had and the
+ * model needs no watermark arithmetic. When everything is freed at
  * the end, mem_map must be as it was after boot. Under ASan, pages that are
  * not free RAM are poisoned, so the allocator may not even read them. The
  * first difference aborts with a message, so libFuzzer keeps the input.
@@ -36,8 +40,9 @@
 
 #define MiB (1UL << 20)
 
-/* The largest machine: RAM and reserved ranges end below 8 MiB. */
-#define FUZZ_MAX_PFNS 2048UL
+/* The largest machine: RAM and reserved ranges end below 24 MiB, so a
+ * machine may span ZONE_DMA and ZONE_DMA32 (the line is at 16 MiB). */
+#define FUZZ_MAX_PFNS 6144UL
 /* host_ram's alignment, so an order-10 block is 4 MiB-aligned in it too. */
 #define FUZZ_RAM_ALIGN (4 * MiB)
 /* host_ram is carved from one buffer of this many bytes, kept across runs. */
@@ -46,6 +51,10 @@
 /* Largest RAM range and largest hole before one, in pages. */
 #define FUZZ_MAX_RANGE_PAGES 1024
 #define FUZZ_MAX_GAP_PAGES   64
+/* A hole byte with this bit moves the range up near the DMA limit: it
+ * starts (byte & 0x7f) * FUZZ_NEAR_DMA_STEP pages below MAX_DMA_PFN. */
+#define FUZZ_NEAR_DMA	   0x80
+#define FUZZ_NEAR_DMA_STEP 4
 /* Largest reserved range and low reservation, in pages. */
 #define FUZZ_MAX_RESERVED_PAGES 64
 
@@ -57,9 +66,10 @@
 #define FUZZ_STAMP 0x7061676577697365ULL
 
 /* Every gfp bit gfp.h documents; any other bit must be refused. */
-#define FUZZ_GFP_KNOWN                                   \
-	(__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_ZERO | \
-	 __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM | __GFP_NOWARN)
+#define FUZZ_GFP_KNOWN                                                \
+	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGH | __GFP_IO | __GFP_FS | \
+	 __GFP_ZERO | __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM |   \
+	 __GFP_NOWARN | __GFP_MEMALLOC)
 
 /* Lines of the op trace kept for a failure message. */
 #define TRACE_LINES 32
@@ -285,7 +295,7 @@ static struct fuzz_machine mach;
 
 /*
  * Machine layout: byte 0 is the CFG_* bits; per RAM range, a hole before it
- * (1 byte, pages), its length (2 bytes: FUZZ_MAX_RANGE_PAGES - n % that) and,
+ * (1 byte, pages; with FUZZ_NEAR_DMA, a start just below 16 MiB), its length (2 bytes: FUZZ_MAX_RANGE_PAGES - n % that) and,
  * under CFG_UNALIGNED, bytes cut from its start and end (1 byte each, x16);
  * then the reserved range's start page (2 bytes), length (1 byte, pages, 0:
  * none) and byte offset (1 byte, x16, under CFG_UNALIGNED); then the low
@@ -305,13 +315,20 @@ static void decode_machine(struct input *in, struct fuzz_machine *m)
 	m->debug = (cfg & CFG_VERIFY ? MM_DEBUG_VERIFY : 0) |
 		   (cfg & CFG_PANIC ? MM_DEBUG_PANIC : 0);
 	for (unsigned int i = 0; i <= ((cfg >> CFG_NR_RAM_SHIFT) & 3); i++) {
-		unsigned long gap = take_u8(in) % FUZZ_MAX_GAP_PAGES;
+		unsigned int hole = take_u8(in);
+		unsigned long gap = hole % FUZZ_MAX_GAP_PAGES;
 		unsigned long pages = FUZZ_MAX_RANGE_PAGES -
 				      take_u16(in) % FUZZ_MAX_RANGE_PAGES;
 		phys_addr_t head = unaligned ? take_u8(in) * 16 : 0;
 		phys_addr_t tail = unaligned ? take_u8(in) * 16 : 0;
 		struct fuzz_range *r = &m->ram[m->nr_ram];
 
+		if (hole & FUZZ_NEAR_DMA) {
+			unsigned long near = MAX_DMA_PFN -
+					     (hole & 0x7f) * FUZZ_NEAR_DMA_STEP;
+
+			gap = near > cursor ? near - cursor : 0;
+		}
 		if (cursor + gap >= FUZZ_MAX_PFNS)
 			break;
 		if (pages > FUZZ_MAX_PFNS - cursor - gap)
@@ -423,12 +440,17 @@ static bool model_free(unsigned long pfn)
 	return pfn < max_pfn && boot_free[pfn] && owner[pfn] < 0;
 }
 
-/* Does the model have a wholly free 2^@order-aligned block of that order? */
-static bool model_has_block(unsigned int order)
+/*
+ * Does the model have a wholly free 2^@order-aligned block of that order in
+ * zone @z? (No such block crosses a zone limit: they are 4 MiB-aligned.)
+ */
+static bool model_has_block(unsigned int order, enum zone_type z)
 {
 	unsigned long nr = 1UL << order;
 
 	for (unsigned long pfn = 0; pfn + nr <= max_pfn; pfn += nr) {
+		if (pfn_zonenum(pfn) != z)
+			continue;
 		unsigned long i = 0;
 
 		while (i < nr && model_free(pfn + i))
@@ -442,6 +464,20 @@ static bool model_has_block(unsigned int order)
 static uint64_t *page_word(unsigned long pfn, unsigned long offset)
 {
 	return (uint64_t *)((unsigned char *)__va(PFN_PHYS(pfn)) + offset);
+}
+
+/*
+ * The zone the zonelist gives an order-@order block from, for a request
+ * whose highest zone is @highest, the watermarks being off: the highest
+ * zone at or below it with a free block of the order. MAX_NR_ZONES: none.
+ */
+static enum zone_type model_block_zone(unsigned int order,
+				       enum zone_type highest)
+{
+	for (int z = (int)highest; z >= 0; z--)
+		if (model_has_block(order, (enum zone_type)z))
+			return (enum zone_type)z;
+	return MAX_NR_ZONES;
 }
 
 /* Put a held block in the model and stamp each of its pages. */
@@ -579,6 +615,11 @@ static void boot_machine(const struct fuzz_machine *m)
 	}
 	page_poisoning_enabled = m->poison;
 	mm_debug = m->debug;
+	/* No watermarks, no lowmem_reserve: every free block can be had. */
+	user_min_free_kbytes = 0;
+	watermark_scale_factor = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		sysctl_lowmem_reserve_ratio[z] = 0;
 	trace_call("boot: mm_core_init()");
 	mm_core_init();
 
@@ -610,6 +651,9 @@ static void boot_machine(const struct fuzz_machine *m)
 	CHECK(nr_free_pages() == boot_free_pages,
 	      "nr_free_pages() %lu after boot, %lu pages are free",
 	      nr_free_pages(), boot_free_pages);
+	CHECK(totalreserve_pages == 0 && min_free_kbytes == 0,
+	      "watermarks left after boot: totalreserve_pages %lu, min_free_kbytes %d",
+	      totalreserve_pages, min_free_kbytes);
 	memcpy(boot_map, mem_map, max_pfn * sizeof(struct page));
 	buddy_snapshot(&boot_snap);
 	/* The rest of mem_map's last page: a read of mem_map[max_pfn] or
@@ -623,14 +667,14 @@ static void boot_machine(const struct fuzz_machine *m)
 
 /* The allocator as it was before a call expected to change nothing. */
 static struct page before_map[FUZZ_MAX_PFNS];
-static struct zone before_zone;
+static struct pglist_data before_pgdat;
 static struct buddy_snapshot before_snap;
 static unsigned long before_reports;
 
 static void save_state(void)
 {
 	memcpy(before_map, mem_map, max_pfn * sizeof(struct page));
-	before_zone = contig_zone;
+	memcpy(&before_pgdat, &contig_page_data, sizeof(before_pgdat));
 	buddy_snapshot(&before_snap);
 }
 
@@ -638,7 +682,7 @@ static void save_state(void)
  * check_after() - the checks after every call: @expected_reports "BUG: "
  * lines (and as many counted in mm_bad_page_reports), buddy_verify() clean,
  * free pages as the model says, held blocks intact; with @unchanged, mem_map
- * and the zone exactly as save_state() saw them.
+ * and every zone (contig_page_data) exactly as save_state() saw them.
  */
 static void check_after(unsigned int expected_reports, bool unchanged)
 {
@@ -660,8 +704,9 @@ static void check_after(unsigned int expected_reports, bool unchanged)
 		buddy_snapshot(&now);
 		CHECK(buddy_snapshot_equal(&before_snap, &now),
 		      "a refused call changed the free counts");
-		CHECK(!memcmp(&before_zone, &contig_zone, sizeof(before_zone)),
-		      "a refused call changed the zone");
+		CHECK(!memcmp(&before_pgdat, &contig_page_data,
+			      sizeof(before_pgdat)),
+		      "a refused call changed a zone");
 		for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
 			CHECK(!memcmp(&before_map[pfn], pfn_to_page(pfn),
 				      sizeof(struct page)),
@@ -767,17 +812,20 @@ static bool block_zeroed(unsigned long pfn, unsigned int order)
 }
 
 /*
- * An allocation. The model predicts: unknown gfp bits, NULL and one report;
- * an order above MAX_PAGE_ORDER, NULL and one report unless __GFP_NOWARN; no
- * free aligned block of the order in the model, NULL without a report;
- * otherwise a block of the order from pages the model has free, with one
- * report if the harness wrote to one of them while it was poisoned.
+ * An allocation. The model predicts: unknown gfp bits, or __GFP_DMA with
+ * __GFP_DMA32, NULL and one report (even under __GFP_NOWARN); an order
+ * above MAX_PAGE_ORDER, NULL and one report unless __GFP_NOWARN; no free
+ * aligned block of the order in the zones gfp_zone() allows, NULL without a
+ * report; otherwise a block of the order from pages the model has free, in
+ * the highest allowed zone that has one, with one report if the harness
+ * wrote to one of them while it was poisoned.
  */
 static void run_alloc(enum call_kind kind, gfp_t gfp, unsigned int order)
 {
 	struct call c = { .kind = kind, .gfp = gfp, .order = order };
 	gfp_t eff = kind == CALL_GET_ZEROED_PAGE ? gfp | __GFP_ZERO : gfp;
 	unsigned int eff_order = kind == CALL_GET_ZEROED_PAGE ? 0 : order;
+	enum zone_type zone = MAX_NR_ZONES;
 	unsigned int reports = 0;
 	bool expect_block = false;
 	const char *name;
@@ -785,10 +833,13 @@ static void run_alloc(enum call_kind kind, gfp_t gfp, unsigned int order)
 
 	if (eff & ~FUZZ_GFP_KNOWN)
 		reports = 1;
+	else if ((eff & __GFP_DMA) && (eff & __GFP_DMA32))
+		reports = 1;
 	else if (eff_order > MAX_PAGE_ORDER)
 		reports = !(eff & __GFP_NOWARN);
 	else
-		expect_block = model_has_block(eff_order);
+		zone = model_block_zone(eff_order, gfp_zone(eff));
+	expect_block = zone != MAX_NR_ZONES;
 	name = kind == CALL_ALLOC_PAGES	     ? "alloc_pages"
 	       : kind == CALL_GET_FREE_PAGES ? "__get_free_pages"
 					     : "get_zeroed_page";
@@ -816,6 +867,19 @@ static void run_alloc(enum call_kind kind, gfp_t gfp, unsigned int order)
 	      "block at pfn %#lx is not aligned to order %u", pfn, eff_order);
 	CHECK(pfn + (1UL << eff_order) <= max_pfn,
 	      "block at pfn %#lx order %u runs past max_pfn", pfn, eff_order);
+	CHECK(pfn_zonenum(pfn) == zone &&
+		      pfn_zonenum(pfn + (1UL << eff_order) - 1) == zone,
+	      "block at pfn %#lx order %u is in zone %s, the zonelist should give zone %s",
+	      pfn, eff_order, page_zone(c.result)->name,
+	      contig_page_data.node_zones[zone].name);
+	CHECK(!(eff & __GFP_DMA) ||
+		      PFN_PHYS(pfn + (1UL << eff_order)) <= 16 * MiB,
+	      "GFP_DMA block at pfn %#lx order %u is not below 16 MiB", pfn,
+	      eff_order);
+	CHECK(!(eff & __GFP_DMA32) ||
+		      PFN_PHYS(pfn + (1UL << eff_order)) <= (4UL << 30),
+	      "GFP_DMA32 block at pfn %#lx order %u is not below 4 GiB", pfn,
+	      eff_order);
 	for (unsigned long p = pfn; p < pfn + (1UL << eff_order); p++)
 		CHECK(model_free(p),
 		      "block at pfn %#lx order %u: page %#lx is %s", pfn,
@@ -992,19 +1056,30 @@ static gfp_t unknown_gfp_bit(unsigned int b)
 	return 1u << bit;
 }
 
-/* gfp flags: one input byte picks modifiers; its top bit adds an unknown one. */
+/*
+ * gfp flags: one input byte picks modifiers; with its top bit a second byte
+ * follows, picking the zone modifiers and __GFP_MEMALLOC, and with that
+ * byte's top bit a third one chooses an unknown bit to add.
+ */
 static gfp_t decode_gfp(struct input *in)
 {
 	static const gfp_t bits[] = { __GFP_ZERO, __GFP_NOWARN, GFP_KERNEL,
 				      GFP_ATOMIC, __GFP_HIGH,	__GFP_IO,
 				      __GFP_FS };
-	unsigned int b = take_u8(in);
+	static const gfp_t more[] = { __GFP_DMA, __GFP_DMA32, __GFP_MEMALLOC };
+	unsigned int b = take_u8(in), m;
 	gfp_t gfp = 0;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(bits); i++)
 		if (b & (1u << i))
 			gfp |= bits[i];
-	if (b & 0x80)
+	if (!(b & 0x80))
+		return gfp;
+	m = take_u8(in);
+	for (unsigned int i = 0; i < ARRAY_SIZE(more); i++)
+		if (m & (1u << i))
+			gfp |= more[i];
+	if (m & 0x80)
 		gfp |= unknown_gfp_bit(take_u8(in));
 	return gfp;
 }

@@ -16,6 +16,8 @@ POISON, VERIFY, LOW_RESERVE, KERNEL_IMAGE, PANIC, UNALIGNED = (
     0x01, 0x02, 0x04, 0x08, 0x40, 0x80)
 NR_RAM_SHIFT = 4
 MAX_RANGE_PAGES = 1024
+# A hole byte with NEAR_DMA | k starts the range 4 * k pages below 16 MiB.
+NEAR_DMA = 0x80
 
 # Calls: the op byte is op + NR_OPS * variant; variant 1 uses free_pages()
 # (an address) where the op frees, variant 0 __free_pages() (a struct page).
@@ -25,8 +27,10 @@ MAX_RANGE_PAGES = 1024
  NR_OPS) = range(16)
 
 # gfp byte bits (decode_gfp()): ZERO, NOWARN, KERNEL, ATOMIC, HIGH, IO, FS,
-# and 0x80 = add an unknown bit chosen by the next byte.
-G_ZERO, G_NOWARN, G_KERNEL, G_ATOMIC, G_UNKNOWN = 0x01, 0x02, 0x04, 0x08, 0x80
+# and 0x80 = a second byte follows: DMA, DMA32, MEMALLOC, and 0x80 = add an
+# unknown bit chosen by a third byte.
+G_ZERO, G_NOWARN, G_KERNEL, G_ATOMIC, G_MORE = 0x01, 0x02, 0x04, 0x08, 0x80
+X_DMA, X_DMA32, X_MEMALLOC, X_UNKNOWN = 0x01, 0x02, 0x04, 0x80
 
 
 def machine(cfg, ram, reserved=(0, 0, 0), low=None):
@@ -50,9 +54,19 @@ def op(code, *args, by_addr=False):
     return bytes([code + (NR_OPS if by_addr else 0)]) + bytes(args)
 
 
-def alloc(gfp, order, unknown=None, kind=ALLOC_PAGES):
-    extra = (unknown,) if gfp & G_UNKNOWN else ()
-    return op(kind, gfp, *extra, order)
+def gfp_bytes(gfp, more=0, unknown=None):
+    """The gfp bytes: @more (X_*) adds the second byte, @unknown the third."""
+    if unknown is not None:
+        more |= X_UNKNOWN
+    if not more:
+        return (gfp,)
+    return (gfp | G_MORE, more) + ((unknown,) if more & X_UNKNOWN else ())
+
+
+def alloc(gfp, order, more=0, unknown=None, kind=ALLOC_PAGES):
+    if kind == GET_ZEROED_PAGE:
+        return op(kind, *gfp_bytes(gfp, more, unknown))
+    return op(kind, *gfp_bytes(gfp, more, unknown), order)
 
 
 def free(index, by_addr=False):
@@ -90,10 +104,10 @@ SEEDS = {
     # gfp and order: unknown bits, orders past MAX (with and without
     # NOWARN), zeroed pages, then allocate until the memory runs out.
     "gfp-orders": machine(0, [(0, 96)])
-    + alloc(G_UNKNOWN, 0, unknown=0) + alloc(G_UNKNOWN | G_NOWARN, 2,
-                                            unknown=31)
+    + alloc(0, 0, unknown=0) + alloc(G_NOWARN, 2, unknown=31)
     + alloc(0, 11) + alloc(G_NOWARN, 11) + alloc(0, 0xff) + alloc(0, 0xfb)
-    + op(GET_ZEROED_PAGE, G_ATOMIC) + op(GET_ZEROED_PAGE, G_UNKNOWN, 9)
+    + op(GET_ZEROED_PAGE, G_ATOMIC)
+    + alloc(0, 0, unknown=9, kind=GET_ZEROED_PAGE)
     + alloc(G_ZERO, 4) + alloc(G_ZERO | G_KERNEL, 2, kind=GET_FREE_PAGES)
     + alloc(0, 6) + alloc(G_NOWARN, 6) + alloc(0, 5) + alloc(0, 4)
     + free(0) + free(0),
@@ -110,7 +124,30 @@ SEEDS = {
     # mm_debug=panic: each bad call must panic after its report.
     "panic": machine(PANIC, [(0, 64)])
     + alloc(0, 1) + op(FREE_WRONG_ORDER, 0, 0, 0x80) + op(FREE_NULL, 1)
-    + op(FREE_MIDDLE, 0, 0, 0) + alloc(G_UNKNOWN, 0, unknown=12),
+    + op(FREE_MIDDLE, 0, 0, 0) + alloc(0, 0, unknown=12)
+    + alloc(G_KERNEL, 0, more=X_DMA | X_DMA32),
+    # Two zones: 4 MiB from 0 (DMA), 4 MiB across 16 MiB (DMA, DMA32). The
+    # zone modifiers at every order, both together (refused), then GFP_DMA
+    # until ZONE_DMA runs out while DMA32 still has blocks.
+    "zones": machine(0, [(0, 1024), (NEAR_DMA | 64, 1024)])
+    + b"".join(alloc(G_KERNEL, o, more=X_DMA) for o in range(11))
+    + b"".join(alloc(G_ATOMIC, o, more=X_DMA32, kind=GET_FREE_PAGES)
+               for o in range(11))
+    + alloc(G_KERNEL, 10) + alloc(G_KERNEL | G_NOWARN, 10)
+    + alloc(G_KERNEL, 0, more=X_DMA | X_DMA32)
+    + alloc(G_NOWARN, 3, more=X_DMA | X_DMA32 | X_MEMALLOC)
+    + alloc(G_ZERO, 0, more=X_DMA32, kind=GET_ZEROED_PAGE)
+    + b"".join(alloc(G_KERNEL, 8, more=X_DMA | X_MEMALLOC)
+               for _ in range(24))
+    + alloc(G_KERNEL | G_NOWARN, 0, more=X_DMA) + alloc(G_KERNEL, 0,
+                                                        more=X_DMA32)
+    + free(3) + free(5, by_addr=True) + alloc(G_KERNEL, 7, more=X_DMA),
+    # Three ranges, the last across 16 MiB from a page below it.
+    "zone-line": machine(UNALIGNED, [(1, 700, 0, 9), (0, 300, 2, 0),
+                                     (NEAR_DMA | 1, 900, 0, 0)])
+    + b"".join(alloc(G_KERNEL, o) for o in (0, 1, 2, 9, 10, 0))
+    + alloc(G_KERNEL, 2, more=X_DMA32) + alloc(G_KERNEL, 2, more=X_DMA)
+    + free(0) + free(1),
 }
 
 

@@ -182,10 +182,9 @@ void fake_machine_load(const struct fake_machine *m)
 	/* Reserved address space, so a machine may span the 4 GiB line with
 	 * a hole: only the ranges in the map are touched (junk-filled). */
 	host_ram_mapping_size = host_ram_size + HOST_RAM_ALIGN;
-	host_ram_mapping = mmap(NULL, host_ram_mapping_size,
-				PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-				0);
+	host_ram_mapping =
+		mmap(NULL, host_ram_mapping_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	assert_true(host_ram_mapping != MAP_FAILED);
 	host_ram = (unsigned char *)(((uintptr_t)host_ram_mapping +
 				      HOST_RAM_ALIGN - 1) &
@@ -210,14 +209,6 @@ void fake_machine_load(const struct fake_machine *m)
 		assert_int_equal(memblock_reserve_pages(0, m->low_reserve), 0);
 	if (m->mem_map_limit)
 		memblock_set_current_limit(m->mem_map_limit);
-}
-
-void fake_machine_boot(const struct fake_machine *m)
-{
-	fake_machine_load(m);
-	/* Every host test runs as mm_debug=verify: buddy_verify() after each
-	 * allocation and free, and a problem fails the test (via panic()). */
-	mm_debug = MM_DEBUG_VERIFY;
 	if (!m->watermarks) {
 		/* No watermarks, no lowmem_reserve: every free page can be
 		 * allocated, so a test sees the buddy allocator alone. */
@@ -226,6 +217,14 @@ void fake_machine_boot(const struct fake_machine *m)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			sysctl_lowmem_reserve_ratio[z] = 0;
 	}
+}
+
+void fake_machine_boot(const struct fake_machine *m)
+{
+	fake_machine_load(m);
+	/* Every host test runs as mm_debug=verify: buddy_verify() after each
+	 * allocation and free, and a problem fails the test (via panic()). */
+	mm_debug = MM_DEBUG_VERIFY;
 	mm_core_init();
 }
 
@@ -322,11 +321,10 @@ void canonical_nr_free(const bool *is_free, unsigned long nr_pfns,
 
 unsigned long total_nr_free(unsigned int order)
 {
-	const struct zone *zone;
 	unsigned long n = 0;
 
-	for_each_zone (zone)
-		n += zone->free_area[order].nr_free;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		n += contig_page_data.node_zones[z].free_area[order].nr_free;
 	return n;
 }
 

@@ -68,9 +68,9 @@ struct fake_machine {
 				      first 1 MiB; 0 for none */
 	phys_addr_t mem_map_limit; /* memblock current_limit while mem_map is
 				      allocated, 0 for anywhere (the top) */
-	bool watermarks; /* true: Linux's default watermarks and
-			    lowmem_reserve; false (most tests): none, so
-			    every free page can be allocated */
+	/* true: Linux's default watermarks and lowmem_reserve; false (most
+	 * tests): none, so every free page can be allocated */
+	bool watermarks;
 };
 
 /*
@@ -78,15 +78,16 @@ struct fake_machine {
  * entries (and low_reserve) filled with the junk byte HOST_RAM_JUNK (so
  * zeroing is tested against dirt) and the holes never touched, then
  * reset memblock and feed it the map and low_reserve, as the arch's setup
- * code does. Stops short of mm_core_init().
+ * code does. Unless @m->watermarks, the watermark tunables are zeroed (see
+ * mmzone.h), so the mm_core_init() that follows sets no watermark and no
+ * lowmem_reserve. Stops short of mm_core_init().
  */
 void fake_machine_load(const struct fake_machine *m);
 
 /*
  * fake_machine_boot() - fake_machine_load() then mm_core_init(), with
  * mm_debug = MM_DEBUG_VERIFY: buddy_verify() runs after every allocation
- * and free, and a problem panics, which fails the test. Unless
- * @m->watermarks, the watermark tunables are zeroed first (see mmzone.h).
+ * and free, and a problem panics, which fails the test.
  */
 void fake_machine_boot(const struct fake_machine *m);
 

@@ -13,7 +13,8 @@ void mm_reset_globals(void)
 	max_pfn = 0;
 	contig_page_data.node_start_pfn = 0;
 	contig_page_data.node_spanned_pages = 0;
-	for_each_zone (zone) {
+	for (zone = contig_page_data.node_zones;
+	     zone < contig_page_data.node_zones + MAX_NR_ZONES; zone++) {
 		zone->zone_start_pfn = 0;
 		zone->spanned_pages = 0;
 		zone->present_pages = 0;

@@ -353,7 +353,8 @@ static void mm_core_init_retires_memblock(void **state)
 	static const struct fake_mem_range map[] = {
 		{ 0x100000, 0x300000, FAKE_RAM },
 	};
-	static const struct fake_machine m = { map, ARRAY_SIZE(map), 0, 0, false };
+	static const struct fake_machine m = { map, ARRAY_SIZE(map), 0, 0,
+					       false };
 
 	(void)state;
 	fake_machine_boot(&m);
@@ -431,7 +432,8 @@ static const unsigned long overlap_reserved_pfns[] = {
 static void reserved_pages_are_never_handed_out(void **state)
 {
 	static const struct fake_machine m = { overlap_map,
-					       ARRAY_SIZE(overlap_map), 0, 0, false };
+					       ARRAY_SIZE(overlap_map), 0, 0,
+					       false };
 	unsigned long n = 0, nr_free;
 	bool *is_free, *taken;
 	struct page *page;

@@ -27,7 +27,8 @@ static const struct fake_mem_range map[] = {
 	{ 0x400000, 0x2000, FAKE_RESERVED },
 	{ 0x1c00000, 0x100000, FAKE_RESERVED },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0, false };
+static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0,
+					     false };
 #define MACHINE_MAX_PFN	      0x1800
 #define MACHINE_PRESENT_PAGES (0x9f + 0x1700)
 
@@ -203,8 +204,8 @@ static void no_usable_ram_panics(void **state)
 		{ 0x100800, 0x800, FAKE_RAM }, /* not one whole page */
 	};
 	static const struct fake_machine m = { only_reserved,
-					       ARRAY_SIZE(only_reserved), 0,
-					       0, false };
+					       ARRAY_SIZE(only_reserved), 0, 0,
+					       false };
 
 	(void)state;
 	boot_expecting_panic(&m, "no usable RAM in the memory map");
@@ -231,7 +232,8 @@ static void nothing_left_after_mem_map_panics(void **state)
 		{ 0x0, 0x100000, FAKE_RAM },
 		{ 0x0, 0x100000 - 8 * KiB, FAKE_RESERVED },
 	};
-	static const struct fake_machine m = { full, ARRAY_SIZE(full), 0, 0, false };
+	static const struct fake_machine m = { full, ARRAY_SIZE(full), 0, 0,
+					       false };
 
 	(void)state;
 	boot_expecting_panic(&m, "no memory left for the page allocator");

@@ -32,8 +32,8 @@ static const struct fake_mem_range pc_map[] = {
 	{ 0x7ff800, 0x1000, FAKE_RESERVED },
 	{ 0x1fe0000, 0x20000, FAKE_RESERVED },
 };
-static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB,
-					0, false };
+static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB, 0,
+					false };
 
 /*
  * 8 MiB with a hole of 32 pages, 0x3f0-0x40f, across the 4 MiB line, where
@@ -52,8 +52,8 @@ static const struct fake_machine holes = { holes_map, ARRAY_SIZE(holes_map), 0,
 static const struct fake_mem_range pfn0_map[] = {
 	{ 0x0, 0x802000, FAKE_RAM },
 };
-static const struct fake_machine pfn0 = { pfn0_map, ARRAY_SIZE(pfn0_map), 0,
-					  0, false };
+static const struct fake_machine pfn0 = { pfn0_map, ARRAY_SIZE(pfn0_map), 0, 0,
+					  false };
 
 /*
  * RAM ends at pfn 0x7fd and mem_map is kept below 2 MiB, so the last pfn,
@@ -76,7 +76,8 @@ static const struct fake_mem_range nonpow2_map[] = {
 	{ 0x100000, 0x10000, FAKE_RAM },
 };
 static const struct fake_machine nonpow2 = { nonpow2_map,
-					     ARRAY_SIZE(nonpow2_map), 0, 0, false };
+					     ARRAY_SIZE(nonpow2_map), 0, 0,
+					     false };
 
 /* 20 MiB, irregular: holes, reserved pages inside RAM, one order-10 block. */
 static const struct fake_mem_range random_map[] = {
@@ -241,18 +242,43 @@ static void assert_back_to_boot_state(void)
 	assert_canonical_buddy(fx.is_free, max_pfn);
 }
 
+/*
+ * The zone a GFP_KERNEL allocation of @order takes its block from, as the
+ * zonelist walks it with the watermarks off (fake_machine_boot()): the
+ * highest populated zone with a free block of @order or above.
+ */
+static struct zone *zonelist_zone(unsigned int order)
+{
+	for (int z = ZONE_NORMAL; z >= ZONE_DMA; z--) {
+		struct zone *zone = &contig_page_data.node_zones[z];
+
+		for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
+			if (zone->free_area[o].nr_free)
+				return zone;
+	}
+	fail_msg("no free block of order %u or above", order);
+	return NULL;
+}
+
+/* The smallest order with a free block in the zone order 0 comes from. */
 static unsigned int smallest_free_order(void)
 {
+	const struct zone *zone = zonelist_zone(0);
+
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		if (contig_zone.free_area[o].nr_free)
+		if (zone->free_area[o].nr_free)
 			return o;
 	fail_msg("no free block at all");
 	return 0;
 }
 
+/* The block an @order allocation takes whole or splits: the first entry
+ * of free_area[@order] in zonelist_zone(@order) (a block of @order must be
+ * free there). */
 static unsigned long first_free_pfn(unsigned int order)
 {
-	const struct list_head *list = &contig_zone.free_area[order].free_list;
+	const struct list_head *list =
+		&zonelist_zone(order)->free_area[order].free_list;
 
 	assert_false(list_empty(list));
 	return page_to_pfn(list_first_entry(list, struct page, lru));
@@ -278,8 +304,33 @@ static void boot_free_lists_are_largest_aligned_blocks(void **state)
 	(void)state;
 	canonical_nr_free(fx.is_free, max_pfn, want);
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		assert_int_equal(contig_zone.free_area[o].nr_free, want[o]);
+		assert_int_equal(total_nr_free(o), want[o]);
 	assert_int_equal(want[MAX_PAGE_ORDER], 4);
+	/* zone by zone: ZONE_DMA holds the canonical blocks below 16 MiB
+	 * (one order-10, at 0xc00), ZONE_DMA32 those above (three) */
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+		bool *in_zone = calloc(max_pfn, sizeof(bool));
+		unsigned long zone_want[NR_PAGE_ORDERS];
+
+		assert_non_null(in_zone);
+		for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+			in_zone[pfn] = fx.is_free[pfn] &&
+				       pfn_zonenum(pfn) == (enum zone_type)z;
+		canonical_nr_free(in_zone, max_pfn, zone_want);
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			assert_int_equal(zone->free_area[o].nr_free,
+					 zone_want[o]);
+		free(in_zone);
+	}
+	assert_int_equal(contig_page_data.node_zones[ZONE_DMA]
+				 .free_area[MAX_PAGE_ORDER]
+				 .nr_free,
+			 1);
+	assert_int_equal(contig_page_data.node_zones[ZONE_DMA32]
+				 .free_area[MAX_PAGE_ORDER]
+				 .nr_free,
+			 3);
 	assert_int_equal(want[0], 2); /* pfns 0x7fe and 0x801 */
 	/* by hand: above 1 MiB, less the firmware pages and mem_map on top */
 	assert_int_equal(PHYS_PFN(__pa(mem_map)), 0x1fa0);
@@ -449,7 +500,7 @@ static void exhausted_at_order0_then_refilled(void **state)
 	assert_int_equal(all.nr, fx.boot.free_pages);
 	assert_int_equal(nr_free_pages(), 0);
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		assert_int_equal(contig_zone.free_area[o].nr_free, 0);
+		assert_int_equal(total_nr_free(o), 0);
 
 	printk_log_clear();
 	assert_null(alloc_page(GFP_KERNEL | __GFP_NOWARN));
@@ -512,7 +563,7 @@ static void fragmented_memory_fails_order1_with_half_free(void **state)
 			nr_even++;
 		}
 	assert_int_equal(nr_free_pages(), nr_even);
-	assert_int_equal(contig_zone.free_area[0].nr_free, nr_even);
+	assert_int_equal(total_nr_free(0), nr_even);
 	assert_true(nr_even > 0);
 
 	printk_log_clear();
@@ -862,7 +913,7 @@ static void holes_are_reserved_and_never_merged_across(void **state)
 	assert_int_equal(page_private(pfn_to_page(HOLE_START_PFN - 0x10)), 4);
 	assert_true(PageBuddy(pfn_to_page(HOLE_END_PFN)));
 	assert_int_equal(page_private(pfn_to_page(HOLE_END_PFN)), 4);
-	assert_int_equal(contig_zone.free_area[MAX_PAGE_ORDER].nr_free, 0);
+	assert_int_equal(total_nr_free(MAX_PAGE_ORDER), 0);
 
 	take_all_order0(&all);
 	for (unsigned long i = 0; i < all.nr; i++) {
@@ -930,7 +981,7 @@ static void last_pfn_is_handed_out_and_never_merged_past_the_end(void **state)
 	(void)state;
 	assert_int_equal(max_pfn, LASTPFN_MAX_PFN);
 	assert_true(fx.is_free[max_pfn - 1]);
-	assert_int_equal(contig_zone.free_area[0].nr_free, 1);
+	assert_int_equal(total_nr_free(0), 1);
 	assert_int_equal(first_free_pfn(0), max_pfn - 1);
 	/*
 	 * A trap: the slack after mem_map, in its last page, is made to look

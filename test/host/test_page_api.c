@@ -23,7 +23,8 @@
 static const struct fake_mem_range map[] = {
 	{ 0x0, 0x1000000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 1 * MiB, 0, false };
+static const struct fake_machine machine = { map, ARRAY_SIZE(map), 1 * MiB, 0,
+					     false };
 
 static struct buddy_snapshot boot_state;
 

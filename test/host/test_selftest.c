@@ -22,15 +22,15 @@ static const struct fake_mem_range pc_map[] = {
 	{ 0x100000, 0xee0000, FAKE_RAM },
 	{ 0xfe0000, 0x20000, FAKE_RESERVED },
 };
-static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB,
-					0, false };
+static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB, 0,
+					false };
 
 /* 2 MiB, pfn 0 usable: no order-10 block at all (the case skips it). */
 static const struct fake_mem_range tiny_map[] = {
 	{ 0x0, 0x200000, FAKE_RAM },
 };
-static const struct fake_machine tiny = { tiny_map, ARRAY_SIZE(tiny_map), 0,
-					  0, false };
+static const struct fake_machine tiny = { tiny_map, ARRAY_SIZE(tiny_map), 0, 0,
+					  false };
 
 /* RAM in three pieces with holes between, none a power of two long. */
 static const struct fake_mem_range holey_map[] = {
@@ -49,21 +49,44 @@ static int boot_pc(void **state)
 	return 0;
 }
 
-#define ANY_SKIPS (~0u)
+/*
+ * RAM in all three zones, as a PC with more than 4 GiB: DMA (below 16 MiB),
+ * DMA32 (to 32 MiB) and Normal (64 MiB from 4 GiB, where mem_map, 32.5 MiB
+ * for the pfns up to there, goes). Booted with Linux's watermarks.
+ */
+static const struct fake_mem_range zones3_map[] = {
+	{ 0x0, 0x9f000, FAKE_RAM },
+	{ 0x100000, 0x1f00000, FAKE_RAM },
+	{ 0x100000000, 0x4000000, FAKE_RAM },
+};
+static const struct fake_machine zones3 = { zones3_map, ARRAY_SIZE(zones3_map),
+					    1 * MiB, 0, true };
+
+/* The names of the cases expected to skip, NULL-terminated. */
+#define SKIPS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+/* On a machine below 16 MiB: every case that needs a second zone. */
+#define ONE_ZONE_SKIPS \
+	"zone_dma32_below_4g", "zone_fallback_order", "zone_dma_exhausted"
 
 /*
- * Run the kernel's cases on @m; they must all pass, skip exactly
- * @expect_skips cases (any number for ANY_SKIPS), and leave no trace. The pc machine gets a "kernel
- * image" in its reserved first 1 MiB, so that case runs there.
+ * Run the kernel's cases on @m; they must all pass, skip exactly the cases
+ * named in @skipped (any, when @skipped is NULL), and leave no trace. The pc
+ * machine gets a "kernel image" in its reserved first 1 MiB, so that case
+ * runs there. A machine above 4 GiB has a million pfns for buddy_verify()
+ * to walk: it runs without mm_debug=verify (as the kernel does), checked
+ * with buddy_verify() at the end.
  */
 static void run_kernel_selftests_on(const struct fake_machine *m,
-				    unsigned int expect_skips)
+				    const char *const *skipped)
 {
 	uint64_t seed = mm_env_seed();
 	struct buddy_snapshot before, after;
+	unsigned int nr_skipped = 0;
 	char totals[64];
 
 	fake_machine_boot(m);
+	if (max_pfn > MAX_DMA32_PFN)
+		mm_debug = 0;
 	if (m == &pc) {
 		kernel_image_start_pfn = 0x10;
 		kernel_image_end_pfn = 0x20;
@@ -76,12 +99,19 @@ static void run_kernel_selftests_on(const struct fake_machine *m,
 	assert_int_equal(ktest_run("mm_selftest", mm_selftest_cases,
 				   mm_selftest_nr_cases, seed),
 			 0);
-	if (expect_skips == ANY_SKIPS)
+	for (; skipped && skipped[nr_skipped]; nr_skipped++) {
+		char line[96];
+
+		snprintf(line, sizeof(line), " %s # SKIP ",
+			 skipped[nr_skipped]);
+		assert_int_equal(printk_log_count(line), 1);
+	}
+	if (!skipped)
 		snprintf(totals, sizeof(totals), "# Totals: pass:");
 	else
 		snprintf(totals, sizeof(totals),
 			 "# Totals: pass:%u fail:0 skip:%u",
-			 mm_selftest_nr_cases - expect_skips, expect_skips);
+			 mm_selftest_nr_cases - nr_skipped, nr_skipped);
 	assert_int_equal(printk_log_count("KTAP version 1\n"), 1);
 	assert_int_equal(printk_log_count(totals), 1);
 	assert_int_equal(printk_log_count("not ok"), 0);
@@ -94,7 +124,8 @@ static void run_kernel_selftests_on(const struct fake_machine *m,
 static void kernel_selftests_pass_on_a_pc(void **state)
 {
 	(void)state;
-	run_kernel_selftests_on(&pc, 1);
+	run_kernel_selftests_on(
+		&pc, SKIPS("bad_use_after_free_poison", ONE_ZONE_SKIPS));
 	assert_int_equal(printk_log_count("# SKIP page_poison=1 not set"), 1);
 }
 
@@ -103,7 +134,7 @@ static void kernel_selftests_pass_on_a_pc_with_page_poison(void **state)
 {
 	(void)state;
 	page_poisoning_enabled = true;
-	run_kernel_selftests_on(&pc, 0);
+	run_kernel_selftests_on(&pc, SKIPS(ONE_ZONE_SKIPS));
 	assert_int_equal(printk_log_count("use after free: poison overwritten"),
 			 1);
 }
@@ -111,10 +142,28 @@ static void kernel_selftests_pass_on_a_pc_with_page_poison(void **state)
 static void kernel_selftests_pass_with_pfn0_and_no_order10(void **state)
 {
 	(void)state;
-	run_kernel_selftests_on(&tiny, 2);
+	run_kernel_selftests_on(&tiny, SKIPS("bad_free_kernel_image_page",
+					     "bad_use_after_free_poison",
+					     ONE_ZONE_SKIPS));
 	assert_int_equal(printk_log_count("no free block of order 10: skipped"),
 			 1);
 	assert_int_equal(printk_log_count("# SKIP no kernel image in mem_map"),
+			 1);
+}
+
+/*
+ * Three zones and Linux's watermarks, as the kernel boots on a big PC: the
+ * zone cases run (fallback order, watermarks, lowmem_reserve, DMA
+ * exhausted) and pass.
+ */
+static void kernel_selftests_pass_on_three_zones_with_watermarks(void **state)
+{
+	(void)state;
+	run_kernel_selftests_on(&zones3, SKIPS("bad_free_kernel_image_page",
+					       "bad_use_after_free_poison"));
+	assert_true(min_wmark_pages(&contig_page_data.node_zones[ZONE_NORMAL]) >
+		    0);
+	assert_int_equal(printk_log_count("# zone Normal: GFP_KERNEL left "),
 			 1);
 }
 
@@ -131,7 +180,7 @@ static void
 kernel_selftests_skip_rather_than_fail_when_memory_is_scarce(void **state)
 {
 	(void)state;
-	run_kernel_selftests_on(&scarce, ANY_SKIPS);
+	run_kernel_selftests_on(&scarce, NULL);
 	assert_true(printk_log_count(
 			    "# SKIP not enough free memory for this case") > 0);
 }
@@ -139,19 +188,24 @@ kernel_selftests_skip_rather_than_fail_when_memory_is_scarce(void **state)
 static void kernel_selftests_pass_with_holes(void **state)
 {
 	(void)state;
-	run_kernel_selftests_on(&holey, 2);
+	run_kernel_selftests_on(&holey, SKIPS("bad_free_kernel_image_page",
+					      "bad_use_after_free_poison",
+					      ONE_ZONE_SKIPS));
 }
 
 /* Corruptions buddy_verify() must find ------------------------------------ */
 
+/* The 16 MiB pc lies wholly in ZONE_DMA: the zone the corruptions hit. */
+#define PC_ZONE (&contig_page_data.node_zones[ZONE_DMA])
+
 /*
  * The free block at the head of the first non-empty list of order at least
- * @min_order; its order goes to *@order.
+ * @min_order in PC_ZONE; its order goes to *@order.
  */
 static struct page *some_free_block(unsigned int min_order, unsigned int *order)
 {
 	for (unsigned int o = min_order; o < NR_PAGE_ORDERS; o++) {
-		struct list_head *list = &contig_zone.free_area[o].free_list;
+		struct list_head *list = &PC_ZONE->free_area[o].free_list;
 
 		if (list_empty(list))
 			continue;
@@ -173,26 +227,27 @@ static void verify_reports_wrong_nr_free(void **state)
 {
 	(void)state;
 	assert_int_equal(buddy_verify(), 0);
-	contig_zone.free_area[3].nr_free++;
+	PC_ZONE->free_area[3].nr_free++;
 	assert_verify_reports("free_area[3]: nr_free");
-	contig_zone.free_area[3].nr_free--;
+	PC_ZONE->free_area[3].nr_free--;
 	assert_int_equal(buddy_verify(), 0);
 }
 
 static void verify_reports_wrong_free_pages(void **state)
 {
 	(void)state;
-	contig_zone.free_pages -= 1;
-	assert_verify_reports("zone free_pages");
+	PC_ZONE->free_pages -= 1;
+	assert_verify_reports("zone DMA free_pages");
 }
 
 static void verify_reports_unmerged_buddies(void **state)
 {
 	struct page *page = alloc_pages(GFP_KERNEL, 1);
-	struct zone *zone = &contig_zone;
+	struct zone *zone;
 
 	(void)state;
 	assert_non_null(page);
+	zone = page_zone(page);
 	/* hand both halves back as separate order-0 blocks, bypassing merge */
 	for (unsigned int i = 0; i < 2; i++) {
 		page[i].flags = 1u << PG_buddy;
@@ -207,7 +262,7 @@ static void verify_reports_unmerged_buddies(void **state)
 
 static void verify_reports_misaligned_free_block(void **state)
 {
-	struct zone *zone = &contig_zone;
+	struct zone *zone = PC_ZONE;
 	unsigned int order;
 	struct page *page = some_free_block(1, &order);
 
@@ -298,7 +353,7 @@ static void selftest_fails_when_a_case_leaks_a_page(void **state)
 static void selftest_fails_on_corrupt_free_lists(void **state)
 {
 	(void)state;
-	contig_zone.free_area[0].nr_free++;
+	PC_ZONE->free_area[0].nr_free++;
 	assert_int_equal(ktest_run("corrupt", mm_selftest_cases, 1, 1), 1);
 	assert_int_equal(printk_log_count("not ok 1 buddy_state_recorded\n"),
 			 1);
@@ -316,6 +371,7 @@ int main(void)
 		CASE(kernel_selftests_pass_on_a_pc_with_page_poison),
 		CASE(kernel_selftests_pass_with_pfn0_and_no_order10),
 		CASE(kernel_selftests_pass_with_holes),
+		CASE(kernel_selftests_pass_on_three_zones_with_watermarks),
 		CASE(kernel_selftests_skip_rather_than_fail_when_memory_is_scarce),
 		ON_PC(verify_reports_wrong_nr_free),
 		ON_PC(verify_reports_wrong_free_pages),

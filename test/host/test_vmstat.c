@@ -18,12 +18,14 @@
 /*
  * RAM pfns 3..20 and 0x100..0x10f; mem_map takes 0x10d..0x10f. Free blocks:
  * order 0 at 3, 20, 0x10c; order 2 at 4, 16, 0x108; order 3 at 8, 0x100.
+ * All of it below 16 MiB: ZONE_DMA alone is populated.
  */
 static const struct fake_mem_range map[] = {
 	{ 0x3000, 0x12000, FAKE_RAM },
 	{ 0x100000, 0x10000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0, false };
+static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0,
+					     false };
 
 static int boot(void **state)
 {
@@ -55,7 +57,7 @@ static void buddyinfo_prints_nr_free_of_each_order(void **state)
 	show_buddyinfo();
 	assert_string_equal(
 		printk_log(),
-		"Node 0, zone   Normal      3      0      3      2      0      0      0      0      0      0      0 \n");
+		"Node 0, zone      DMA      3      0      3      2      0      0      0      0      0      0      0 \n");
 }
 
 static void meminfo_prints_kB(void **state)
@@ -66,8 +68,11 @@ static void meminfo_prints_kB(void **state)
 	page = alloc_pages(GFP_KERNEL, 0);
 	assert_non_null(page);
 	show_meminfo();
+	/* no watermarks (fake_machine_boot()): nothing reserved */
+	assert_int_equal(totalreserve_pages, 0);
 	assert_string_equal(printk_log(), "MemTotal:            124 kB\n"
-					  "MemFree:             120 kB\n");
+					  "MemFree:             120 kB\n"
+					  "MemAvailable:        120 kB\n");
 	__free_pages(page, 0);
 }
 
@@ -80,13 +85,20 @@ static void mem_map_info_prints_its_cost(void **state)
 		"mm: mem_map: 272 struct pages x 32 bytes = 8 KiB (32 bytes per 4 KiB page, 0.78% overhead)\n");
 }
 
+/*
+ * The warning names the zones the zonelist tried, highest first, and why
+ * each could not give the block, then buddyinfo and the totals.
+ */
 static void allocation_failure_report_shows_buddyinfo(void **state)
 {
 	const char *head =
-		"buddy: page allocation failure: order:4, mode:0xcc0: no free block of this order or above\n"
+		"buddy: page allocation failure: order:4, mode:0xcc0, zone Normal and below\n"
 		"caller: ";
 	const char *tail =
-		"\nNode 0, zone   Normal      3      0      3      2      0      0      0      0      0      0      0 \n"
+		"\nbuddy:   zone Normal: order 4: empty (free 0 pages, min 0, protection 0, no free block)\n"
+		"buddy:   zone DMA32: order 4: empty (free 0 pages, min 0, protection 0, no free block)\n"
+		"buddy:   zone DMA: order 4: no free block of this order or above (free 31 pages, min 0, protection 0, largest free block order 3)\n"
+		"Node 0, zone      DMA      3      0      3      2      0      0      0      0      0      0      0 \n"
 		"buddy: free pages: 31 of 31\n";
 	const char *log, *nl;
 
@@ -116,6 +128,21 @@ static void snapshots_differ_when_any_counter_does(void **state)
 		buddy_snapshot(&b);
 		b.nr_free[o]++;
 		assert_false(buddy_snapshot_equal(&a, &b));
+	}
+	/* per zone: the counts of ZONE_DMA, and zeros for the empty ones */
+	assert_int_equal(a.zone_free[ZONE_DMA], 31);
+	assert_int_equal(a.zone_free[ZONE_DMA32], 0);
+	assert_int_equal(a.zone_free[ZONE_NORMAL], 0);
+	assert_int_equal(a.zone_nr_free[ZONE_DMA][3], 2);
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		buddy_snapshot(&b);
+		b.zone_free[z]++;
+		assert_false(buddy_snapshot_equal(&a, &b));
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+			buddy_snapshot(&b);
+			b.zone_nr_free[z][o]++;
+			assert_false(buddy_snapshot_equal(&a, &b));
+		}
 	}
 }
 
