@@ -244,8 +244,10 @@ static void calculate_min_free_kbytes(void)
 		min_free_kbytes = user_min_free_kbytes;
 		return;
 	}
-	for_each_zone(zone) if (zone->managed_pages > high_wmark_pages(zone))
-		lowmem_pages += zone->managed_pages - high_wmark_pages(zone);
+	for_each_zone (zone)
+		if (zone->managed_pages > high_wmark_pages(zone))
+			lowmem_pages +=
+				zone->managed_pages - high_wmark_pages(zone);
 	kbytes = int_sqrt((lowmem_pages << (PAGE_SHIFT - 10)) * 16);
 	if (kbytes < 128)
 		kbytes = 128;
@@ -270,9 +272,9 @@ static void setup_per_zone_wmarks(void)
 	unsigned long lowmem_pages = 0;
 	struct zone *zone;
 
-	for_each_zone(zone) lowmem_pages += zone->managed_pages;
-	for_each_zone(zone)
-	{
+	for_each_zone (zone)
+		lowmem_pages += zone->managed_pages;
+	for_each_zone (zone) {
 		unsigned long min = 0, step;
 
 		/* pages_min <= 2^16 and managed < 2^47: no overflow */
@@ -320,8 +322,7 @@ static void calculate_totalreserve_pages(void)
 	struct zone *zone;
 
 	totalreserve_pages = 0;
-	for_each_zone(zone)
-	{
+	for_each_zone (zone) {
 		unsigned long max = 0;
 
 		for (int j = 0; j < MAX_NR_ZONES; j++)

@@ -12,7 +12,8 @@ unsigned long totalram_pages(void)
 	const struct zone *zone;
 	unsigned long n = 0;
 
-	for_each_zone(zone) n += zone->managed_pages;
+	for_each_zone (zone)
+		n += zone->managed_pages;
 	return n;
 }
 
@@ -21,7 +22,8 @@ unsigned long nr_free_pages(void)
 	const struct zone *zone;
 	unsigned long n = 0;
 
-	for_each_zone(zone) n += zone->free_pages;
+	for_each_zone (zone)
+		n += zone->free_pages;
 	return n;
 }
 
@@ -30,7 +32,8 @@ unsigned long totalpresent_pages(void)
 	const struct zone *zone;
 	unsigned long n = 0;
 
-	for_each_zone(zone) n += zone->present_pages;
+	for_each_zone (zone)
+		n += zone->present_pages;
 	return n;
 }
 
@@ -57,8 +60,7 @@ void show_buddyinfo(void)
 {
 	const struct zone *zone;
 
-	for_each_zone(zone)
-	{
+	for_each_zone (zone) {
 		if (!populated_zone(zone))
 			continue;
 		printk("Node 0, zone %8s ", zone->name);
@@ -85,8 +87,7 @@ void show_zoneinfo(void)
 {
 	const struct zone *zone;
 
-	for_each_zone(zone)
-	{
+	for_each_zone (zone) {
 		printk("Node 0, zone %8s\n", zone->name);
 		printk("  pages free     %lu\n", zone->free_pages);
 		printk("        boost    0\n");
