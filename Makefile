@@ -38,6 +38,8 @@ HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test
 HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
 # The multiboot2 parser is portable too, with the command line it fills.
 HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
+# The monitor's portable core: numbers, the line editor, the dump formats.
+HOST_MM  += src/monitor_core.c
 
 .PHONY: all iso run bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
 
@@ -89,13 +91,15 @@ $(KERNEL): $(KOBJ) $(ARCH)/linker.ld $(KALLSYMS)
 	nm -n $@ | awk '$$2 ~ /^[tTdDbBrR]$$/ { print $$1, $$3 }' > $(BUILD)/kernel.sym
 
 # An ISO is staged in $(BUILD)/<name>-root/. The command line goes into
-# /boot/grub/cmdline.cfg; a stamp rebuilds the ISO when CMDLINE changes.
+# /boot/grub/cmdline.cfg, with \ " and $ escaped for GRUB's double quotes
+# (CMDLINE='run="meminfo; buddyinfo"' works); a stamp rebuilds the ISO when
+# CMDLINE changes.
 define iso_rule
 $(1): $(KERNEL) grub.cfg $(BUILD)/$(2).cmdline
 	@rm -rf $(BUILD)/$(2)-root && mkdir -p $(BUILD)/$(2)-root/boot/grub
 	cp $(KERNEL) $(BUILD)/$(2)-root/boot/kernel.elf
 	cp grub.cfg $(BUILD)/$(2)-root/boot/grub/grub.cfg
-	printf 'set pagewise_cmdline="%s"\n' "$$$$(cat $(BUILD)/$(2).cmdline)" \
+	printf 'set pagewise_cmdline="%s"\n' "$$$$(sed 's/[\\"$$$$]/\\&/g' $(BUILD)/$(2).cmdline)" \
 		> $(BUILD)/$(2)-root/boot/grub/cmdline.cfg
 	grub-mkrescue -o $$@ $(BUILD)/$(2)-root 2> $(BUILD)/$(2).mkrescue.log || \
 		{ cat $(BUILD)/$(2).mkrescue.log; exit 1; }

@@ -4,9 +4,10 @@
 # Usage: scripts/bochs.sh interactive|headless ISO MEM [RUNDIR]
 #   interactive  Bochs's debugger on this terminal; it stops before the first
 #                instruction: type `c` to run, `help` for the commands.
-#   headless     no input: runs the kernel to its end (power-off, or halt: then
-#                Bochs is stopped), then prints COM1. Exit status 0 iff COM1
-#                ends with "reboot: Power down" or "reboot: System halted" and
+#   headless     no input: runs the kernel to its end (power-off, or halt or
+#                the monitor's prompt: then Bochs is stopped), then prints
+#                COM1. Exit status 0 iff COM1 ends with "reboot: Power down",
+#                "reboot: System halted" or the prompt "pagewise> " and
 #                has no panic and no failed self-test (Bochs's own status says
 #                nothing: it is 1 even after a clean shutdown).
 #   ISO          the ISO to boot; kernel.sym is taken from the same directory
@@ -109,6 +110,9 @@ limit=${BOCHS_TIMEOUT:-600}
 # (it waits at its menu): stop Bochs a second after either says so, or at the
 # limit.
 halted='reboot: System halted|reboot: power-off failed|Pagewise: halted\.|error: you need to load the kernel first'
+# The monitor's prompt (src/monitor.c), at the very end of COM1: the kernel
+# waits for a command that a headless run cannot type.
+prompt='pagewise> '
 "${netns[@]}" bochs -q -f "$rc" -rc "$cmds" < /dev/null > "$out" 2>&1 &
 pid=$!
 end=$((SECONDS + limit))
@@ -119,6 +123,11 @@ while kill -0 "$pid" 2> /dev/null; do
 	elif [ -f "$com1" ] && grep -Eq "$halted" "$com1"; then
 		sleep 1
 		why="stopped: the kernel halted"
+	elif [ -f "$com1" ] && [ "$(tail -c ${#prompt} "$com1")" = "$prompt" ]; then
+		# Still at the prompt a second later: no input will come.
+		sleep 1
+		[ "$(tail -c ${#prompt} "$com1")" = "$prompt" ] &&
+			why="stopped: the monitor waits for input, and headless has none"
 	fi
 	if [ -n "$why" ]; then
 		kill "$pid" 2> /dev/null || true
@@ -138,7 +147,8 @@ echo
 echo "bochs.sh: Bochs exited with status $status${why:+ ($why)}; COM1: $com1, Bochs log: $blog"
 # The verdict comes from COM1: the kernel's last line says how it ended.
 last=$( { [ -f "$com1" ] && tr -d '\r' < "$com1"; } | grep -v '^[[:space:]]*$' | tail -n 1 || true)
-if [ "$last" = "reboot: Power down" ] || [ "$last" = "reboot: System halted" ]; then
+if [ "$last" = "reboot: Power down" ] || [ "$last" = "reboot: System halted" ] ||
+	[ "$last" = "$prompt" ]; then
 	if ! grep -Eq 'Kernel panic|selftest: FAILED' "$com1"; then
 		echo "bochs.sh: the kernel ended cleanly: $last"
 		exit 0

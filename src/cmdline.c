@@ -20,18 +20,26 @@ const char *cmdline_get(void)
 	return cmdline;
 }
 
-/* Find the next word; return its start and set *len; NULL at the end. */
+/*
+ * Find the next word; return its start and set *len; NULL at the end.
+ * Spaces between double quotes belong to the word, as in Linux's
+ * next_arg(): run="meminfo; buddyinfo" is one word.
+ */
 static const char *next_word(const char **p, size_t *len)
 {
 	const char *s = *p;
+	bool quoted = false;
 
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (!*s)
 		return NULL;
 	*len = 0;
-	while (s[*len] && s[*len] != ' ' && s[*len] != '\t')
+	while (s[*len] && (quoted || (s[*len] != ' ' && s[*len] != '\t'))) {
+		if (s[*len] == '"')
+			quoted = !quoted;
 		(*len)++;
+	}
 	*p = s + *len;
 	return s;
 }
@@ -54,14 +62,17 @@ bool cmdline_value(const char *key, char *buf, size_t size)
 
 	while ((w = next_word(&p, &len))) {
 		if (len > klen && w[klen] == '=' && !strncmp(w, key, klen)) {
-			size_t vlen = len - klen - 1;
+			const char *v = w + klen + 1, *end = w + len;
+			size_t n = 0;
 
-			if (size) {
-				if (vlen >= size)
-					vlen = size - 1;
-				memcpy(buf, w + klen + 1, vlen);
-				buf[vlen] = '\0';
-			}
+			/* The value without its quotes. GRUB passes a quote
+			 * in an argument as \" (grub_create_loader_cmdline()):
+			 * that backslash goes too. */
+			for (; size && v < end && n + 1 < size; v++)
+				if (*v != '"' && !(*v == '\\' && v[1] == '"'))
+					buf[n++] = *v;
+			if (size)
+				buf[n] = '\0';
 			return true;
 		}
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmdline.h - the kernel command line: words separated by spaces, each a
- * flag ("selftest") or key=value ("seed=42").
+ * flag ("selftest") or key=value ("seed=42"). Double quotes keep spaces in
+ * a word and are dropped from a value: run="meminfo; buddyinfo".
  */
 #ifndef CMDLINE_H
 #define CMDLINE_H
@@ -18,7 +19,8 @@ const char *cmdline_get(void);
 bool cmdline_has(const char *word);
 /*
  * cmdline_value() - copy the value of "@key=value" into @buf (@size bytes,
- * NUL-terminated). Return: true if the key is present.
+ * NUL-terminated, cut to fit, double quotes left out).
+ * Return: true if the key is present.
  */
 bool cmdline_value(const char *key, char *buf, size_t size);
 

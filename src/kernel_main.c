@@ -10,6 +10,7 @@
 #include "memblock.h"
 #include "memlayout.h"
 #include "mm.h"
+#include "monitor.h"
 #include "multiboot2.h"
 #include "paging.h"
 #include "panic.h"
@@ -188,6 +189,6 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	}
 	if (cmdline_has("poweroff"))
 		machine_power_off();
-	printk("Pagewise: boot complete. Nothing more to do; halting (in QEMU: Ctrl-A X quits).\n");
-	machine_halt();
+	printk("Pagewise: boot complete. The monitor is on COM1: help lists its commands (in QEMU: Ctrl-A X quits).\n");
+	monitor_run();
 }

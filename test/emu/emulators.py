@@ -195,7 +195,9 @@ def build_iso_variant(kernel_elf: Path, grub_cfg: Path, outdir: Path, cmdline: s
     if not inserted:
         raise ValueError(f"{grub_cfg} has no menuentry")
     (root / "boot" / "grub" / "grub.cfg").write_text("\n".join(cfg) + "\n")
-    (root / "boot" / "grub" / "cmdline.cfg").write_text(f'set pagewise_cmdline="{cmdline}"\n')
+    # Inside GRUB's double quotes, \\, \" and \$ stand for themselves.
+    quoted = cmdline.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    (root / "boot" / "grub" / "cmdline.cfg").write_text(f'set pagewise_cmdline="{quoted}"\n')
     iso = outdir / "variant.iso"
     res = subprocess.run(["grub-mkrescue", "-o", str(iso), str(root)],
                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)

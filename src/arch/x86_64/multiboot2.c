@@ -238,7 +238,7 @@ int mb2_parse_info(const void *info, size_t avail)
 	return 0;
 }
 
-static const char *mmap_type_name(uint32_t type)
+const char *mb2_mmap_type_name(uint32_t type)
 {
 	switch (type) {
 	case MB2_MEMORY_AVAILABLE:
@@ -263,7 +263,7 @@ void mb2_print_mmap(void)
 	       boot_params.nr_mmap);
 	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
 		const struct boot_mmap_entry *m = &boot_params.mmap[i];
-		const char *name = mmap_type_name(m->type);
+		const char *name = mb2_mmap_type_name(m->type);
 
 		if (!m->len) {
 			printk("mmap: [mem %#018llx, empty] type %u: zero length, ignored\n",

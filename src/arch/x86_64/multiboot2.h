@@ -98,6 +98,9 @@ void mb2_parse(uint32_t mbi_pa);
 
 /* mb2_print_mmap() - the map, one dmesg-style "[mem a-b] type" line each. */
 void mb2_print_mmap(void);
+/* mb2_mmap_type_name() - "usable", "reserved", "ACPI data", "ACPI NVS" or
+ * "unusable" for MB2_MEMORY_* @type; NULL for any other value. */
+const char *mb2_mmap_type_name(uint32_t type);
 
 /* mb2_print_modules() - one "[mem a-b] name" line per boot module. */
 void mb2_print_modules(void);

@@ -15,6 +15,9 @@
 #define BOCHS_SHUTDOWN_PORT 0x8900 /* "Shutdown" written here ends Bochs */
 #define PIIX4_PM1A_CNT	    0x604  /* QEMU i440fx ACPI PM1a control */
 #define PIIX4_SLP_EN_S5	    0x2000 /* SLP_EN with sleep type S5 (soft off) */
+#define I8042_COMMAND_PORT  0x64   /* keyboard controller: command/status */
+#define I8042_STATUS_IBF    0x02 /* input buffer full: not ready for a command */
+#define I8042_PULSE_RESET   0xfe /* pulse output line 0: the CPU's reset */
 
 void machine_power_off(void)
 {
@@ -35,5 +38,23 @@ void machine_halt(void)
 {
 	printk("reboot: System halted\n");
 	serial_flush();
+	halt_forever();
+}
+
+void machine_restart(void)
+{
+	static const struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) no_idt = { 0, 0 };
+
+	printk("reboot: Restarting system\n");
+	serial_flush();
+	for (int tries = 0; tries < 0x10000; tries++)
+		if (!(inb(I8042_COMMAND_PORT) & I8042_STATUS_IBF))
+			break;
+	outb(I8042_COMMAND_PORT, I8042_PULSE_RESET);
+	/* Still here: any exception now finds no IDT and triple-faults. */
+	__asm__ volatile("lidt %0; int3" : : "m"(no_idt));
 	halt_forever();
 }

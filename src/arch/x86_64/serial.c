@@ -11,6 +11,7 @@
 
 #define COM1	 0x3f8
 #define UART_TX	 0 /* transmit holding register (DLAB 0) */
+#define UART_RX	 0 /* receive buffer register (DLAB 0) */
 #define UART_DLL 0 /* divisor latch low (DLAB 1) */
 #define UART_IER 1 /* interrupt enable (DLAB 0) */
 #define UART_DLM 1 /* divisor latch high (DLAB 1) */
@@ -23,6 +24,7 @@
 #define UART_LCR_8N1	      0x03
 #define UART_FCR_ENABLE_CLEAR 0xc7 /* FIFOs on, both cleared, 14-byte trigger */
 #define UART_MCR_DTR_RTS_OUT2 0x0b
+#define UART_LSR_DR	      0x01 /* data ready: a received byte waits in RX */
 #define UART_LSR_THRE	      0x20 /* transmit holding register empty */
 #define UART_LSR_TEMT	      0x40 /* transmitter empty: everything is on the wire */
 #define UART_BAUD_BASE	      115200
@@ -61,4 +63,11 @@ void serial_flush(void)
 {
 	while (!(inb(COM1 + UART_LSR) & UART_LSR_TEMT))
 		;
+}
+
+char serial_getc(void)
+{
+	while (!(inb(COM1 + UART_LSR) & UART_LSR_DR))
+		__asm__ volatile("pause");
+	return (char)inb(COM1 + UART_RX);
 }

@@ -10,5 +10,11 @@ void serial_init(void);
 void serial_write(const char *s, size_t len);
 /* serial_flush() - wait until the transmitter is empty (before power-off). */
 void serial_flush(void);
+/*
+ * serial_getc() - wait for one byte from COM1, polling LSR.DR (interrupts
+ * stay off in this kernel). Return: the byte, as received (no CR/LF
+ * translation).
+ */
+char serial_getc(void);
 
 #endif

@@ -1,0 +1,293 @@
+"""test_monitor.py - the serial monitor (src/monitor.c) driven by hand:
+pexpect types into QEMU's COM1 and reads the answers. One interactive boot
+runs every command, every bad-input case, line editing and history, checks
+each answer against what another command or the kernel ELF says (memmap's
+free pages against meminfo, free_area against buddyinfo, x against the
+ELF's bytes, walk against the direct map), then reboots and powers off.
+A second boot runs a run="..." script from the command line that ends in
+poweroff, with no input at all.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import time
+from pathlib import Path
+
+import pexpect
+
+from emulators import (
+    ISA_DEBUG_EXIT,
+    QEMU,
+    QEMU_POWER_OFF_STATUS,
+    TIME_SCALE,
+    build_iso_variant,
+    qemu_argv,
+    run_until_exit,
+)
+from serial_log import SerialLog, clean_lines, parse_buddyinfo, parse_meminfo
+
+PROMPT = "pagewise> "
+PAGE_OFFSET = 0xFFFF888000000000
+START_KERNEL_MAP = 0xFFFFFFFF80000000
+COMMANDS = ("help", "meminfo", "buddyinfo", "zoneinfo", "memmap", "page", "free_area", "x", "xp", "walk",
+            "alloc", "free", "allocs", "selftest", "verify", "poweroff", "reboot")
+HEX_LINE = re.compile(r"^([0-9a-f]{16})  ((?:[0-9a-f]{2} ){8} (?:[0-9a-f]{2} ){8}) \|(.{16})\|$")
+UP = "\x1b[A"
+DOWN = "\x1b[B"
+
+
+class Monitor:
+    """QEMU with COM1 on a pty; run() types a command and returns its
+    answer's lines (the echo and the next prompt left out)."""
+
+    def __init__(self, iso: Path, tmp: Path, no_reboot: bool = True):
+        argv = ["-m", "128M", "-display", "none", "-device", ISA_DEBUG_EXIT, "-cdrom", str(iso),
+                "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1", "-monitor", "none"]
+        if no_reboot:
+            argv.insert(0, "-no-reboot")
+        self.child = pexpect.spawn(QEMU, argv, timeout=60 * TIME_SCALE, encoding="utf-8",
+                                   codec_errors="replace")
+        self.log_path = tmp / "terminal.log"
+        self.child.logfile_read = open(self.log_path, "w")
+
+    def wait_prompt(self, timeout: float = 60) -> str:
+        self.child.expect_exact(PROMPT, timeout=timeout * TIME_SCALE)
+        return self.child.before
+
+    def type(self, keys: str, timeout: float = 60) -> list[str]:
+        """Send keys as they are; the lines up to the next prompt."""
+        self.child.send(keys)
+        return self.wait_prompt(timeout).replace("\r", "").split("\n")
+
+    def run(self, cmd: str, timeout: float = 60) -> list[str]:
+        lines = self.type(cmd + "\r", timeout)
+        assert lines[0] == cmd, f"echo {lines[0]!r}, typed {cmd!r}"
+        assert lines[-1] == "", f"the prompt is not at the start of a line: {lines[-1]!r}"
+        return lines[1:-1]
+
+    def close(self) -> None:
+        self.child.close(force=True)
+        self.child.logfile_read.close()
+
+
+def elf_bytes(elf: Path, vaddr: int, n: int) -> bytes:
+    """n bytes of the loaded image at vaddr, from the ELF64 file's PT_LOADs."""
+    data = elf.read_bytes()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        p_type, _, p_offset, p_vaddr, _, p_filesz, _, _ = struct.unpack_from("<IIQQQQQQ", data,
+                                                                              phoff + i * phentsize)
+        if p_type == 1 and p_vaddr <= vaddr and vaddr + n <= p_vaddr + p_filesz:
+            return data[p_offset + vaddr - p_vaddr:p_offset + vaddr - p_vaddr + n]
+    raise ValueError(f"{vaddr:#x} is in no PT_LOAD segment's file bytes")
+
+
+def symbol(sym: Path, name: str) -> int:
+    for line in sym.read_text().splitlines():
+        addr, sname = line.split()
+        if sname == name:
+            return int(addr, 16)
+    raise KeyError(name)
+
+
+def hexdump_bytes(lines: list[str], first: int) -> bytes:
+    """The bytes of hexdump -C lines, checking that addresses run on from first."""
+    out = b""
+    for line in lines:
+        m = HEX_LINE.match(line) or re.match(r"^([0-9a-f]{16})  ((?:[0-9a-f]{2} )+) +\|(.*)\|$", line)
+        assert m, f"not a hexdump line: {line!r}"
+        assert int(m.group(1), 16) == first + len(out)
+        chunk = bytes.fromhex(m.group(2).replace(" ", ""))
+        assert m.group(3) == "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        out += chunk
+    return out
+
+
+def check_usage(lines: list[str], error: str, usage: str) -> None:
+    assert lines == [error, usage], lines
+
+
+def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
+    """Every command and every bad-input case by hand, editing and history,
+    then reboot (a real one: the kernel boots again) and poweroff."""
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso",
+                            'run="verify; allocs"', [])
+    mon = Monitor(iso, tmp_path, no_reboot=False)
+    emu_logs.add(mon.log_path)
+    start = time.monotonic()
+    try:
+        # The run= script: each command echoed after the prompt, then its answer.
+        boot = mon.wait_prompt().replace("\r", "").split("\n")
+        assert boot[-1] == "" and boot[-2].startswith("Pagewise: boot complete. The monitor is on COM1")
+        assert mon.wait_prompt().replace("\r", "") == "verify\nverify: 0 problems (every free-list invariant holds)\n"
+        assert mon.wait_prompt().replace("\r", "") == "allocs\nallocs: 0 blocks held\n"
+        lines = mon.run("help")
+        assert [line.split()[0] for line in lines] == list(COMMANDS)
+        assert all(len(line.split(None, 1)) == 2 for line in lines)
+        assert mon.run("help walk") == ["usage: walk VADDR", "the page-table walk of VADDR, level by level",
+                                        "example: walk 0xffff888000100000"]
+        check_usage(mon.run("help nope"), "help: no command 'nope'", "usage: help [CMD]")
+
+        # Reports, and whether they agree with each other.
+        meminfo = parse_meminfo(mon.run("meminfo"))
+        assert set(meminfo) == {"MemTotal", "MemFree", "MemAvailable"}
+        buddy = parse_buddyinfo(mon.run("buddyinfo"))
+        assert buddy.names == ["DMA", "DMA32"]
+        assert buddy.free_kb == meminfo["MemFree"]
+        zoneinfo = mon.run("zoneinfo")
+        assert "Node 0, zone      DMA" in zoneinfo and "Node 0, zone    DMA32" in zoneinfo
+        memmap = mon.run("memmap")
+        rows = [re.match(r"^\[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] (\S+) +free (\d+) allocated (\d+) "
+                         r"reserved (\d+)$", line) for line in memmap[1:-1]]
+        assert all(rows), memmap
+        assert sum(int(r.group(4)) for r in rows) * 4 == meminfo["MemFree"]
+        assert all(r.group(3) == "usable" for r in rows if int(r.group(4)) or int(r.group(5)))
+        assert memmap[-1].startswith("kernel image: pfn ")
+        max_pfn = int(re.search(r"max_pfn (0x[0-9a-f]+)", memmap[0]).group(1), 16)
+        assert max_pfn << 12 == max(int(r.group(2), 16) + 1 for r in rows if r.group(3) == "usable")
+
+        fa = mon.run("free_area 10")
+        for zone in buddy.zones:
+            head = f"free_area: zone {zone.zone} order 10 nr_free {zone.counts[10]}"
+            i = fa.index(head)
+            shown = min(zone.counts[10], 8)
+            blocks = fa[i + 1:i + 1 + shown]
+            for b in blocks:
+                m = re.match(r"^  pfn (0x[0-9a-f]+)-(0x[0-9a-f]+) \[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\]$", b)
+                assert m and int(m.group(1), 16) % 1024 == 0 and int(m.group(2), 16) - int(m.group(1), 16) == 1023
+            if zone.counts[10] > 8:
+                assert fa[i + 1 + shown] == f"  ... and {zone.counts[10] - 8} more"
+        assert len([line for line in mon.run("free_area") if line.startswith("free_area:")]) == 2 * 11
+        check_usage(mon.run("free_area 11"), "free_area: order 11 is above MAX_PAGE_ORDER (10)",
+                    "usage: free_area [ORDER]")
+
+        # alloc, page, xp, x, walk, allocs, free: one block through its life.
+        lines = mon.run("alloc 3 zero dma32")
+        m = re.match(r"^alloc: order 3 gfp 0x[0-9a-f]+: pfn (0x[0-9a-f]+) \[mem (0x[0-9a-f]{16})-"
+                     r"(0x[0-9a-f]{16})\] zone (DMA32|DMA), held as #0$", lines[0])
+        assert m and len(lines) == 1, lines
+        pfn, pa = int(m.group(1), 16), int(m.group(2), 16)
+        assert pfn % 8 == 0 and pa == pfn << 12 and int(m.group(3), 16) == pa + 8 * 4096 - 1
+        page = mon.run(f"page {pfn:#x}")
+        assert re.match(rf"^page:0x[0-9a-f]{{16}} pfn:{pfn:#x} phys:{pa:#x} refcount:1 order:3 zone:", page[0])
+        assert page[1].endswith("(head)") and page[2] == f"buddy: pfn {pfn ^ 8:#x} (of the order-3 block at pfn {pfn:#x})"
+        assert mon.run(f"page {PAGE_OFFSET + pa + 4096:#x}")[2].startswith("page is inside the allocated block")
+        assert hexdump_bytes(mon.run(f"xp {pa:#x} 0x40")[:-1], pa) == bytes(64)  # zeroed
+        assert mon.run("allocs") == ["allocs: 1 blocks held",
+                                      f"#0 pfn {pfn:#x} order 3 [mem {pa:#018x}-{pa + 8 * 4096 - 1:#018x}] "
+                                      f"gfp {m.group(0).split('gfp ')[1].split(':')[0]} zone {m.group(4)}"]
+        walk = mon.run(f"walk {PAGE_OFFSET + pa + 0x123:#x}")
+        assert [line[:3] for line in walk[1:-1]] == ["PGD", "PUD", "PMD", "PTE"][:len(walk) - 2]
+        assert all(" P RW " in line and line.endswith(" G NX") for line in walk[-2:-1])
+        assert re.match(rf"^phys: {pa + 0x123:#018x} \((4K|2M|1G) page\)$", walk[-1])
+        assert mon.run(f"free {pa:#x} 2") == [f"free: {pa:#x}: the monitor holds pfn {pfn:#x} at order 3: "
+                                              f"say free {pa:#x} 3"]
+        assert mon.run(f"free {pa:#x} 3") == [f"free: pfn {pfn:#x} order 3 [mem {pa:#018x}-"
+                                              f"{pa + 8 * 4096 - 1:#018x}] freed"]
+        assert mon.run("allocs") == ["allocs: 0 blocks held"]
+        assert mon.run(f"free {pa:#x} 3") == [f"free: {pa:#x} is not a block the monitor holds (allocs lists them)"]
+        assert parse_buddyinfo(mon.run("buddyinfo")) == buddy  # merged back as it was
+        lines = mon.run("alloc 0 dma")
+        assert "zone DMA," in lines[0] and int(re.search(r"pfn (0x[0-9a-f]+)", lines[0]).group(1), 16) < 4096
+        assert mon.run("verify") == ["verify: 0 problems (every free-list invariant holds)"]
+
+        # The kernel image: x against the ELF, walk against the image map.
+        text = symbol(artifacts.kernel_sym, "_text")
+        dump = mon.run(f"x {text:#x} 40")
+        assert hexdump_bytes(dump[:-1], text) == elf_bytes(artifacts.kernel_elf, text, 40)
+        assert dump[-1] == f"{text + 40:016x}"
+        walk = mon.run(f"walk {text:#x}")
+        assert [line[:3] for line in walk[1:-1]] == ["PGD", "PUD", "PMD", "PTE"]
+        assert walk[-2].endswith(" P A G") or walk[-2].endswith(" P G")  # RX: no RW, no NX
+        assert walk[-1] == f"phys: {text - START_KERNEL_MAP:#018x} (4K page)"
+
+        # Bad input: a one-line error and the usage, never a fault.
+        check_usage(mon.run("frobnicate 1"), "frobnicate: unknown command", "usage: help [CMD]")
+        check_usage(mon.run("x zz"), "x: 'zz' is not a number (decimal or 0x-hex, optional K/M/G suffix)",
+                    "usage: x VADDR [LEN]")
+        check_usage(mon.run("xp 0x1000 12Q"), "xp: '12Q' is not a number (decimal or 0x-hex, optional K/M/G "
+                    "suffix)", "usage: xp PADDR [LEN]")
+        check_usage(mon.run("x"), "x: wrong number of arguments", "usage: x VADDR [LEN]")
+        check_usage(mon.run("alloc 11"), "alloc: order 11 is above MAX_PAGE_ORDER (10)",
+                    "usage: alloc ORDER [zero|dma|dma32]...")
+        check_usage(mon.run("alloc 1 huge"), "alloc: unknown modifier 'huge' (zero, dma, dma32)",
+                    "usage: alloc ORDER [zero|dma|dma32]...")
+        check_usage(mon.run("alloc 1 dma dma32"), "alloc: dma and dma32 exclude each other",
+                    "usage: alloc ORDER [zero|dma|dma32]...")
+        check_usage(mon.run("free 0x1000"), "free: wrong number of arguments", "usage: free ADDR ORDER")
+        check_usage(mon.run("page 99999999999999999999"), "page: '99999999999999999999' is not a number "
+                    "(decimal or 0x-hex, optional K/M/G suffix)", "usage: page PFN|ADDR")
+        assert mon.run("page 1G") == [f"page: 0x40000000 is beyond mem_map (pfn 0x40000, max_pfn {max_pfn:#x})"]
+        assert mon.run("x 0") == ["x: 0x0 is not mapped (virtual 0x0: no present entry at level 4)"]
+        assert mon.run("xp 0x7fffffffffffff") == ["xp: 0x7fffffffffffff is beyond the direct map (64 TiB)"]
+        assert mon.run("walk 0x1000")[-1] == "walk: 0x1000 is not mapped (PGD not present)"
+        # A dump that runs from RAM into the hole after it stops there.
+        top = (max_pfn << 12) - 32
+        lines = mon.run(f"xp {top:#x} 64")
+        assert len(lines) == 3 and len(hexdump_bytes(lines[:2], top)) == 32
+        assert lines[2].startswith(f"xp: {top + 32:#x} is not mapped (virtual {PAGE_OFFSET + top + 32:#x}: ")
+        lines = mon.run(f"x {PAGE_OFFSET:#x} 5K")
+        assert lines[0] == "x: length 5120 capped at 4096 bytes"
+        assert len(hexdump_bytes(lines[1:-1], PAGE_OFFSET)) == 4096 and lines[-1] == f"{PAGE_OFFSET + 4096:016x}"
+
+        # Line editing: Backspace, Ctrl-U, Ctrl-C; history on up and down.
+        lines = mon.type("meminfX\x7fo\r")
+        assert lines[0] == "meminfX\b \bo" and set(parse_meminfo(lines)) == set(meminfo)
+        assert mon.type("nonsense\x15allocs\r")[-3] == "allocs: 1 blocks held"
+        lines = mon.type("alloc 4\x03")
+        assert lines == ["alloc 4^C", ""]
+        assert mon.run("allocs")[0] == "allocs: 1 blocks held"  # the dropped line did not run
+        assert mon.type(UP + "\r")[-3] == "allocs: 1 blocks held"
+        mon.run("buddyinfo")
+        mon.run("allocs")
+        lines = mon.type(UP + UP + DOWN + UP + "\r")  # allocs, buddyinfo, allocs, buddyinfo
+        assert parse_buddyinfo(lines).names == ["DMA", "DMA32"] and lines[-2].startswith("Node 0, zone    DMA32")
+        lines = mon.type(UP + UP + "\r")  # buddyinfo is the newest now: then allocs
+        assert lines[-3] == "allocs: 1 blocks held"
+        lines = mon.type(UP + "\x7f" * 20 + "verify\r")
+        assert lines[-2] == "verify: 0 problems (every free-list invariant holds)"
+
+        # selftest again, then a real reboot: the kernel comes up again.
+        lines = mon.run("selftest", timeout=120)
+        assert lines[-1] == "selftest: all passed" and "KTAP version 1" in lines
+        mon.child.send("reboot\r")
+        mon.child.expect_exact("reboot: Restarting system")
+        mon.child.expect_exact("Pagewise 0.1: a teaching kernel")
+        mon.wait_prompt()
+        mon.wait_prompt()
+        mon.wait_prompt()  # after the script's allocs
+        assert mon.run("allocs") == ["allocs: 0 blocks held"]  # a fresh kernel
+        mon.child.send("poweroff\r")
+        mon.child.expect_exact("reboot: Power down")
+        mon.child.expect(pexpect.EOF)
+    finally:
+        mon.close()
+    assert mon.child.exitstatus == QEMU_POWER_OFF_STATUS
+    boot_times.add("qemu-monitor", time.monotonic() - start, "powered off", meminfo["MemTotal"])
+
+
+def test_monitor_script_powers_off(artifacts, tmp_path, emu_logs, boot_times):
+    """run="...; poweroff": the commands run at boot, each echoed after the
+    prompt, and the machine powers off with no input at all."""
+    cmdline = 'run="meminfo; alloc 2 dma;allocs ;  verify; poweroff; help"'
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", cmdline, [])
+    serial = tmp_path / "serial.log"
+    emu_logs.add(serial)
+    run = run_until_exit("qemu-monitor-run", qemu_argv(iso, "64M", serial), serial, 60, tmp_path / "qemu-stdout.log")
+    log = SerialLog.read(serial)
+    lines = clean_lines(serial.read_bytes())
+    assert run.returncode == QEMU_POWER_OFF_STATUS, f"QEMU status {run.returncode}"
+    # GRUB splits the unquoted $pagewise_cmdline into words, joins them with
+    # one space, and passes each quote as \" (the kernel drops the backslash).
+    assert log.cmdline == re.sub(" +", " ", cmdline).replace('"', '\\"')
+    prompts = [line for line in lines if line.startswith(PROMPT)]
+    assert prompts == [PROMPT + c for c in ("meminfo", "alloc 2 dma", "allocs", "verify", "poweroff")]
+    i = lines.index(PROMPT + "allocs")
+    assert lines[i + 1] == "allocs: 1 blocks held" and re.match(r"^#0 pfn 0x[0-9a-f]+ order 2 .* zone DMA$",
+                                                                 lines[i + 2])
+    assert lines[lines.index(PROMPT + "verify") + 1].startswith("verify: 0 problems")
+    assert [line for line in lines if line][-1] == "reboot: Power down"  # help never ran
+    boot_times.add("qemu-monitor-run", run.wall, "powered off", parse_meminfo(lines).get("MemTotal"))
