@@ -9,6 +9,9 @@ TESTISO := $(BUILD)/pagewise-test.iso
 
 CMDLINE ?= selftest
 MEM     ?= 128M
+# make dump: the monitor commands to run, ";"-separated (no single quotes).
+CMDS    ?= meminfo; buddyinfo
+DUMPISO := $(BUILD)/pagewise-dump.iso
 QEMU    ?= qemu-system-x86_64
 QEMU_ARGS := -m $(MEM) -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
@@ -41,7 +44,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor_core.c
 
-.PHONY: all iso run bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
+.PHONY: all iso run dump plot bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -50,6 +53,8 @@ help:
 	@echo "make            build $(KERNEL)"
 	@echo "make iso        build $(ISO) (BIOS + UEFI bootable); CMDLINE=\"...\" sets the kernel command line"
 	@echo "make run        boot the ISO in QEMU, COM1 on this terminal (Ctrl-A X quits); MEM=$(MEM)"
+	@echo "make dump       run monitor commands headless: CMDS=\"buddyinfo; xp 0x100000 64\", transcript in build/dump.txt"
+	@echo "make plot       draw a fresh boot's physical memory (pfnmap) as build/memory.png and .svg"
 	@echo "make bochs      boot the ISO in Bochs (debugger on this terminal, COM1 in $(BUILD)/bochs-com1.log)"
 	@echo "make bochs-headless  the same boot in Bochs without a debugger; ends on its own"
 	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
@@ -109,6 +114,7 @@ $(BUILD)/$(2).cmdline: FORCE
 endef
 $(eval $(call iso_rule,$(ISO),pagewise,$(CMDLINE)))
 $(eval $(call iso_rule,$(TESTISO),pagewise-test,selftest poweroff))
+$(eval $(call iso_rule,$(DUMPISO),pagewise-dump,run="$(CMDS); poweroff"))
 .PHONY: FORCE
 FORCE:
 
@@ -119,6 +125,18 @@ run: deps-run
 	@$(MAKE) --no-print-directory $(ISO)
 	@echo "Booting $(ISO) in QEMU with $(MEM) of RAM; COM1 below. Ctrl-A X quits."
 	$(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio
+
+# make dump CMDS="buddyinfo; xp 0x100000 64": run monitor commands at boot
+# (run="...; poweroff") in headless QEMU; the transcript goes to build/dump.txt.
+dump: deps-run
+	@$(MAKE) --no-print-directory $(DUMPISO)
+	scripts/dump.sh $(DUMPISO) $(MEM) $(BUILD)/dump.txt
+
+# make plot: a fresh boot's pfnmap drawn by tools/memplot as
+# build/memory.png and build/memory.svg.
+plot: deps-test
+	@$(MAKE) --no-print-directory dump CMDS="pfnmap"
+	tools/memplot $(BUILD)/dump.txt -o $(BUILD)/memory.png --svg $(BUILD)/memory.svg
 
 bochs: deps-test
 	@$(MAKE) --no-print-directory $(ISO)

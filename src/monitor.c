@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "gfp.h"
+#include "memblock.h"
 #include "memlayout.h"
 #include "mm.h"
 #include "mmzone.h"
@@ -88,6 +89,250 @@ static void cmd_zoneinfo(int argc, char **argv)
 	show_zoneinfo();
 }
 
+/*
+ * The kernel's view of each pfn, for memmap and pfnmap (docs/memplot.md):
+ * what mem_map says first (free or allocated block), then, for a reserved
+ * page, why: mem_map itself, the kernel image, a page table, other RAM the
+ * kernel reserved (first MiB, boot data), or no RAM at all.
+ */
+enum pfn_kind {
+	PFN_HOLE,     /* H: not usable RAM in the firmware map */
+	PFN_RESERVED, /* R: usable RAM reserved for another reason */
+	PFN_KERNEL,   /* K: the kernel image */
+	PFN_MEM_MAP,  /* M: the struct page array */
+	PFN_TABLE,    /* T: a page table of the kernel's */
+	PFN_FREE,     /* F<order>: in a free block */
+	PFN_ALLOC,    /* A<order>: in an allocated block */
+};
+
+#define MAX_TABLE_PFNS 4096
+
+/* The page-table pages reachable from CR3, sorted; collected per command. */
+static unsigned long table_pfns[MAX_TABLE_PFNS];
+static unsigned int nr_table_pfns;
+static bool table_pfns_overflow;
+
+static void add_table_pfn(unsigned long pfn);
+
+/* Walk the table at @pa of level @level (4 = PGD) and record every table. */
+static void collect_tables(phys_addr_t pa, int level)
+{
+	const pteval_t *t = __va(pa);
+
+	add_table_pfn(PHYS_PFN(pa));
+	if (level == 1)
+		return;
+	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++) {
+		pteval_t e = t[i];
+
+		if (!(e & _PAGE_PRESENT) || (level <= 3 && (e & _PAGE_PSE)))
+			continue;
+		collect_tables(e & PTE_PFN_MASK, level - 1);
+	}
+}
+
+static void collect_table_pfns(void)
+{
+	nr_table_pfns = 0;
+	table_pfns_overflow = false;
+	collect_tables(read_cr3() & PTE_PFN_MASK, 4);
+}
+
+static bool is_table_pfn(unsigned long pfn)
+{
+	unsigned int lo = 0, hi = nr_table_pfns;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (table_pfns[mid] == pfn)
+			return true;
+		if (table_pfns[mid] < pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static void add_table_pfn(unsigned long pfn)
+{
+	unsigned int i;
+
+	if (is_table_pfn(pfn))
+		return;
+	if (nr_table_pfns == MAX_TABLE_PFNS) {
+		table_pfns_overflow = true;
+		return;
+	}
+	for (i = nr_table_pfns; i && table_pfns[i - 1] > pfn; i--)
+		table_pfns[i] = table_pfns[i - 1];
+	table_pfns[i] = pfn;
+	nr_table_pfns++;
+}
+
+/* Is the whole page @pfn in usable RAM (memblock.memory, kept read-only
+ * after boot)? */
+static bool pfn_is_ram(unsigned long pfn)
+{
+	for (unsigned long i = 0; i < memblock.memory.cnt; i++) {
+		const struct memblock_region *r = &memblock.memory.regions[i];
+
+		if (pfn >= PFN_UP(r->base) && pfn < PFN_DOWN(r->base + r->size))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The kind of @pfn and, for a block, its order; *@next gets the first pfn
+ * after it that may differ (the end of the block, or pfn + 1).
+ */
+static enum pfn_kind pfn_kind(unsigned long pfn, unsigned int *order,
+			      unsigned long *next)
+{
+	const struct page *page = pfn_to_page(pfn);
+	unsigned long map_start = PHYS_PFN(__pa(mem_map));
+	unsigned long map_end =
+		PFN_UP(__pa(mem_map) + max_pfn * sizeof(struct page));
+
+	*order = 0;
+	*next = pfn + 1;
+	if (!PageReserved(page)) {
+		const struct page *head = page_block_head(page);
+
+		if (!head)
+			return PFN_RESERVED; /* corrupt: verify says more */
+		*order = (unsigned int)page_private(head);
+		*next = page_to_pfn(head) + (1UL << *order);
+		return PageBuddy(head) ? PFN_FREE : PFN_ALLOC;
+	}
+	if (pfn >= map_start && pfn < map_end)
+		return PFN_MEM_MAP;
+	if (pfn >= kernel_image_start_pfn && pfn < kernel_image_end_pfn)
+		return PFN_KERNEL;
+	if (is_table_pfn(pfn))
+		return PFN_TABLE;
+	return pfn_is_ram(pfn) ? PFN_RESERVED : PFN_HOLE;
+}
+
+/* One run of pfns of the same kind (and order, for blocks). */
+struct pfn_run {
+	unsigned long start, end;
+	enum pfn_kind kind;
+	unsigned int order;
+};
+
+/*
+ * Call @fn on each maximal run of [0, max_pfn) with one kind and order,
+ * in pfn order. Return: the number of runs.
+ */
+static unsigned long for_each_pfn_run(void (*fn)(const struct pfn_run *r))
+{
+	struct pfn_run run = { 0, 0, PFN_HOLE, 0 };
+	unsigned long nr = 0, pfn = 0;
+
+	collect_table_pfns();
+	while (pfn < max_pfn) {
+		unsigned int order;
+		unsigned long next;
+		enum pfn_kind kind = pfn_kind(pfn, &order, &next);
+
+		if (next > max_pfn)
+			next = max_pfn;
+		if (pfn && (kind != run.kind || order != run.order)) {
+			if (fn)
+				fn(&run);
+			nr++;
+			run.start = pfn;
+		}
+		run.kind = kind;
+		run.order = order;
+		run.end = next;
+		pfn = next;
+	}
+	if (max_pfn) {
+		if (fn)
+			fn(&run);
+		nr++;
+	}
+	return nr;
+}
+
+static void print_pfnmap_run(const struct pfn_run *r)
+{
+	static const char codes[] = "HRKMTFA";
+
+	if (r->kind >= PFN_FREE)
+		printk("pfnmap: %#lx %#lx %c%u\n", r->start, r->end,
+		       codes[r->kind], r->order);
+	else
+		printk("pfnmap: %#lx %#lx %c\n", r->start, r->end,
+		       codes[r->kind]);
+}
+
+/*
+ * pfnmap: every pfn's state as runs, "pfnmap: START END CODE" (END
+ * exclusive), between a "pfnmap: v1 max_pfn N runs N" header and
+ * "pfnmap: end". Codes: H not RAM, R reserved RAM, K kernel image,
+ * M mem_map, T page table, F<o>/A<o> free/allocated block of order o.
+ * tools/memplot draws it; docs/memplot.md is the reference.
+ */
+static void cmd_pfnmap(int argc, char **argv)
+{
+	unsigned long runs;
+
+	(void)argc, (void)argv;
+	runs = for_each_pfn_run(NULL);
+	printk("pfnmap: v1 max_pfn %#lx runs %lu\n", max_pfn, runs);
+	for_each_pfn_run(print_pfnmap_run);
+	printk("pfnmap: end\n");
+	if (table_pfns_overflow)
+		printk("pfnmap: more than %d page tables: some show as R\n",
+		       MAX_TABLE_PFNS);
+}
+
+/* The kernel's view for memmap: blocks folded into "buddy" runs. */
+static struct pfn_run view;
+static unsigned long view_free, view_alloc;
+
+static void print_view(void)
+{
+	static const char *const names[] = {
+		[PFN_HOLE] = "not RAM",	       [PFN_RESERVED] = "reserved",
+		[PFN_KERNEL] = "kernel image", [PFN_MEM_MAP] = "mem_map",
+		[PFN_TABLE] = "page tables",   [PFN_FREE] = "buddy",
+	};
+
+	if (view.kind == PFN_FREE)
+		printk("  [mem %#018llx-%#018llx] buddy: %lu free, %lu allocated pages\n",
+		       (unsigned long long)PFN_PHYS(view.start),
+		       (unsigned long long)PFN_PHYS(view.end) - 1, view_free,
+		       view_alloc);
+	else
+		printk("  [mem %#018llx-%#018llx] %s: %lu pages\n",
+		       (unsigned long long)PFN_PHYS(view.start),
+		       (unsigned long long)PFN_PHYS(view.end) - 1,
+		       names[view.kind], view.end - view.start);
+}
+
+static void add_to_view(const struct pfn_run *r)
+{
+	enum pfn_kind kind = r->kind == PFN_ALLOC ? PFN_FREE : r->kind;
+
+	if (r->start && kind != view.kind) {
+		print_view();
+		view.start = r->start;
+		view_free = view_alloc = 0;
+	}
+	view.kind = kind;
+	view.end = r->end;
+	if (r->kind == PFN_FREE)
+		view_free += r->end - r->start;
+	else if (r->kind == PFN_ALLOC)
+		view_alloc += r->end - r->start;
+}
+
 /* Pages of [@start_pfn, @end_pfn) in mem_map: free, allocated, reserved. */
 static void count_pages(unsigned long start_pfn, unsigned long end_pfn,
 			unsigned long counts[3])
@@ -130,6 +375,11 @@ static void cmd_memmap(int argc, char **argv)
 	printk("kernel image: pfn %#lx-%#lx (reserved); mem_map: %lu pages of %zu bytes\n",
 	       kernel_image_start_pfn, kernel_image_end_pfn - 1, max_pfn,
 	       sizeof(struct page));
+	printk("what the kernel made of it (pfns 0 to max_pfn):\n");
+	view_free = view_alloc = 0;
+	view.start = 0;
+	if (for_each_pfn_run(add_to_view))
+		print_view();
 }
 
 static void cmd_page(int argc, char **argv)
@@ -467,8 +717,11 @@ static const struct mon_cmd commands[] = {
 	  "each zone's counters and watermarks, as /proc/zoneinfo", "zoneinfo",
 	  0, 0, cmd_zoneinfo },
 	{ "memmap", "",
-	  "the firmware memory map, with the pages of each range by state",
+	  "the firmware memory map, with the pages of each range by state, then what the kernel made of it",
 	  "memmap", 0, 0, cmd_memmap },
+	{ "pfnmap", "",
+	  "every pfn's state as runs, for tools/memplot (docs/memplot.md)",
+	  "pfnmap", 0, 0, cmd_pfnmap },
 	{ "page", "PFN|ADDR",
 	  "a struct page decoded (below max_pfn: a pfn; else an address)",
 	  "page 0x1000", 1, 1, cmd_page },
