@@ -44,7 +44,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor_core.c
 
-.PHONY: all iso run dump plot bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
+.PHONY: all iso run dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -60,6 +60,7 @@ help:
 	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
 	@echo "make test-host  only the host unit tests (cmocka, ASan + UBSan)"
 	@echo "make test-emu   only the emulator boot tests (pytest)"
+	@echo "make test-tools only the tests of tools/memplot (pytest)"
 	@echo "make fuzz       fuzz the buddy allocator with libFuzzer for FUZZ_TIME=$(FUZZ_TIME) seconds"
 	@echo "make fuzz-smoke a short fuzz run ($(FUZZ_SMOKE_RUNS) inputs); part of make test"
 	@echo "make format     apply .clang-format to every C file"
@@ -134,7 +135,8 @@ dump: deps-run
 
 # make plot: a fresh boot's pfnmap drawn by tools/memplot as
 # build/memory.png and build/memory.svg.
-plot: deps-test
+plot: deps-run
+	@scripts/install-deps.sh plot
 	@$(MAKE) --no-print-directory dump CMDS="pfnmap"
 	tools/memplot $(BUILD)/dump.txt -o $(BUILD)/memory.png --svg $(BUILD)/memory.svg
 
@@ -200,7 +202,11 @@ test-emu: $(TESTISO)
 	/usr/bin/python3 -m pytest -v $$(/usr/bin/python3 -c "import xdist" 2>/dev/null && echo "-n 2") test/emu
 
 test: deps-test
-	@$(MAKE) --no-print-directory format-check test-host fuzz-smoke test-emu
+	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke test-emu
+
+# tools/memplot's parser and renderer (docs/memplot.md).
+test-tools: deps-test
+	/usr/bin/python3 -m pytest -q test/tools
 
 clean:
 	rm -rf $(BUILD)
