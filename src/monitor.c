@@ -26,11 +26,11 @@
 #include "string.h"
 
 #define PROMPT		"pagewise> "
-#define DUMP_DEFAULT	64   /* bytes x and xp show without a LEN */
-#define DUMP_MAX	4096 /* bytes x and xp show at most */
-#define FREE_AREA_SHOWN 8    /* blocks free_area lists per order */
-#define MAX_HELD	32   /* blocks the monitor can hold at once */
-#define RUN_MAX		512  /* bytes of the run="..." script */
+#define DUMP_DEFAULT	64	    /* bytes x and xp show without a LEN */
+#define DUMP_MAX	4096	    /* bytes x and xp show at most */
+#define FREE_AREA_SHOWN 8	    /* blocks free_area lists per order */
+#define MAX_HELD	256	    /* blocks the monitor can hold at once */
+#define RUN_MAX		CMDLINE_MAX /* bytes of the run="..." script */
 #define PTRS_PER_TABLE	512
 
 struct mon_cmd {
@@ -44,13 +44,15 @@ struct mon_cmd {
 
 static const struct mon_cmd *find_cmd(const char *name);
 
-/* struct held_block - a block alloc gave out: its first pfn and order. */
+/* struct held_block - a block alloc gave out: its first pfn and order, and
+ * its number (#id, counted from 0 at boot, never reused). */
 static struct held_block {
 	unsigned long pfn;
 	unsigned int order;
 	gfp_t gfp;
+	unsigned int id;
 } held[MAX_HELD];
-static unsigned int nr_held;
+static unsigned int nr_held, next_held_id;
 
 static void usage(const struct mon_cmd *c)
 {
@@ -624,23 +626,55 @@ static void cmd_alloc(int argc, char **argv)
 		       gfp);
 		return;
 	}
-	held[nr_held] = (struct held_block){ page_to_pfn(page),
-					     (unsigned int)order, gfp };
+	held[nr_held] =
+		(struct held_block){ page_to_pfn(page), (unsigned int)order,
+				     gfp, next_held_id++ };
 	printk("alloc: order %lu gfp %#x: pfn %#lx [mem %#018llx-%#018llx] zone %s, held as #%u\n",
 	       order, gfp, page_to_pfn(page),
 	       (unsigned long long)page_to_phys(page),
 	       (unsigned long long)page_to_phys(page) + (PAGE_SIZE << order) -
 		       1,
-	       page_zone(page)->name, nr_held);
+	       page_zone(page)->name, held[nr_held].id);
 	nr_held++;
 }
 
+/* Give back held block @i and forget it; the others keep their order. */
+static void free_held(unsigned int i)
+{
+	unsigned long pfn = held[i].pfn;
+	unsigned int order = held[i].order;
+
+	__free_pages(pfn_to_page(pfn), order);
+	printk("free: #%u pfn %#lx order %u [mem %#018llx-%#018llx] freed\n",
+	       held[i].id, pfn, order, (unsigned long long)PFN_PHYS(pfn),
+	       (unsigned long long)PFN_PHYS(pfn + (1UL << order)) - 1);
+	nr_held--;
+	for (; i < nr_held; i++)
+		held[i] = held[i + 1];
+}
+
+/* free #ID, or free ADDR ORDER: only blocks the monitor holds. */
 static void cmd_free(int argc, char **argv)
 {
 	const struct mon_cmd *c = find_cmd("free");
-	unsigned long addr, order, pfn;
+	unsigned long addr, order, pfn, id;
 
-	(void)argc;
+	if (argc == 2) {
+		if (argv[1][0] != '#' || mon_parse_ulong(argv[1] + 1, &id)) {
+			printk("free: '%s' is not #ID (a number allocs shows)\n",
+			       argv[1]);
+			usage(c);
+			return;
+		}
+		for (unsigned int i = 0; i < nr_held; i++)
+			if (held[i].id == id) {
+				free_held(i);
+				return;
+			}
+		printk("free: the monitor holds no block #%lu (allocs lists them)\n",
+		       id);
+		return;
+	}
 	if (!get_number(c, argv[1], &addr) || !get_number(c, argv[2], &order))
 		return;
 	pfn = PFN_DOWN(addr >= PAGE_OFFSET ? addr - PAGE_OFFSET : addr);
@@ -654,11 +688,7 @@ static void cmd_free(int argc, char **argv)
 			       held[i].order);
 			return;
 		}
-		__free_pages(pfn_to_page(pfn), held[i].order);
-		printk("free: pfn %#lx order %lu [mem %#018llx-%#018llx] freed\n",
-		       pfn, order, (unsigned long long)PFN_PHYS(pfn),
-		       (unsigned long long)PFN_PHYS(pfn + (1UL << order)) - 1);
-		held[i] = held[--nr_held];
+		free_held(i);
 		return;
 	}
 	printk("free: %#lx is not a block the monitor holds (allocs lists them)\n",
@@ -671,7 +701,7 @@ static void cmd_allocs(int argc, char **argv)
 	printk("allocs: %u blocks held\n", nr_held);
 	for (unsigned int i = 0; i < nr_held; i++)
 		printk("#%u pfn %#lx order %u [mem %#018llx-%#018llx] gfp %#x zone %s\n",
-		       i, held[i].pfn, held[i].order,
+		       held[i].id, held[i].pfn, held[i].order,
 		       (unsigned long long)PFN_PHYS(held[i].pfn),
 		       (unsigned long long)PFN_PHYS(held[i].pfn +
 						    (1UL << held[i].order)) -
@@ -739,8 +769,8 @@ static const struct mon_cmd commands[] = {
 	{ "alloc", "ORDER [zero|dma|dma32]...",
 	  "allocate 2^ORDER pages and hold them", "alloc 3 zero dma32", 1, 3,
 	  cmd_alloc },
-	{ "free", "ADDR ORDER", "free a block the monitor holds",
-	  "free 0x1234000 3", 2, 2, cmd_free },
+	{ "free", "ADDR ORDER | #ID", "free a block the monitor holds",
+	  "free 0x1234000 3", 1, 2, cmd_free },
 	{ "allocs", "", "the blocks the monitor holds", "allocs", 0, 0,
 	  cmd_allocs },
 	{ "selftest", "", "run the boot self-test again (KTAP)", "selftest", 0,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import struct
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,12 +28,16 @@ from emulators import (
     qemu_argv,
     run_until_exit,
 )
-from serial_log import SerialLog, clean_lines, parse_buddyinfo, parse_meminfo
+from serial_log import SerialLog, clean_lines, parse_buddyinfo, parse_meminfo, usable_page_ranges
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tools"))
+import pfnmap  # noqa: E402  (tools/pfnmap.py: the pfnmap v1 parser)
 
 PROMPT = "pagewise> "
 PAGE_OFFSET = 0xFFFF888000000000
 START_KERNEL_MAP = 0xFFFFFFFF80000000
-COMMANDS = ("help", "meminfo", "buddyinfo", "zoneinfo", "memmap", "page", "free_area", "x", "xp", "walk",
+COMMANDS = ("help", "meminfo", "buddyinfo", "zoneinfo", "memmap", "pfnmap", "page", "free_area", "x", "xp", "walk",
             "alloc", "free", "allocs", "selftest", "verify", "poweroff", "reboot")
 HEX_LINE = re.compile(r"^([0-9a-f]{16})  ((?:[0-9a-f]{2} ){8} (?:[0-9a-f]{2} ){8}) \|(.{16})\|$")
 UP = "\x1b[A"
@@ -140,14 +146,23 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         zoneinfo = mon.run("zoneinfo")
         assert "Node 0, zone      DMA" in zoneinfo and "Node 0, zone    DMA32" in zoneinfo
         memmap = mon.run("memmap")
+        k = next(i for i, line in enumerate(memmap) if line.startswith("kernel image: pfn "))
         rows = [re.match(r"^\[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] (\S+) +free (\d+) allocated (\d+) "
-                         r"reserved (\d+)$", line) for line in memmap[1:-1]]
+                         r"reserved (\d+)$", line) for line in memmap[1:k]]
         assert all(rows), memmap
         assert sum(int(r.group(4)) for r in rows) * 4 == meminfo["MemFree"]
         assert all(r.group(3) == "usable" for r in rows if int(r.group(4)) or int(r.group(5)))
-        assert memmap[-1].startswith("kernel image: pfn ")
         max_pfn = int(re.search(r"max_pfn (0x[0-9a-f]+)", memmap[0]).group(1), 16)
         assert max_pfn << 12 == max(int(r.group(2), 16) + 1 for r in rows if r.group(3) == "usable")
+        # then the kernel's view: runs that tile [0, max_pfn), buddy runs holding MemFree
+        assert memmap[k + 1] == "what the kernel made of it (pfns 0 to max_pfn):"
+        view = [re.match(r"^  \[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] ([a-z_ A-Z]+): (?:(\d+) free, "
+                         r"\d+ allocated pages|(\d+) pages)$", line) for line in memmap[k + 2:]]
+        assert all(view), memmap[k + 2:]
+        assert [int(v.group(1), 16) for v in view] == [0] + [int(v.group(2), 16) + 1 for v in view[:-1]]
+        assert int(view[-1].group(2), 16) + 1 == max_pfn << 12
+        assert sum(int(v.group(4)) for v in view if v.group(3) == "buddy") * 4 == meminfo["MemFree"]
+        assert {v.group(3) for v in view} >= {"reserved", "kernel image", "mem_map", "page tables", "buddy"}
 
         fa = mon.run("free_area 10")
         for zone in buddy.zones:
@@ -185,13 +200,22 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         assert re.match(rf"^phys: {pa + 0x123:#018x} \((4K|2M|1G) page\)$", walk[-1])
         assert mon.run(f"free {pa:#x} 2") == [f"free: {pa:#x}: the monitor holds pfn {pfn:#x} at order 3: "
                                               f"say free {pa:#x} 3"]
-        assert mon.run(f"free {pa:#x} 3") == [f"free: pfn {pfn:#x} order 3 [mem {pa:#018x}-"
+        assert mon.run(f"free {pa:#x} 3") == [f"free: #0 pfn {pfn:#x} order 3 [mem {pa:#018x}-"
                                               f"{pa + 8 * 4096 - 1:#018x}] freed"]
         assert mon.run("allocs") == ["allocs: 0 blocks held"]
         assert mon.run(f"free {pa:#x} 3") == [f"free: {pa:#x} is not a block the monitor holds (allocs lists them)"]
         assert parse_buddyinfo(mon.run("buddyinfo")) == buddy  # merged back as it was
         lines = mon.run("alloc 0 dma")
         assert "zone DMA," in lines[0] and int(re.search(r"pfn (0x[0-9a-f]+)", lines[0]).group(1), 16) < 4096
+        assert lines[0].endswith("held as #1")  # numbers are never reused
+        # free #ID: blocks keep their numbers when others go.
+        ids = [int(mon.run("alloc 0")[0].rsplit("#", 1)[1]) for _ in range(3)]
+        assert ids == [2, 3, 4]
+        assert mon.run("free #3")[0].startswith("free: #3 pfn ")
+        assert [line.split()[0] for line in mon.run("allocs")[1:]] == ["#1", "#2", "#4"]
+        assert mon.run("free #3") == ["free: the monitor holds no block #3 (allocs lists them)"]
+        for i in (2, 4):
+            assert mon.run(f"free #{i}")[0].startswith(f"free: #{i} pfn ")
         assert mon.run("verify") == ["verify: 0 problems (every free-list invariant holds)"]
 
         # The kernel image: x against the ELF, walk against the image map.
@@ -217,7 +241,9 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
                     "usage: alloc ORDER [zero|dma|dma32]...")
         check_usage(mon.run("alloc 1 dma dma32"), "alloc: dma and dma32 exclude each other",
                     "usage: alloc ORDER [zero|dma|dma32]...")
-        check_usage(mon.run("free 0x1000"), "free: wrong number of arguments", "usage: free ADDR ORDER")
+        check_usage(mon.run("free 0x1000"), "free: '0x1000' is not #ID (a number allocs shows)",
+                    "usage: free ADDR ORDER | #ID")
+        check_usage(mon.run("free 1 2 3"), "free: wrong number of arguments", "usage: free ADDR ORDER | #ID")
         check_usage(mon.run("page 99999999999999999999"), "page: '99999999999999999999' is not a number "
                     "(decimal or 0x-hex, optional K/M/G suffix)", "usage: page PFN|ADDR")
         assert mon.run("page 1G") == [f"page: 0x40000000 is beyond mem_map (pfn 0x40000, max_pfn {max_pfn:#x})"]
@@ -291,3 +317,65 @@ def test_monitor_script_powers_off(artifacts, tmp_path, emu_logs, boot_times):
     assert lines[lines.index(PROMPT + "verify") + 1].startswith("verify: 0 problems")
     assert [line for line in lines if line][-1] == "reboot: Power down"  # help never ran
     boot_times.add("qemu-monitor-run", run.wall, "powered off", parse_meminfo(lines).get("MemTotal"))
+
+
+def _pfn_codes(block) -> dict[int, str]:
+    """Every pfn of a pfnmap block with its code."""
+    return {pfn: run.code for run in block.runs for pfn in range(run.start, run.end)}
+
+
+def test_pfnmap_dump_and_memplot(artifacts, tmp_path, emu_logs, boot_times):
+    """make dump's path (scripts/dump.sh) with pfnmap before and after two
+    allocations: each map covers 0..max_pfn, its free pages are MemFree, its
+    holes are what the printed firmware map says, mem_map and the kernel
+    image sit where the boot log and memmap say, exactly the allocated
+    blocks changed; then tools/memplot draws both."""
+    cmdline = 'run="meminfo; pfnmap; alloc 3; alloc 0 dma; pfnmap; memmap; poweroff"'
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", cmdline, [])
+    out = tmp_path / "dump.txt"
+    emu_logs.add(out)
+    start = time.monotonic()
+    res = subprocess.run([str(REPO / "scripts" / "dump.sh"), str(iso), "128M", str(out)],
+                         cwd=REPO, capture_output=True, text=True, timeout=360)
+    wall = time.monotonic() - start
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = out.read_text()
+    assert "\x1b" not in text and text.startswith("Pagewise ")  # GRUB's screen is gone
+    log = SerialLog.read(out)
+    lines = text.splitlines()
+    before, after = pfnmap.parse(text)
+    max_pfn = before.max_pfn
+    assert after.max_pfn == max_pfn and before.runs[-1].end == max_pfn
+
+    # free pages: MemFree of the meminfo just before
+    assert before.pages("F") * 4 == parse_meminfo(lines[lines.index(PROMPT + "meminfo"):])["MemFree"]
+    # holes: the pfns below max_pfn that are no whole usable page of the map
+    ram = {p for a, b in usable_page_ranges(log.mmap) for p in range(a, min(b, max_pfn))}
+    codes = _pfn_codes(before)
+    assert {p for p, c in codes.items() if c == "H"} == set(range(max_pfn)) - ram
+    # mem_map where the boot log put it; the kernel image as memmap says
+    m_start, m_end, _ = log.mem_map_at
+    assert {p for p, c in codes.items() if c == "M"} == set(range(m_start >> 12, -(-m_end // 4096)))
+    k = re.search(r"^kernel image: pfn (0x[0-9a-f]+)-(0x[0-9a-f]+) \(reserved\)", text, re.M)
+    k_pfns = set(range(int(k.group(1), 16), int(k.group(2), 16) + 1))
+    assert {p for p, c in codes.items() if c == "K"} <= k_pfns
+    assert {p for p, c in codes.items() if c == "T"}  # the kernel's page tables
+    # the two allocations, and nothing else, changed
+    allocs = [re.search(r"pfn (0x[0-9a-f]+)", line).group(1) for line in lines if line.startswith("alloc: ")]
+    a3, a0 = (int(a, 16) for a in allocs)
+    codes2 = _pfn_codes(after)
+    changed = {p for p in codes if codes[p] != codes2[p] and not (codes[p][0] == "F" and codes2[p][0] == "F")}
+    assert changed == set(range(a3, a3 + 8)) | {a0}
+    assert all(codes2[p] == "A3" for p in range(a3, a3 + 8)) and codes2[a0] == "A0" and a0 < 4096
+    assert after.pages("F") == before.pages("F") - 9
+    # memmap's view agrees with the map: its buddy runs hold the free pages
+    view = [line for line in lines[lines.index(PROMPT + "memmap"):] if line.startswith("  [mem ")]
+    free = sum(int(m.group(1)) for m in (re.search(r"buddy: (\d+) free", v) for v in view) if m)
+    assert free == after.pages("F")
+
+    png, svg = tmp_path / "memory.png", tmp_path / "memory.svg"
+    res = subprocess.run([str(REPO / "tools" / "memplot"), str(out), "--all", "-o", str(png), "--svg", str(svg)],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert png.stat().st_size > 10000 and "mem_map" in svg.read_text()
+    boot_times.add("qemu-pfnmap-dump", wall, "powered off", parse_meminfo(lines).get("MemTotal"))
