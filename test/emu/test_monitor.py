@@ -163,6 +163,10 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         assert int(view[-1].group(2), 16) + 1 == max_pfn << 12
         assert sum(int(v.group(4)) for v in view if v.group(3) == "buddy") * 4 == meminfo["MemFree"]
         assert {v.group(3) for v in view} >= {"reserved", "kernel image", "mem_map", "page tables", "buddy"}
+        (block,) = pfnmap.parse("\n".join(mon.run("pfnmap")))
+        assert block.max_pfn == max_pfn and block.pages("F") * 4 == meminfo["MemFree"]
+        assert block.pages("M") + block.pages("K") + block.pages("T") + block.pages("R") == sum(
+            int(v.group(5)) for v in view if v.group(3) in ("mem_map", "kernel image", "page tables", "reserved"))
 
         fa = mon.run("free_area 10")
         for zone in buddy.zones:
