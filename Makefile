@@ -44,7 +44,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor_core.c
 
-.PHONY: all iso run dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
+.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -53,6 +53,9 @@ help:
 	@echo "make            build $(KERNEL)"
 	@echo "make iso        build $(ISO) (BIOS + UEFI bootable); CMDLINE=\"...\" sets the kernel command line"
 	@echo "make run        boot the ISO in QEMU, COM1 on this terminal (Ctrl-A X quits); MEM=$(MEM)"
+	@echo "make qemu-gdb   boot the ISO in QEMU stopped for gdb on localhost:$(GDB_PORT) (1234 + uid % 10000; GDB_PORT=N changes it)"
+	@echo "make gdb        in another terminal: gdb with the pw- commands, connected, stopped at kernel_main"
+	@echo "make gdb-port   print this user's gdb port ($(GDB_PORT))"
 	@echo "make dump       run monitor commands headless: CMDS=\"buddyinfo; xp 0x100000 64\", transcript in build/dump.txt"
 	@echo "make plot       draw a fresh boot's physical memory (pfnmap) as build/memory.png and .svg"
 	@echo "make bochs      boot the ISO in Bochs (debugger on this terminal, COM1 in $(BUILD)/bochs-com1.log)"
@@ -72,6 +75,8 @@ deps-run:
 	@scripts/install-deps.sh run
 deps-test:
 	@scripts/install-deps.sh test
+deps-debug:
+	@scripts/install-deps.sh debug
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,6 +131,25 @@ run: deps-run
 	@$(MAKE) --no-print-directory $(ISO)
 	@echo "Booting $(ISO) in QEMU with $(MEM) of RAM; COM1 below. Ctrl-A X quits."
 	$(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio
+
+# make qemu-gdb / make gdb (README "Debugging with gdb"): QEMU waits at the
+# first instruction (-S) for gdb on a port of this user's own, 1234 + uid %
+# 10000, so students sharing a machine do not collide; loopback only.
+# scripts/gdb/pagewise.gdb connects, runs to kernel_main and loads the pw-
+# commands (scripts/gdb/*.py).
+GDB_PORT ?= $(shell echo $$((1234 + $$(id -u) % 10000)))
+
+qemu-gdb: deps-run
+	@$(MAKE) --no-print-directory $(ISO)
+	@echo "QEMU waits for gdb on localhost:$(GDB_PORT): run make gdb in another terminal. Ctrl-A X quits."
+	$(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio -S -gdb tcp:127.0.0.1:$(GDB_PORT)
+
+gdb: deps-debug
+	@test -f $(KERNEL) || { echo "$(KERNEL) is missing: start make qemu-gdb first"; exit 1; }
+	PAGEWISE_GDB_PORT=$(GDB_PORT) PAGEWISE_KERNEL=$(KERNEL) gdb -q -x scripts/gdb/pagewise.gdb
+
+gdb-port:
+	@echo $(GDB_PORT)
 
 # make dump CMDS="buddyinfo; xp 0x100000 64": run monitor commands at boot
 # (run="...; poweroff") in headless QEMU; the transcript goes to build/dump.txt.

@@ -16,6 +16,7 @@
 #   RUNDIR       where bochsrc, bochs-com1.log and bochs.log go (default: the
 #                ISO's directory).
 # Environment: BOCHS_TIMEOUT (headless; seconds, default 600, then Bochs is stopped),
+#   BOCHS_CMDS (headless; a debugger command file instead of 16 `c` lines),
 #   BOCHS_VNC=1 (interactive; no network namespace: a VNC viewer on
 #   localhost:5900 shows the VGA screen).
 set -euo pipefail
@@ -101,8 +102,14 @@ fi
 # Headless: one `c` for the stop before the first instruction and one for each
 # magic breakpoint (`xchg bx, bx`); when the file runs out, stdin is /dev/null,
 # so the debugger reads end-of-file and Bochs quits instead of waiting.
+# BOCHS_CMDS=FILE replaces these with your own debugger commands (e.g. `creg`
+# at a magic breakpoint, as test/emu/bochs-break.cmds does).
 cmds=$rundir/bochs-cmds
-for _ in $(seq 1 16); do echo c; done > "$cmds"
+if [ -n "${BOCHS_CMDS:-}" ]; then
+	cp "$BOCHS_CMDS" "$cmds"
+else
+	for _ in $(seq 1 16); do echo c; done > "$cmds"
+fi
 out=$rundir/bochs-stdout.log
 limit=${BOCHS_TIMEOUT:-600}
 # A kernel that halted (no "poweroff" on its command line, a panic, a boot

@@ -1,21 +1,24 @@
 #!/bin/sh
 # install-deps.sh - install the Debian 12 packages Pagewise needs, if missing.
-# Usage: scripts/install-deps.sh [build|run|plot|test|all]   (default: all)
+# Usage: scripts/install-deps.sh [build|run|debug|plot|test|all]   (default: all)
 # Runs apt-get only when something is missing; uses sudo when not root.
 set -eu
 
 build="gcc binutils make nasm grub-pc-bin grub-efi-amd64-bin grub-common mtools xorriso"
 run="$build qemu-system-x86 ovmf"
+# make qemu-gdb / make gdb (scripts/gdb/).
+debug="$run gdb"
 # tools/memplot (docs/memplot.md) renders pfnmap dumps with matplotlib.
 plot="python3-matplotlib python3-numpy"
-test="$run $plot bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
+test="$debug $plot bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
 
 case "${1:-all}" in
 build) want=$build ;;
 run) want=$run ;;
+debug) want=$debug ;;
 plot) want="$run $plot" ;;
 test | all) want=$test ;;
-*) echo "usage: $0 [build|run|plot|test|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|run|debug|plot|test|all]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -3,6 +3,7 @@
  * kernel_main.c - the boot story, read top-down: each step one call.
  * GRUB -> boot.asm (long mode, higher half) -> here.
  */
+#include "bochs_break.h"
 #include "cmdline.h"
 #include "cpu.h"
 #include "crashtest.h"
@@ -167,6 +168,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	printk("Boot loader: %s\n", boot_params.bootloader[0]
 					    ? boot_params.bootloader
 					    : "(unnamed)");
+	bochs_break_setup();
 	cpu_init();
 
 	mb2_print_mmap();

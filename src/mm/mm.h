@@ -117,6 +117,48 @@ extern bool page_poisoning_enabled;
 #define PAGE_POISON 0xaa
 
 /*
+ * Magic breakpoints in the buddy allocator (README "Magic breakpoints"):
+ *   MM_BREAK_SPLIT  expand() moves the upper half of a block to a lower
+ *                   free_area (one event per half);
+ *   MM_BREAK_MERGE  __free_one_page() joins a block with its free buddy
+ *                   (one event per order climbed).
+ * mm_break_mask holds the armed points (0 by default: the fast path is one
+ * predictable branch); the arch sets it from break= on the command line, the
+ * host tests directly. An armed point prints "bochs-break: split: ..." and
+ * runs the seam's BOCHS_BREAK() (kernel: xchg bx, bx, which stops Bochs;
+ * host: nothing); after mm_break_limit events it disarms itself, as the
+ * buddy splits and merges thousands of times during boot. The bit values
+ * are the arch's break= bits (src/arch/x86_64/bochs_break.h).
+ */
+#define MM_BREAK_SPLIT 0x10u
+#define MM_BREAK_MERGE 0x20u
+extern unsigned int mm_break_mask;
+extern unsigned long mm_break_limit; /* events per point; 1 by default */
+extern unsigned long
+	mm_break_fired[2]; /* events reported: [0] split, [1] merge */
+
+/*
+ * mm_break_report() - print "bochs-break: @point: <@fmt...>" for the armed
+ * point @bit (MM_BREAK_*) and count the event; disarm @bit from
+ * mm_break_mask once it has fired mm_break_limit times. Called only through
+ * mm_break_point(), after the mask test. Return: nothing.
+ */
+void mm_break_report(unsigned int bit, const char *point, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * mm_break_point() - at named point @name (a bare word, e.g. split), if @bit
+ * is armed: report with printf-style @fmt, then BOCHS_BREAK(@name).
+ */
+#define mm_break_point(bit, name, fmt, ...)                                \
+	do {                                                               \
+		if (__builtin_expect(mm_break_mask & (bit), 0)) {          \
+			mm_break_report((bit), #name, fmt, ##__VA_ARGS__); \
+			BOCHS_BREAK(name);                                 \
+		}                                                          \
+	} while (0)
+
+/*
  * mm_bad_page_reports - how many bad-page reports have been printed (bad
  * frees, bad gfp or order, poison overwritten). Tests compare it around a
  * misuse to prove exactly one report came out.

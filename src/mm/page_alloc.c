@@ -62,6 +62,11 @@ static void expand(struct zone *zone, struct page *page, unsigned int low,
 	while (high > low) {
 		high--;
 		size >>= 1;
+		mm_break_point(
+			MM_BREAK_SPLIT, split,
+			"order-%u block at pfn %#lx -> upper half pfn %#lx to free_area[%u] (zone %s)",
+			high + 1, page_to_pfn(page), page_to_pfn(&page[size]),
+			high, zone->name);
 		add_to_free_list(&page[size], zone, high);
 	}
 }
@@ -136,11 +141,34 @@ static void __free_one_page(struct page *page, unsigned long pfn,
 			break;
 		del_from_free_list(pfn_to_page(buddy_pfn), zone, order);
 		combined_pfn = buddy_pfn & pfn;
+		mm_break_point(
+			MM_BREAK_MERGE, merge,
+			"pfn %#lx order %u with buddy %#lx -> order %u at %#lx (zone %s)",
+			pfn, order, buddy_pfn, order + 1, combined_pfn,
+			zone->name);
 		page = pfn_to_page(combined_pfn);
 		pfn = combined_pfn;
 		order++;
 	}
 	add_to_free_list(page, zone, order);
+}
+
+unsigned int mm_break_mask;
+unsigned long mm_break_limit = 1;
+unsigned long mm_break_fired[2];
+
+void mm_break_report(unsigned int bit, const char *point, const char *fmt, ...)
+{
+	unsigned long *fired = &mm_break_fired[bit == MM_BREAK_MERGE ? 1 : 0];
+	char buf[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk("bochs-break: %s: %s\n", point, buf);
+	if (++*fired >= mm_break_limit)
+		mm_break_mask &= ~bit;
 }
 
 unsigned int mm_debug;

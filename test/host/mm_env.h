@@ -38,6 +38,12 @@ extern size_t host_ram_size;
 #define virt_in_direct_map(va) \
 	((uintptr_t)(va) - (uintptr_t)host_ram < host_ram_size)
 
+/*
+ * BOCHS_BREAK() - the kernel's Bochs magic breakpoint at point @name; on the
+ * host there is no debugger to stop in: nothing.
+ */
+#define BOCHS_BREAK(name) ((void)0)
+
 /* Zero one page at direct-map address @addr. */
 static inline void clear_page(void *addr)
 {

@@ -43,4 +43,7 @@ void mm_reset_globals(void)
 	mm_debug = 0;
 	page_poisoning_enabled = false;
 	mm_bad_page_reports = 0;
+	mm_break_mask = 0;
+	mm_break_limit = 1;
+	mm_break_fired[0] = mm_break_fired[1] = 0;
 }

@@ -403,6 +403,63 @@ static void alloc_order0_splits_smallest_block_like_expand(void **state)
 	checked_free(page, 0);
 }
 
+/*
+ * The magic breakpoints (mm.h): disarmed, nothing is printed; armed, each
+ * upper half that expand() moves and each order __free_one_page() climbs is
+ * one "bochs-break:" line, with the pfns of the buddy arithmetic; a point
+ * disarms itself after mm_break_limit events.
+ */
+static void break_points_report_splits_and_merges_up_to_the_limit(void **state)
+{
+	unsigned int o = smallest_free_order();
+	unsigned long head = first_free_pfn(o);
+	const char *zone_name = page_zone(pfn_to_page(head))->name;
+	char want[160];
+	struct page *page;
+
+	(void)state;
+	assert_true(o >= 3);
+	printk_log_clear();
+	page = checked_alloc(GFP_KERNEL, 0); /* disarmed */
+	checked_free(page, 0);
+	assert_int_equal(printk_log_count("bochs-break:"), 0);
+	assert_int_equal(mm_break_fired[0] + mm_break_fired[1], 0);
+
+	mm_break_mask = MM_BREAK_SPLIT | MM_BREAK_MERGE;
+	mm_break_limit = 100;
+	page = checked_alloc(GFP_KERNEL, 0);
+	assert_int_equal(page_to_pfn(page), head);
+	assert_int_equal(printk_log_count("bochs-break: split: "), o);
+	for (unsigned int k = o; k > 0; k--) {
+		snprintf(
+			want, sizeof(want),
+			"bochs-break: split: order-%u block at pfn %#lx -> upper half pfn %#lx to free_area[%u] (zone %s)\n",
+			k, head, head + (1UL << (k - 1)), k - 1, zone_name);
+		assert_int_equal(printk_log_count(want), 1);
+	}
+	checked_free(page, 0);
+	assert_int_equal(printk_log_count("bochs-break: merge: "), o);
+	snprintf(
+		want, sizeof(want),
+		"bochs-break: merge: pfn %#lx order 0 with buddy %#lx -> order 1 at %#lx (zone %s)\n",
+		head, head + 1, head, zone_name);
+	assert_int_equal(printk_log_count(want), 1);
+	assert_int_equal(mm_break_fired[0], o);
+	assert_int_equal(mm_break_fired[1], o);
+	assert_int_equal(mm_break_mask, MM_BREAK_SPLIT | MM_BREAK_MERGE);
+
+	/* The limit: 2 more splits, then split disarms; merge stays armed. */
+	mm_break_limit = o + 2;
+	printk_log_clear();
+	page = checked_alloc(GFP_KERNEL, 0);
+	assert_int_equal(printk_log_count("bochs-break: split: "), 2);
+	assert_int_equal(mm_break_fired[0], o + 2);
+	assert_int_equal(mm_break_mask, MM_BREAK_MERGE);
+	checked_free(page, 0);
+	assert_int_equal(printk_log_count("bochs-break: merge: "), 2);
+	assert_int_equal(mm_break_mask, 0);
+}
+
 static void free_restores_exact_snapshot(void **state)
 {
 	(void)state;
@@ -1224,6 +1281,8 @@ int main(void)
 		ON(holes, alloc_order0_splits_smallest_block_like_expand),
 		ON(holes, free_restores_exact_snapshot),
 		ON(holes, freed_buddies_merge_up_the_orders),
+		ON(holes,
+		   break_points_report_splits_and_merges_up_to_the_limit),
 		ON(pc, every_order_allocates_aligned_and_frees),
 		ON(pc, order_above_max_fails_and_warns_unless_nowarn),
 		ON(holes, exhausted_at_order0_then_refilled),

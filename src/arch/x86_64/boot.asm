@@ -3,8 +3,9 @@
 ; off) to kernel_main() running in the higher half in 64-bit long mode.
 ;
 ; The 32-bit entry reads as a table of contents:
-;   serial_init32 -> check_multiboot -> check_cpuid -> check_long_mode
-;   -> set_up_page_tables -> enable_paging -> far jump to 64-bit code
+;   serial_init32 -> check_multiboot -> parse_break_option -> check_cpuid
+;   -> check_long_mode -> set_up_page_tables -> enable_paging -> far jump to
+;   64-bit code
 ;   -> jump to the higher half -> kernel_main(magic, mbi_pa)
 ; Every failure prints "Pagewise: boot error: ..." on COM1 and halts; the CPU
 ; never triple-faults on an unsupported machine.
@@ -42,7 +43,45 @@ GDT_KERNEL_DS      equ 0x10
 
 BOOT_STACK_SIZE    equ 16384
 
+MB2_TAG_END        equ 0            ; multiboot2 information: the last tag
+MB2_TAG_CMDLINE    equ 1            ; the command line tag: a string at +8
+MB2_TAGS           equ 8            ; the first tag, after total_size, reserved
+MB2_TAG_ALIGN      equ 8            ; tags start 8-byte aligned
+
+; The magic breakpoints' points, as BREAK_* in bochs_break.h (keep in step).
+BREAK_BOOT         equ 0x01
+BREAK_LONGMODE     equ 0x02
+BREAK_HIGHER       equ 0x04
+BREAK_DIRECTMAP    equ 0x08
+BREAK_SPLIT        equ 0x10
+BREAK_MERGE        equ 0x20
+BREAK_ALL          equ 0x3f
+
 extern kernel_main
+extern bochs_break_report64
+
+; BOCHS_BREAK name: Bochs's magic breakpoint, xchg bx, bx (with magic_break:
+; enabled=1 Bochs stops in its debugger right after it; elsewhere it does
+; nothing), then the label bochs_break_<name>: the instruction Bochs stops
+; at, so its prompt shows "(bochs_break_<name>+0)". Armed-point code jumps
+; to the label when the point is not armed.
+%macro BOCHS_BREAK 1
+	xchg bx, bx
+global bochs_break_%1
+bochs_break_%1:
+%endmacro
+
+; BOOT_BREAK64 name, bit: in 64-bit boot code, if break= armed bit, print
+; the point's line (bochs_break_report64() in C, on the boot stack) and stop.
+; Clobbers the registers C may clobber.
+%macro BOOT_BREAK64 2
+	test byte [bochs_break_mask], %2
+	jz bochs_break_%1
+	mov edi, %2
+	mov rax, bochs_break_report64
+	call rax
+	BOCHS_BREAK %1
+%endmacro
 
 ; ---------------------------------------------------------------------------
 section .multiboot
@@ -71,6 +110,7 @@ _start:
 
 	call serial_init32
 	call check_multiboot
+	call parse_break_option
 	call check_cpuid
 	call check_long_mode
 	call set_up_page_tables
@@ -86,6 +126,94 @@ check_multiboot:
 .fail:
 	mov esi, msg_no_multiboot
 	jmp boot_error
+
+; break=NAME,NAME... on the command line: set each named point's bit in
+; bochs_break_mask (the C code reads it later). The command line is the
+; string of the multiboot2 tag of type 1; break= counts only at the start of
+; a space-separated word (quotes are not understood here), a later break=
+; adds to an earlier one, and unknown names are skipped (bochs_break_setup()
+; reports them once C runs). Clobbers eax, ebx, ecx, edx, esi, edi.
+parse_break_option:
+	mov esi, [mb_info_pa]
+	add esi, MB2_TAGS
+.tag:
+	mov eax, [esi]                      ; tag type
+	cmp eax, MB2_TAG_END
+	je .done
+	cmp eax, MB2_TAG_CMDLINE
+	je .cmdline
+	mov eax, [esi + 4]                  ; tag size, without the padding
+	add eax, MB2_TAG_ALIGN - 1
+	and eax, -MB2_TAG_ALIGN
+	add esi, eax
+	jmp .tag
+.cmdline:
+	add esi, 8                          ; the string
+.word:                                  ; esi: at a word or at spaces
+	cmp byte [esi], ' '
+	jne .word_start
+	inc esi
+	jmp .word
+.word_start:
+	cmp byte [esi], 0
+	je .done
+	mov edi, str_break_eq
+	mov ecx, str_break_eq_len
+	mov edx, esi
+	repe cmpsb
+	je .name                            ; esi is past "break="
+	mov esi, edx
+.skip_word:
+	cmp byte [esi], 0
+	je .done
+	cmp byte [esi], ' '
+	je .word
+	inc esi
+	jmp .skip_word
+.name:                                  ; a name runs from edx to , space NUL
+	mov edx, esi
+.name_end:
+	mov al, [esi]
+	cmp al, ','
+	je .lookup
+	cmp al, ' '
+	je .lookup
+	test al, al
+	jz .lookup
+	inc esi
+	jmp .name_end
+.lookup:
+	mov ecx, esi
+	sub ecx, edx                        ; ecx = the name's length
+	mov ebx, break_names
+.entry:                                 ; entries: length byte, name, bit byte
+	movzx eax, byte [ebx]
+	test eax, eax
+	jz .next_name                       ; not in the table: skipped
+	cmp eax, ecx
+	jne .next_entry
+	push esi
+	push ecx
+	mov esi, edx
+	lea edi, [ebx + 1]
+	repe cmpsb
+	pop ecx
+	pop esi
+	jne .next_entry
+	mov al, [ebx + 1 + ecx]
+	or [bochs_break_mask - KERNEL_VMA], al
+	jmp .next_name
+.next_entry:
+	movzx eax, byte [ebx]
+	lea ebx, [ebx + eax + 2]
+	jmp .entry
+.next_name:
+	cmp byte [esi], ','
+	jne .word                           ; space or NUL: the next word
+	inc esi
+	jmp .name
+.done:
+	ret
 
 ; CPUID exists iff the ID flag in EFLAGS can be flipped.
 check_cpuid:
@@ -166,7 +294,25 @@ set_up_page_tables:
 
 ; PAE on, CR3 = boot PML4, EFER.LME (+NXE), then paging on: long mode is
 ; active (compatibility mode until the far jump loads a 64-bit CS).
+; With break=boot, first print what is about to happen and stop.
 enable_paging:
+	test byte [bochs_break_mask - KERNEL_VMA], BREAK_BOOT
+	jz bochs_break_boot
+	mov esi, msg_break_boot_cr3
+	call serial_puts32
+	mov eax, boot_pml4
+	call serial_puthex32
+	mov esi, msg_break_boot_mbi
+	call serial_puts32
+	mov eax, [mb_info_pa]
+	call serial_puthex32
+	mov esi, msg_break_boot_entry
+	call serial_puts32
+	mov eax, long_mode_entry
+	call serial_puthex32
+	mov esi, msg_crlf
+	call serial_puts32
+	BOCHS_BREAK boot                    ; (a new local-label scope)
 	mov eax, cr4
 	or eax, CR4_PAE
 	mov cr4, eax
@@ -210,11 +356,18 @@ serial_init32:
 	out dx, al                          ; MCR: DTR, RTS, OUT2
 	ret
 
-; Print the NUL-terminated string at ESI on COM1, waiting for THRE per byte.
+; Print the NUL-terminated string at ESI on COM1. Clobbers eax, edx, esi.
 serial_puts32:
 	lodsb
 	test al, al
 	jz .done
+	call serial_putc32
+	jmp serial_puts32
+.done:
+	ret
+
+; Print the byte in AL on COM1, waiting for THRE first. Clobbers ah, dx.
+serial_putc32:
 	mov ah, al
 	mov dx, COM1 + UART_LSR
 .wait:
@@ -224,8 +377,25 @@ serial_puts32:
 	mov dx, COM1
 	mov al, ah
 	out dx, al
-	jmp serial_puts32
-.done:
+	ret
+
+; Print EAX as 0x and 8 hex digits. Clobbers eax, ecx, edx.
+serial_puthex32:
+	push eax
+	mov al, '0'
+	call serial_putc32
+	mov al, 'x'
+	call serial_putc32
+	pop eax
+	mov ecx, 8                          ; digits, the highest first
+.digit:
+	rol eax, 4
+	push eax
+	and eax, 0xf
+	mov al, [hex_digits + eax]
+	call serial_putc32
+	pop eax
+	loop .digit
 	ret
 
 ; Print the message at ESI and halt for good.
@@ -243,8 +413,12 @@ boot_error:
 	jmp .halt
 
 bits 64
-; First 64-bit instruction; still running from the identity map.
+; First 64-bit instruction; still running from the identity map, on the boot
+; stack by its physical address (zero-extended here for the C calls).
+global long_mode_entry
 long_mode_entry:
+	mov esp, esp
+	BOOT_BREAK64 longmode, BREAK_LONGMODE
 	mov ax, GDT_KERNEL_DS
 	mov ds, ax
 	mov es, ax
@@ -252,6 +426,7 @@ long_mode_entry:
 	xor eax, eax
 	mov fs, ax
 	mov gs, ax
+	BOOT_BREAK64 higher, BREAK_HIGHER
 	mov edi, [mb_magic]                 ; kernel_main's first argument
 	mov esi, [mb_info_pa]               ; and its second
 	mov rax, higher_half_entry
@@ -271,6 +446,24 @@ msg_no_multiboot: db "not loaded by a multiboot2 boot loader (EAX is not 0x36d76
 msg_no_cpuid:     db "this CPU has no CPUID instruction", 0
 msg_no_long_mode: db "this CPU has no long mode (x86_64): Pagewise needs a 64-bit CPU", 0
 msg_halt:         db 13, 10, "Pagewise: halted.", 13, 10, 0
+msg_break_boot_cr3:   db "bochs-break: boot: paging and long mode next: CR3 <- ", 0
+msg_break_boot_mbi:   db " (boot_pml4), then PAE, EFER.LME, CR0.PG; multiboot2 info at ", 0
+msg_break_boot_entry: db "; 64-bit entry long_mode_entry at ", 0
+msg_crlf:         db 13, 10, 0
+hex_digits:       db "0123456789abcdef"
+str_break_eq:     db "break="
+str_break_eq_len  equ $ - str_break_eq
+; break= names: a length byte, the name, its bit; a 0 length ends the table.
+; The same names as break_names[] in bochs_break.c.
+break_names:
+	db 4, "boot", BREAK_BOOT
+	db 8, "longmode", BREAK_LONGMODE
+	db 6, "higher", BREAK_HIGHER
+	db 9, "directmap", BREAK_DIRECTMAP
+	db 5, "split", BREAK_SPLIT
+	db 5, "merge", BREAK_MERGE
+	db 3, "all", BREAK_ALL
+	db 0
 
 section .boot.bss nobits alloc noexec write
 alignb PAGE_SIZE
@@ -284,6 +477,7 @@ boot_pd:          resb PAGE_SIZE * BOOT_PD_COUNT
 section .text
 ; Now at our linked address. Reload the GDT by its higher-half address so it
 ; survives the end of the identity map, switch to the kernel stack, call C.
+global higher_half_entry
 higher_half_entry:
 	lgdt [rel gdt64_ptr]
 	mov rsp, boot_stack_top
@@ -309,6 +503,11 @@ gdt64_end:
 gdt64_ptr:
 	dw gdt64_end - gdt64 - 1
 	dq gdt64
+; The armed magic breakpoints (BREAK_*, bochs_break.h), from break=; set by
+; parse_break_option through its physical address, before paging is on.
+align 4
+global bochs_break_mask
+bochs_break_mask: dd 0
 
 section .bss
 ; The one kernel stack, with a guard page below it that paging_init() leaves

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bochs_break.h"
 #include "memlayout.h"
 #include "panic.h"
 #include "printk.h"

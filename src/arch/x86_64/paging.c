@@ -21,6 +21,7 @@
 
 #include "paging.h"
 
+#include "bochs_break.h"
 #include "cpu.h"
 #include "init.h"
 #include "memblock.h"
@@ -199,6 +200,11 @@ void __init paging_init(void)
 	unmap_stack_guards();
 
 	write_cr3(__pa(kernel_pml4));
+	bochs_break_point(
+		BREAK_DIRECTMAP, directmap,
+		"CR3=%#lx (kernel PML4 at %p): RAM [mem 0-%#llx] at PAGE_OFFSET %#lx, the identity map gone; try 'info tab' or 'page %#lx'",
+		read_cr3(), (void *)kernel_pml4, (unsigned long long)end - 1,
+		PAGE_OFFSET, PAGE_OFFSET);
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
 	pr_info("kernel image at %#lx: text RX, init text RX, init data RW NX, rodata R NX, data+bss RW NX; %lu page-table pages\n",
 		(unsigned long)_text, direct_map_stats.table_pages);

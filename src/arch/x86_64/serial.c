@@ -34,6 +34,10 @@ void __init serial_init(void)
 {
 	unsigned int divisor = UART_BAUD_BASE / CONSOLE_BAUD;
 
+	/* boot.asm may have left bytes in the FIFO, which the FCR write
+	 * below would drop: let them go out first. */
+	while (!(inb(COM1 + UART_LSR) & UART_LSR_TEMT))
+		;
 	outb(COM1 + UART_IER, 0);
 	outb(COM1 + UART_LCR, UART_LCR_DLAB);
 	outb(COM1 + UART_DLL, divisor & 0xff);

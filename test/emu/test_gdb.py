@@ -1,0 +1,154 @@
+"""test_gdb.py - make gdb's path under QEMU: scripts/gdb/pagewise.gdb
+connects to QEMU's gdb stub and stops at kernel_main in long mode; then, with
+the kernel at its monitor prompt, every pw- command reads the kernel's own
+structures and must print what the kernel printed of the same state on COM1
+(its boot log and a run= script of the matching monitor commands)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from emulators import QEMU, REPO, TIME_SCALE, _stop, build_iso_variant, qemu_argv
+
+PROMPT = "pagewise> "
+GDB_COMMANDS = REPO / "test" / "gdb" / "commands.gdb"
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on now (the kernel picks it), so
+    parallel tests (pytest -n 2) and a student's make qemu-gdb never meet."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    """Is a socket listening on port? Read from /proc/net/tcp rather than
+    by connecting: QEMU's gdb stub takes one connection, and it is gdb's."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            if int(local.rsplit(":", 1)[1], 16) == port and state == "0A":
+                return True
+    return False
+
+
+def symbol(sym: Path, name: str) -> int:
+    for line in sym.read_text().splitlines():
+        addr, sym_name = line.split()
+        if sym_name == name:
+            return int(addr, 16)
+    raise KeyError(name)
+
+
+def sections(text: str, marker: str) -> dict[str, list[str]]:
+    """text cut at lines starting with marker: {rest of that line: lines up
+    to the next marker line}."""
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in text.replace("\r", "").split("\n"):
+        if line.startswith(marker):
+            current = line[len(marker):]
+            out[current] = []
+        elif current is not None:
+            out[current].append(line)
+    return out
+
+
+def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
+    text_va = symbol(artifacts.kernel_sym, "_text")
+    script = ["buddyinfo", "memmap", "free_area 3", "walk 0xffff888000100000", f"walk {text_va:#x}",
+              "page 0", "page 0x2345", "page 0x100000"]
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso",
+                            'run="' + "; ".join(script) + '"', [])
+    serial, gdb_log = tmp_path / "serial.log", tmp_path / "gdb.log"
+    emu_logs.add(serial, gdb_log)
+    port = free_port()
+    argv = qemu_argv(iso, "128M", serial) + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]
+    start = time.monotonic()
+    qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 10 * TIME_SCALE
+        while not listening(port):
+            assert qemu.poll() is None, f"{QEMU} exited with {qemu.returncode}"
+            assert time.monotonic() < deadline, f"QEMU's gdb stub never listened on port {port}"
+            time.sleep(0.05)
+        env = dict(os.environ, PAGEWISE_GDB_PORT=str(port), PAGEWISE_KERNEL=str(artifacts.kernel_elf))
+        with open(gdb_log, "w") as log:
+            gdb = subprocess.run(["gdb", "-batch", "-nx", "-x", "scripts/gdb/pagewise.gdb", "-x", str(GDB_COMMANDS)],
+                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                                 env=env, timeout=60 * TIME_SCALE)
+    finally:
+        _stop(qemu)
+    wall = time.monotonic() - start
+    boot_times.add("qemu-gdb-pw-commands", wall, "stopped by the test", None)
+    assert gdb.returncode == 0
+    out = sections(gdb_log.read_text(), "@@ ")
+    assert "end" in out, "gdb stopped before the last command"
+
+    # pw-connect stopped at kernel_main's first instruction, in 64-bit code.
+    assert out["stop"][0].startswith("kernel_main in section .text"), out["stop"]
+    assert out["monitor"][0].startswith("serial_getc in section .text"), out["monitor"]
+
+    log = serial.read_bytes().decode("utf-8", errors="replace").replace("\r", "")
+    assert log.endswith(PROMPT), "the kernel is not waiting at its prompt"
+    boot, *_ = log.split(PROMPT, 1)
+    monitor = sections(log, PROMPT)
+    assert [c for c in monitor if c] == script
+
+    # buddyinfo: the same lines, byte for byte, trailing spaces included.
+    assert out["buddyinfo"] == monitor["buddyinfo"]
+    assert len(out["buddyinfo"]) == 2 and out["buddyinfo"][0].startswith("Node 0, zone      DMA ")
+
+    # memmap: the boot log's firmware map, mem_map line, and the monitor's
+    # kernel image pfns.
+    boot_lines = boot.split("\n")
+    header = next(i for i, line in enumerate(boot_lines) if line.startswith("Firmware memory map"))
+    firmware = boot_lines[header:header + 1 + sum(1 for line in boot_lines if line.startswith("mmap: "))]
+    assert out["memmap"][:len(firmware)] == firmware
+    assert next(line for line in boot_lines if line.startswith("mm: mem_map at")) in out["memmap"]
+    image = next(line for line in monitor["memmap"] if line.startswith("kernel image: pfn "))
+    pfns = image.split()[3].rstrip(";")
+    assert any(line.startswith(f"kernel image: pfn {pfns} ") for line in out["memmap"])
+
+    # freelist: the monitor lists the first 8 blocks of DMA32's order 3,
+    # gdb all of them; the first block's head is a free order-3 page.
+    want = [line for line in monitor["free_area 3"] if not line.startswith("  ... and ")]
+    zone = want.index(next(line for line in want if line.startswith("free_area: zone DMA32 ")))
+    want = want[zone:]
+    nr_free = int(want[0].split()[-1])
+    assert out["freelist"][0] == want[0] and len(out["freelist"]) == 1 + nr_free
+    assert out["freelist"][1:len(want)] == want[1:]
+    first_pfn = int(out["freelist"][1].split()[1].split("-")[0], 16)
+    assert first_pfn % 8 == 0
+    page = out["page-freelist"]
+    assert page[0].startswith("page:0x") and f" pfn:{first_pfn:#x} phys:{first_pfn << 12:#x} " in page[0]
+    assert page[0].endswith(" refcount:0 order:3 zone:DMA32") and page[1] == "flags: 0x2(buddy)"
+    assert page[2] == f"buddy: pfn {first_pfn ^ 8:#x} (of the order-3 block at pfn {first_pfn:#x})"
+
+    # walk: the monitor's walks, line for line; the direct map's first 2 MiB
+    # page is physical 0, _text is the kernel's load address, read-only and
+    # executable.
+    assert out["walk-direct"] == monitor["walk 0xffff888000100000"]
+    assert out["walk-direct"][-1] == "phys: 0x0000000000100000 (2M page)"
+    assert out["walk-text"] == monitor[f"walk {text_va:#x}"]
+    assert out["walk-text"][-1] == f"phys: {text_va - 0xffffffff80000000:#018x} (4K page)"
+    pte_flags = out["walk-text"][-2].split(": ", 1)[1].split()[1:]
+    assert "P" in pte_flags and "RW" not in pte_flags and "NX" not in pte_flags
+
+    # page: the monitor's page command, line for line.
+    for name, cmd in (("page-0", "page 0"), ("page-0x2345", "page 0x2345"), ("page-phys", "page 0x100000")):
+        assert out[name] == monitor[cmd], name
+    assert out["page-0"][1] == "flags: 0x1(reserved)"
+
+    # Every pw- command has help text.
+    assert sum(1 for line in out["help"] if line.startswith("Usage: pw-")) == 5

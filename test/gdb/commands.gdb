@@ -1,0 +1,36 @@
+# commands.gdb - what test/emu/test_gdb.py asks gdb, after
+# scripts/gdb/pagewise.gdb has connected and stopped at kernel_main. Each
+# answer follows an "@@ name" line, for the test to cut the output apart.
+echo @@ stop\n
+info symbol $pc
+# serial_getc(): the monitor waits for a key, after its run= script ran.
+hbreak serial_getc
+continue
+echo @@ monitor\n
+info symbol $pc
+echo @@ buddyinfo\n
+pw-buddyinfo
+echo @@ memmap\n
+pw-memmap
+echo @@ freelist\n
+pw-freelist 3 dma32
+echo @@ walk-direct\n
+pw-walk 0xffff888000100000
+echo @@ walk-text\n
+pw-walk &_text
+echo @@ page-0\n
+pw-page 0
+echo @@ page-0x2345\n
+pw-page 0x2345
+echo @@ page-phys\n
+pw-page 0x100000
+echo @@ page-freelist\n
+# The first block on DMA32's order-3 list, by the pw- commands' own helpers.
+python gdb.execute("pw-page %d" % pw_mm.free_list_pfns(pw_mm.zones()[1], 3)[0])
+echo @@ help\n
+help pw-buddyinfo
+help pw-freelist
+help pw-page
+help pw-walk
+help pw-memmap
+echo @@ end\n
