@@ -13,9 +13,9 @@
 #include "mm.h"
 #include "string.h"
 
-#define EFER_LME      (1u << 8)
-#define EFER_LMA      (1u << 10)
-#define BREAK_LIST_SZ 64 /* bytes of break= kept; longer values are cut */
+#define EFER_LME       (1u << 8)
+#define EFER_LMA       (1u << 10)
+#define BREAK_LIST_SZ  64 /* bytes of break= kept; longer values are cut */
 #define NR_BREAK_NAMES (sizeof(break_names) / sizeof(break_names[0]))
 
 _Static_assert(BREAK_SPLIT == MM_BREAK_SPLIT && BREAK_MERGE == MM_BREAK_MERGE,
@@ -26,9 +26,9 @@ static const struct {
 	const char *name;
 	unsigned int bit;
 } break_names[] = {
-	{ "boot", BREAK_BOOT },		  { "longmode", BREAK_LONGMODE },
-	{ "higher", BREAK_HIGHER },	  { "directmap", BREAK_DIRECTMAP },
-	{ "split", BREAK_SPLIT },	  { "merge", BREAK_MERGE },
+	{ "boot", BREAK_BOOT },	    { "longmode", BREAK_LONGMODE },
+	{ "higher", BREAK_HIGHER }, { "directmap", BREAK_DIRECTMAP },
+	{ "split", BREAK_SPLIT },   { "merge", BREAK_MERGE },
 	{ "all", BREAK_ALL },
 };
 
