@@ -44,7 +44,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor_core.c
 
-.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test clean help
+.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-callgrind bench-smoke clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -66,6 +66,8 @@ help:
 	@echo "make test-tools only the tests of tools/memplot (pytest)"
 	@echo "make fuzz       fuzz the buddy allocator with libFuzzer for FUZZ_TIME=$(FUZZ_TIME) seconds"
 	@echo "make fuzz-smoke a short fuzz run ($(FUZZ_SMOKE_RUNS) inputs); part of make test"
+	@echo "make bench      time the buddy allocator against baselines on the host (docs/bench.md); BENCH_ARGS=\"--mem 4G\""
+	@echo "make bench-callgrind  instructions per op of each benchmark loop, counted by callgrind"
 	@echo "make format     apply .clang-format to every C file"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -77,6 +79,8 @@ deps-test:
 	@scripts/install-deps.sh test
 deps-debug:
 	@scripts/install-deps.sh debug
+deps-bench:
+	@scripts/install-deps.sh bench
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -215,6 +219,41 @@ fuzz-smoke: $(FUZZ)
 	@rm -rf $(BUILD)/fuzz/smoke && mkdir -p $(BUILD)/fuzz/smoke
 	$(FUZZ) $(FUZZ_FLAGS) -seed=1 -runs=$(FUZZ_SMOKE_RUNS) $(BUILD)/fuzz/smoke test/fuzz/corpus
 
+# make bench (bench/, docs/bench.md): the mm core compiled unchanged at -O2,
+# without sanitizers, against the host seam, timed with baselines of our own.
+# bench-smoke (part of make test) runs every workload once on 64 MiB and
+# checks that each allocator ends in its boot state; it times nothing.
+BENCH	:= $(BUILD)/bench/bench
+BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-I bench -I test/host -I src -I src/mm
+BENCH_MM := src/mm/memblock.c src/mm/mm_init.c src/mm/page_alloc.c src/mm/vmstat.c
+BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) test/host/mm_reset.c
+BENCH_ARGS ?=
+BENCH_CALLGRIND_ARGS ?= --ops 100000 --init-sizes 1G,4G
+
+$(BENCH): $(BENCH_SRC) $(wildcard bench/*.h test/host/*.h src/mm/*.h src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_SRC)
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory $(BENCH)
+	$(BENCH) $(BENCH_ARGS)
+
+# Counts only the timed loops: collection starts off and bench.c toggles it
+# around them, dumping one file per table cell.
+bench-callgrind: deps-bench
+	@$(MAKE) --no-print-directory $(BENCH)
+	@rm -f $(BUILD)/bench/callgrind.out.*
+	valgrind --tool=callgrind --collect-atstart=no \
+		--callgrind-out-file=$(BUILD)/bench/callgrind.out.%p \
+		$(BENCH) --callgrind $(BENCH_CALLGRIND_ARGS) > $(BUILD)/bench/callgrind.log 2>&1 || \
+		{ cat $(BUILD)/bench/callgrind.log; exit 1; }
+	bench/callgrind-report.sh $(BUILD)/bench/callgrind.out.*.*
+
+bench-smoke: $(BENCH)
+	@$(BENCH) --smoke > $(BUILD)/bench/smoke.log 2>&1 || { cat $(BUILD)/bench/smoke.log; exit 1; }
+	@echo "bench-smoke: every workload ran and every allocator ended in its boot state ($(BUILD)/bench/smoke.log)"
+
 format-check:
 	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
 	@echo "clang-format: all C files match .clang-format"
@@ -226,7 +265,7 @@ test-emu: $(TESTISO)
 	/usr/bin/python3 -m pytest -v $$(/usr/bin/python3 -c "import xdist" 2>/dev/null && echo "-n 2") test/emu
 
 test: deps-test
-	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke test-emu
+	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke bench-smoke test-emu
 
 # tools/memplot's parser and renderer (docs/memplot.md).
 test-tools: deps-test

@@ -1,6 +1,6 @@
 #!/bin/sh
 # install-deps.sh - install the Debian 12 packages Pagewise needs, if missing.
-# Usage: scripts/install-deps.sh [build|run|debug|plot|test|all]   (default: all)
+# Usage: scripts/install-deps.sh [build|run|debug|plot|bench|test|all]   (default: all)
 # Runs apt-get only when something is missing; uses sudo when not root.
 set -eu
 
@@ -10,15 +10,18 @@ run="$build qemu-system-x86 ovmf"
 debug="$run gdb"
 # tools/memplot (docs/memplot.md) renders pfnmap dumps with matplotlib.
 plot="python3-matplotlib python3-numpy"
-test="$debug $plot bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
+# make bench / bench-callgrind (docs/bench.md): callgrind and its header.
+bench="$build valgrind"
+test="$debug $plot valgrind bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
 
 case "${1:-all}" in
 build) want=$build ;;
 run) want=$run ;;
 debug) want=$debug ;;
 plot) want="$run $plot" ;;
+bench) want=$bench ;;
 test | all) want=$test ;;
-*) echo "usage: $0 [build|run|debug|plot|test|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|run|debug|plot|bench|test|all]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/*
+ * buddy.c - the allocator under test: src/mm compiled unchanged, booted on a
+ * fake machine (one RAM range from 0, its first 1 MiB reserved) with
+ * mm_debug 0 and no watermarks or lowmem_reserve, so every free page can be
+ * allocated and no buddy_verify() runs per operation.
+ */
+#include <stdio.h>
+
+#include "bench.h"
+#include "memblock.h"
+#include "mm.h"
+#include "mm_reset.h"
+
+/* GFP_KERNEL; __GFP_NOWARN because the mixed workload may run out. */
+#define BENCH_GFP (GFP_KERNEL | __GFP_NOWARN)
+
+/* The counters right after mm_core_init(): the boot state. */
+static struct buddy_snapshot boot_state;
+
+/*
+ * As test/host/fake_machine.c: memblock gets the firmware map, the watermark
+ * tunables are zeroed, then mm_core_init() builds mem_map and frees all.
+ */
+static unsigned long buddy_init(phys_addr_t ram_size)
+{
+	bench_set_ram_size(ram_size);
+	mm_reset_globals();
+	if (memblock_add_pages(0, ram_size) ||
+	    memblock_reserve_pages(0, BENCH_LOW_RESERVE))
+		panic("bench: memblock refused a %llu-byte machine",
+		      (unsigned long long)ram_size);
+	user_min_free_kbytes = 0;
+	watermark_scale_factor = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		sysctl_lowmem_reserve_ratio[z] = 0;
+	mm_debug = 0;
+	mm_core_init();
+	buddy_snapshot(&boot_state);
+	return nr_free_pages();
+}
+
+void buddy_print_boot_state(void)
+{
+	printf("buddy at boot: %lu free pages; free blocks of order 0..%d:",
+	       boot_state.free_pages, MAX_PAGE_ORDER);
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+		printf(" %lu", boot_state.nr_free[o]);
+	printf("\n");
+}
+
+static void *buddy_alloc(unsigned int order)
+{
+	return (void *)__get_free_pages(BENCH_GFP, order);
+}
+
+static void *buddy_alloc_zeroed(void)
+{
+	return (void *)get_zeroed_page(BENCH_GFP);
+}
+
+static void buddy_free(void *va, unsigned int order)
+{
+	free_pages((unsigned long)va, order);
+}
+
+static bool buddy_at_boot_state(void)
+{
+	struct buddy_snapshot now;
+
+	buddy_snapshot(&now);
+	return buddy_snapshot_equal(&boot_state, &now) && !buddy_verify();
+}
+
+static bool buddy_fully_fragmented(void)
+{
+	struct buddy_snapshot now;
+
+	buddy_snapshot(&now);
+	for (unsigned int o = 1; o < NR_PAGE_ORDERS; o++)
+		if (now.nr_free[o])
+			return false;
+	return true;
+}
+
+const struct bench_allocator buddy_allocator = {
+	.name = "buddy",
+	.max_order = MAX_PAGE_ORDER,
+	.init = buddy_init,
+	.alloc = buddy_alloc,
+	.alloc_zeroed = buddy_alloc_zeroed,
+	.free = buddy_free,
+	.nr_free = nr_free_pages,
+	.at_boot_state = buddy_at_boot_state,
+	.fully_fragmented = buddy_fully_fragmented,
+};
