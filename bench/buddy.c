@@ -30,10 +30,7 @@ static unsigned long buddy_init(phys_addr_t ram_size)
 	    memblock_reserve_pages(0, BENCH_LOW_RESERVE))
 		panic("bench: memblock refused a %llu-byte machine",
 		      (unsigned long long)ram_size);
-	user_min_free_kbytes = 0;
-	watermark_scale_factor = 0;
-	for (int z = 0; z < MAX_NR_ZONES; z++)
-		sysctl_lowmem_reserve_ratio[z] = 0;
+	watermark_tunables_zero();
 	mm_debug = 0;
 	mm_core_init();
 	buddy_snapshot(&boot_state);

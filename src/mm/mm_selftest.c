@@ -863,12 +863,9 @@ static void zero_watermarks(struct wmark_tunables *saved)
 {
 	saved->user_min_free_kbytes = user_min_free_kbytes;
 	saved->watermark_scale_factor = watermark_scale_factor;
-	user_min_free_kbytes = 0;
-	watermark_scale_factor = 0;
-	for (int z = 0; z < MAX_NR_ZONES; z++) {
+	for (int z = 0; z < MAX_NR_ZONES; z++)
 		saved->ratio[z] = sysctl_lowmem_reserve_ratio[z];
-		sysctl_lowmem_reserve_ratio[z] = 0;
-	}
+	watermark_tunables_zero();
 	init_per_zone_wmark_min();
 }
 

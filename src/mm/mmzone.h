@@ -122,6 +122,24 @@ static inline enum zone_type pfn_zonenum(unsigned long pfn)
 }
 
 /*
+ * zone_clear() - @z empty: no span, no pages, no watermarks or protection,
+ * empty free lists; its name stays. For mm_core_init() and the host tests.
+ */
+static inline void zone_clear(struct zone *z)
+{
+	z->zone_start_pfn = z->spanned_pages = 0;
+	z->present_pages = z->managed_pages = z->free_pages = 0;
+	for (int w = 0; w < NR_WMARK; w++)
+		z->_watermark[w] = 0;
+	for (int j = 0; j < MAX_NR_ZONES; j++)
+		z->lowmem_reserve[j] = 0;
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		INIT_LIST_HEAD(&z->free_area[o].free_list);
+		z->free_area[o].nr_free = 0;
+	}
+}
+
+/*
  * gfp_zone() - the highest zone an allocation with @flags may use:
  * ZONE_DMA for __GFP_DMA, ZONE_DMA32 for __GFP_DMA32, else ZONE_NORMAL.
  * Both bits together are a caller's bug (Linux: GFP_ZONE_BAD), which the
@@ -156,6 +174,41 @@ extern int user_min_free_kbytes;
 extern int min_free_kbytes;
 extern int watermark_scale_factor;
 extern int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES];
+
+/*
+ * watermark_tunables_default() - the tunables above at Linux's defaults
+ * (-1, 1024 until computed, 10, {256, 256, 32}).
+ * watermark_tunables_zero() - all of them 0: no watermark and no
+ * protection, so every free page can be allocated (host tests, benchmarks,
+ * and a self-test case that shows the bare zonelist). Either takes effect
+ * at the next init_per_zone_wmark_min(), which mm_core_init() calls.
+ */
+#define USER_MIN_FREE_KBYTES_DEFAULT   -1
+#define MIN_FREE_KBYTES_DEFAULT	       1024 /* until computed */
+#define WATERMARK_SCALE_FACTOR_DEFAULT 10
+#define LOWMEM_RESERVE_RATIO_DEFAULT \
+	{                            \
+		256, 256, 32         \
+	}
+
+static inline void watermark_tunables_default(void)
+{
+	static const int ratio[MAX_NR_ZONES] = LOWMEM_RESERVE_RATIO_DEFAULT;
+
+	user_min_free_kbytes = USER_MIN_FREE_KBYTES_DEFAULT;
+	min_free_kbytes = MIN_FREE_KBYTES_DEFAULT;
+	watermark_scale_factor = WATERMARK_SCALE_FACTOR_DEFAULT;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		sysctl_lowmem_reserve_ratio[z] = ratio[z];
+}
+
+static inline void watermark_tunables_zero(void)
+{
+	user_min_free_kbytes = 0;
+	watermark_scale_factor = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		sysctl_lowmem_reserve_ratio[z] = 0;
+}
 
 /*
  * init_per_zone_wmark_min() - compute min_free_kbytes (unless the user set

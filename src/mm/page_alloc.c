@@ -235,10 +235,10 @@ static void debug_verify(const char *op, unsigned long caller)
 
 /* Zones, watermarks and the zonelist ------------------------------------------ */
 
-int user_min_free_kbytes = -1;
-int min_free_kbytes = 1024; /* until init_per_zone_wmark_min() */
-int watermark_scale_factor = 10;
-int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES] = { 256, 256, 32 };
+int user_min_free_kbytes = USER_MIN_FREE_KBYTES_DEFAULT;
+int min_free_kbytes = MIN_FREE_KBYTES_DEFAULT;
+int watermark_scale_factor = WATERMARK_SCALE_FACTOR_DEFAULT;
+int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES] = LOWMEM_RESERVE_RATIO_DEFAULT;
 unsigned long totalreserve_pages;
 
 /* floor(sqrt(x)), as Linux's int_sqrt(). */

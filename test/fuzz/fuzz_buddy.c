@@ -616,10 +616,7 @@ static void boot_machine(const struct fuzz_machine *m)
 	page_poisoning_enabled = m->poison;
 	mm_debug = m->debug;
 	/* No watermarks, no lowmem_reserve: every free block can be had. */
-	user_min_free_kbytes = 0;
-	watermark_scale_factor = 0;
-	for (int z = 0; z < MAX_NR_ZONES; z++)
-		sysctl_lowmem_reserve_ratio[z] = 0;
+	watermark_tunables_zero();
 	trace_call("boot: mm_core_init()");
 	mm_core_init();
 

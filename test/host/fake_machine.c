@@ -209,14 +209,10 @@ void fake_machine_load(const struct fake_machine *m)
 		assert_int_equal(memblock_reserve_pages(0, m->low_reserve), 0);
 	if (m->mem_map_limit)
 		memblock_set_current_limit(m->mem_map_limit);
-	if (!m->watermarks) {
-		/* No watermarks, no lowmem_reserve: every free page can be
-		 * allocated, so a test sees the buddy allocator alone. */
-		user_min_free_kbytes = 0;
-		watermark_scale_factor = 0;
-		for (int z = 0; z < MAX_NR_ZONES; z++)
-			sysctl_lowmem_reserve_ratio[z] = 0;
-	}
+	/* No watermarks, no lowmem_reserve: every free page can be
+	 * allocated, so a test sees the buddy allocator alone. */
+	if (!m->watermarks)
+		watermark_tunables_zero();
 }
 
 void fake_machine_boot(const struct fake_machine *m)
