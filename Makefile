@@ -44,7 +44,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor_core.c
 
-.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-callgrind bench-smoke clean help
+.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -67,6 +67,7 @@ help:
 	@echo "make fuzz       fuzz the buddy allocator with libFuzzer for FUZZ_TIME=$(FUZZ_TIME) seconds"
 	@echo "make fuzz-smoke a short fuzz run ($(FUZZ_SMOKE_RUNS) inputs); part of make test"
 	@echo "make bench      time the buddy allocator against baselines on the host (docs/bench.md); BENCH_ARGS=\"--mem 4G\""
+	@echo "make bench-plot make bench, then its table drawn as $(BUILD)/bench/bench.png and .svg; BENCH_OUT=FILE draws a saved output"
 	@echo "make bench-callgrind  instructions per op of each benchmark loop, counted by callgrind"
 	@echo "make format     apply .clang-format to every C file"
 	@echo "make clean      remove $(BUILD)/"
@@ -238,6 +239,19 @@ $(BENCH): $(BENCH_SRC) $(wildcard bench/*.h test/host/*.h src/mm/*.h src/*.h)
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BENCH)
 	$(BENCH) $(BENCH_ARGS)
+
+# make bench-plot: the table of make bench drawn by tools/benchplot as
+# build/bench/bench.png and .svg. BENCH_OUT=FILE draws a saved output
+# instead of running the bench; BENCH_PLOT_ARGS="--targets order0=5,batch=15".
+BENCH_OUT ?=
+BENCH_PLOT_ARGS ?=
+bench-plot: $(if $(BENCH_OUT),,deps-bench)
+	@scripts/install-deps.sh plot
+ifeq ($(BENCH_OUT),)
+	@$(MAKE) --no-print-directory $(BENCH)
+	$(BENCH) $(BENCH_ARGS) | tee $(BUILD)/bench/bench.txt
+endif
+	tools/benchplot $(BENCH_PLOT_ARGS) -o $(BUILD)/bench/bench.png $(or $(BENCH_OUT),$(BUILD)/bench/bench.txt)
 
 # Counts only the timed loops: collection starts off and bench.c toggles it
 # around them, dumping one file per table cell.

@@ -190,7 +190,19 @@ struct page *page_block_head(const struct page *page);
 unsigned long free_reserved_area(void *start, void *end, int poison,
 				 const char *s);
 
-/* Totals in pages, as Linux's totalram_pages() and nr_free_pages(). */
+/*
+ * drain_all_pages() - give every page on the per-CPU lists of @zone (all
+ * zones when NULL) back to the buddy lists, where they merge. As Linux's
+ * drain_all_pages(). nr_pcp_pages() - how many pages those lists hold now.
+ */
+void drain_all_pages(struct zone *zone);
+unsigned long nr_pcp_pages(void);
+
+/*
+ * Totals in pages, as Linux's totalram_pages() and nr_free_pages(), except
+ * that our nr_free_pages() counts the pages on the per-CPU lists too
+ * (Linux's leaves them out), so that MemFree is every free page.
+ */
 unsigned long totalram_pages(void);
 unsigned long nr_free_pages(void);
 /* Pages of RAM in the memory map (present), reserved = present - managed. */
@@ -226,7 +238,8 @@ unsigned long buddy_verify(void);
 /*
  * struct buddy_snapshot - the allocator's counters at one moment: free pages
  * and nr_free of every order, in all and per zone, for "is everything back
- * as it was?" checks.
+ * as it was?" checks. buddy_snapshot() drains the per-CPU lists first
+ * (drain_all_pages()), so it sees every free page merged on the buddy lists.
  */
 struct buddy_snapshot {
 	unsigned long free_pages;	       /* all zones */

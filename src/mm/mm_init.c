@@ -23,19 +23,6 @@ static unsigned int floor_log2(unsigned long x)
 	return (unsigned int)(63 - __builtin_clzl(x));
 }
 
-/* One past the last pfn of @pfn's zone limits (mmzone.h). */
-static unsigned long zone_limit_end(unsigned long pfn)
-{
-	switch (pfn_zonenum(pfn)) {
-	case ZONE_DMA:
-		return MAX_DMA_PFN;
-	case ZONE_DMA32:
-		return MAX_DMA32_PFN;
-	default:
-		return ~0UL;
-	}
-}
-
 /*
  * Free [start_pfn, end_pfn) in the largest naturally aligned blocks that fit,
  * so the free lists start out fully merged: e.g. pfns 3..20 go in as
@@ -48,10 +35,11 @@ static void free_pfn_range(unsigned long start_pfn, unsigned long end_pfn,
 	(void)arg;
 	while (start_pfn < end_pfn) {
 		unsigned int order = MAX_PAGE_ORDER;
-		unsigned long end = end_pfn;
+		unsigned long end = end_pfn,
+			      limit = zone_limit_end(pfn_zonenum(start_pfn));
 
-		if (end > zone_limit_end(start_pfn))
-			end = zone_limit_end(start_pfn);
+		if (end > limit)
+			end = limit;
 		if (start_pfn && lowest_set_bit(start_pfn) < order)
 			order = lowest_set_bit(start_pfn);
 		if (floor_log2(end - start_pfn) < order)
@@ -142,16 +130,14 @@ static unsigned long first_present_pfn(void)
 static void zones_init(void)
 {
 	struct pglist_data *pgdat = NODE_DATA(0);
-	unsigned long zone_lo[MAX_NR_ZONES] = { 0, MAX_DMA_PFN, MAX_DMA32_PFN };
-	unsigned long zone_hi[MAX_NR_ZONES] = { MAX_DMA_PFN, MAX_DMA32_PFN,
-						~0UL };
 
 	pgdat->node_start_pfn = first_present_pfn();
 	pgdat->node_spanned_pages = max_pfn - pgdat->node_start_pfn;
 	printk("Zone ranges:\n");
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
 		struct zone *zone = &pgdat->node_zones[i];
-		unsigned long lo = zone_lo[i], hi = zone_hi[i];
+		unsigned long lo = zone_limit_start((enum zone_type)i),
+			      hi = zone_limit_end((enum zone_type)i);
 
 		if (lo < pgdat->node_start_pfn)
 			lo = pgdat->node_start_pfn;
@@ -159,19 +145,10 @@ static void zones_init(void)
 			hi = max_pfn;
 		if (hi < lo)
 			hi = lo;
+		zone_clear(zone);
 		zone->zone_start_pfn = lo;
 		zone->spanned_pages = hi - lo;
 		zone->present_pages = count_present_pages(lo, hi);
-		zone->managed_pages = 0;
-		zone->free_pages = 0;
-		for (int w = 0; w < NR_WMARK; w++)
-			zone->_watermark[w] = 0;
-		for (int j = 0; j < MAX_NR_ZONES; j++)
-			zone->lowmem_reserve[j] = 0;
-		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-			INIT_LIST_HEAD(&zone->free_area[o].free_list);
-			zone->free_area[o].nr_free = 0;
-		}
 		if (hi == lo)
 			printk("  %-8s empty\n", zone->name);
 		else

@@ -10,6 +10,11 @@
  *   (holes, firmware,           block's first      __free_pages()     block's first
  *    kernel, mem_map)           page, order in     (refcount -> 0)    page, order in
  *   never leaves this state     private                               private, refcount 1
+ *                                  |    ^                               |    ^
+ *                      rmqueue_bulk|    |free_pcppages_bulk   order-0   |    | order-0
+ *                                  v    |                      free     v    | alloc
+ *                               FREE (per-CPU cache) <------------------+----+
+ *                               PG_pcp, order 0, on zone->per_cpu_pageset[cpu].list
  *
  * Every other page of a free or allocated block (a "tail") has flags 0 and
  * refcount 0. buddy_verify() walks exactly these rules.
@@ -25,6 +30,8 @@ enum pageflags {
 	PG_reserved, /* never handed to the buddy allocator: hole, firmware, kernel */
 	PG_buddy, /* first page of a free block on a free_area list */
 	PG_head,  /* first page of an allocated block; private = its order */
+	PG_pcp,	  /* a free order-0 page on a per-CPU list (ours: Linux
+		     keeps no flag for it; we do, to catch a double free) */
 	NR_PAGEFLAGS
 };
 
@@ -39,9 +46,11 @@ enum pageflags {
 struct page {
 	unsigned int flags; /* PG_* bits; 0 for a tail page */
 	int _refcount; /* users of an allocated block's first page; 0 when free */
-	struct list_head lru; /* free_area link while PG_buddy; the owner's
-				 to use while allocated; self-linked or stale otherwise */
-	unsigned long private; /* the block's order while PG_buddy or PG_head; else 0 */
+	struct list_head lru;  /* free_area link while PG_buddy, per-CPU list
+				 link while PG_pcp; the owner's to use while
+				 allocated; stale otherwise */
+	unsigned long private; /* the block's order while PG_buddy or PG_head;
+				  else 0 */
 };
 
 #define PAGE_FLAG_FNS(name, bit)                             \
@@ -61,6 +70,7 @@ struct page {
 PAGE_FLAG_FNS(Reserved, PG_reserved)
 PAGE_FLAG_FNS(Buddy, PG_buddy)
 PAGE_FLAG_FNS(Head, PG_head)
+PAGE_FLAG_FNS(Pcp, PG_pcp)
 
 static inline unsigned long page_private(const struct page *p)
 {

@@ -41,6 +41,36 @@ enum zone_watermarks {
 	NR_WMARK
 };
 
+/*
+ * The CPUs this kernel runs on. One for now; the per-CPU page lists below
+ * are already an array indexed by smp_processor_id(), as Linux's are.
+ */
+#define NR_CPUS 1
+static inline unsigned int smp_processor_id(void)
+{
+	return 0;
+}
+
+/*
+ * struct per_cpu_pages - one CPU's cache of free order-0 pages of one zone,
+ * in front of the zone's buddy lists, as Linux's struct per_cpu_pages (pcp).
+ * An order-0 allocation takes the first page of @list; when the list is
+ * empty, @batch pages come off the buddy lists first (rmqueue_bulk). An
+ * order-0 free puts the page first on @list; when @count reaches @high,
+ * @batch pages from the cold end go back to the buddy lists, where they
+ * merge (free_pcppages_bulk). The pages stay free: MemFree counts them,
+ * the zone's free_pages and the watermark checks do not (as Linux's
+ * NR_FREE_PAGES). See page_alloc.c for how high and batch are chosen.
+ * Linux caches orders up to 3 and the THP order, one list per migratetype;
+ * we cache order 0 only, on one list.
+ */
+struct per_cpu_pages {
+	int count; /* pages on list, each PG_pcp and order 0 */
+	int high;  /* a free that brings count to high drains batch */
+	int batch; /* pages moved to or from the buddy at a time */
+	struct list_head list; /* via page->lru: hottest (last freed) first */
+};
+
 struct free_area {
 	struct list_head
 		free_list;     /* free blocks of this order, via page->lru */
@@ -63,7 +93,16 @@ struct zone {
 	unsigned long managed_pages;  /* pages handed to the buddy allocator */
 	unsigned long free_pages; /* pages on the free lists (NR_FREE_PAGES) */
 	struct free_area free_area[NR_PAGE_ORDERS];
+	/* Each CPU's order-0 cache; this_cpu_pcp() gives the running CPU's. */
+	struct per_cpu_pages per_cpu_pageset[NR_CPUS];
 };
+
+/* this_cpu_pcp() - the running CPU's order-0 cache of @z (Linux:
+ * this_cpu_ptr(zone->per_cpu_pageset)). */
+static inline struct per_cpu_pages *this_cpu_pcp(struct zone *z)
+{
+	return &z->per_cpu_pageset[smp_processor_id()];
+}
 
 /*
  * struct pglist_data - a node: its zones. One node here, contig_page_data,
@@ -107,6 +146,26 @@ static inline bool populated_zone(const struct zone *z)
 }
 
 /*
+ * zone_limit_start() / zone_limit_end() - the pfns [start, end) that zone
+ * @z may span on any machine, from the limits above: [0, MAX_DMA_PFN),
+ * [MAX_DMA_PFN, MAX_DMA32_PFN), [MAX_DMA32_PFN, ~0UL). A zone's actual span
+ * is this clipped to the node's RAM.
+ */
+static inline unsigned long zone_limit_start(enum zone_type z)
+{
+	return z == ZONE_DMA	 ? 0
+	       : z == ZONE_DMA32 ? MAX_DMA_PFN
+				 : MAX_DMA32_PFN;
+}
+
+static inline unsigned long zone_limit_end(enum zone_type z)
+{
+	return z == ZONE_DMA	 ? MAX_DMA_PFN
+	       : z == ZONE_DMA32 ? MAX_DMA32_PFN
+				 : ~0UL;
+}
+
+/*
  * pfn_zonenum() - the zone @pfn belongs to, from the zone limits above. Linux
  * keeps the zone number in page->flags; we compute it, because one node's
  * zone limits are fixed. A pfn below the node's first page is counted to
@@ -114,19 +173,30 @@ static inline bool populated_zone(const struct zone *z)
  */
 static inline enum zone_type pfn_zonenum(unsigned long pfn)
 {
-	if (pfn < MAX_DMA_PFN)
+	if (pfn < zone_limit_end(ZONE_DMA))
 		return ZONE_DMA;
-	if (pfn < MAX_DMA32_PFN)
+	if (pfn < zone_limit_end(ZONE_DMA32))
 		return ZONE_DMA32;
 	return ZONE_NORMAL;
 }
 
 /*
  * zone_clear() - @z empty: no span, no pages, no watermarks or protection,
- * empty free lists; its name stays. For mm_core_init() and the host tests.
+ * empty free lists, and empty per-CPU lists with Linux's boot pageset
+ * (high 0, batch 1: every order-0 free goes straight to the buddy) until
+ * setup_per_zone_pcp() runs; its name stays. For mm_core_init() and the
+ * host tests.
  */
 static inline void zone_clear(struct zone *z)
 {
+	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+		struct per_cpu_pages *pcp = &z->per_cpu_pageset[cpu];
+
+		pcp->count = 0;
+		pcp->high = 0;
+		pcp->batch = 1;
+		INIT_LIST_HEAD(&pcp->list);
+	}
 	z->zone_start_pfn = z->spanned_pages = 0;
 	z->present_pages = z->managed_pages = z->free_pages = 0;
 	for (int w = 0; w < NR_WMARK; w++)

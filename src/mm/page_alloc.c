@@ -12,6 +12,14 @@
 
 #include "mm.h"
 
+/* The fast paths below are written as small inline steps; these make sure
+ * the compiler keeps them inline, and the error reports out of the way. */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
 struct pglist_data contig_page_data = {
 	.node_zones = {
 		[ZONE_DMA] = { .name = "DMA" },
@@ -153,6 +161,185 @@ static void __free_one_page(struct page *page, unsigned long pfn,
 	add_to_free_list(page, zone, order);
 }
 
+/* Per-CPU page lists ------------------------------------------------------- */
+
+/*
+ * An order-0 page goes through the running CPU's cache (struct
+ * per_cpu_pages in mmzone.h) instead of the buddy lists, as in Linux's
+ * rmqueue_pcplist() and free_unref_page(). A typical alloc+free pair then
+ * touches one list head and one struct page; the buddy sees the pages only
+ * in batches:
+ *
+ *   alloc, list empty:  rmqueue_bulk()        batch pages buddy -> list
+ *   alloc:              take the first page   (the hottest)
+ *   free:               put it first          count++
+ *   free, count = high: free_pcppages_bulk()  batch pages from the cold end
+ *                                             list -> buddy, merging there
+ */
+
+/* Take up to @count order-0 pages off @zone's buddy lists onto the end of
+ * @pcp's list, in the order the buddy gives them (rising pfns after a
+ * split). As Linux's rmqueue_bulk(). Return: how many it took. */
+static int rmqueue_bulk(struct zone *zone, struct per_cpu_pages *pcp, int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		struct page *page = __rmqueue_smallest(zone, 0);
+
+		if (!page)
+			break;
+		__SetPagePcp(page);
+		list_add_tail(&page->lru, &pcp->list);
+	}
+	pcp->count += i;
+	return i;
+}
+
+/* Give @count pages (at most all) from the cold end of @pcp's list back to
+ * @zone's buddy lists, each merging as far as it can. As Linux's
+ * free_pcppages_bulk(). */
+static void free_pcppages_bulk(struct zone *zone, struct per_cpu_pages *pcp,
+			       int count)
+{
+	if (count > pcp->count)
+		count = pcp->count;
+	pcp->count -= count;
+	while (count--) {
+		struct page *page =
+			list_entry(pcp->list.prev, struct page, lru);
+
+		list_del(&page->lru);
+		__ClearPagePcp(page);
+		__free_one_page(page, page_to_pfn(page), zone, 0);
+	}
+}
+
+/* The first page of the running CPU's list of @zone, refilled from the
+ * buddy when empty. As Linux's rmqueue_pcplist(). Return: the page, no
+ * longer PG_pcp, or NULL when the zone has no free page at all. */
+static inline struct page *rmqueue_pcplist(struct zone *zone)
+{
+	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
+	struct page *page;
+
+	if (unlikely(list_empty(&pcp->list)) &&
+	    !rmqueue_bulk(zone, pcp, pcp->batch))
+		return NULL;
+	page = list_first_entry(&pcp->list, struct page, lru);
+	list_del(&page->lru);
+	pcp->count--;
+	__ClearPagePcp(page);
+	return page;
+}
+
+/* Put the free order-0 @page of @zone first on the running CPU's list;
+ * at high, send batch pages to the buddy. As Linux's free_unref_page(). */
+static inline void free_unref_page(struct page *page, struct zone *zone)
+{
+	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
+
+	__SetPagePcp(page);
+	list_add(&page->lru, &pcp->list);
+	if (unlikely(++pcp->count >= pcp->high))
+		free_pcppages_bulk(zone, pcp, pcp->batch);
+}
+
+/* One block of 2^@order pages off @zone: order 0 through the per-CPU
+ * list, larger blocks from the buddy lists. As Linux's rmqueue(). */
+static inline struct page *rmqueue(struct zone *zone, unsigned int order)
+{
+	if (!order)
+		return rmqueue_pcplist(zone);
+	return __rmqueue_smallest(zone, order);
+}
+
+void drain_all_pages(struct zone *zone)
+{
+	struct zone *z;
+
+	for_each_zone (z) {
+		if (zone && z != zone)
+			continue;
+		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+			struct per_cpu_pages *pcp = &z->per_cpu_pageset[cpu];
+
+			free_pcppages_bulk(z, pcp, pcp->count);
+		}
+	}
+}
+
+/* Pages on every per-CPU list of every zone. */
+unsigned long nr_pcp_pages(void)
+{
+	const struct zone *z;
+	unsigned long n = 0;
+
+	for_each_zone (z)
+		for (int cpu = 0; cpu < NR_CPUS; cpu++)
+			n += (unsigned long)z->per_cpu_pageset[cpu].count;
+	return n;
+}
+
+/*
+ * Linux's zone_batchsize(): a quarter of the smaller of 0.1 % of the zone
+ * and 1 MiB of pages, rounded to 2^n - 1 (a power of two was found to
+ * alias badly in CPU caches), at least 1. Any zone of 1 GiB or more:
+ * min(262144 >> 10, 256) / 4 = 64, rounddown_pow_of_two(64 + 32) - 1 = 63.
+ */
+static int zone_batchsize(const struct zone *zone)
+{
+	unsigned long batch = zone->managed_pages >> 10;
+
+	if (batch > (1UL << 20) / PAGE_SIZE)
+		batch = (1UL << 20) / PAGE_SIZE;
+	batch /= 4;
+	if (batch < 1)
+		batch = 1;
+	batch += batch / 2;
+	batch = (1UL << (63 - __builtin_clzl(batch))) - 1;
+	return batch < 1 ? 1 : (int)batch;
+}
+
+/*
+ * Linux's zone_highsize() with percpu_pagelist_high_fraction at its default
+ * 0: the zone's low watermark shared among the CPUs, so that full lists
+ * never push the zone below it, but at least 4 batches. 1 GiB with Linux's
+ * watermarks: low 1280 pages, high 1280; with zeroed watermarks 4 * 63 = 252.
+ * (Linux 6.7 lets high float between this and a larger bound; ours is
+ * fixed at the lower one.)
+ */
+static int zone_highsize(const struct zone *zone, int batch)
+{
+	unsigned long high = low_wmark_pages(zone) / NR_CPUS;
+
+	if (high < 4UL * (unsigned long)batch)
+		high = 4UL * (unsigned long)batch;
+	return high > (1UL << 30) ? 1 << 30 : (int)high;
+}
+
+/*
+ * setup_per_zone_pcp() - choose each zone's per-CPU high and batch, as
+ * Linux's zone_pcp_update() after its watermarks change. A list above its
+ * new high is drained down at its next free. An empty zone keeps the boot
+ * pageset (high 0: its frees bypass the list).
+ */
+static void setup_per_zone_pcp(void)
+{
+	struct zone *zone;
+
+	for_each_zone (zone) {
+		int batch = zone_batchsize(zone);
+		int high =
+			populated_zone(zone) ? zone_highsize(zone, batch) : 0;
+
+		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+			zone->per_cpu_pageset[cpu].batch = batch;
+			zone->per_cpu_pageset[cpu].high = high;
+		}
+	}
+}
+
 unsigned int mm_break_mask;
 unsigned long mm_break_limit = 1;
 unsigned long mm_break_fired[2];
@@ -206,31 +393,43 @@ static void report_end(const struct page *page, unsigned long caller)
 		panic("mm_debug=panic: stopping at the first bad page report");
 }
 
-#define bad_page(page, caller, fmt, ...)                                 \
-	do {                                                             \
-		report_begin();                                          \
-		printk("BUG: Bad page state: " fmt "\n", ##__VA_ARGS__); \
-		report_end((page), (caller));                            \
-	} while (0)
+/* One whole report: "BUG: Bad page @kind: <@fmt...>". Out of line and cold,
+ * so that the checks on the fast paths stay a compare and a branch. */
+static void __attribute__((cold, noinline, format(printf, 4, 5)))
+bad_report(const struct page *page, unsigned long caller, const char *kind,
+	   const char *fmt, ...)
+{
+	char msg[320];
+	va_list ap;
 
-#define bad_call(page, caller, fmt, ...)                                \
-	do {                                                            \
-		report_begin();                                         \
-		printk("BUG: Bad page call: " fmt "\n", ##__VA_ARGS__); \
-		report_end((page), (caller));                           \
-	} while (0)
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report_begin();
+	printk("BUG: Bad page %s: %s\n", kind, msg);
+	report_end(page, caller);
+}
+
+#define bad_page(page, caller, ...) \
+	bad_report((page), (caller), "state", __VA_ARGS__)
+#define bad_call(page, caller, ...) \
+	bad_report((page), (caller), "call", __VA_ARGS__)
 
 /* mm_debug=verify: the whole allocator is checked after each operation. */
-static void debug_verify(const char *op, unsigned long caller)
+static void __attribute__((cold, noinline))
+debug_verify_now(const char *op, unsigned long caller)
 {
-	unsigned long problems;
+	unsigned long problems = buddy_verify();
 
-	if (!(mm_debug & MM_DEBUG_VERIFY))
-		return;
-	problems = buddy_verify();
 	if (problems)
 		panic("mm_debug=verify: buddy_verify found %lu problems after %s from %pS",
 		      problems, op, (void *)caller);
+}
+
+static __always_inline void debug_verify(const char *op, unsigned long caller)
+{
+	if (unlikely(mm_debug & MM_DEBUG_VERIFY))
+		debug_verify_now(op, caller);
 }
 
 /* Zones, watermarks and the zonelist ------------------------------------------ */
@@ -367,6 +566,7 @@ void init_per_zone_wmark_min(void)
 {
 	calculate_min_free_kbytes();
 	setup_per_zone_wmarks();
+	setup_per_zone_pcp();
 	setup_per_zone_lowmem_reserve();
 	calculate_totalreserve_pages();
 }
@@ -389,9 +589,9 @@ void init_per_zone_wmark_min(void)
  * The pages in the request beyond its first do not count as free, and a
  * block of the order must exist.
  */
-static bool zone_watermark_ok(const struct zone *z, unsigned int order,
-			      unsigned long mark, enum zone_type highest,
-			      unsigned int alloc_flags)
+static __always_inline bool
+zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long mark,
+		  enum zone_type highest, unsigned int alloc_flags)
 {
 	long min = (long)mark;
 	long free = (long)z->free_pages - ((1L << order) - 1);
@@ -403,6 +603,8 @@ static bool zone_watermark_ok(const struct zone *z, unsigned int order,
 	}
 	if (free <= min + (long)z->lowmem_reserve[highest])
 		return false;
+	if (!order)
+		return true; /* free > 0: a page is there (zone_watermark_fast) */
 	for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
 		if (z->free_area[o].nr_free)
 			return true;
@@ -427,9 +629,9 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp)
  * down to ZONE_DMA, and take the block from the first populated zone that
  * passes its watermark.
  */
-static struct page *get_page_from_freelist(unsigned int order,
-					   enum zone_type highest,
-					   unsigned int alloc_flags)
+static __always_inline struct page *
+get_page_from_freelist(unsigned int order, enum zone_type highest,
+		       unsigned int alloc_flags)
 {
 	for (int i = (int)highest; i >= 0; i--) {
 		struct zone *zone = &contig_page_data.node_zones[i];
@@ -443,7 +645,7 @@ static struct page *get_page_from_freelist(unsigned int order,
 			    zone->_watermark[alloc_flags & ALLOC_WMARK_MASK],
 			    highest, alloc_flags))
 			continue;
-		page = __rmqueue_smallest(zone, order);
+		page = rmqueue(zone, order);
 		if (page)
 			return page;
 	}
@@ -452,22 +654,38 @@ static struct page *get_page_from_freelist(unsigned int order,
 
 /*
  * Linux's __alloc_pages() without reclaim: the fast path at the low
- * watermark; then the slow path at min (lowered for GFP_ATOMIC); then, for
- * __GFP_MEMALLOC, with no watermark at all.
+ * watermark; then the slow path at min (lowered for GFP_ATOMIC), again
+ * after the per-CPU lists are drained back into the buddy (Linux drains
+ * them when direct reclaim fails; reclaim is all we lack, so every caller
+ * gets the drain); then, for __GFP_MEMALLOC, with no watermark at all.
  */
-static struct page *__alloc_pages_zonelist(gfp_t gfp, unsigned int order)
+static struct page *__attribute__((noinline))
+__alloc_pages_slowpath(gfp_t gfp, unsigned int order, enum zone_type highest)
+{
+	struct page *page;
+
+	page = get_page_from_freelist(order, highest, gfp_to_alloc_flags(gfp));
+	if (!page && nr_pcp_pages()) {
+		drain_all_pages(NULL);
+		page = get_page_from_freelist(order, highest,
+					      gfp_to_alloc_flags(gfp));
+	}
+	if (!page && (gfp & __GFP_MEMALLOC))
+		page = get_page_from_freelist(order, highest,
+					      ALLOC_NO_WATERMARKS);
+	return page;
+}
+
+static __always_inline struct page *__alloc_pages_zonelist(gfp_t gfp,
+							   unsigned int order)
 {
 	enum zone_type highest = gfp_zone(gfp);
 	struct page *page;
 
 	page = get_page_from_freelist(order, highest, ALLOC_WMARK_LOW);
-	if (!page)
-		page = get_page_from_freelist(order, highest,
-					      gfp_to_alloc_flags(gfp));
-	if (!page && (gfp & __GFP_MEMALLOC))
-		page = get_page_from_freelist(order, highest,
-					      ALLOC_NO_WATERMARKS);
-	return page;
+	if (likely(page))
+		return page;
+	return __alloc_pages_slowpath(gfp, order, highest);
 }
 
 /* The largest order with a free block in @z, or -1. */
@@ -484,7 +702,8 @@ static int largest_free_order(const struct zone *z)
  * each zone the zonelist tried and why it could not give the block, then
  * the free lists. As Linux's warn_alloc() with show_mem().
  */
-static void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
+static void __attribute__((cold, noinline))
+warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
 {
 	enum zone_type highest = gfp_zone(gfp);
 	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
@@ -529,7 +748,8 @@ static void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
  * (no zone is both; Linux's GFP_ZONE_BAD), are a caller's bug: reported
  * even under __GFP_NOWARN.
  */
-static bool gfp_ok(gfp_t gfp, const char *fn, unsigned long caller)
+static bool __attribute__((cold, noinline))
+gfp_bad(gfp_t gfp, const char *fn, unsigned long caller)
 {
 	if (gfp & ~__GFP_KNOWN) {
 		bad_call(NULL, caller,
@@ -544,6 +764,15 @@ static bool gfp_ok(gfp_t gfp, const char *fn, unsigned long caller)
 		return false;
 	}
 	return true;
+}
+
+static __always_inline bool gfp_ok(gfp_t gfp, const char *fn,
+				   unsigned long caller)
+{
+	if (likely(!(gfp & ~__GFP_KNOWN) && (gfp & (__GFP_DMA | __GFP_DMA32)) !=
+						    (__GFP_DMA | __GFP_DMA32)))
+		return true;
+	return gfp_bad(gfp, fn, caller);
 }
 
 /* Is every page of the block at @page clean: no flags, no references? */
@@ -561,7 +790,8 @@ static bool block_pages_clean(const struct page *page, unsigned int order,
  * is filled with PAGE_POISON; when a block is allocated, every byte must
  * still be PAGE_POISON, or someone wrote to it after freeing it.
  */
-static void poison_block(struct page *page, unsigned int order)
+static void __attribute__((noinline))
+poison_block(struct page *page, unsigned int order)
 {
 	memset(page_address(page), PAGE_POISON, PAGE_SIZE << order);
 }
@@ -586,8 +816,8 @@ static unsigned long first_unpoisoned(const void *va, unsigned long *nr_bad)
 	return first;
 }
 
-static void check_poison(struct page *page, unsigned int order,
-			 unsigned long caller)
+static void __attribute__((noinline))
+check_poison(struct page *page, unsigned int order, unsigned long caller)
 {
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		const unsigned char *p = page_address(page + i);
@@ -605,14 +835,78 @@ static void check_poison(struct page *page, unsigned int order,
 	}
 }
 
-static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order,
-				       unsigned long caller)
+/*
+ * The order-0 fast paths, for the common case only: a valid gfp, no
+ * mm_debug=verify and no page_poison; on allocation the first populated
+ * zone of the zonelist above its low watermark with a page on its per-CPU
+ * list; on free the head of an unshared order-0 block. They do exactly what
+ * the general paths below would do then, in a few dozen instructions; any
+ * other case returns false / NULL and the general path decides.
+ */
+static __always_inline bool mm_checks_on(void)
+{
+	return (mm_debug & MM_DEBUG_VERIFY) || page_poisoning_enabled;
+}
+
+static __always_inline struct page *alloc_page_fast(gfp_t gfp)
+{
+	enum zone_type highest;
+	struct per_cpu_pages *pcp;
+	struct zone *zone;
+	struct page *page;
+
+	if (unlikely((gfp & ~__GFP_KNOWN) ||
+		     (gfp & (__GFP_DMA | __GFP_DMA32)) ==
+			     (__GFP_DMA | __GFP_DMA32) ||
+		     mm_checks_on()))
+		return NULL;
+	highest = gfp_zone(gfp);
+	zone = &contig_page_data.node_zones[highest];
+	while (!populated_zone(zone))
+		if (zone-- == contig_page_data.node_zones)
+			return NULL;
+	if (unlikely(zone->free_pages <=
+		     low_wmark_pages(zone) + zone->lowmem_reserve[highest]))
+		return NULL;
+	pcp = this_cpu_pcp(zone);
+	if (unlikely(list_empty(&pcp->list)))
+		return NULL;
+	page = list_first_entry(&pcp->list, struct page, lru);
+	if (unlikely(page->flags != (1u << PG_pcp) || page->_refcount))
+		return NULL; /* corrupt: the general path reports it */
+	list_del(&page->lru);
+	pcp->count--;
+	page->flags = 1u << PG_head;
+	page->_refcount = 1;
+	if (gfp & __GFP_ZERO)
+		clear_page(page_address(page));
+	return page;
+}
+
+static __always_inline bool free_page_fast(struct page *page)
+{
+	struct per_cpu_pages *pcp;
+
+	if (unlikely(page->flags != (1u << PG_head) || page_private(page) ||
+		     page->_refcount != 1 || mm_checks_on()))
+		return false;
+	page->flags = 1u << PG_pcp;
+	page->_refcount = 0;
+	pcp = this_cpu_pcp(page_zone(page));
+	list_add(&page->lru, &pcp->list);
+	if (unlikely(++pcp->count >= pcp->high))
+		free_pcppages_bulk(page_zone(page), pcp, pcp->batch);
+	return true;
+}
+
+static struct page *__attribute__((noinline))
+alloc_pages_caller(gfp_t gfp, unsigned int order, unsigned long caller)
 {
 	struct page *page;
 
-	if (!gfp_ok(gfp, "alloc_pages", caller))
+	if (unlikely(!gfp_ok(gfp, "alloc_pages", caller)))
 		return NULL;
-	if (order > MAX_PAGE_ORDER) {
+	if (unlikely(order > MAX_PAGE_ORDER)) {
 		/* Linux: WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp). */
 		if (!(gfp & __GFP_NOWARN))
 			bad_call(NULL, caller,
@@ -621,19 +915,23 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order,
 		return NULL;
 	}
 	page = __alloc_pages_zonelist(gfp, order);
-	if (!page) {
+	if (unlikely(!page)) {
 		warn_alloc(gfp, order, caller);
 		return NULL;
 	}
 	/* A free block's pages are clean; anything else means the lists are
-	 * corrupt, which is our bug, not the caller's. */
-	if (!block_pages_clean(page, order, 0)) {
+	 * corrupt, which is our bug, not the caller's. The tails are checked
+	 * under mm_debug=verify (Linux: only with check_pages enabled), as no
+	 * call of the API can leave one dirty. */
+	if (unlikely(page->flags || page->_refcount ||
+		     ((mm_debug & MM_DEBUG_VERIFY) &&
+		      !block_pages_clean(page, order, 1)))) {
 		bad_page(page, caller,
 			 "free block at pfn %#lx has a page in use",
 			 page_to_pfn(page));
 		BUG();
 	}
-	if (page_poisoning_enabled)
+	if (unlikely(page_poisoning_enabled))
 		check_poison(page, order, caller);
 	__SetPageHead(page);
 	set_page_private(page, order);
@@ -647,32 +945,35 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order,
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
-	return alloc_pages_caller(gfp, order, _RET_IP_);
+	struct page *page = order ? NULL : alloc_page_fast(gfp);
+
+	return likely(page) ? page : alloc_pages_caller(gfp, order, _RET_IP_);
 }
 
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
 {
-	struct page *page = alloc_pages_caller(gfp, order, _RET_IP_);
+	struct page *page = order ? NULL : alloc_page_fast(gfp);
 
+	if (unlikely(!page))
+		page = alloc_pages_caller(gfp, order, _RET_IP_);
 	return page ? (unsigned long)page_address(page) : 0;
 }
 
 unsigned long get_zeroed_page(gfp_t gfp)
 {
-	struct page *page = alloc_pages_caller(gfp | __GFP_ZERO, 0, _RET_IP_);
+	struct page *page = alloc_page_fast(gfp | __GFP_ZERO);
+
+	if (unlikely(!page))
+		page = alloc_pages_caller(gfp | __GFP_ZERO, 0, _RET_IP_);
 
 	return page ? (unsigned long)page_address(page) : 0;
 }
 
-/*
- * free_page_check() - may the block at @page (in mem_map) of 2^@order pages
- * be freed now? Reports the first reason it may not, decoding the page.
- * Linux trusts the caller's order; we check it against the order recorded
- * on the block's head page when it was allocated.
- * Return: true when it may.
- */
-static bool free_page_check(struct page *page, unsigned int order,
-			    unsigned long caller)
+/* free_page_check()'s slow path: the page is not simply the head of an
+ * allocated block of this order. */
+static bool __attribute__((cold, noinline))
+free_page_check_slow(struct page *page, unsigned int order,
+		     unsigned long caller)
 {
 	unsigned long pfn = page_to_pfn(page);
 	const struct page *head;
@@ -701,6 +1002,13 @@ static bool free_page_check(struct page *page, unsigned int order,
 			page, caller,
 			"double free: the block at pfn %#lx (order %lu) is already free",
 			pfn, page_private(page));
+		return false;
+	}
+	if (PagePcp(page)) {
+		bad_page(
+			page, caller,
+			"double free: pfn %#lx is already free, on the per-CPU list of zone %s",
+			pfn, page_zone(page)->name);
 		return false;
 	}
 	if (PageHead(page)) {
@@ -744,14 +1052,28 @@ static bool free_page_check(struct page *page, unsigned int order,
 	return false;
 }
 
-/* Is @page a struct page of mem_map? Reports it when not. */
-static bool page_in_mem_map(const struct page *page, const char *fn,
-			    unsigned long caller)
+/*
+ * free_page_check() - may the block at @page (in mem_map) of 2^@order pages
+ * be freed now? Reports the first reason it may not, decoding the page.
+ * Linux trusts the caller's order; we check it against the order recorded
+ * on the block's head page when it was allocated. The tails are checked
+ * under mm_debug=verify only: no call of the API leaves one in use.
+ * Return: true when it may.
+ */
+static __always_inline bool
+free_page_check(struct page *page, unsigned int order, unsigned long caller)
 {
-	if (mem_map && page >= mem_map && page < mem_map + max_pfn &&
-	    !((unsigned long)((const char *)page - (const char *)mem_map) %
-	      sizeof(*page)))
+	if (likely(page->flags == (1u << PG_head) &&
+		   page_private(page) == order && page->_refcount > 0) &&
+	    likely(!(mm_debug & MM_DEBUG_VERIFY)))
 		return true;
+	return free_page_check_slow(page, order, caller);
+}
+
+static bool __attribute__((cold, noinline))
+page_not_in_mem_map(const struct page *page, const char *fn,
+		    unsigned long caller)
+{
 	bad_call(
 		NULL, caller,
 		"%s: %p is not a struct page in mem_map (mem_map %p, %lu pages)",
@@ -759,22 +1081,46 @@ static bool page_in_mem_map(const struct page *page, const char *fn,
 	return false;
 }
 
-/* The last reference to the allocated block at @page is gone: free it. */
-static void free_block(struct page *page, unsigned int order, const char *op,
-		       unsigned long caller)
+/* Is @page a struct page of mem_map? */
+static __always_inline bool page_in_mem_map_quiet(const struct page *page)
 {
+	unsigned long off =
+		(unsigned long)((const char *)page - (const char *)mem_map);
+
+	return likely(off < max_pfn * sizeof(*page) && !(off % sizeof(*page)) &&
+		      mem_map);
+}
+
+/* Is @page a struct page of mem_map? Reports it when not. */
+static __always_inline bool
+page_in_mem_map(const struct page *page, const char *fn, unsigned long caller)
+{
+	if (page_in_mem_map_quiet(page))
+		return true;
+	return page_not_in_mem_map(page, fn, caller);
+}
+
+/* The last reference to the allocated block at @page is gone: free it. */
+static __always_inline void free_block(struct page *page, unsigned int order,
+				       const char *op, unsigned long caller)
+{
+	struct zone *zone = page_zone(page);
+
 	__ClearPageHead(page);
 	set_page_private(page, 0);
 	if (page_poisoning_enabled)
 		poison_block(page, order);
-	__free_one_page(page, page_to_pfn(page), page_zone(page), order);
+	if (!order)
+		free_unref_page(page, zone);
+	else
+		__free_one_page(page, page_to_pfn(page), zone, order);
 	debug_verify(op, caller);
 }
 
-static void free_pages_caller(struct page *page, unsigned int order,
-			      unsigned long caller)
+static void __attribute__((noinline))
+free_pages_caller(struct page *page, unsigned int order, unsigned long caller)
 {
-	if (!page) {
+	if (unlikely(!page)) {
 		bad_call(NULL, caller, "__free_pages: NULL page, order %u",
 			 order);
 		return;
@@ -783,13 +1129,16 @@ static void free_pages_caller(struct page *page, unsigned int order,
 		return;
 	if (!free_page_check(page, order, caller))
 		return;
-	if (--page->_refcount)
+	if (unlikely(--page->_refcount))
 		return; /* still shared: only a reference was dropped */
 	free_block(page, order, "__free_pages", caller);
 }
 
 void __free_pages(struct page *page, unsigned int order)
 {
+	if (likely(!order && page_in_mem_map_quiet(page)) &&
+	    likely(free_page_fast(page)))
+		return;
 	free_pages_caller(page, order, _RET_IP_);
 }
 
@@ -797,20 +1146,23 @@ void free_pages(unsigned long addr, unsigned int order)
 {
 	unsigned long caller = _RET_IP_;
 
-	if (!addr)
+	if (unlikely(!addr))
 		return;
-	if (!virt_addr_valid((void *)addr)) {
+	if (unlikely(!virt_addr_valid((void *)addr))) {
 		bad_call(
 			NULL, caller,
 			"free_pages: address %#lx is not a direct-map address of RAM",
 			addr);
 		return;
 	}
-	if (addr & (PAGE_SIZE - 1)) {
+	if (unlikely(addr & (PAGE_SIZE - 1))) {
 		bad_call(virt_to_page((void *)addr), caller,
 			 "free_pages: address %#lx is not page-aligned", addr);
 		return;
 	}
+	if (likely(!order) &&
+	    likely(free_page_fast(virt_to_page((void *)addr))))
+		return;
 	free_pages_caller(virt_to_page((void *)addr), order, caller);
 }
 
@@ -1050,6 +1402,7 @@ static int alloc_contig_range_caller(unsigned long start_pfn,
 			start_pfn, end_pfn, max_pfn);
 		return -EINVAL;
 	}
+	drain_all_pages(NULL); /* pages on per-CPU lists are free too */
 	if (!range_is_free(start_pfn, end_pfn)) {
 		if (!(gfp & __GFP_NOWARN))
 			pr_info("alloc_contig_range: [mem %#018llx-%#018llx] is not all free: nothing taken, caller %pS\n",
@@ -1131,6 +1484,7 @@ static struct page *alloc_contig_limit_caller(unsigned long nr_pages, gfp_t gfp,
 		return NULL;
 	if (limit > max_pfn)
 		limit = max_pfn;
+	drain_all_pages(NULL); /* pages on per-CPU lists are free too */
 	for (int i = (int)gfp_zone(gfp); i >= 0; i--) {
 		struct zone *zone = &contig_page_data.node_zones[i];
 		unsigned long end = zone_end_pfn(zone), pfn;

@@ -7,34 +7,30 @@
 
 #include "mm.h"
 
-unsigned long totalram_pages(void)
+/* The sum over the zones of the counter at @offset in struct zone. */
+static unsigned long sum_zones(size_t offset)
 {
 	const struct zone *zone;
 	unsigned long n = 0;
 
 	for_each_zone (zone)
-		n += zone->managed_pages;
+		n += *(const unsigned long *)((const char *)zone + offset);
 	return n;
+}
+
+unsigned long totalram_pages(void)
+{
+	return sum_zones(offsetof(struct zone, managed_pages));
 }
 
 unsigned long nr_free_pages(void)
 {
-	const struct zone *zone;
-	unsigned long n = 0;
-
-	for_each_zone (zone)
-		n += zone->free_pages;
-	return n;
+	return sum_zones(offsetof(struct zone, free_pages)) + nr_pcp_pages();
 }
 
 unsigned long totalpresent_pages(void)
 {
-	const struct zone *zone;
-	unsigned long n = 0;
-
-	for_each_zone (zone)
-		n += zone->present_pages;
-	return n;
+	return sum_zones(offsetof(struct zone, present_pages));
 }
 
 unsigned long si_mem_available(void)
@@ -54,8 +50,13 @@ void show_meminfo(void)
 	printk("MemAvailable:   %8lu kB\n", K(si_mem_available()));
 }
 
-/* As mm/vmstat.c frag_show_print(): "Node 0, zone   Normal" then %6lu each,
- * for each populated zone, lowest first. */
+/*
+ * As mm/vmstat.c frag_show_print(): "Node 0, zone   Normal" then %6lu each,
+ * for each populated zone, lowest first. Then ours, which Linux lacks: the
+ * order-0 pages on the per-CPU lists, free but on no buddy list, so that
+ * buddyinfo adds up to MemFree:
+ *   pcp: Node 0, zone    DMA32, cpu 0: count 12 high 252 batch 63
+ */
 void show_buddyinfo(void)
 {
 	const struct zone *zone;
@@ -67,6 +68,18 @@ void show_buddyinfo(void)
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 			printk("%6lu ", zone->free_area[o].nr_free);
 		printk("\n");
+	}
+	for_each_zone (zone) {
+		if (!populated_zone(zone))
+			continue;
+		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+			const struct per_cpu_pages *pcp =
+				&zone->per_cpu_pageset[cpu];
+
+			printk("pcp: Node 0, zone %8s, cpu %d: count %d high %d batch %d\n",
+			       zone->name, cpu, pcp->count, pcp->high,
+			       pcp->batch);
+		}
 	}
 }
 
@@ -107,6 +120,16 @@ void show_zoneinfo(void)
 		if (!populated_zone(zone))
 			continue;
 		printk("      nr_free_pages %lu\n", zone->free_pages);
+		printk("  pagesets\n");
+		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+			const struct per_cpu_pages *pcp =
+				&zone->per_cpu_pageset[cpu];
+
+			printk("    cpu: %d\n", cpu);
+			printk("              count: %d\n", pcp->count);
+			printk("              high:  %d\n", pcp->high);
+			printk("              batch: %d\n", pcp->batch);
+		}
 		printk("  start_pfn:           %lu\n", zone->zone_start_pfn);
 	}
 }
@@ -132,7 +155,7 @@ struct page *page_block_head(const struct page *page)
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
 		struct page *head = pfn_to_page(pfn & ~((1UL << o) - 1));
 
-		if ((PageBuddy(head) || PageHead(head)) &&
+		if ((PageBuddy(head) || PageHead(head) || PagePcp(head)) &&
 		    page_private(head) == o)
 			return head;
 	}
@@ -146,6 +169,7 @@ static const char *page_flag_names(unsigned int flags, char *buf, size_t len)
 		[PG_reserved] = "reserved",
 		[PG_buddy] = "buddy",
 		[PG_head] = "head",
+		[PG_pcp] = "pcp",
 	};
 	size_t used = 0;
 
@@ -174,12 +198,13 @@ void dump_page(const struct page *page)
 	       page_flag_names(page->flags, names, sizeof(names)));
 	if (head && head != page)
 		printk("page is inside the %s block at pfn %#lx of order %lu\n",
-		       PageBuddy(head) ? "free" : "allocated",
-		       page_to_pfn(head), page_private(head));
+		       PageHead(head) ? "allocated" : "free", page_to_pfn(head),
+		       page_private(head));
 }
 
 void buddy_snapshot(struct buddy_snapshot *s)
 {
+	drain_all_pages(NULL);
 	s->free_pages = nr_free_pages();
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 		s->nr_free[o] = 0;
@@ -257,15 +282,54 @@ static unsigned long verify_free_lists(const struct zone *zone,
 	return problems;
 }
 
+/* Check the per-CPU lists of @zone: each entry a PG_pcp order-0 page of
+ * the zone, counted, and no list longer than its high (at most batch more,
+ * while high is lowered). *@pcp_pages gets the pages listed. */
+static unsigned long verify_pcp_lists(const struct zone *zone,
+				      unsigned long *pcp_pages)
+{
+	unsigned long problems = 0;
+
+	*pcp_pages = 0;
+	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+		const struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+		const struct list_head *pos;
+		unsigned long n = 0;
+
+		list_for_each (pos, &pcp->list) {
+			const struct page *page =
+				list_entry(pos, struct page, lru);
+			unsigned long pfn = page_to_pfn(page);
+
+			VERIFY(page->flags == (1u << PG_pcp) &&
+				       !page_private(page) && !page->_refcount,
+			       "pfn %#lx on the per-CPU list of zone %s, cpu %d: flags %#x order %lu refcount %d\n",
+			       pfn, zone->name, cpu, page->flags,
+			       page_private(page), page->_refcount);
+			VERIFY(zone_spans_pfn(zone, pfn),
+			       "pfn %#lx on the per-CPU list of zone %s lies outside the zone\n",
+			       pfn, zone->name);
+			if (++n > max_pfn) {
+				printk("buddy_verify: the per-CPU list of zone %s, cpu %d, loops\n",
+				       zone->name, cpu);
+				return problems + 1;
+			}
+		}
+		VERIFY(n == (unsigned long)pcp->count,
+		       "zone %s cpu %d: per-CPU count %d but %lu pages listed\n",
+		       zone->name, cpu, pcp->count, n);
+		VERIFY(pcp->batch >= 1 && pcp->high >= 0,
+		       "zone %s cpu %d: per-CPU high %d batch %d\n", zone->name,
+		       cpu, pcp->high, pcp->batch);
+		*pcp_pages += n;
+	}
+	return problems;
+}
+
 /* How many pfns of mem_map ([0, max_pfn)) lie within @z's limits. */
 static unsigned long zone_pfns_in_mem_map(enum zone_type z)
 {
-	unsigned long lo = z == ZONE_DMA     ? 0
-			   : z == ZONE_DMA32 ? MAX_DMA_PFN
-					     : MAX_DMA32_PFN;
-	unsigned long hi = z == ZONE_DMA     ? MAX_DMA_PFN
-			   : z == ZONE_DMA32 ? MAX_DMA32_PFN
-					     : max_pfn;
+	unsigned long lo = zone_limit_start(z), hi = zone_limit_end(z);
 
 	if (hi > max_pfn)
 		hi = max_pfn;
@@ -274,7 +338,7 @@ static unsigned long zone_pfns_in_mem_map(enum zone_type z)
 
 /* Per-zone page counts found walking mem_map. */
 struct zone_count {
-	unsigned long free, allocated, reserved;
+	unsigned long free, pcp, allocated, reserved;
 };
 
 /*
@@ -323,6 +387,7 @@ static unsigned long verify_zone(const struct zone *zone,
 unsigned long buddy_verify(void)
 {
 	struct zone_count count[MAX_NR_ZONES] = { 0 };
+	unsigned long pcp_pages[MAX_NR_ZONES] = { 0 };
 	unsigned long problems = 0, list_pages = 0;
 	unsigned long managed = 0, present = 0;
 	unsigned long pfn = 0;
@@ -333,6 +398,8 @@ unsigned long buddy_verify(void)
 
 		problems += verify_zone(zone, &n);
 		list_pages += n;
+		problems += verify_pcp_lists(zone, &pcp_pages[z]);
+		list_pages += pcp_pages[z];
 		managed += zone->managed_pages;
 		present += zone->present_pages;
 	}
@@ -350,6 +417,16 @@ unsigned long buddy_verify(void)
 			       "reserved pfn %#lx has flags %#x refcount %d\n",
 			       pfn, page->flags, page->_refcount);
 			c->reserved++;
+			pfn++;
+			continue;
+		}
+		if (PagePcp(page)) {
+			VERIFY(page->flags == (1u << PG_pcp) &&
+				       !page_private(page) && !page->_refcount,
+			       "per-CPU pfn %#lx has flags %#x order %lu refcount %d\n",
+			       pfn, page->flags, page_private(page),
+			       page->_refcount);
+			c->pcp++;
 			pfn++;
 			continue;
 		}
@@ -417,9 +494,13 @@ unsigned long buddy_verify(void)
 		VERIFY(c->free == zone->free_pages,
 		       "zone %s: %lu pages in free blocks but free_pages %lu\n",
 		       zone->name, c->free, zone->free_pages);
-		VERIFY(c->free + c->allocated == zone->managed_pages,
-		       "zone %s: free %lu + allocated %lu != managed %lu\n",
-		       zone->name, c->free, c->allocated, zone->managed_pages);
+		VERIFY(c->pcp == pcp_pages[z],
+		       "zone %s: %lu PG_pcp pages in mem_map but %lu on its per-CPU lists\n",
+		       zone->name, c->pcp, pcp_pages[z]);
+		VERIFY(c->free + c->pcp + c->allocated == zone->managed_pages,
+		       "zone %s: free %lu + per-CPU %lu + allocated %lu != managed %lu\n",
+		       zone->name, c->free, c->pcp, c->allocated,
+		       zone->managed_pages);
 		VERIFY(c->reserved + zone->managed_pages == pfns,
 		       "zone %s: reserved %lu + managed %lu != its %lu pfns in mem_map\n",
 		       zone->name, c->reserved, zone->managed_pages, pfns);

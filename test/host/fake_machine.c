@@ -329,6 +329,7 @@ void assert_canonical_buddy(const bool *is_free, unsigned long nr_pfns)
 	signed char *head = malloc(nr_pfns ? nr_pfns : 1);
 	unsigned long nr_free[NR_PAGE_ORDERS] = { 0 }, free_pages = 0;
 
+	drain_all_pages(NULL); /* the per-CPU lists hold free pages too */
 	assert_int_equal(nr_pfns, max_pfn);
 	assert_non_null(head);
 	canonical_heads(is_free, nr_pfns, head);

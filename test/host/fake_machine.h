@@ -119,9 +119,10 @@ void canonical_nr_free(const bool *is_free, unsigned long nr_pfns,
 unsigned long total_nr_free(unsigned int order);
 
 /*
- * assert_canonical_buddy() - fail the test unless the free lists hold
- * exactly the canonical blocks of @is_free (same pfns, same orders, same
- * nr_free), every other page is not free, and buddy_verify() finds nothing.
+ * assert_canonical_buddy() - drain the per-CPU lists, then fail the test
+ * unless the free lists hold exactly the canonical blocks of @is_free (same
+ * pfns, same orders, same nr_free), every other page is not free, and
+ * buddy_verify() finds nothing.
  */
 void assert_canonical_buddy(const bool *is_free, unsigned long nr_pfns);
 

@@ -789,10 +789,11 @@ static void fast_path_moves_down_at_the_low_watermark(void **state)
 
 /* Reports ----------------------------------------------------------------- */
 
-/* One buddyinfo line per populated zone, in Linux's format. */
+/* One buddyinfo line per populated zone, in Linux's format, then one pcp
+ * line per populated zone. */
 static void assert_buddyinfo_lines(void)
 {
-	char want[3][160];
+	char want[3][160], pcp[3][96];
 
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		const struct zone *zone = zone_of((enum zone_type)z);
@@ -803,22 +804,33 @@ static void assert_buddyinfo_lines(void)
 			len += snprintf(want[z] + len, sizeof(want[z]) - len,
 					"%6lu ", zone->free_area[o].nr_free);
 		snprintf(want[z] + len, sizeof(want[z]) - len, "\n");
+		snprintf(
+			pcp[z], sizeof(pcp[z]),
+			"pcp: Node 0, zone %8s, cpu 0: count %d high %d batch %d\n",
+			zone->name, zone->per_cpu_pageset[0].count,
+			zone->per_cpu_pageset[0].high,
+			zone->per_cpu_pageset[0].batch);
 	}
 	show_buddyinfo();
 	if (populated_zone(zone_of(ZONE_NORMAL))) {
-		char all[480];
+		char all[800];
 
-		snprintf(all, sizeof(all), "%s%s%s", want[0], want[1], want[2]);
+		snprintf(all, sizeof(all), "%s%s%s%s%s%s", want[0], want[1],
+			 want[2], pcp[0], pcp[1], pcp[2]);
 		assert_string_equal(printk_log(), all);
 		assert_true(strstr(all, "zone   Normal ") != NULL);
 	} else {
-		char two[320];
+		char two[520];
 
-		snprintf(two, sizeof(two), "%s%s", want[0], want[1]);
+		snprintf(two, sizeof(two), "%s%s%s%s", want[0], want[1], pcp[0],
+			 pcp[1]);
 		assert_string_equal(printk_log(), two);
 		assert_int_equal(printk_log_count("Normal"), 0);
 	}
+	/* each populated zone: its buddyinfo line and its pcp line */
 	assert_int_equal(printk_log_count("Node 0, zone "),
+			 2 * (2 + populated_zone(zone_of(ZONE_NORMAL))));
+	assert_int_equal(printk_log_count("pcp: Node 0, zone "),
 			 2 + populated_zone(zone_of(ZONE_NORMAL)));
 }
 
@@ -867,10 +879,19 @@ static void zoneinfo_prints_every_zone_with_linux_labels(void **state)
 			 zone->lowmem_reserve[2]);
 		assert_non_null(strstr(printk_log(), want));
 		if (e.managed) {
+			const struct per_cpu_pages *pcp =
+				&zone->per_cpu_pageset[0];
+
 			snprintf(want, sizeof(want),
 				 "      nr_free_pages %lu\n"
+				 "  pagesets\n"
+				 "    cpu: 0\n"
+				 "              count: %d\n"
+				 "              high:  %d\n"
+				 "              batch: %d\n"
 				 "  start_pfn:           %lu\n",
-				 e.managed, e.start);
+				 e.managed, pcp->count, pcp->high, pcp->batch,
+				 e.start);
 			assert_non_null(strstr(printk_log(), want));
 		}
 	}
