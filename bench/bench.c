@@ -47,25 +47,25 @@ static const char *const workload_names[NR_WORKLOADS] = {
 };
 
 static const struct bench_allocator *const allocators[] = {
-	&buddy_allocator,
-	&free_stack_allocator,
-	&free_list_allocator,
-	&bitmap_allocator,
+	&buddy_allocator,     &buddy_nopcp_allocator, &free_stack_allocator,
+	&free_list_allocator, &bitmap_allocator,      &memset_allocator,
+	&rep_stosq_allocator,
 };
 #define NR_ALLOCATORS (sizeof(allocators) / sizeof(allocators[0]))
 /* The reference every ratio is taken against. */
-#define REFERENCE 1 /* free_stack_allocator */
+#define REFERENCE 2 /* free_stack_allocator */
 
 struct options {
 	phys_addr_t mem; /* bytes of simulated RAM for all but init */
 	phys_addr_t init_sizes[MAX_INIT_SIZES];
 	unsigned int nr_init_sizes;
-	unsigned int runs;	    /* timed runs per cell */
-	unsigned int warmups;	    /* untimed runs before them */
-	unsigned long order0_pairs; /* alloc+free pairs per order0 run */
-	unsigned long mixed_pairs;  /* alloc+free pairs per mixed run */
-	unsigned long zero_pairs;   /* pairs per zero run */
-	unsigned int workload_mask; /* 1 << enum workload */
+	unsigned int runs;	     /* timed runs per cell */
+	unsigned int warmups;	     /* untimed runs before them */
+	unsigned long order0_pairs;  /* alloc+free pairs per order0 run */
+	unsigned long mixed_pairs;   /* alloc+free pairs per mixed run */
+	unsigned long zero_pairs;    /* pairs per zero run */
+	unsigned int workload_mask;  /* 1 << enum workload */
+	unsigned int allocator_mask; /* 1 << index in allocators[] */
 	uint64_t seed;
 	bool callgrind; /* dump callgrind counts per cell */
 };
@@ -125,6 +125,14 @@ static inline uint64_t next_random(struct run_ctx *c)
 	c->rng ^= c->rng >> 7;
 	c->rng ^= c->rng << 17;
 	return c->rng;
+}
+
+/* A random number in [0, @n), @n < 2^32, by multiplying instead of dividing
+ * (Lemire): a division costs tens of cycles, which the timed loops of mixed
+ * would otherwise spend in the harness. */
+static inline unsigned long random_below(struct run_ctx *c, unsigned long n)
+{
+	return (unsigned long)(((next_random(c) >> 32) * (uint64_t)n) >> 32);
 }
 
 /*
@@ -264,7 +272,7 @@ static void drop_block(struct run_ctx *c, unsigned long *held,
 static inline void mixed_step(struct run_ctx *c, unsigned long target,
 			      unsigned long *held, unsigned long *held_pages)
 {
-	unsigned int order = next_random(c) % (c->a->max_order + 1);
+	unsigned int order = (unsigned int)random_below(c, c->a->max_order + 1);
 
 	if (*held_pages + (1UL << order) <= target) {
 		void *p = c->a->alloc(order);
@@ -279,7 +287,7 @@ static inline void mixed_step(struct run_ctx *c, unsigned long target,
 		c->failures++;
 	}
 	if (*held)
-		drop_block(c, held, held_pages, next_random(c) % *held);
+		drop_block(c, held, held_pages, random_below(c, *held));
 }
 
 /* mixed: random orders 0..10 at ~50 % occupancy, after an untimed run-in.
@@ -387,6 +395,8 @@ static void run_workload(const struct options *opt, enum workload w,
 	const struct bench_allocator *a = allocators[ai];
 
 	r->ram = opt->mem;
+	if (a->zero_only && w != WL_ZERO)
+		return; /* not a row of this workload */
 	if (w == WL_MIXED && a->max_order < MAX_PAGE_ORDER) {
 		r->skipped = "order 0 only";
 		return;
@@ -406,6 +416,36 @@ static void run_workload(const struct options *opt, enum workload w,
 	}
 }
 
+/*
+ * init runs cold, as at boot: before each run the CPU caches are filled
+ * with other data (a buffer 4 times the last-level cache, at least 64 MiB,
+ * written then read), so mem_map starts out in memory, not in the caches,
+ * whatever the RAM size. Untimed.
+ */
+static void evict_caches(const struct options *opt)
+{
+	static unsigned char *buf;
+	static size_t size;
+	volatile unsigned char sink = 0;
+
+	if (opt->callgrind)
+		return; /* instructions are counted, not time */
+	if (!buf) {
+		long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+
+		size = llc > 0 ? 4 * (size_t)llc : 0;
+		if (size < 64 * MiB)
+			size = 64 * MiB;
+		buf = malloc(size);
+		if (!buf)
+			die("no memory to evict the caches with", NULL);
+	}
+	memset(buf, (int)(size & 0xff) + 1, size);
+	for (size_t i = 0; i < size; i += 64)
+		sink ^= buf[i];
+	(void)sink;
+}
+
 static void run_init(const struct options *opt, unsigned int si,
 		     unsigned int ai, struct run_ctx *c)
 {
@@ -414,6 +454,8 @@ static void run_init(const struct options *opt, unsigned int si,
 	phys_addr_t ram = opt->init_sizes[si];
 
 	r->ram = ram;
+	if (a->zero_only)
+		return;
 	if (a->max_init_size && ram > a->max_init_size) {
 		r->skipped = "writes every free page";
 		return;
@@ -425,6 +467,7 @@ static void run_init(const struct options *opt, unsigned int si,
 	for (unsigned int i = 0; i < opt->warmups + opt->runs; i++) {
 		unsigned long nr_free;
 
+		evict_caches(opt);
 		c->ns = 0;
 		timed_begin(c);
 		nr_free = a->init(ram);
@@ -520,11 +563,20 @@ static void print_header(const struct options *opt)
 	printf("Pagewise mm benchmark: src/mm (buddy) vs baselines, host build -O2, no sanitizers, gcc %s\n",
 	       __VERSION__);
 	print_cpu();
+	{
+		time_t t = time(NULL);
+		char when[32];
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+			 localtime(&t));
+		printf("date: %s\n", when);
+	}
 	printf("simulated RAM: %s (%llu pfns) from pfn 0, the first 1 MiB reserved; struct page: %zu bytes\n",
 	       sz, (unsigned long long)(opt->mem / PAGE_SIZE),
 	       sizeof(struct page));
 	printf("buddy: mm_debug=0 (no buddy_verify per op), page_poison off, watermarks zeroed (user_min_free_kbytes=0,\n"
 	       "  watermark_scale_factor=0, sysctl_lowmem_reserve_ratio[]=0): every free page can be allocated; GFP_KERNEL|__GFP_NOWARN\n");
+	printf("init runs cold: the CPU caches are filled with other data before each run\n");
 	printf("runs: %u timed after %u warm-up; seed %#llx; ns per op: median, min, max; x stack = median / free stack's median\n",
 	       opt->runs, opt->warmups, (unsigned long long)opt->seed);
 	printf("op: one alloc + one free (order0, batch, frag, zero: a page; mixed: a block of order 0..10); init: one page of RAM\n");
@@ -544,9 +596,13 @@ static void print_table(const struct options *opt)
 		else
 			print_row(w, results[w][0]);
 	}
-	printf("\nbuddy: src/mm unchanged, all orders, blocks aligned; free stack: array of free pages, order 0 only;\n"
+	printf("\nbuddy: src/mm unchanged, all orders, blocks aligned, per-CPU order-0 lists (high/batch as Linux);\n"
+	       "buddy-nopcp: the same with the per-CPU lists off (Linux's boot pageset: high 0, batch 1), so every\n"
+	       "  order-0 pair on fresh memory splits 10 times and merges 10 times; free stack: array of free pages, order 0 only;\n"
 	       "free list: link inside each free page (xv6 kalloc, no junk fill), order 0 only, init up to 4G;\n"
-	       "bitmap: first-fit runs of 2^order pages (Pintos palloc; unaligned), all orders. Baselines check nothing.\n");
+	       "bitmap: first-fit runs of 2^order pages (Pintos palloc; unaligned), all orders. Baselines check nothing.\n"
+	       "memset 4K, rep stosq 4K: zero references, one page zeroed by the C library's memset or the kernel's\n"
+	       "  clear_page (which get_zeroed_page uses), nothing allocated.\n");
 }
 
 /* Options ------------------------------------------------------------------ */
@@ -555,11 +611,14 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench [--mem SIZE] [--init-sizes S1,S2,..] [--runs N] [--warmups N]\n"
-		"             [--ops N] [--only W1,W2,..] [--seed N] [--smoke] [--callgrind] [--verbose]\n"
+		"             [--ops N] [--only W1,W2,..] [--alloc A1,A2,..]\n"
+		"             [--seed N] [--smoke] [--callgrind] [--verbose]\n"
 		"  SIZE: bytes with K, M or G, a multiple of 4M, at least 8M (default 1G)\n"
 		"  --init-sizes: RAM sizes for init (default 1G,4G,16G,64G)\n"
 		"  --ops N: alloc+free pairs per run of order0 (mixed: N/5, zero: N/5); default 1000000\n"
 		"  --only: workloads among order0,batch,mixed,frag,zero,init\n"
+		"  --alloc: allocators among buddy,buddy-nopcp,\"free stack\",\"free list\",bitmap,\n"
+		"           \"memset 4K\",\"rep stosq 4K\" (default all; ratios need the free stack)\n"
 		"  --smoke: tiny and fast, for make test: 64M, 1 run, checks only\n"
 		"  --callgrind: 1 run, no warm-up, callgrind counts dumped per cell (make bench-callgrind)\n");
 	exit(2);
@@ -610,6 +669,7 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		.runs = 5,
 		.warmups = 1,
 		.workload_mask = (1u << NR_WORKLOADS) - 1,
+		.allocator_mask = (1u << NR_ALLOCATORS) - 1,
 		.seed = 0x9e3779b97f4a7c15ull,
 	};
 	set_ops(opt, 1000000);
@@ -674,6 +734,22 @@ static void parse_options(int argc, char **argv, struct options *opt)
 					usage();
 				opt->workload_mask |= 1u << w;
 			}
+		} else if (!strcmp(arg, "--alloc")) {
+			char buf[256], *tok, *save;
+
+			snprintf(buf, sizeof(buf), "%s", val);
+			opt->allocator_mask = 0;
+			for (tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				unsigned int ai = 0;
+
+				while (ai < NR_ALLOCATORS &&
+				       strcmp(tok, allocators[ai]->name))
+					ai++;
+				if (ai == NR_ALLOCATORS)
+					usage();
+				opt->allocator_mask |= 1u << ai;
+			}
 		} else {
 			usage();
 		}
@@ -710,6 +786,8 @@ int main(int argc, char **argv)
 	CHECK(c.blocks && c.orders, &c);
 
 	for (unsigned int ai = 0; ai < NR_ALLOCATORS; ai++) {
+		if (!(opt.allocator_mask & (1u << ai)))
+			continue;
 		c.a = allocators[ai];
 		CHECK(c.a->init(opt.mem) > 0, &c);
 		if (c.a == &buddy_allocator)

@@ -47,9 +47,15 @@ struct bench_allocator {
 	 * again, is no free block larger than one page? NULL: not checked.
 	 */
 	bool (*fully_fragmented)(void);
+	/* A reference for the zero workload only (it zeroes one page and
+	 * allocates nothing): every other workload is skipped. */
+	bool zero_only;
 };
 
 extern const struct bench_allocator buddy_allocator;
+extern const struct bench_allocator buddy_nopcp_allocator;
+extern const struct bench_allocator memset_allocator;
+extern const struct bench_allocator rep_stosq_allocator;
 extern const struct bench_allocator free_stack_allocator;
 extern const struct bench_allocator free_list_allocator;
 extern const struct bench_allocator bitmap_allocator;

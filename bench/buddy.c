@@ -80,6 +80,37 @@ static bool buddy_fully_fragmented(void)
 	return true;
 }
 
+/*
+ * buddy-nopcp: the same, but with every per-CPU list at Linux's boot
+ * pageset (high 0, batch 1), as before setup_per_zone_pcp(): each order-0
+ * free goes straight back to the buddy and merges, each order-0 allocation
+ * splits. On fresh memory an order-0 pair is then the worst case: 10 splits
+ * and 10 merges.
+ */
+static unsigned long buddy_nopcp_init(phys_addr_t ram_size)
+{
+	unsigned long n = buddy_init(ram_size);
+	struct zone *zone;
+
+	for_each_zone (zone) {
+		zone->per_cpu_pageset[0].high = 0;
+		zone->per_cpu_pageset[0].batch = 1;
+	}
+	return n;
+}
+
+const struct bench_allocator buddy_nopcp_allocator = {
+	.name = "buddy-nopcp",
+	.max_order = MAX_PAGE_ORDER,
+	.init = buddy_nopcp_init,
+	.alloc = buddy_alloc,
+	.alloc_zeroed = buddy_alloc_zeroed,
+	.free = buddy_free,
+	.nr_free = nr_free_pages,
+	.at_boot_state = buddy_at_boot_state,
+	.fully_fragmented = buddy_fully_fragmented,
+};
+
 const struct bench_allocator buddy_allocator = {
 	.name = "buddy",
 	.max_order = MAX_PAGE_ORDER,

@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "gfp.h"
+#include "kbench.h"
 #include "memblock.h"
 #include "memlayout.h"
 #include "mm.h"
@@ -29,6 +30,7 @@
 #define DUMP_DEFAULT	64	    /* bytes x and xp show without a LEN */
 #define DUMP_MAX	4096	    /* bytes x and xp show at most */
 #define FREE_AREA_SHOWN 8	    /* blocks free_area lists per order */
+#define PCP_SHOWN	16	    /* pages pcp lists per per-CPU list */
 #define MAX_HELD	256	    /* blocks the monitor can hold at once */
 #define RUN_MAX		CMDLINE_MAX /* bytes of the run="..." script */
 #define PTRS_PER_TABLE	512
@@ -92,10 +94,11 @@ static void cmd_zoneinfo(int argc, char **argv)
 }
 
 /*
- * The kernel's view of each pfn, for memmap and pfnmap (docs/memplot.md):
- * what mem_map says first (free or allocated block), then, for a reserved
- * page, why: mem_map itself, the kernel image, a page table, other RAM the
- * kernel reserved (first MiB, boot data), or no RAM at all.
+ * The kernel's view of each pfn, for memmap, pfnmap and page
+ * (docs/memplot.md): what mem_map says first (free block, per-CPU list or
+ * allocated block), then, for a reserved page, why: mem_map itself, the
+ * kernel image, a page table, other RAM the kernel reserved (first MiB,
+ * boot data), or no RAM at all. The kinds from PFN_FREE on have an order.
  */
 enum pfn_kind {
 	PFN_HOLE,     /* H: not usable RAM in the firmware map */
@@ -103,6 +106,7 @@ enum pfn_kind {
 	PFN_KERNEL,   /* K: the kernel image */
 	PFN_MEM_MAP,  /* M: the struct page array */
 	PFN_TABLE,    /* T: a page table of the kernel's */
+	PFN_PCP,      /* P: free, on a per-CPU list (PG_pcp, order 0) */
 	PFN_FREE,     /* F<order>: in a free block */
 	PFN_ALLOC,    /* A<order>: in an allocated block */
 };
@@ -188,7 +192,8 @@ static bool pfn_is_ram(unsigned long pfn)
 
 /*
  * The kind of @pfn and, for a block, its order; *@next gets the first pfn
- * after it that may differ (the end of the block, or pfn + 1).
+ * after it that may differ (the end of the block, or pfn + 1). A page
+ * table is one collect_table_pfns() found when it last ran.
  */
 static enum pfn_kind pfn_kind(unsigned long pfn, unsigned int *order,
 			      unsigned long *next)
@@ -207,6 +212,8 @@ static enum pfn_kind pfn_kind(unsigned long pfn, unsigned int *order,
 			return PFN_RESERVED; /* corrupt: verify says more */
 		*order = (unsigned int)page_private(head);
 		*next = page_to_pfn(head) + (1UL << *order);
+		if (PagePcp(head))
+			return PFN_PCP;
 		return PageBuddy(head) ? PFN_FREE : PFN_ALLOC;
 	}
 	if (pfn >= map_start && pfn < map_end)
@@ -263,7 +270,7 @@ static unsigned long for_each_pfn_run(void (*fn)(const struct pfn_run *r))
 
 static void print_pfnmap_run(const struct pfn_run *r)
 {
-	static const char codes[] = "HRKMTFA";
+	static const char codes[] = "HRKMTPFA";
 
 	if (r->kind >= PFN_FREE)
 		printk("pfnmap: %#lx %#lx %c%u\n", r->start, r->end,
@@ -275,18 +282,22 @@ static void print_pfnmap_run(const struct pfn_run *r)
 
 /*
  * pfnmap: every pfn's state as runs, "pfnmap: START END CODE" (END
- * exclusive), between a "pfnmap: v1 max_pfn N runs N" header and
+ * exclusive), between a "pfnmap: v2 max_pfn N runs N" header and
  * "pfnmap: end". Codes: H not RAM, R reserved RAM, K kernel image,
- * M mem_map, T page table, F<o>/A<o> free/allocated block of order o.
+ * M mem_map, T page table, P free on a per-CPU list, F<o>/A<o>
+ * free/allocated block of order o. v2 is v1 with the code P.
  * tools/memplot draws it; docs/memplot.md is the reference.
  */
+#define PFNMAP_VERSION 2
+
 static void cmd_pfnmap(int argc, char **argv)
 {
 	unsigned long runs;
 
 	(void)argc, (void)argv;
 	runs = for_each_pfn_run(NULL);
-	printk("pfnmap: v1 max_pfn %#lx runs %lu\n", max_pfn, runs);
+	printk("pfnmap: v%d max_pfn %#lx runs %lu\n", PFNMAP_VERSION, max_pfn,
+	       runs);
 	for_each_pfn_run(print_pfnmap_run);
 	printk("pfnmap: end\n");
 	if (table_pfns_overflow)
@@ -294,9 +305,34 @@ static void cmd_pfnmap(int argc, char **argv)
 		       MAX_TABLE_PFNS);
 }
 
-/* The kernel's view for memmap: blocks folded into "buddy" runs. */
+/* Pages by state: in free blocks, on per-CPU lists, in allocated blocks,
+ * and every other kind (reserved). */
+struct page_counts {
+	unsigned long free, pcp, alloc, reserved;
+};
+
+static void count_run(struct page_counts *c, enum pfn_kind kind,
+		      unsigned long nr_pages)
+{
+	switch (kind) {
+	case PFN_FREE:
+		c->free += nr_pages;
+		break;
+	case PFN_PCP:
+		c->pcp += nr_pages;
+		break;
+	case PFN_ALLOC:
+		c->alloc += nr_pages;
+		break;
+	default:
+		c->reserved += nr_pages;
+	}
+}
+
+/* The kernel's view for memmap: the pages the buddy allocator manages
+ * (free, on a per-CPU list, allocated) folded into "buddy" runs. */
 static struct pfn_run view;
-static unsigned long view_free, view_alloc;
+static struct page_counts view_counts;
 
 static void print_view(void)
 {
@@ -307,10 +343,10 @@ static void print_view(void)
 	};
 
 	if (view.kind == PFN_FREE)
-		printk("  [mem %#018llx-%#018llx] buddy: %lu free, %lu allocated pages\n",
+		printk("  [mem %#018llx-%#018llx] buddy: %lu free, %lu pcp, %lu allocated pages\n",
 		       (unsigned long long)PFN_PHYS(view.start),
-		       (unsigned long long)PFN_PHYS(view.end) - 1, view_free,
-		       view_alloc);
+		       (unsigned long long)PFN_PHYS(view.end) - 1,
+		       view_counts.free, view_counts.pcp, view_counts.alloc);
 	else
 		printk("  [mem %#018llx-%#018llx] %s: %lu pages\n",
 		       (unsigned long long)PFN_PHYS(view.start),
@@ -320,39 +356,36 @@ static void print_view(void)
 
 static void add_to_view(const struct pfn_run *r)
 {
-	enum pfn_kind kind = r->kind == PFN_ALLOC ? PFN_FREE : r->kind;
+	enum pfn_kind kind = r->kind >= PFN_PCP ? PFN_FREE : r->kind;
 
 	if (r->start && kind != view.kind) {
 		print_view();
 		view.start = r->start;
-		view_free = view_alloc = 0;
+		view_counts = (struct page_counts){ 0 };
 	}
 	view.kind = kind;
 	view.end = r->end;
-	if (r->kind == PFN_FREE)
-		view_free += r->end - r->start;
-	else if (r->kind == PFN_ALLOC)
-		view_alloc += r->end - r->start;
+	count_run(&view_counts, r->kind, r->end - r->start);
 }
 
-/* Pages of [@start_pfn, @end_pfn) in mem_map: free, allocated, reserved. */
-static void count_pages(unsigned long start_pfn, unsigned long end_pfn,
-			unsigned long counts[3])
+/* Pages of [@start_pfn, @end_pfn) in mem_map by pfn_kind(). */
+static struct page_counts count_pages(unsigned long start_pfn,
+				      unsigned long end_pfn)
 {
-	counts[0] = counts[1] = counts[2] = 0;
+	struct page_counts c = { 0 };
+	unsigned long next;
+
 	if (end_pfn > max_pfn)
 		end_pfn = max_pfn;
-	for (unsigned long pfn = start_pfn; pfn < end_pfn; pfn++) {
-		const struct page *page = pfn_to_page(pfn);
-		const struct page *head = page_block_head(page);
+	for (unsigned long pfn = start_pfn; pfn < end_pfn; pfn = next) {
+		unsigned int order;
+		enum pfn_kind kind = pfn_kind(pfn, &order, &next);
 
-		if (PageReserved(page) || !head)
-			counts[2]++;
-		else if (PageBuddy(head))
-			counts[0]++;
-		else
-			counts[1]++;
+		if (next > end_pfn)
+			next = end_pfn;
+		count_run(&c, kind, next - pfn);
 	}
+	return c;
 }
 
 static void cmd_memmap(int argc, char **argv)
@@ -360,25 +393,26 @@ static void cmd_memmap(int argc, char **argv)
 	(void)argc, (void)argv;
 	printk("memmap: %u firmware entries; pages: whole pages of the range in mem_map (max_pfn %#lx)\n",
 	       boot_params.nr_mmap, max_pfn);
+	collect_table_pfns();
 	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
 		const struct boot_mmap_entry *m = &boot_params.mmap[i];
 		const char *name = mb2_mmap_type_name(m->type);
-		unsigned long counts[3];
+		struct page_counts c;
 
 		if (!m->len)
 			continue;
-		count_pages(PFN_UP(m->addr), PFN_DOWN(m->addr + m->len),
-			    counts);
-		printk("[mem %#018llx-%#018llx] %-9s free %lu allocated %lu reserved %lu\n",
+		c = count_pages(PFN_UP(m->addr), PFN_DOWN(m->addr + m->len));
+		printk("[mem %#018llx-%#018llx] %-9s free %lu pcp %lu allocated %lu reserved %lu\n",
 		       (unsigned long long)m->addr,
 		       (unsigned long long)(m->addr + m->len - 1),
-		       name ? name : "other", counts[0], counts[1], counts[2]);
+		       name ? name : "other", c.free, c.pcp, c.alloc,
+		       c.reserved);
 	}
 	printk("kernel image: pfn %#lx-%#lx (reserved); mem_map: %lu pages of %zu bytes\n",
 	       kernel_image_start_pfn, kernel_image_end_pfn - 1, max_pfn,
 	       sizeof(struct page));
 	printk("what the kernel made of it (pfns 0 to max_pfn):\n");
-	view_free = view_alloc = 0;
+	view_counts = (struct page_counts){ 0 };
 	view.start = 0;
 	if (for_each_pfn_run(add_to_view))
 		print_view();
@@ -386,9 +420,19 @@ static void cmd_memmap(int argc, char **argv)
 
 static void cmd_page(int argc, char **argv)
 {
+	/* Why a reserved page is in no block, by its kind. */
+	static const char *const reserved_why[] = {
+		[PFN_HOLE] = "not RAM",
+		[PFN_RESERVED] = "RAM reserved at boot",
+		[PFN_KERNEL] = "the kernel image",
+		[PFN_MEM_MAP] = "mem_map",
+		[PFN_TABLE] = "a page table",
+	};
 	const struct mon_cmd *c = find_cmd("page");
-	unsigned long v, pfn;
+	unsigned long v, pfn, next;
 	const struct page *page, *head;
+	enum pfn_kind kind;
+	unsigned int order;
 
 	(void)argc;
 	if (!get_number(c, argv[1], &v))
@@ -407,35 +451,55 @@ static void cmd_page(int argc, char **argv)
 	page = pfn_to_page(pfn);
 	head = page_block_head(page);
 	dump_page(page);
-	if (!head)
-		printk("buddy: none (reserved page)\n");
-	else
+	collect_table_pfns();
+	kind = pfn_kind(pfn, &order, &next);
+	if (kind == PFN_PCP)
+		printk("buddy: none (free, on the per-CPU list of zone %s; drain gives it back to the buddy)\n",
+		       page_zone(page)->name);
+	else if (head)
 		printk("buddy: pfn %#lx (of the order-%lu block at pfn %#lx)\n",
 		       page_to_pfn(head) ^ (1UL << page_private(head)),
 		       page_private(head), page_to_pfn(head));
+	else if (!PageReserved(page))
+		printk("buddy: none (not reserved, yet in no block: mid-free, mid-allocation, or a broken mem_map)\n");
+	else
+		printk("buddy: none (reserved page: %s)\n", reserved_why[kind]);
 }
 
-static void show_free_area(const struct zone *zone, unsigned int order)
+/*
+ * Print the first @max pages of @list (linked via page->lru), each as the
+ * block of @order it starts, then "... and N more" when the list's own
+ * counter @nr says there are more. Only @max entries are read, so a broken
+ * list cannot hang the monitor.
+ */
+static void show_page_list(const struct list_head *list, unsigned int order,
+			   unsigned long nr, unsigned long max)
 {
-	const struct free_area *area = &zone->free_area[order];
 	const struct list_head *pos;
 	unsigned long shown = 0;
 
-	printk("free_area: zone %s order %u nr_free %lu\n", zone->name, order,
-	       area->nr_free);
-	list_for_each (pos, &area->free_list) {
+	list_for_each (pos, list) {
 		unsigned long pfn =
 			page_to_pfn(list_entry(pos, struct page, lru));
 
-		if (shown++ == FREE_AREA_SHOWN)
+		if (shown++ == max)
 			break;
 		printk("  pfn %#lx-%#lx [mem %#018llx-%#018llx]\n", pfn,
 		       pfn + (1UL << order) - 1,
 		       (unsigned long long)PFN_PHYS(pfn),
 		       (unsigned long long)PFN_PHYS(pfn + (1UL << order)) - 1);
 	}
-	if (area->nr_free > FREE_AREA_SHOWN)
-		printk("  ... and %lu more\n", area->nr_free - FREE_AREA_SHOWN);
+	if (nr > max)
+		printk("  ... and %lu more\n", nr - max);
+}
+
+static void show_free_area(const struct zone *zone, unsigned int order)
+{
+	const struct free_area *area = &zone->free_area[order];
+
+	printk("free_area: zone %s order %u nr_free %lu\n", zone->name, order,
+	       area->nr_free);
+	show_page_list(&area->free_list, order, area->nr_free, FREE_AREA_SHOWN);
 }
 
 static void cmd_free_area(int argc, char **argv)
@@ -462,6 +526,39 @@ static void cmd_free_area(int argc, char **argv)
 			if (argc == 1 || o == order)
 				show_free_area(zone, o);
 	}
+}
+
+/* pcp: each populated zone's per-CPU lists (struct per_cpu_pages), the
+ * first pages hottest first: the next order-0 allocation takes the first. */
+static void cmd_pcp(int argc, char **argv)
+{
+	const struct zone *zone;
+
+	(void)argc, (void)argv;
+	for_each_zone (zone) {
+		if (!populated_zone(zone))
+			continue;
+		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+			const struct per_cpu_pages *pcp =
+				&zone->per_cpu_pageset[cpu];
+
+			printk("pcp: zone %s cpu %d: count %d high %d batch %d\n",
+			       zone->name, cpu, pcp->count, pcp->high,
+			       pcp->batch);
+			show_page_list(&pcp->list, 0, (unsigned long)pcp->count,
+				       PCP_SHOWN);
+		}
+	}
+}
+
+static void cmd_drain(int argc, char **argv)
+{
+	unsigned long listed = nr_pcp_pages();
+
+	(void)argc, (void)argv;
+	drain_all_pages(NULL);
+	printk("drain: %lu pages from the per-CPU lists back to the buddy\n",
+	       listed - nr_pcp_pages());
 }
 
 /*
@@ -724,6 +821,31 @@ static void cmd_verify(int argc, char **argv)
 	       problems ? "" : " (every free-list invariant holds)");
 }
 
+/* bench [order0|mixed|zero|all] [N]: src/kbench.c does the work. */
+static void cmd_bench(int argc, char **argv)
+{
+	const struct mon_cmd *c = find_cmd("bench");
+	unsigned int mask = KBENCH_ALL;
+	unsigned long ops = 0;
+
+	if (argc > 1 && !(mask = kbench_workload(argv[1]))) {
+		printk("bench: unknown workload '%s' (order0, mixed, zero, all)\n",
+		       argv[1]);
+		usage(c);
+		return;
+	}
+	if (argc > 2) {
+		if (!get_number(c, argv[2], &ops))
+			return;
+		if (!ops || ops > KBENCH_MAX_OPS) {
+			printk("bench: N must be 1 to %lu\n", KBENCH_MAX_OPS);
+			usage(c);
+			return;
+		}
+	}
+	kbench_run(mask, ops);
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -758,6 +880,12 @@ static const struct mon_cmd commands[] = {
 	{ "free_area", "[ORDER]",
 	  "the blocks on the free lists (8 per order, then a count)",
 	  "free_area 10", 0, 1, cmd_free_area },
+	{ "pcp", "",
+	  "each zone's per-CPU lists of free order-0 pages: count, high, batch, the first 16 pages (hottest first)",
+	  "pcp", 0, 0, cmd_pcp },
+	{ "drain", "",
+	  "give every page on the per-CPU lists back to the buddy lists (drain_all_pages)",
+	  "drain", 0, 0, cmd_drain },
 	{ "x", "VADDR [LEN]",
 	  "hex dump of virtual memory (LEN bytes, 64 by default)",
 	  "x 0xffff888000100000 32", 1, 2, cmd_x },
@@ -777,6 +905,9 @@ static const struct mon_cmd commands[] = {
 	  0, cmd_selftest },
 	{ "verify", "", "check every allocator invariant (buddy_verify)",
 	  "verify", 0, 0, cmd_verify },
+	{ "bench", "[order0|mixed|zero|all] [N]",
+	  "time N alloc+free pairs of each workload in TSC cycles (default N 100000, mixed 20000)",
+	  "bench order0 10000", 0, 2, cmd_bench },
 	{ "poweroff", "", "power the machine off", "poweroff", 0, 0,
 	  cmd_poweroff },
 	{ "reboot", "", "restart the machine", "reboot", 0, 0, cmd_reboot },

@@ -22,7 +22,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
-from pfnmap import MAX_PAGE_ORDER, PAGE_SIZE, PLAIN_CODES, Block, PfnmapError, parse  # noqa: E402
+from pfnmap import MAX_PAGE_ORDER, PAGE_SIZE, PCP_CODE, PCP_NAME, PLAIN_CODES, Block, PfnmapError, parse  # noqa: E402
 
 # --- The grid --------------------------------------------------------------
 COLS = 64  # cells per row
@@ -31,16 +31,17 @@ HOLE_MIN_ROWS = 4  # an H run covering this many whole rows is drawn as one row
 
 # --- Colours: one per category, in legend order ------------------------------
 # Categories are the plain codes, then "allocated" (every order alike), then
-# free orders 0..MAX_PAGE_ORDER on a light-to-dark scale; PAST is the part of
-# the last row beyond max_pfn.
+# free pages on per-CPU lists (P), then free orders 0..MAX_PAGE_ORDER on a
+# light-to-dark scale; PAST is the part of the last row beyond max_pfn.
 PLAIN_COLOURS = {"H": "#e6e6e6", "R": "#7f7f7f", "K": "#7b2d8e", "M": "#f28e2b", "T": "#8c564b"}
 ALLOC_COLOUR = "#d62728"
+PCP_COLOUR = "#ffd92f"  # yellow: free, but apart from the green-blue buddy scale
 FREE_SCALE = ("GnBu", 0.3, 1.0)  # colormap, value for order 0, value for MAX_PAGE_ORDER
 PAST_COLOUR = "#ffffff"
 BOUNDARY_COLOUR = "#ffffff"  # buddy block boundaries
 HOLE_HATCH = "////"
 
-CATEGORIES = list(PLAIN_CODES) + ["A"] + [f"F{o}" for o in range(MAX_PAGE_ORDER + 1)]
+CATEGORIES = list(PLAIN_CODES) + ["A", PCP_CODE] + [f"F{o}" for o in range(MAX_PAGE_ORDER + 1)]
 CAT = {code: i for i, code in enumerate(CATEGORIES)}
 PAST = len(CATEGORIES)  # index of the "beyond max_pfn" colour
 KERNEL_FIRST = ("K", "T", "M")  # shown in a cell wherever present, in this order
@@ -53,9 +54,11 @@ def free_colour(order: int) -> tuple[float, float, float]:
 
 
 def colour_of(code: str) -> tuple[float, float, float]:
-    """RGB in 0..1 for a printed code ("K", "A3", "F10"); "A" alone too."""
+    """RGB in 0..1 for a printed code ("K", "P", "A3", "F10"); "A" alone too."""
     if code in PLAIN_COLOURS:
         return to_rgb(PLAIN_COLOURS[code])
+    if code == PCP_CODE:
+        return to_rgb(PCP_COLOUR)
     if code.startswith("A"):
         return to_rgb(ALLOC_COLOUR)
     return free_colour(int(code[1:]))
@@ -206,8 +209,9 @@ def pages_label(nr_pages: int) -> str:
 
 
 def legend_entries(blocks: list[Block], holes: bool, past: bool) -> list[tuple[Patch, str]]:
-    """(patch, label) per category; buddy labels carry each block's count
-    (free blocks of that order, or allocated pages), separated by " / "."""
+    """(patch, label) per category; buddy and per-CPU labels carry each
+    block's count (free blocks of that order, allocated pages, or pages on
+    per-CPU lists), separated by " / "."""
 
     def each(values):
         return " / ".join(f"{v:,}" for v in values)
@@ -217,6 +221,8 @@ def legend_entries(blocks: list[Block], holes: bool, past: bool) -> list[tuple[P
         entries.append((Patch(color=colour_of(code)), f"{code}  {name}"))
     entries.append((Patch(color=colour_of("A")),
                     f"A  allocated, any order: {each(b.pages('A') for b in blocks)} pages"))
+    entries.append((Patch(color=colour_of(PCP_CODE)),
+                    f"{PCP_CODE}  {PCP_NAME}: {each(b.pages(PCP_CODE) for b in blocks)} pages"))
     for order in range(MAX_PAGE_ORDER + 1):
         counts = each(b.free_blocks()[order] for b in blocks)
         entries.append((Patch(color=free_colour(order)),
@@ -300,7 +306,8 @@ def _draw_panel(ax, block: Block, lay: Layout, total: int) -> None:
                   f"cell = {lay.ppc} page{'s' if lay.ppc > 1 else ''}, "
                   f"{human(lay.ppc * PAGE_SIZE)})", fontsize=9)
     ax.set_title(f"block {block.number} of {total} (transcript line {block.line})\n"
-                 f"free {pages_label(block.pages('F'))} · "
+                 f"free {pages_label(block.free_pages())} "
+                 f"({block.pages(PCP_CODE):,} on per-CPU lists) · "
                  f"allocated {pages_label(block.pages('A'))}", fontsize=10)
 
 
@@ -361,8 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.list:
         for b in blocks:
-            print(f"block {b.number}: line {b.line}, max_pfn {b.max_pfn:#x}, {len(b.runs)} runs, "
-                  f"free {b.pages('F')} pages, allocated {b.pages('A')} pages")
+            print(f"block {b.number}: line {b.line}, v{b.version}, max_pfn {b.max_pfn:#x}, {len(b.runs)} runs, "
+                  f"free {b.free_pages()} pages ({b.pages(PCP_CODE)} on per-CPU lists), "
+                  f"allocated {b.pages('A')} pages")
         return 0
     if args.all:
         chosen = blocks

@@ -1,8 +1,9 @@
-"""pfnmap.py - read the kernel's `pfnmap` dumps (format v1, docs/memplot.md)
-out of a serial transcript. A block is accepted only whole and consistent:
-its runs tile [0, max_pfn) in order, each buddy run is a whole number of
-naturally aligned blocks, and the header's run count matches; anything else
-raises PfnmapError naming the transcript line. No matplotlib here."""
+"""pfnmap.py - read the kernel's `pfnmap` dumps (formats v1 and v2,
+docs/memplot.md) out of a serial transcript. A block is accepted only whole
+and consistent: its runs tile [0, max_pfn) in order, each code is one its
+format version knows, each buddy run is a whole number of naturally aligned
+blocks, and the header's run count matches; anything else raises
+PfnmapError naming the transcript line. No matplotlib here."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 
 PAGE_SIZE = 4096  # bytes per pfn
 MAX_PAGE_ORDER = 10  # inclusive, as Linux >= 6.8 and src/mm/gfp.h
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what the kernel prints now; older dumps are v1
+FORMAT_VERSIONS = (1, 2)
 
 # The codes that are not buddy blocks, in the order the legend lists them.
 PLAIN_CODES = {
@@ -21,6 +23,10 @@ PLAIN_CODES = {
     "M": "mem_map",
     "T": "page tables",
 }
+# A free order-0 page on a per-CPU list (PG_pcp): free, but on no buddy
+# list. New in v2; v2 is v1 plus this code.
+PCP_CODE = "P"
+PCP_NAME = "free, per-CPU list"
 
 # CSI sequences (ESC [ ... final byte) and two-byte escapes: GRUB clears the
 # screen and sets colours on the serial line before the kernel runs.
@@ -28,7 +34,7 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 _PREFIX = re.compile(r"(?:^|\s)pfnmap: (.*)$")
 _HEADER = re.compile(r"v(\d+) max_pfn (0x[0-9a-fA-F]+) runs (\d+)")
 _RUN = re.compile(r"(0x[0-9a-fA-F]+) (0x[0-9a-fA-F]+) (\S+)")
-_CODE = re.compile(r"([HRKMT])|([FA])(\d{1,2})")
+_CODE = re.compile(r"([HRKMTP])|([FA])(\d{1,2})")
 
 
 class PfnmapError(ValueError):
@@ -38,9 +44,9 @@ class PfnmapError(ValueError):
 
 @dataclass(frozen=True)
 class Run:
-    """pfns [start, end) in one state. kind is one of PLAIN_CODES, or "F"
-    (free) or "A" (allocated) for buddy blocks; order is the buddy order
-    (0..MAX_PAGE_ORDER), -1 for a plain code."""
+    """pfns [start, end) in one state. kind is one of PLAIN_CODES, PCP_CODE,
+    or "F" (free) or "A" (allocated) for buddy blocks; order is the buddy
+    order (0..MAX_PAGE_ORDER), -1 for the others."""
 
     start: int
     end: int  # exclusive
@@ -65,16 +71,21 @@ class Run:
 @dataclass
 class Block:
     """One pfnmap dump. number counts from 1 in transcript order; line is the
-    1-based transcript line of its header."""
+    1-based transcript line of its header; version the format version."""
 
     number: int
     line: int
     max_pfn: int
     runs: list[Run] = field(default_factory=list)
+    version: int = FORMAT_VERSION
 
     def pages(self, kind: str) -> int:
-        """pfns in runs of @kind ("F", "A", "H", ...)."""
+        """pfns in runs of @kind ("F", "A", "P", "H", ...)."""
         return sum(r.nr_pages for r in self.runs if r.kind == kind)
+
+    def free_pages(self) -> int:
+        """Every free pfn: in free blocks and on per-CPU lists (MemFree)."""
+        return self.pages("F") + self.pages(PCP_CODE)
 
     def ram_pages(self) -> int:
         """pfns below max_pfn that are RAM (every code but H)."""
@@ -89,15 +100,17 @@ class Block:
         return counts
 
 
-def parse_code(code: str) -> tuple[str, int]:
-    """(kind, order) for a code, order -1 for a plain one.
-    Raises PfnmapError for an unknown code or an order above MAX_PAGE_ORDER."""
+def parse_code(code: str, version: int = FORMAT_VERSION) -> tuple[str, int]:
+    """(kind, order) for a code of format @version, order -1 for one
+    without an order. Raises PfnmapError for an unknown code (P in v1) or
+    an order above MAX_PAGE_ORDER."""
     m = _CODE.fullmatch(code)
-    if m and m.group(1):
+    if m and m.group(1) and (m.group(1) != PCP_CODE or version >= 2):
         return m.group(1), -1
-    if m and int(m.group(3)) <= MAX_PAGE_ORDER and str(int(m.group(3))) == m.group(3):
+    if m and m.group(2) and int(m.group(3)) <= MAX_PAGE_ORDER and str(int(m.group(3))) == m.group(3):
         return m.group(2), int(m.group(3))
-    raise PfnmapError(f"unknown code {code!r} (want H R K M T, F0..F{MAX_PAGE_ORDER} "
+    plain = " ".join(list(PLAIN_CODES) + ([PCP_CODE] if version >= 2 else []))
+    raise PfnmapError(f"unknown code {code!r} in v{version} (want {plain}, F0..F{MAX_PAGE_ORDER} "
                       f"or A0..A{MAX_PAGE_ORDER})")
 
 
@@ -159,10 +172,10 @@ def parse(text: str) -> list[Block]:
             if block:
                 raise PfnmapError(f"line {number}: block {block.number} (line {block.line}) "
                                   f"is truncated: a new header before its end line")
-            if int(m.group(1)) != FORMAT_VERSION:
+            if int(m.group(1)) not in FORMAT_VERSIONS:
                 raise PfnmapError(f"line {number}: format v{m.group(1)} is not supported "
-                                  f"(this reader knows v{FORMAT_VERSION})")
-            block = Block(len(blocks) + 1, number, int(m.group(2), 16))
+                                  f"(this reader knows {', '.join(f'v{v}' for v in FORMAT_VERSIONS)})")
+            block = Block(len(blocks) + 1, number, int(m.group(2), 16), version=int(m.group(1)))
             declared = int(m.group(3))
             if block.max_pfn == 0:
                 raise PfnmapError(f"line {number}: max_pfn is 0")
@@ -177,7 +190,7 @@ def parse(text: str) -> list[Block]:
             if not m:
                 raise PfnmapError(f"line {number}: bad run line {payload!r}")
             try:
-                kind, order = parse_code(m.group(3))
+                kind, order = parse_code(m.group(3), block.version)
             except PfnmapError as e:
                 raise PfnmapError(f"line {number}: {e}") from None
             run = Run(int(m.group(1), 16), int(m.group(2), 16), kind, order)

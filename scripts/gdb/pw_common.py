@@ -14,6 +14,10 @@ DIRECT_MAP_SIZE = 64 << 40  # memlayout.h
 MAX_DMA_PFN = (16 << 20) >> PAGE_SHIFT  # mmzone.h: ZONE_DMA ends at 16 MiB
 MAX_DMA32_PFN = (4 << 30) >> PAGE_SHIFT  # mmzone.h: ZONE_DMA32 at 4 GiB
 GDB_PORT_BASE = 1234  # the Makefile's GDB_PORT rule: base + uid % 10000
+PTE_PFN_MASK = 0x000FFFFFFFFFF000  # paging.h: bits 12..51, next table or page
+PAGE_PRESENT = 1 << 0
+PAGE_PSE = 1 << 7  # in a PMD/PUD entry: a 2 MiB / 1 GiB page
+PTRS_PER_TABLE = 512
 
 
 def default_port():
@@ -54,3 +58,10 @@ def read_phys_u64(pa):
     """The 8-byte word at physical address pa, read through the direct map
     (present once paging_init() has run; boot.asm's early map before)."""
     return read_u64(PAGE_OFFSET + pa)
+
+
+def read_phys_table(pa):
+    """The PTRS_PER_TABLE 8-byte entries of the page table at physical
+    address pa, in one read through the direct map."""
+    data = bytes(gdb.selected_inferior().read_memory(PAGE_OFFSET + pa, PTRS_PER_TABLE * 8))
+    return [int.from_bytes(data[i:i + 8], "little") for i in range(0, len(data), 8)]

@@ -1,11 +1,13 @@
 # pw_mm.py - pw-buddyinfo, pw-freelist, pw-page and pw-memmap: the zones, their
-# buddy free lists, mem_map's struct pages and the firmware memory map, read
-# from contig_page_data, mem_map and boot_params (src/mm/mmzone.h,
-# mm_types.h, src/arch/x86_64/multiboot2.h). Formats as the kernel prints.
+# buddy free lists and per-CPU lists, mem_map's struct pages and the firmware
+# memory map, read from contig_page_data, mem_map, memblock and boot_params
+# (src/mm/mmzone.h, mm_types.h, memblock.h, src/arch/x86_64/multiboot2.h).
+# Formats as the kernel prints.
 
 import gdb
 
 from pw_common import DIRECT_MAP_SIZE, MAX_DMA32_PFN, MAX_DMA_PFN, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, hx, number, var
+from pw_walk import table_pfns
 
 # mb2_mmap_type_name() in multiboot2.c, for the MB2_MEMORY_* types.
 MMAP_TYPE_NAMES = {1: "usable", 2: "reserved", 3: "ACPI data", 4: "ACPI NVS", 5: "unusable"}
@@ -54,23 +56,48 @@ def page_to_pfn(page_addr):
     return (page_addr - mem_map()) // page_type().sizeof
 
 
-def free_list_pfns(zone, order):
-    """The pfns of the blocks on zone's free_area[order], in list order,
-    walking page->lru from the list head. Stops (with an error) after
-    nr_free + 1 entries, so a broken list cannot loop for ever."""
-    area = zone["free_area"][order]
-    head = area["free_list"].address
+def list_pfns(head, nr, what):
+    """The pfns of the pages on the list_head @head (a gdb.Value), linked
+    via page->lru, in list order. Stops (with an error naming @what) after
+    @nr + 1 entries, @nr being the list's own counter, so a broken list
+    cannot loop for ever."""
     lru_offset = page_type()["lru"].bitpos // 8
-    nr_free = int(area["nr_free"])
     pfns = []
-    entry = area["free_list"]["next"]
-    while int(entry) != int(head):
-        if len(pfns) > nr_free:
-            raise gdb.GdbError(f"free_area[{order}] of zone {zone['name'].string()}: "
-                               f"more than nr_free {nr_free} entries on the list")
+    entry = head["next"]
+    while int(entry) != int(head.address):
+        if len(pfns) > nr:
+            raise gdb.GdbError(f"{what}: more than its counter's {nr} entries on the list")
         pfns.append(page_to_pfn(int(entry) - lru_offset))
         entry = entry["next"]
     return pfns
+
+
+def free_list_pfns(zone, order):
+    """The pfns of the blocks on zone's free_area[order], in list order
+    (the next allocation takes the first)."""
+    area = zone["free_area"][order]
+    return list_pfns(area["free_list"], int(area["nr_free"]),
+                     f"free_area[{order}] of zone {zone['name'].string()}")
+
+
+def pagesets(zone):
+    """zone's per_cpu_pageset[], one struct per_cpu_pages per CPU."""
+    pcp = zone["per_cpu_pageset"]
+    first, last = pcp.type.range()
+    return [pcp[cpu] for cpu in range(first, last + 1)]
+
+
+def pcp_list_pfns(zone, cpu=0):
+    """The pfns on zone's per-CPU list of @cpu, hottest first (the next
+    order-0 allocation takes the first)."""
+    pcp = pagesets(zone)[cpu]
+    return list_pfns(pcp["list"], int(pcp["count"]), f"the per-CPU list of zone {zone['name'].string()}, cpu {cpu}")
+
+
+def block_line(pfn, order):
+    """One block of a list as the monitor's free_area and pcp print it."""
+    end = pfn + (1 << order)
+    return f"  pfn {hx(pfn)}-{hx(end - 1)} [mem {hx(pfn << PAGE_SHIFT, 18)}-{hx((end << PAGE_SHIFT) - 1, 18)}]\n"
 
 
 class PwBuddyinfo(gdb.Command):
@@ -78,8 +105,11 @@ class PwBuddyinfo(gdb.Command):
 
 Usage: pw-buddyinfo
 One line per populated zone: "Node 0, zone    DMA32" and the nr_free of
-free_area[0] .. free_area[MAX_PAGE_ORDER] (blocks, not pages), as the
-kernel's show_buddyinfo() and the monitor's buddyinfo print them."""
+free_area[0] .. free_area[MAX_PAGE_ORDER] (blocks, not pages); then, per
+populated zone and CPU, its per-CPU list of free order-0 pages: "pcp: Node
+0, zone    DMA32, cpu 0: count N high N batch N". The buddy lines and the
+counts add up to MemFree. As the kernel's show_buddyinfo() and the
+monitor's buddyinfo print them."""
 
     def __init__(self):
         super().__init__("pw-buddyinfo", gdb.COMMAND_DATA)
@@ -88,16 +118,22 @@ kernel's show_buddyinfo() and the monitor's buddyinfo print them."""
         for zone in populated_zones():
             counts = "".join("%6d " % int(zone["free_area"][o]["nr_free"]) for o in range(nr_page_orders()))
             gdb.write("Node 0, zone %8s %s\n" % (zone["name"].string(), counts))
+        for zone in populated_zones():
+            for cpu, pcp in enumerate(pagesets(zone)):
+                gdb.write("pcp: Node 0, zone %8s, cpu %d: count %d high %d batch %d\n"
+                          % (zone["name"].string(), cpu, int(pcp["count"]), int(pcp["high"]), int(pcp["batch"])))
 
 
 class PwFreelist(gdb.Command):
-    """The blocks on one buddy free list: pfns and physical range.
+    """The blocks on one buddy free list, or a per-CPU list: pfns and range.
 
-Usage: pw-freelist ORDER [ZONE]
+Usage: pw-freelist ORDER|pcp [ZONE]
 ORDER: 0 .. MAX_PAGE_ORDER. ZONE: DMA, DMA32 or Normal (any case); without
 it, every populated zone. Lists every block of free_area[ORDER], in list
 order (the next allocation takes the first), in the format of the monitor's
-free_area command (which stops after a few)."""
+free_area command (which stops after a few). With pcp: each CPU's list of
+free order-0 pages (per_cpu_pageset[cpu].list, hottest first), in the
+format of the monitor's pcp command (which stops after 16)."""
 
     def __init__(self):
         super().__init__("pw-freelist", gdb.COMMAND_DATA)
@@ -105,8 +141,9 @@ free_area command (which stops after a few)."""
     def invoke(self, arg, from_tty):
         argv = gdb.string_to_argv(arg)
         if not argv or len(argv) > 2:
-            raise gdb.GdbError("usage: pw-freelist ORDER [ZONE]")
-        order = number(argv[0], "pw-freelist")
+            raise gdb.GdbError("usage: pw-freelist ORDER|pcp [ZONE]")
+        pcp = argv[0].lower() == "pcp"
+        order = 0 if pcp else number(argv[0], "pw-freelist")
         if order >= nr_page_orders():
             raise gdb.GdbError(f"pw-freelist: order {order} is above MAX_PAGE_ORDER ({nr_page_orders() - 1})")
         chosen = populated_zones()
@@ -116,22 +153,28 @@ free_area command (which stops after a few)."""
                 names = ", ".join(z["name"].string() for z in zones())
                 raise gdb.GdbError(f"pw-freelist: no zone {argv[1]} (zones: {names})")
         for zone in chosen:
+            name = zone["name"].string()
+            if pcp:
+                for cpu, pageset in enumerate(pagesets(zone)):
+                    gdb.write(f"pcp: zone {name} cpu {cpu}: count {int(pageset['count'])} "
+                              f"high {int(pageset['high'])} batch {int(pageset['batch'])}\n")
+                    for pfn in pcp_list_pfns(zone, cpu):
+                        gdb.write(block_line(pfn, 0))
+                continue
             nr_free = int(zone["free_area"][order]["nr_free"])
-            gdb.write(f"free_area: zone {zone['name'].string()} order {order} nr_free {nr_free}\n")
+            gdb.write(f"free_area: zone {name} order {order} nr_free {nr_free}\n")
             for pfn in free_list_pfns(zone, order):
-                end = pfn + (1 << order)
-                gdb.write(f"  pfn {hx(pfn)}-{hx(end - 1)} "
-                          f"[mem {hx(pfn << PAGE_SHIFT, 18)}-{hx((end << PAGE_SHIFT) - 1, 18)}]\n")
+                gdb.write(block_line(pfn, order))
 
 
 def page_block_head(pfn):
-    """The pfn of the first page of the free or allocated block holding pfn,
-    or None (a reserved page, or no block found). As vmstat.c's
-    page_block_head()."""
+    """The pfn of the first page of the free or allocated block holding pfn
+    (a page on a per-CPU list is a block of its own), or None (a reserved
+    page, or no block found). As vmstat.c's page_block_head()."""
     flags = int(page_at(pfn)["flags"])
     if flags & (1 << pageflag("PG_reserved")):
         return None
-    block_flags = (1 << pageflag("PG_buddy")) | (1 << pageflag("PG_head"))
+    block_flags = (1 << pageflag("PG_buddy")) | (1 << pageflag("PG_head")) | (1 << pageflag("PG_pcp"))
     for order in range(nr_page_orders()):
         head = page_at(pfn & ~((1 << order) - 1))
         if int(head["flags"]) & block_flags and int(head["private"]) == order:
@@ -155,6 +198,46 @@ def page_flag_names(flags):
     return "|".join(names)
 
 
+def pfn_is_ram(pfn):
+    """Is the whole page pfn in memblock.memory (usable RAM)?"""
+    memory = var("memblock")["memory"]
+    for i in range(int(memory["cnt"])):
+        base, size = int(memory["regions"][i]["base"]), int(memory["regions"][i]["size"])
+        if -(-base // PAGE_SIZE) <= pfn < (base + size) // PAGE_SIZE:
+            return True
+    return False
+
+
+# Why a reserved page is in no block, by its pfnmap code: monitor.c's page.
+RESERVED_WHY = {"H": "not RAM", "R": "RAM reserved at boot", "K": "the kernel image", "M": "mem_map",
+                "T": "a page table"}
+
+
+def pfn_kind(pfn):
+    """pfn's pfnmap code without the order, as monitor.c's pfn_kind(): what
+    mem_map says ("P" on a per-CPU list, "F" free, "A" allocated, "R" for a
+    page in no block that is not reserved either), then why a reserved page
+    is: "M" mem_map, "K" kernel image, "T" a page table, "R" other RAM, "H"
+    not RAM."""
+    if not int(page_at(pfn)["flags"]) & (1 << pageflag("PG_reserved")):
+        head = page_block_head(pfn)
+        if head is None:
+            return "R"
+        flags = int(page_at(head)["flags"])
+        if flags & (1 << pageflag("PG_pcp")):
+            return "P"
+        return "F" if flags & (1 << pageflag("PG_buddy")) else "A"
+    map_pa = mem_map() - PAGE_OFFSET
+    map_end = map_pa + int(var("max_pfn")) * page_type().sizeof
+    if map_pa >> PAGE_SHIFT <= pfn < -(-map_end // PAGE_SIZE):
+        return "M"
+    if int(var("kernel_image_start_pfn")) <= pfn < int(var("kernel_image_end_pfn")):
+        return "K"
+    if pfn in table_pfns():
+        return "T"
+    return "R" if pfn_is_ram(pfn) else "H"
+
+
 def zone_name_of(pfn):
     """page_zone()'s name: the zone from the pfn limits (pfn_zonenum())."""
     index = 0 if pfn < MAX_DMA_PFN else 1 if pfn < MAX_DMA32_PFN else 2
@@ -169,7 +252,10 @@ A direct-map address (from 0xffff888000000000) means its page; a value
 below max_pfn is a pfn; anything else is a physical address. Prints the
 monitor's page command output: dump_page()'s "page:... pfn:... phys:...
 refcount:N order:N zone:NAME" and "flags: 0x..(names)", the block holding
-the page, and the block's buddy."""
+the page, and the block's buddy; for a page in no block, why: on a per-CPU
+list (PG_pcp, free), reserved (not RAM, RAM reserved at boot, the kernel
+image, mem_map, a page table), or neither (stopped mid-free or
+mid-allocation, or a broken mem_map)."""
 
     def __init__(self):
         super().__init__("pw-page", gdb.COMMAND_DATA)
@@ -192,15 +278,21 @@ the page, and the block's buddy."""
                   f"phys:{hx(pfn << PAGE_SHIFT)} refcount:{int(page['_refcount'])} "
                   f"order:{private} zone:{zone_name_of(pfn)}\n")
         gdb.write(f"flags: {hx(flags)}({page_flag_names(flags)})\n")
-        if head is None:
-            gdb.write("buddy: none (reserved page)\n")
-            return
-        head_page = page_at(head)
-        order = int(head_page["private"])
-        if head != pfn:
-            kind = "free" if int(head_page["flags"]) & (1 << pageflag("PG_buddy")) else "allocated"
-            gdb.write(f"page is inside the {kind} block at pfn {hx(head)} of order {order}\n")
-        gdb.write(f"buddy: pfn {hx(head ^ (1 << order))} (of the order-{order} block at pfn {hx(head)})\n")
+        if head is not None and head != pfn:
+            head_page = page_at(head)
+            kind = "allocated" if int(head_page["flags"]) & (1 << pageflag("PG_head")) else "free"
+            gdb.write(f"page is inside the {kind} block at pfn {hx(head)} of order {int(head_page['private'])}\n")
+        kind = pfn_kind(pfn)
+        if kind == "P":
+            gdb.write(f"buddy: none (free, on the per-CPU list of zone {zone_name_of(pfn)}; "
+                      "drain gives it back to the buddy)\n")
+        elif head is not None:
+            order = int(page_at(head)["private"])
+            gdb.write(f"buddy: pfn {hx(head ^ (1 << order))} (of the order-{order} block at pfn {hx(head)})\n")
+        elif not flags & (1 << pageflag("PG_reserved")):
+            gdb.write("buddy: none (not reserved, yet in no block: mid-free, mid-allocation, or a broken mem_map)\n")
+        else:
+            gdb.write(f"buddy: none (reserved page: {RESERVED_WHY[kind]})\n")
 
 
 class PwMemmap(gdb.Command):

@@ -1,16 +1,14 @@
 # pw_walk.py - pw-walk: the page-table walk of a virtual address from CR3
 # down the four levels (PGD, PUD, PMD, PTE), as the monitor's walk command
-# prints it. Tables are read at their physical addresses through the direct
-# map (pw_common.read_phys_u64).
+# prints it; and table_pfns(), every page table reachable from CR3. Tables
+# are read at their physical addresses through the direct map
+# (pw_common.read_phys_u64).
 
 import gdb
 
-from pw_common import PAGE_SHIFT, hx, number, read_phys_u64
+from pw_common import (PAGE_PRESENT, PAGE_PSE, PAGE_SHIFT, PTE_PFN_MASK, PTRS_PER_TABLE, hx, number,
+                       read_phys_table, read_phys_u64)
 
-PTE_PFN_MASK = 0x000FFFFFFFFFF000  # paging.h: bits 12..51, next table or page
-PAGE_PRESENT = 1 << 0
-PAGE_PSE = 1 << 7  # in a PMD/PUD entry: a 2 MiB / 1 GiB page
-PTRS_PER_TABLE = 512
 LEVEL_NAMES = {4: "PGD", 3: "PUD", 2: "PMD", 1: "PTE"}
 PAGE_SIZE_NAMES = {1: "4K", 2: "2M", 3: "1G"}
 # The x86 entry bits by name (Intel SDM vol. 3, 4.5), in the monitor's order.
@@ -18,6 +16,24 @@ FLAG_BITS = (
     (0, "P"), (1, "RW"), (2, "US"), (3, "PWT"), (4, "PCD"),
     (5, "A"), (6, "D"), (7, "PS"), (8, "G"), (63, "NX"),
 )
+
+
+def table_pfns():
+    """The pfns of every page table reachable from CR3 (the PGD, and each
+    table a present entry points to that does not map a large page), as
+    monitor.c's collect_table_pfns()."""
+    found = set()
+
+    def collect(pa, level):
+        found.add(pa >> PAGE_SHIFT)
+        if level == 1:
+            return
+        for entry in read_phys_table(pa):
+            if entry & PAGE_PRESENT and not (level <= 3 and entry & PAGE_PSE):
+                collect(entry & PTE_PFN_MASK, level - 1)
+
+    collect(int(gdb.parse_and_eval("$cr3")) & PTE_PFN_MASK, 4)
+    return found
 
 
 def pte_flags(entry, level):

@@ -51,6 +51,14 @@ static inline void list_add_tail(struct list_head *n, struct list_head *head)
 	__list_add(n, head->prev, head);
 }
 
+/* __list_del_entry() - unlink @e, leaving its own links stale (as Linux's;
+ * for code that relinks or forgets @e at once). */
+static inline void __list_del_entry(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+}
+
 /* list_del() - unlink @e and point it at itself, so a second del is harmless. */
 static inline void list_del(struct list_head *e)
 {

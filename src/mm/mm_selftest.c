@@ -953,7 +953,7 @@ static unsigned long drain(gfp_t gfp, struct list_head *taken,
 					   (unsigned int)order))) {
 			const struct zone *z = page_zone(page);
 
-			below += z->free_pages <
+			below += zone_free_pages(z) <
 				 floor(z) + z->lowmem_reserve[ZONE_NORMAL];
 			list_add(&page->lru, taken);
 		}
@@ -967,7 +967,8 @@ static unsigned long kernel_min(const struct zone *z)
 }
 
 /*
- * Watermarks, as Linux: GFP_KERNEL never takes a zone below its min
+ * Watermarks, as Linux: GFP_KERNEL never takes a zone (its free pages, the
+ * per-CPU lists included) below its min
  * watermark plus its protection (lowmem_reserve) against ZONE_NORMAL
  * callers, and stops exactly there; GFP_ATOMIC goes on down to 3/8 of min;
  * __GFP_MEMALLOC takes the rest. Everything frees back.
@@ -984,7 +985,7 @@ static void zone_watermarks(struct ktest *t)
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		const struct zone *zone = &NODE_DATA(0)->node_zones[z];
 
-		before[z] = zone->free_pages;
+		before[z] = zone_free_pages(zone);
 		KTEST_EXPECT(t, min_wmark_pages(zone) <= low_wmark_pages(zone));
 		KTEST_EXPECT(t,
 			     low_wmark_pages(zone) <= high_wmark_pages(zone));
@@ -1000,11 +1001,11 @@ static void zone_watermarks(struct ktest *t)
 		if (stop > before[z])
 			stop = before[z];
 		printk("# zone %s: GFP_KERNEL left %lu of %lu free pages (min %lu + protection %lu)\n",
-		       zone->name, zone->free_pages, before[z],
+		       zone->name, zone_free_pages(zone), before[z],
 		       min_wmark_pages(zone),
 		       zone->lowmem_reserve[ZONE_NORMAL]);
-		KTEST_EXPECT(t, zone->free_pages == stop);
-		before[z] = zone->free_pages;
+		KTEST_EXPECT(t, zone_free_pages(zone) == stop);
+		before[z] = zone_free_pages(zone);
 	}
 	/* GFP_NOWAIT cannot reclaim but is no high priority: nothing more */
 	KTEST_EXPECT(t, alloc_page(GFP_NOWAIT | __GFP_NOWARN) == NULL);
@@ -1019,9 +1020,9 @@ static void zone_watermarks(struct ktest *t)
 		if (stop > before[z])
 			stop = before[z];
 		printk("# zone %s: GFP_ATOMIC left %lu free pages (3/8 of min %lu + protection %lu)\n",
-		       zone->name, zone->free_pages, min_wmark_pages(zone),
+		       zone->name, zone_free_pages(zone), min_wmark_pages(zone),
 		       zone->lowmem_reserve[ZONE_NORMAL]);
-		KTEST_EXPECT(t, zone->free_pages == stop);
+		KTEST_EXPECT(t, zone_free_pages(zone) == stop);
 	}
 
 	drain(GFP_KERNEL | __GFP_MEMALLOC, &taken, kernel_min);
@@ -1053,7 +1054,7 @@ static void zone_dma_exhausted(struct ktest *t)
 	while ((page = alloc_page(GFP_KERNEL | GFP_DMA | __GFP_MEMALLOC |
 				  __GFP_NOWARN)))
 		list_add(&page->lru, &taken);
-	KTEST_EXPECT(t, dma->free_pages == 0);
+	KTEST_EXPECT(t, zone_free_pages(dma) == 0);
 	buddy_snapshot(&s1);
 	KTEST_EXPECT(t, alloc_page(GFP_KERNEL | GFP_DMA) == NULL);
 	KTEST_EXPECT(t,

@@ -121,6 +121,24 @@ extern struct pglist_data contig_page_data;
 #define low_wmark_pages(z)  ((z)->_watermark[WMARK_LOW])
 #define high_wmark_pages(z) ((z)->_watermark[WMARK_HIGH])
 
+/* zone_pcp_pages() - the free order-0 pages on @z's per-CPU lists. */
+static inline unsigned long zone_pcp_pages(const struct zone *z)
+{
+	unsigned long n = 0;
+
+	for (int cpu = 0; cpu < NR_CPUS; cpu++)
+		n += (unsigned long)z->per_cpu_pageset[cpu].count;
+	return n;
+}
+
+/* zone_free_pages() - every free page of @z: on its buddy lists
+ * (free_pages, Linux's NR_FREE_PAGES) and on its per-CPU lists. This is
+ * what the watermarks are checked against. */
+static inline unsigned long zone_free_pages(const struct zone *z)
+{
+	return z->free_pages + zone_pcp_pages(z);
+}
+
 /* zone_end_pfn() - one past the last pfn @z spans. */
 static inline unsigned long zone_end_pfn(const struct zone *z)
 {

@@ -37,14 +37,15 @@ struct pglist_data contig_page_data = {
  *   order 0: [ 8 ][ 9 ]                 upper half 9     -> free_area[0]
  *            ^ returned
  */
-static void set_buddy_order(struct page *page, unsigned int order)
+static __always_inline void set_buddy_order(struct page *page,
+					    unsigned int order)
 {
 	set_page_private(page, order);
 	__SetPageBuddy(page);
 }
 
-static void add_to_free_list(struct page *page, struct zone *zone,
-			     unsigned int order)
+static __always_inline void
+add_to_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
 	struct free_area *area = &zone->free_area[order];
 
@@ -53,17 +54,19 @@ static void add_to_free_list(struct page *page, struct zone *zone,
 	area->nr_free++;
 }
 
-static void del_from_free_list(struct page *page, struct zone *zone,
-			       unsigned int order)
+/* Unlink a free block's head; its lru is left stale, as mm_types.h allows
+ * for a page on no list (Linux poisons it). */
+static __always_inline void
+del_from_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
-	list_del(&page->lru);
+	__list_del_entry(&page->lru);
 	__ClearPageBuddy(page);
 	set_page_private(page, 0);
 	zone->free_area[order].nr_free--;
 }
 
-static void expand(struct zone *zone, struct page *page, unsigned int low,
-		   unsigned int high)
+static __always_inline void expand(struct zone *zone, struct page *page,
+				   unsigned int low, unsigned int high)
 {
 	unsigned long size = 1UL << high;
 
@@ -120,15 +123,17 @@ static inline unsigned long __find_buddy_pfn(unsigned long pfn,
 	return pfn ^ (1UL << order);
 }
 
-static bool page_is_buddy(struct zone *zone, unsigned long buddy_pfn,
-			  unsigned int order)
+/*
+ * Is the page at @buddy_pfn (@buddy) the head of a free block of @order in
+ * @zone, whose pfns are [@start, @start + @span)? One unsigned compare does
+ * both ends of the span.
+ */
+static __always_inline bool
+page_is_buddy(const struct page *buddy, unsigned long buddy_pfn,
+	      unsigned long start, unsigned long span, unsigned int order)
 {
-	struct page *buddy;
-
-	if (buddy_pfn < zone->zone_start_pfn || buddy_pfn >= zone_end_pfn(zone))
-		return false;
-	buddy = pfn_to_page(buddy_pfn);
-	return PageBuddy(buddy) && page_private(buddy) == order;
+	return buddy_pfn - start < span && PageBuddy(buddy) &&
+	       page_private(buddy) == order;
 }
 
 /*
@@ -140,21 +145,27 @@ static bool page_is_buddy(struct zone *zone, unsigned long buddy_pfn,
 static void __free_one_page(struct page *page, unsigned long pfn,
 			    struct zone *zone, unsigned int order)
 {
+	/* Read once: the stores to struct pages below could alias them. */
+	struct page *const map = mem_map;
+	const unsigned long start = zone->zone_start_pfn,
+			    span = zone->spanned_pages;
+
 	zone->free_pages += 1UL << order;
 	while (order < MAX_PAGE_ORDER) {
 		unsigned long buddy_pfn = __find_buddy_pfn(pfn, order);
+		struct page *buddy = map + buddy_pfn;
 		unsigned long combined_pfn;
 
-		if (!page_is_buddy(zone, buddy_pfn, order))
+		if (!page_is_buddy(buddy, buddy_pfn, start, span, order))
 			break;
-		del_from_free_list(pfn_to_page(buddy_pfn), zone, order);
+		del_from_free_list(buddy, zone, order);
 		combined_pfn = buddy_pfn & pfn;
 		mm_break_point(
 			MM_BREAK_MERGE, merge,
 			"pfn %#lx order %u with buddy %#lx -> order %u at %#lx (zone %s)",
 			pfn, order, buddy_pfn, order + 1, combined_pfn,
 			zone->name);
-		page = pfn_to_page(combined_pfn);
+		page = map + combined_pfn;
 		pfn = combined_pfn;
 		order++;
 	}
@@ -209,7 +220,7 @@ static void free_pcppages_bulk(struct zone *zone, struct per_cpu_pages *pcp,
 		struct page *page =
 			list_entry(pcp->list.prev, struct page, lru);
 
-		list_del(&page->lru);
+		__list_del_entry(&page->lru);
 		__ClearPagePcp(page);
 		__free_one_page(page, page_to_pfn(page), zone, 0);
 	}
@@ -227,7 +238,7 @@ static inline struct page *rmqueue_pcplist(struct zone *zone)
 	    !rmqueue_bulk(zone, pcp, pcp->batch))
 		return NULL;
 	page = list_first_entry(&pcp->list, struct page, lru);
-	list_del(&page->lru);
+	__list_del_entry(&page->lru);
 	pcp->count--;
 	__ClearPagePcp(page);
 	return page;
@@ -587,14 +598,20 @@ void init_per_zone_wmark_min(void)
  * allocation whose highest zone is @highest, keeping @mark pages free
  * (lowered for reserve users) plus the zone's lowmem_reserve[@highest]?
  * The pages in the request beyond its first do not count as free, and a
- * block of the order must exist.
+ * block of the order must exist (checked only with @need_block: the
+ * zonelist walk leaves that to rmqueue(), which looks anyway and moves on
+ * to the next zone just the same). Unlike Linux, the pages on the per-CPU
+ * lists count as free: they are (MemFree counts them too), and the one CPU
+ * asking can have them without a drain.
  */
 static __always_inline bool
 zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long mark,
-		  enum zone_type highest, unsigned int alloc_flags)
+		  enum zone_type highest, unsigned int alloc_flags,
+		  bool need_block)
 {
 	long min = (long)mark;
-	long free = (long)z->free_pages - ((1L << order) - 1);
+	long free =
+		(long)(z->free_pages + zone_pcp_pages(z)) - ((1L << order) - 1);
 
 	if (alloc_flags & ALLOC_MIN_RESERVE) {
 		min -= min / 2;
@@ -603,8 +620,8 @@ zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long mark,
 	}
 	if (free <= min + (long)z->lowmem_reserve[highest])
 		return false;
-	if (!order)
-		return true; /* free > 0: a page is there (zone_watermark_fast) */
+	if (!order || !need_block)
+		return true; /* order 0: free > 0, a page is there */
 	for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
 		if (z->free_area[o].nr_free)
 			return true;
@@ -643,7 +660,7 @@ get_page_from_freelist(unsigned int order, enum zone_type highest,
 		    !zone_watermark_ok(
 			    zone, order,
 			    zone->_watermark[alloc_flags & ALLOC_WMARK_MASK],
-			    highest, alloc_flags))
+			    highest, alloc_flags, false))
 			continue;
 		page = rmqueue(zone, order);
 		if (page)
@@ -724,7 +741,7 @@ warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
 			why = "no free block of this order or above";
 		else if (!(gfp & __GFP_MEMALLOC) &&
 			 !zone_watermark_ok(z, order, min_wmark_pages(z),
-					    highest, alloc_flags))
+					    highest, alloc_flags, true))
 			why = "below its min watermark";
 		else
 			why = "no block"; /* cannot happen: the walk would
@@ -865,16 +882,16 @@ static __always_inline struct page *alloc_page_fast(gfp_t gfp)
 	while (!populated_zone(zone))
 		if (zone-- == contig_page_data.node_zones)
 			return NULL;
-	if (unlikely(zone->free_pages <=
+	pcp = this_cpu_pcp(zone);
+	if (unlikely(zone->free_pages + zone_pcp_pages(zone) <=
 		     low_wmark_pages(zone) + zone->lowmem_reserve[highest]))
 		return NULL;
-	pcp = this_cpu_pcp(zone);
 	if (unlikely(list_empty(&pcp->list)))
 		return NULL;
 	page = list_first_entry(&pcp->list, struct page, lru);
 	if (unlikely(page->flags != (1u << PG_pcp) || page->_refcount))
 		return NULL; /* corrupt: the general path reports it */
-	list_del(&page->lru);
+	__list_del_entry(&page->lru);
 	pcp->count--;
 	page->flags = 1u << PG_head;
 	page->_refcount = 1;

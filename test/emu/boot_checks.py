@@ -8,10 +8,12 @@ import re
 
 from serial_log import (
     ALLOC_FAILURE,
+    BuddyinfoReport,
     PAGE_SIZE,
     NR_PAGE_ORDERS,
     ZONE_NAMES,
     SerialLog,
+    ZoneInfo,
     highest_usable_pfn,
     intersect,
     memblock_memory_pfns,
@@ -48,6 +50,8 @@ ZONE_LIMITS = {"DMA": (0, (16 << 20) // PAGE_SIZE),
                "Normal": ((4 << 30) // PAGE_SIZE, 1 << 52)}
 # Linux's watermark tunables at their defaults (mm/page_alloc.c).
 MIN_FREE_KBYTES_CLAMP = (128, 262144)
+NR_CPUS = 1  # mmzone.h: each populated zone has one per-CPU list per CPU
+PCP_BATCH_MAX_PAGES = (1 << 20) // PAGE_SIZE  # zone_batchsize(): at most 1 MiB of pages
 WATERMARK_SCALE_FACTOR = 10  # in 1/10000 of a zone
 LOWMEM_RESERVE_RATIO = {"DMA": 256, "DMA32": 256, "Normal": 32}
 # The zone self-test cases, and when each may skip: only on a machine that
@@ -126,11 +130,32 @@ def check_memory(log: SerialLog) -> list[str]:
         order = [n for n in ZONE_NAMES if n in bi.names]
         if bi.names != order:
             p.append(f"buddyinfo zones {bi.names}: not each of {list(ZONE_NAMES)} at most once, lowest first")
+        p += check_pcp_lines(bi, "buddyinfo")
         if "MemFree" in mi and bi.free_kb != mi["MemFree"]:
-            p.append(f"buddyinfo {[z.counts for z in bi.zones]} adds up to {bi.free_kb} kB over the zones "
-                     f"{bi.names}, MemFree is {mi['MemFree']} kB")
+            p.append(f"buddyinfo {[z.counts for z in bi.zones]} and its pcp lines ({bi.pcp_pages} pages) add up "
+                     f"to {bi.free_kb} kB over the zones {bi.names}, MemFree is {mi['MemFree']} kB")
     p += check_mem_map(log)
     p += check_direct_map(log)
+    return p
+
+
+def check_pcp_lines(report: BuddyinfoReport, where: str) -> list[str]:
+    """The pcp lines of a buddyinfo report: one for each zone of its lines
+    and each CPU 0..NR_CPUS-1, in that order (so none for an empty zone),
+    node 0, each list no longer than its high, batch at least 1."""
+    p: list[str] = []
+    want = [(z.zone, cpu) for z in report.zones for cpu in range(NR_CPUS)]
+    got = [(line.zone, line.cpu) for line in report.pcp]
+    if got != want:
+        p.append(f"{where}: pcp lines for (zone, cpu) {got}, expected one per zone of its lines and CPU: {want}")
+    for line in report.pcp:
+        what = f"{where}: pcp line of zone {line.zone}, cpu {line.cpu}"
+        if line.node != 0:
+            p.append(f"{what} is for node {line.node}: there is only node 0")
+        if line.count > line.high:
+            p.append(f"{what}: count {line.count} > high {line.high}")
+        if line.batch < 1:
+            p.append(f"{what}: batch {line.batch} < 1")
     return p
 
 
@@ -417,6 +442,22 @@ def expected_watermarks(managed: dict[str, int], min_free_kbytes: int) -> dict[s
     return out
 
 
+def expected_pcp_batch(managed_pages: int) -> int:
+    """Linux's zone_batchsize(): a quarter of the smaller of managed / 1024
+    and 1 MiB of pages (at least 1), then rounddown_pow_of_two(b + b / 2) - 1,
+    at least 1."""
+    batch = max(min(managed_pages >> 10, PCP_BATCH_MAX_PAGES) // 4, 1)
+    batch += batch // 2
+    return max((1 << (batch.bit_length() - 1)) - 1, 1)
+
+
+def expected_pcp_high(low: int, batch: int) -> int:
+    """Linux's zone_highsize() (percpu_pagelist_high_fraction 0) for a
+    populated zone: its low watermark shared among the CPUs, at least 4
+    batches."""
+    return max(low // NR_CPUS, 4 * batch)
+
+
 def expected_protection(managed: dict[str, int]) -> dict[str, tuple[int, ...]]:
     """Linux's setup_per_zone_lowmem_reserve(): zone i keeps back, from an
     allocation allowed up to zone j > i, the managed pages of zones i+1..j
@@ -447,6 +488,11 @@ def check_zones(log: SerialLog) -> list[str]:
     - pages free = nr_free_pages = the zone's buddyinfo line, the buddyinfo
       lines exactly the populated zones; managed adds up to MemTotal and
       the Memory line's available, present to its total;
+    - pagesets, exactly for a populated zone: one per CPU, each what the
+      zone's pcp line in buddyinfo says, count <= high, batch and high as
+      Linux's zone_batchsize() / zone_highsize() give them from the printed
+      managed pages and low watermark; no pcp line for an empty zone; the
+      pages free and the pagesets' counts add up to MemFree;
     - min_free_kbytes, min/low/high/promo, boost 0, the protection tuples
       and MemAvailable recomputed from the printed managed counts with
       Linux's formulas (the report comes before any boot memory is freed,
@@ -517,6 +563,10 @@ def check_zones(log: SerialLog) -> list[str]:
             elif line is not None and line.free_pages != z.free:
                 p.append(f"buddyinfo of zone {name} {line.counts} adds up to {line.free_pages} pages, "
                          f"zoneinfo says pages free {z.free}")
+            if not z.populated and bi.zone_pcp(name):
+                p.append(f"a pcp line for zone {name}, which has no managed pages")
+        if z.populated:
+            p += check_pagesets(z, bi)
     zones = [zi[n] for n in ZONE_NAMES]
     if any(z.missing() for z in zones):
         return p
@@ -525,9 +575,10 @@ def check_zones(log: SerialLog) -> list[str]:
     mi, m = log.meminfo, log.memory
     if "MemTotal" in mi and sum(managed.values()) * k != mi["MemTotal"]:
         p.append(f"zoneinfo managed adds up to {sum(managed.values()) * k} kB, MemTotal is {mi['MemTotal']} kB")
-    if "MemFree" in mi and sum(z.free for z in zones) * k != mi["MemFree"]:
-        p.append(f"zoneinfo pages free adds up to {sum(z.free for z in zones) * k} kB, "
-                 f"MemFree is {mi['MemFree']} kB")
+    free = sum(z.free + z.pcp_count for z in zones)
+    if "MemFree" in mi and free * k != mi["MemFree"]:
+        p.append(f"zoneinfo pages free and pagesets counts add up to {free * k} kB "
+                 f"({sum(z.pcp_count for z in zones)} pages on per-CPU lists), MemFree is {mi['MemFree']} kB")
     if m is not None:
         if sum(z.present for z in zones) * k != m.total_k:
             p.append(f"zoneinfo present adds up to {sum(z.present for z in zones) * k}K, "
@@ -563,6 +614,33 @@ def check_zones(log: SerialLog) -> list[str]:
     return p
 
 
+def check_pagesets(z: ZoneInfo, bi: BuddyinfoReport | None) -> list[str]:
+    """The pagesets of the populated zone @z (see check_zones())."""
+    where = f"zoneinfo {z.name}"
+    p: list[str] = []
+    cpus = [ps.cpu for ps in z.pagesets]
+    if cpus != list(range(NR_CPUS)):
+        p.append(f"{where}: pagesets for cpus {cpus}, expected {list(range(NR_CPUS))}")
+    batch = expected_pcp_batch(z.managed)
+    high = expected_pcp_high(z.low, batch)
+    lines = {line.cpu: line for line in bi.zone_pcp(z.name)} if bi is not None else {}
+    for ps in z.pagesets:
+        what = f"{where} pagesets cpu {ps.cpu}"
+        if ps.batch != batch:
+            p.append(f"{what}: batch {ps.batch}, but managed {z.managed} gives {batch} (zone_batchsize())")
+        if ps.high != high:
+            p.append(f"{what}: high {ps.high}, but low {z.low} and batch {batch} give {high} (zone_highsize())")
+        if ps.count > ps.high:
+            p.append(f"{what}: count {ps.count} > high {ps.high}")
+        line = lines.get(ps.cpu)
+        if bi is not None and line is None:
+            p.append(f"{what}: no pcp line for it in buddyinfo")
+        elif line is not None and (line.count, line.high, line.batch) != (ps.count, ps.high, ps.batch):
+            p.append(f"{what}: count/high/batch {(ps.count, ps.high, ps.batch)}, but its pcp line in "
+                     f"buddyinfo says {(line.count, line.high, line.batch)}")
+    return p
+
+
 def zone_case_skips(log: SerialLog) -> dict[str, str]:
     """The zone self-test cases this machine may skip (any reason): those
     that test a zone the boot report shows without managed pages."""
@@ -578,7 +656,9 @@ def check_alloc_failures(log: SerialLog) -> list[str]:
     pages; no free block of the order: its largest free order is below it;
     below min: free less the request's other pages is at most min +
     protection), largest free order -1 exactly when nothing is free; then
-    the buddyinfo lines, which add up to each zone's free count."""
+    the buddyinfo lines, which add up to each zone's free count, with their
+    pcp lines (check_pcp_lines()); then the free pages line, which is the
+    buddyinfo lines and the pcp lines together."""
     p: list[str] = []
     unpopulated = {z.name for z in log.zoneinfo if not z.populated}
     for f in log.alloc_failures:
@@ -615,6 +695,11 @@ def check_alloc_failures(log: SerialLog) -> list[str]:
                 p.append(f"{what}: free {z.free} pages, its buddyinfo line after it adds up to {got}")
         if f.buddyinfo is None:
             p.append(f"{where}: no buddyinfo lines after it")
+            continue
+        p += check_pcp_lines(f.buddyinfo, where)
+        if f.free_pages is not None and f.free_pages != f.buddyinfo.free_pages:
+            p.append(f"{where}: 'free pages: {f.free_pages}', but its buddyinfo lines add up to "
+                     f"{f.buddyinfo.buddy_pages} pages and its pcp lines to {f.buddyinfo.pcp_pages}")
     return p
 
 

@@ -1,7 +1,8 @@
 """serial_log.py - read a Pagewise serial (COM1) log into the facts the boot
 tests check: the firmware memory map, the memblock reservations, the zone
 ranges, the Memory: and meminfo lines, the buddyinfo lines (one per populated
-zone), the zoneinfo blocks, the mem_map and direct-map lines, the KTAP
+zone, then one "pcp:" line per populated zone and CPU), the zoneinfo blocks
+(with their pagesets), the mem_map and direct-map lines, the KTAP
 document, the ranges the self-test handed out, the bad-page report blocks and
 the allocation-failure warnings.
 
@@ -226,6 +227,8 @@ class Buddyinfo:
 
     @property
     def free_pages(self) -> int:
+        """Pages in the zone's free blocks: its "pages free" (the pages on
+        its per-CPU lists are not in it)."""
         return sum(c << order for order, c in enumerate(self.counts))
 
     @property
@@ -234,15 +237,42 @@ class Buddyinfo:
 
 
 @dataclass(frozen=True)
+class PcpLine:
+    """pcp: Node N, zone NAME, cpu C: count N high N batch N - one CPU's
+    list of free order-0 pages of a zone (struct per_cpu_pages), printed
+    after the buddyinfo lines. Its pages are free but on no buddy list."""
+
+    node: int
+    zone: str
+    cpu: int
+    count: int  # pages on the list
+    high: int  # a free that brings count to high gives batch pages back
+    batch: int  # pages moved to or from the buddy lists at a time
+
+
+@dataclass(frozen=True)
 class BuddyinfoReport:
     """The buddyinfo lines of one report, one per populated zone, lowest zone
-    first (as /proc/buddyinfo)."""
+    first (as /proc/buddyinfo), and the pcp lines after them (ours: the
+    per-CPU lists of each populated zone, in the same order)."""
 
     zones: tuple[Buddyinfo, ...]
+    pcp: tuple[PcpLine, ...] = ()
+
+    @property
+    def buddy_pages(self) -> int:
+        """Free pages on the buddy lists (the zones' "pages free")."""
+        return sum(z.free_pages for z in self.zones)
+
+    @property
+    def pcp_pages(self) -> int:
+        """Free pages on the per-CPU lists."""
+        return sum(p.count for p in self.pcp)
 
     @property
     def free_pages(self) -> int:
-        return sum(z.free_pages for z in self.zones)
+        """Every free page, on a buddy list or a per-CPU list: MemFree."""
+        return self.buddy_pages + self.pcp_pages
 
     @property
     def free_kb(self) -> int:
@@ -261,11 +291,19 @@ class BuddyinfoReport:
     def zone(self, name: str) -> Buddyinfo | None:
         return next((z for z in self.zones if z.zone == name), None)
 
+    def zone_pcp(self, name: str) -> list[PcpLine]:
+        """The pcp lines of zone @name, one per CPU (none: not printed)."""
+        return [p for p in self.pcp if p.zone == name]
+
 
 _BUDDYINFO = re.compile(r"^Node (\d+), zone +(\S+)((?: +\d+)+)\s*$")
 # A line that starts as a buddyinfo line but is not one (a count that is not
 # a number, say); the zoneinfo header "Node 0, zone   DMA" alone is not one.
 _BUDDYINFO_LIKE = re.compile(r"^Node \d+, zone +\S+ +\S")
+_PCP = re.compile(r"^pcp: Node (\d+), zone +(\S+), cpu (\d+): count (\d+) high (\d+) batch (\d+)$")
+# A line that starts as a pcp line but is not one; the monitor's pcp
+# command ("pcp: zone DMA32 cpu 0: ...") is not one.
+_PCP_LIKE = re.compile(r"^pcp: Node ")
 
 
 def _buddyinfo_line(line: str) -> Buddyinfo | None:
@@ -277,20 +315,49 @@ def _buddyinfo_line(line: str) -> Buddyinfo | None:
     return Buddyinfo(int(m.group(1)), m.group(2), tuple(int(c) for c in m.group(3).split()))
 
 
+def _pcp_line(line: str) -> PcpLine | None:
+    m = _PCP.match(line)
+    if not m:
+        if _PCP_LIKE.match(line):
+            raise ValueError(f"unparsable pcp line: {line!r}")
+        return None
+    return PcpLine(int(m.group(1)), m.group(2), *(int(g) for g in m.groups()[2:]))
+
+
+def read_buddyinfo_report(lines: list[str], i: int) -> tuple[BuddyinfoReport | None, int]:
+    """The report whose first buddyinfo line is lines[i]: its consecutive
+    buddyinfo lines, then the consecutive pcp lines after them; and the
+    index of the first line after it. (None, i) when lines[i] is no
+    buddyinfo line."""
+    zones: list[Buddyinfo] = []
+    pcp: list[PcpLine] = []
+    while i < len(lines) and (b := _buddyinfo_line(lines[i])):
+        zones.append(b)
+        i += 1
+    if not zones:
+        return None, i
+    while i < len(lines) and (p := _pcp_line(lines[i])):
+        pcp.append(p)
+        i += 1
+    return BuddyinfoReport(tuple(zones), tuple(pcp)), i
+
+
 def parse_buddyinfo_reports(lines: list[str]) -> list[tuple[int, BuddyinfoReport]]:
-    """Every run of consecutive buddyinfo lines, as (index of its first line,
-    the report): the boot report's, then one in each allocation-failure
-    warning."""
+    """Every buddyinfo report, as (index of its first line, the report): the
+    boot report's, then one in each allocation-failure warning and each
+    monitor buddyinfo. A pcp line that follows no buddyinfo line is an
+    error."""
     out: list[tuple[int, BuddyinfoReport]] = []
-    run: list[Buddyinfo] = []
-    for i, line in enumerate([*lines, ""]):
-        b = _buddyinfo_line(line) if line else None
-        if b:
-            run.append(b)
+    i = 0
+    while i < len(lines):
+        report, end = read_buddyinfo_report(lines, i)
+        if report:
+            out.append((i, report))
+            i = end
             continue
-        if run:
-            out.append((i - len(run), BuddyinfoReport(tuple(run))))
-            run = []
+        if _pcp_line(lines[i]):
+            raise ValueError(f"pcp line after no buddyinfo line: {lines[i]!r}")
+        i += 1
     return out
 
 
@@ -379,13 +446,30 @@ ZONEINFO_FIELDS = {
 # zoneinfo stops after "protection:" for a zone without managed pages).
 ZONEINFO_ALWAYS = ("free", "boost", "min", "low", "high", "promo", "spanned", "present", "managed",
                    "reserved", "protection")
-ZONEINFO_POPULATED = ("nr_free_pages", "start_pfn")
+ZONEINFO_POPULATED = ("nr_free_pages", "pagesets", "start_pfn")
+PAGESET_FIELDS = ("count", "high", "batch")
+
+
+@dataclass
+class Pageset:
+    """One CPU's part of a zoneinfo "pagesets" block, as Linux prints it:
+        cpu: 0
+                  count: 12
+                  high:  252
+                  batch: 63
+    (None: not printed)."""
+
+    cpu: int
+    count: int | None = None
+    high: int | None = None
+    batch: int | None = None
 
 
 @dataclass
 class ZoneInfo:
     """One zoneinfo block: "Node N, zone NAME" and its indented fields (None:
-    not printed)."""
+    not printed); pagesets: the per-CPU lists after "  pagesets", one per
+    "cpu:" line."""
 
     node: int
     name: str
@@ -402,16 +486,28 @@ class ZoneInfo:
     reserved: int | None = None
     protection: tuple[int, ...] | None = None
     nr_free_pages: int | None = None
+    pagesets: list[Pageset] | None = None
     start_pfn: int | None = None
 
     @property
     def populated(self) -> bool:
         return bool(self.managed)
 
+    @property
+    def pcp_count(self) -> int:
+        """Pages on the zone's per-CPU lists, over its pagesets."""
+        return sum(ps.count or 0 for ps in self.pagesets or ())
+
     def missing(self) -> list[str]:
-        """The fields the zone should have printed and did not."""
+        """The fields the zone should have printed and did not ("pagesets
+        cpu 0 high" for a field of a pageset)."""
         want = ZONEINFO_ALWAYS + (ZONEINFO_POPULATED if self.populated else ())
-        return [f for f in want if getattr(self, f) is None]
+        out = [f for f in want if getattr(self, f) is None]
+        if self.populated and self.pagesets == []:
+            out.append("pagesets cpu")
+        for ps in self.pagesets or ():
+            out += [f"pagesets cpu {ps.cpu} {f}" for f in PAGESET_FIELDS if getattr(ps, f) is None]
+        return out
 
     def extra(self) -> list[str]:
         """Fields a zone without managed pages printed all the same."""
@@ -422,13 +518,45 @@ _ZONEINFO_HEAD = re.compile(r"^Node (\d+), zone +(\S+)$")
 _ZONEINFO_FIELD = re.compile(r"^ +(pages free|boost|min|low|high|promo|spanned|present|managed|reserved"
                              r"|nr_free_pages|start_pfn:) +(\d+)$")
 _ZONEINFO_PROTECTION = re.compile(r"^ +protection: \((\d+(?:, \d+)*)\)$")
+_ZONEINFO_PAGESETS = re.compile(r"^  pagesets$")
+_ZONEINFO_PAGESET_CPU = re.compile(r"^    cpu: (\d+)$")
+_ZONEINFO_PAGESET_FIELD = re.compile(r"^ +(count|high|batch): +(\d+)$")
+
+
+def _pageset_line(zone: ZoneInfo, line: str) -> bool:
+    """Take @line into @zone's pagesets if it is a pagesets line: the
+    header, a "cpu: N" line or a field of the cpu before it. Return: whether
+    it was one. A cpu or field line outside its block, or printed twice, is
+    an error."""
+    if _ZONEINFO_PAGESETS.match(line):
+        if zone.pagesets is not None:
+            raise ValueError(f"zoneinfo of zone {zone.name} prints pagesets twice: {line!r}")
+        zone.pagesets = []
+        return True
+    m = _ZONEINFO_PAGESET_CPU.match(line)
+    if m:
+        if zone.pagesets is None:
+            raise ValueError(f"zoneinfo of zone {zone.name}: a cpu line before 'pagesets': {line!r}")
+        zone.pagesets.append(Pageset(int(m.group(1))))
+        return True
+    m = _ZONEINFO_PAGESET_FIELD.match(line)
+    if not m:
+        return False
+    if not zone.pagesets:
+        raise ValueError(f"zoneinfo of zone {zone.name}: {m.group(1)} outside a pagesets cpu: {line!r}")
+    pageset = zone.pagesets[-1]
+    if getattr(pageset, m.group(1)) is not None:
+        raise ValueError(f"zoneinfo of zone {zone.name} prints {m.group(1)} of cpu {pageset.cpu} twice: {line!r}")
+    setattr(pageset, m.group(1), int(m.group(2)))
+    return True
 
 
 def parse_zoneinfo(lines: list[str]) -> list[ZoneInfo]:
     """The first run of zoneinfo blocks (the boot report's): from the first
     "Node N, zone NAME" header line on, each header and the indented lines
     after it, up to the first line that is neither. An indented line that is
-    no known field, or a field printed twice, is an error."""
+    no known field (nor a pagesets line), or a field printed twice, is an
+    error."""
     out: list[ZoneInfo] = []
     for i, line in enumerate(lines):
         m = _ZONEINFO_HEAD.match(line)
@@ -440,6 +568,8 @@ def parse_zoneinfo(lines: list[str]) -> list[ZoneInfo]:
         if not line.startswith(" "):
             break
         zone = out[-1]
+        if _pageset_line(zone, line):
+            continue
         m = _ZONEINFO_FIELD.match(line)
         p = _ZONEINFO_PROTECTION.match(line)
         if m:
@@ -898,7 +1028,8 @@ def alloc_failure_lines(lines: list[str]) -> list[int]:
 #            largest free block order 1)                                         (on one line)
 #   ...                                   (one line per zone tried, highest first)
 #   Node 0, zone      DMA ...             (the buddyinfo lines)
-#   buddy: free pages: 3 of 28070
+#   pcp: Node 0, zone      DMA, cpu 0: ... (and their pcp lines)
+#   buddy: free pages: 3 of 28070         (nr_free_pages(): MemFree in pages)
 
 
 @dataclass(frozen=True)
@@ -920,18 +1051,21 @@ class AllocFailure:
     highest: str | None  # the highest zone allowed: "Normal", "DMA32", "DMA"
     zones: list[ZoneTried] = field(default_factory=list)
     buddyinfo: BuddyinfoReport | None = None
+    free_pages: int | None = None  # N of "buddy: free pages: N of M"; None: no such line
     problems: list[str] = field(default_factory=list)  # what is wrong with its shape
 
 
 _ALLOC_FAILURE_HEAD = re.compile(r"^buddy: page allocation failure: order:(\d+), mode:(0x[0-9a-f]+), "
                                  r"zone (\S+)( and below)?$")
+_ALLOC_FAILURE_FREE = re.compile(r"^buddy: free pages: (\d+) of (\d+)$")
 _ZONE_TRIED = re.compile(r"^buddy:   zone (\S+): order (\d+): (.+) \(free (\d+) pages, min (\d+), "
                          r"protection (\d+), (?:no free block|largest free block order (\d+))\)$")
 
 
 def parse_alloc_failures(lines: list[str]) -> list[AllocFailure]:
     """Every allocation-failure warning: its header, the zone lines after its
-    caller line and the buddyinfo lines after them."""
+    caller line, the buddyinfo report (with its pcp lines) after them and
+    the free pages line after that."""
     out = []
     for i in alloc_failure_lines(lines):
         m = _ALLOC_FAILURE_HEAD.match(lines[i])
@@ -955,14 +1089,12 @@ def parse_alloc_failures(lines: list[str]) -> list[AllocFailure]:
                 f.zones.append(ZoneTried(z.group(1), int(z.group(2)), z.group(3), int(z.group(4)), int(z.group(5)),
                                          int(z.group(6)), int(z.group(7) or -1)))
             j += 1
-        run = []
-        while j < len(lines):
-            b = _buddyinfo_line(lines[j])
-            if not b:
-                break
-            run.append(b)
-            j += 1
-        f.buddyinfo = BuddyinfoReport(tuple(run)) if run else None
+        f.buddyinfo, j = read_buddyinfo_report(lines, j)
+        m = _ALLOC_FAILURE_FREE.match(lines[j]) if j < len(lines) else None
+        if m:
+            f.free_pages = int(m.group(1))
+        else:
+            f.problems.append(f"line {i}: no 'buddy: free pages: N of M' line after the buddyinfo lines")
         out.append(f)
     return out
 
@@ -980,7 +1112,7 @@ class SerialLog:
     mmap: list[MapEntry]
     memory: MemoryLine | None
     meminfo: dict[str, int]
-    buddyinfo: Buddyinfo | None
+    buddyinfo: BuddyinfoReport | None
     mem_map: MemMapInfo | None
     mem_map_at: tuple[int, int, int] | None
     direct_map: DirectMap | None

@@ -2,7 +2,9 @@
 connects to QEMU's gdb stub and stops at kernel_main in long mode; then, with
 the kernel at its monitor prompt, every pw- command reads the kernel's own
 structures and must print what the kernel printed of the same state on COM1
-(its boot log and a run= script of the matching monitor commands)."""
+(its boot log and a run= script of the matching monitor commands). The
+script starts with an order-0 allocation, so DMA32's per-CPU list holds
+pages."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import time
 from pathlib import Path
 
 from emulators import QEMU, REPO, TIME_SCALE, _stop, build_iso_variant, qemu_argv
+from serial_log import parse_buddyinfo
 
 PROMPT = "pagewise> "
 GDB_COMMANDS = REPO / "test" / "gdb" / "commands.gdb"
@@ -65,8 +68,9 @@ def sections(text: str, marker: str) -> dict[str, list[str]]:
 
 def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     text_va = symbol(artifacts.kernel_sym, "_text")
-    script = ["buddyinfo", "memmap", "free_area 3", "walk 0xffff888000100000", f"walk {text_va:#x}",
-              "page 0", "page 0x2345", "page 0x100000"]
+    text_pa = text_va - 0xFFFFFFFF80000000
+    script = ["alloc 0", "buddyinfo", "pcp", "memmap", "free_area 10", "walk 0xffff888000100000", f"walk {text_va:#x}",
+              "page 0", "page 0x2345", "page 0x100000", "page 0xa0", f"page {text_pa:#x}"]
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso",
                             'run="' + "; ".join(script) + '"', [])
     serial, gdb_log = tmp_path / "serial.log", tmp_path / "gdb.log"
@@ -105,9 +109,28 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     monitor = sections(log, PROMPT)
     assert [c for c in monitor if c] == script
 
-    # buddyinfo: the same lines, byte for byte, trailing spaces included.
+    # buddyinfo: the same lines, byte for byte, trailing spaces included;
+    # the pcp lines after them, DMA32's list holding what the allocation's
+    # refill left (batch pages taken from the buddy, one handed out).
     assert out["buddyinfo"] == monitor["buddyinfo"]
-    assert len(out["buddyinfo"]) == 2 and out["buddyinfo"][0].startswith("Node 0, zone      DMA ")
+    assert len(out["buddyinfo"]) == 4 and out["buddyinfo"][0].startswith("Node 0, zone      DMA ")
+    bi = parse_buddyinfo(out["buddyinfo"])
+    assert [(p.zone, p.cpu) for p in bi.pcp] == [("DMA", 0), ("DMA32", 0)]
+    dma32 = bi.zone_pcp("DMA32")[0]
+    assert dma32.count == dma32.batch - 1 > 0, dma32
+
+    # pcp: the monitor lists the first 16 pages of each list, gdb all of
+    # them, hottest first; the headers are the buddyinfo pcp lines' numbers.
+    want = [line for line in monitor["pcp"] if not line.startswith("  ... and ")]
+    heads = [i for i, line in enumerate(out["pcp"]) if line.startswith("pcp: ")]
+    assert [out["pcp"][i] for i in heads] == [line for line in want if line.startswith("pcp: ")] == [
+        f"pcp: zone {p.zone} cpu {p.cpu}: count {p.count} high {p.high} batch {p.batch}" for p in bi.pcp]
+    for i, p in zip(heads, bi.pcp):
+        listed = out["pcp"][i + 1:i + 1 + p.count]
+        assert len(listed) == p.count and all(line.startswith("  pfn ") for line in listed)
+        shown = want[want.index(out["pcp"][i]) + 1:][:min(p.count, 16)]
+        assert listed[:len(shown)] == shown
+    pcp_pfn = int(out["pcp"][heads[1] + 1].split()[1].split("-")[0], 16)
 
     # memmap: the boot log's firmware map, mem_map line, and the monitor's
     # kernel image pfns.
@@ -120,20 +143,20 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     pfns = image.split()[3].rstrip(";")
     assert any(line.startswith(f"kernel image: pfn {pfns} ") for line in out["memmap"])
 
-    # freelist: the monitor lists the first 8 blocks of DMA32's order 3,
-    # gdb all of them; the first block's head is a free order-3 page.
-    want = [line for line in monitor["free_area 3"] if not line.startswith("  ... and ")]
+    # freelist: the monitor lists the first 8 blocks of DMA32's order 10,
+    # gdb all of them; the first block's head is a free order-10 page.
+    want = [line for line in monitor["free_area 10"] if not line.startswith("  ... and ")]
     zone = want.index(next(line for line in want if line.startswith("free_area: zone DMA32 ")))
     want = want[zone:]
     nr_free = int(want[0].split()[-1])
     assert out["freelist"][0] == want[0] and len(out["freelist"]) == 1 + nr_free
     assert out["freelist"][1:len(want)] == want[1:]
     first_pfn = int(out["freelist"][1].split()[1].split("-")[0], 16)
-    assert first_pfn % 8 == 0
+    assert first_pfn % 1024 == 0 and nr_free > 8
     page = out["page-freelist"]
     assert page[0].startswith("page:0x") and f" pfn:{first_pfn:#x} phys:{first_pfn << 12:#x} " in page[0]
-    assert page[0].endswith(" refcount:0 order:3 zone:DMA32") and page[1] == "flags: 0x2(buddy)"
-    assert page[2] == f"buddy: pfn {first_pfn ^ 8:#x} (of the order-3 block at pfn {first_pfn:#x})"
+    assert page[0].endswith(" refcount:0 order:10 zone:DMA32") and page[1] == "flags: 0x2(buddy)"
+    assert page[2] == f"buddy: pfn {first_pfn ^ 1024:#x} (of the order-10 block at pfn {first_pfn:#x})"
 
     # walk: the monitor's walks, line for line; the direct map's first 2 MiB
     # page is physical 0, _text is the kernel's load address, read-only and
@@ -145,10 +168,22 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     pte_flags = out["walk-text"][-2].split(": ", 1)[1].split()[1:]
     assert "P" in pte_flags and "RW" not in pte_flags and "NX" not in pte_flags
 
-    # page: the monitor's page command, line for line.
-    for name, cmd in (("page-0", "page 0"), ("page-0x2345", "page 0x2345"), ("page-phys", "page 0x100000")):
+    # page: the monitor's page command, line for line, for a page of each
+    # kind the script can name: reserved RAM, free, not RAM, kernel image.
+    for name, cmd in (("page-0", "page 0"), ("page-0x2345", "page 0x2345"), ("page-phys", "page 0x100000"),
+                      ("page-hole", "page 0xa0"), ("page-kernel", f"page {text_pa:#x}")):
         assert out[name] == monitor[cmd], name
-    assert out["page-0"][1] == "flags: 0x1(reserved)"
+    assert out["page-0"][1:] == ["flags: 0x1(reserved)", "buddy: none (reserved page: RAM reserved at boot)"]
+    assert out["page-hole"][2] == "buddy: none (reserved page: not RAM)"
+    assert out["page-kernel"][2] == "buddy: none (reserved page: the kernel image)"
+    # ... and those it cannot: the monitor's pcp command named the first
+    # page on DMA32's list; the PGD and mem_map's first page are reserved.
+    page = out["page-pcp"]
+    assert f" pfn:{pcp_pfn:#x} phys:{pcp_pfn << 12:#x} refcount:0 order:0 zone:DMA32" in page[0]
+    assert page[1:] == ["flags: 0x8(pcp)",
+                        "buddy: none (free, on the per-CPU list of zone DMA32; drain gives it back to the buddy)"]
+    assert out["page-table"][1:] == ["flags: 0x1(reserved)", "buddy: none (reserved page: a page table)"]
+    assert out["page-mem_map"][1:] == ["flags: 0x1(reserved)", "buddy: none (reserved page: mem_map)"]
 
     # Every pw- command has help text.
     assert sum(1 for line in out["help"] if line.startswith("Usage: pw-")) == 5

@@ -5,7 +5,9 @@ each answer against what another command or the kernel ELF says (memmap's
 free pages against meminfo, free_area against buddyinfo, x against the
 ELF's bytes, walk against the direct map), then reboots and powers off.
 A second boot runs a run="..." script from the command line that ends in
-poweroff, with no input at all.
+poweroff, with no input at all. The bench tests run the `bench` command
+(src/kbench.c) in QEMU by hand and in Bochs from a run= script, where the
+TSC counts instructions.
 """
 
 from __future__ import annotations
@@ -26,19 +28,22 @@ from emulators import (
     TIME_SCALE,
     build_iso_variant,
     qemu_argv,
+    run_bochs_headless,
     run_until_exit,
 )
-from serial_log import SerialLog, clean_lines, parse_buddyinfo, parse_meminfo, usable_page_ranges
+from serial_log import (BuddyinfoReport, SerialLog, clean_lines, parse_buddyinfo, parse_meminfo, parse_zoneinfo,
+                        usable_page_ranges)
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
-import pfnmap  # noqa: E402  (tools/pfnmap.py: the pfnmap v1 parser)
+import pfnmap  # noqa: E402  (tools/pfnmap.py: the pfnmap v1/v2 parser)
 
 PROMPT = "pagewise> "
 PAGE_OFFSET = 0xFFFF888000000000
 START_KERNEL_MAP = 0xFFFFFFFF80000000
-COMMANDS = ("help", "meminfo", "buddyinfo", "zoneinfo", "memmap", "pfnmap", "page", "free_area", "x", "xp", "walk",
-            "alloc", "free", "allocs", "selftest", "verify", "poweroff", "reboot")
+COMMANDS = ("help", "meminfo", "buddyinfo", "zoneinfo", "memmap", "pfnmap", "page", "free_area", "pcp", "drain", "x",
+            "xp", "walk",
+            "alloc", "free", "allocs", "selftest", "verify", "bench", "poweroff", "reboot")
 HEX_LINE = re.compile(r"^([0-9a-f]{16})  ((?:[0-9a-f]{2} ){8} (?:[0-9a-f]{2} ){8}) \|(.{16})\|$")
 UP = "\x1b[A"
 DOWN = "\x1b[B"
@@ -116,6 +121,149 @@ def check_usage(lines: list[str], error: str, usage: str) -> None:
     assert lines == [error, usage], lines
 
 
+MEMMAP_ROW = re.compile(r"^\[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] (\S+) +free (\d+) pcp (\d+) allocated (\d+) "
+                        r"reserved (\d+)$")
+MEMMAP_VIEW = re.compile(r"^  \[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] ([a-z_ A-Z]+): (?:(\d+) free, (\d+) pcp, "
+                         r"\d+ allocated pages|(\d+) pages)$")
+
+
+def check_reports(mon: Monitor) -> tuple[dict[str, int], BuddyinfoReport, int, pfnmap.Block]:
+    """meminfo, buddyinfo, zoneinfo, memmap and pfnmap of one moment, and
+    whether they agree: a free page is in a free block or on a per-CPU list,
+    MemFree counts both, each report tells them apart and counts the same
+    pages. Returns (meminfo, buddyinfo, max_pfn, the pfnmap block)."""
+    meminfo = parse_meminfo(mon.run("meminfo"))
+    assert set(meminfo) == {"MemTotal", "MemFree", "MemAvailable"}
+    buddy = parse_buddyinfo(mon.run("buddyinfo"))
+    assert buddy.names == ["DMA", "DMA32"] and [(p.zone, p.cpu) for p in buddy.pcp] == [("DMA", 0), ("DMA32", 0)]
+    assert buddy.free_kb == meminfo["MemFree"]
+    assert all(p.count <= p.high for p in buddy.pcp)
+    zoneinfo = parse_zoneinfo(mon.run("zoneinfo"))
+    assert [z.name for z in zoneinfo] == ["DMA", "DMA32", "Normal"]
+    for z in zoneinfo:
+        if z.name in buddy.names:  # pages free: the buddy lists only; pagesets: the pcp lines
+            assert z.free == buddy.zone(z.name).free_pages, z
+            assert [(ps.cpu, ps.count, ps.high, ps.batch) for ps in z.pagesets] == [
+                (p.cpu, p.count, p.high, p.batch) for p in buddy.zone_pcp(z.name)], z
+        else:
+            assert not z.populated and z.pagesets is None, z
+    memmap = mon.run("memmap")
+    k = next(i for i, line in enumerate(memmap) if line.startswith("kernel image: pfn "))
+    rows = [MEMMAP_ROW.match(line) for line in memmap[1:k]]
+    assert all(rows), memmap
+    assert sum(int(r.group(4)) + int(r.group(5)) for r in rows) * 4 == meminfo["MemFree"]
+    assert sum(int(r.group(5)) for r in rows) == buddy.pcp_pages
+    assert all(r.group(3) == "usable" for r in rows if int(r.group(4)) or int(r.group(5)) or int(r.group(6)))
+    max_pfn = int(re.search(r"max_pfn (0x[0-9a-f]+)", memmap[0]).group(1), 16)
+    assert max_pfn << 12 == max(int(r.group(2), 16) + 1 for r in rows if r.group(3) == "usable")
+    # then the kernel's view: runs that tile [0, max_pfn), buddy runs holding MemFree
+    assert memmap[k + 1] == "what the kernel made of it (pfns 0 to max_pfn):"
+    view = [MEMMAP_VIEW.match(line) for line in memmap[k + 2:]]
+    assert all(view), memmap[k + 2:]
+    assert [int(v.group(1), 16) for v in view] == [0] + [int(v.group(2), 16) + 1 for v in view[:-1]]
+    assert int(view[-1].group(2), 16) + 1 == max_pfn << 12
+    buddy_view = [v for v in view if v.group(3) == "buddy"]
+    assert sum(int(v.group(4)) + int(v.group(5)) for v in buddy_view) * 4 == meminfo["MemFree"]
+    assert sum(int(v.group(5)) for v in buddy_view) == buddy.pcp_pages
+    assert {v.group(3) for v in view} >= {"reserved", "kernel image", "mem_map", "page tables", "buddy"}
+    (block,) = pfnmap.parse("\n".join(mon.run("pfnmap")))
+    assert block.version == 2 and block.max_pfn == max_pfn
+    assert block.free_pages() * 4 == meminfo["MemFree"] and block.pages("P") == buddy.pcp_pages
+    assert block.pages("M") + block.pages("K") + block.pages("T") + block.pages("R") == sum(
+        int(v.group(6)) for v in view if v.group(3) in ("mem_map", "kernel image", "page tables", "reserved"))
+    return meminfo, buddy, max_pfn, block
+
+
+PCP_HEAD = re.compile(r"^pcp: zone (\S+) cpu (\d+): count (\d+) high (\d+) batch (\d+)$")
+PAGE_WHY = {"H": "buddy: none (reserved page: not RAM)", "R": "buddy: none (reserved page: RAM reserved at boot)",
+            "K": "buddy: none (reserved page: the kernel image)", "M": "buddy: none (reserved page: mem_map)",
+            "T": "buddy: none (reserved page: a page table)",
+            "P": "buddy: none (free, on the per-CPU list of zone DMA32; drain gives it back to the buddy)"}
+
+
+def pcp_lists(lines: list[str]) -> dict[tuple[str, int], tuple[tuple[int, int, int], list[int], int]]:
+    """The pcp command's answer: {(zone, cpu): ((count, high, batch), the
+    pfns shown, hottest first, the number of "... and N more")}."""
+    out = {}
+    for line in lines:
+        m = PCP_HEAD.match(line)
+        if m:
+            key = (m.group(1), int(m.group(2)))
+            out[key] = (tuple(int(g) for g in m.groups()[2:]), [], 0)
+            continue
+        m = re.match(r"^  pfn (0x[0-9a-f]+)-(0x[0-9a-f]+) \[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\]$", line)
+        if m:
+            pfn = int(m.group(1), 16)
+            assert int(m.group(2), 16) == pfn and int(m.group(3), 16) == pfn << 12, line  # one page each
+            out[key][1].append(pfn)
+            continue
+        m = re.match(r"^  \.\.\. and (\d+) more$", line)
+        assert m, line
+        out[key] = out[key][:2] + (int(m.group(1)),)
+    return out
+
+
+def check_per_cpu_lists(mon: Monitor) -> None:
+    """pcp, page, pfnmap, memmap and drain on DMA32's per-CPU list, which
+    the order-0 allocations and frees before left holding pages: freed
+    pages go first on the list, the list shows 16 and counts the rest, the
+    reports agree with it, and drain gives every page back."""
+    meminfo, buddy, _, block = check_reports(mon)
+    assert buddy.zone_pcp("DMA32")[0].count > 0
+    # Take more pages than the list holds (it refills batch pages at a time),
+    # then free them all: they go back first on the list, the last freed first.
+    pfns = []
+    for _ in range(20):
+        m = re.match(r"^alloc: order 0 gfp 0x[0-9a-f]+: pfn (0x[0-9a-f]+) .* zone DMA32, held as #(\d+)$",
+                     mon.run("alloc 0")[0])
+        assert m
+        pfns.append((int(m.group(1), 16), int(m.group(2))))
+    for _, held in pfns:
+        assert mon.run(f"free #{held}")[0].startswith(f"free: #{held} pfn ")
+    meminfo2, buddy, _, block = check_reports(mon)
+    assert meminfo2["MemFree"] == meminfo["MemFree"]
+    lists = pcp_lists(mon.run("pcp"))
+    assert list(lists) == [(p.zone, p.cpu) for p in buddy.pcp]
+    for p in buddy.pcp:
+        (count, high, batch), shown, more = lists[(p.zone, p.cpu)]
+        assert (count, high, batch) == (p.count, p.high, p.batch) and count <= high
+        assert len(shown) == min(count, 16) and more == count - len(shown)
+    (count, _, _), shown, more = lists[("DMA32", 0)]
+    assert count > 20 and more == count - 16
+    assert shown == [pfn for pfn, _ in reversed(pfns)][:16]  # hottest first
+    # pfnmap shows each listed page as P, and no other page
+    codes = {pfn: run.code for run in block.runs for pfn in range(run.start, run.end)}
+    assert {pfn for pfn, _ in pfns} <= {pfn for pfn, code in codes.items() if code == "P"}
+    assert block.pages("P") == count + lists[("DMA", 0)][0][0]
+    # page: a listed page says so; a page of each other kind says what it is
+    firsts = {}
+    for pfn, code in sorted(codes.items()):
+        firsts.setdefault(code[0], pfn)
+    assert set(firsts) == {"H", "R", "K", "M", "T", "P", "F", "A"}
+    for code, pfn in firsts.items():
+        page = mon.run(f"page {pfn:#x}")
+        if code in PAGE_WHY:
+            assert page[-1] == PAGE_WHY[code], (code, page)
+        else:
+            assert page[-1].startswith("buddy: pfn "), (code, page)
+    page = mon.run(f"page {shown[0]:#x}")
+    assert page[0].endswith(" refcount:0 order:0 zone:DMA32") and page[1:] == ["flags: 0x8(pcp)", PAGE_WHY["P"]]
+    # drain: every listed page back to the buddy, MemFree unchanged
+    assert mon.run("drain") == [f"drain: {buddy.pcp_pages} pages from the per-CPU lists back to the buddy"]
+    meminfo3, drained, _, block = check_reports(mon)
+    assert meminfo3["MemFree"] == meminfo["MemFree"] and drained.pcp_pages == 0 == block.pages("P")
+    assert drained.buddy_pages == buddy.buddy_pages + buddy.pcp_pages
+    assert [line for line in mon.run("pcp")] == [f"pcp: zone {p.zone} cpu {p.cpu}: count 0 high {p.high} "
+                                                 f"batch {p.batch}" for p in buddy.pcp]
+    assert mon.run(f"page {shown[0]:#x}")[1] != "flags: 0x8(pcp)"
+    assert mon.run("drain") == ["drain: 0 pages from the per-CPU lists back to the buddy"]
+    assert mon.run("help drain") == ["usage: drain", "give every page on the per-CPU lists back to the buddy lists "
+                                     "(drain_all_pages)", "example: drain"]
+    assert mon.run("help pcp")[0] == "usage: pcp"
+    check_usage(mon.run("pcp 1"), "pcp: wrong number of arguments", "usage: pcp")
+    assert mon.run("verify") == ["verify: 0 problems (every free-list invariant holds)"]
+
+
 def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
     """Every command and every bad-input case by hand, editing and history,
     then reboot (a real one: the kernel boots again) and poweroff."""
@@ -138,35 +286,7 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         check_usage(mon.run("help nope"), "help: no command 'nope'", "usage: help [CMD]")
 
         # Reports, and whether they agree with each other.
-        meminfo = parse_meminfo(mon.run("meminfo"))
-        assert set(meminfo) == {"MemTotal", "MemFree", "MemAvailable"}
-        buddy = parse_buddyinfo(mon.run("buddyinfo"))
-        assert buddy.names == ["DMA", "DMA32"]
-        assert buddy.free_kb == meminfo["MemFree"]
-        zoneinfo = mon.run("zoneinfo")
-        assert "Node 0, zone      DMA" in zoneinfo and "Node 0, zone    DMA32" in zoneinfo
-        memmap = mon.run("memmap")
-        k = next(i for i, line in enumerate(memmap) if line.startswith("kernel image: pfn "))
-        rows = [re.match(r"^\[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] (\S+) +free (\d+) allocated (\d+) "
-                         r"reserved (\d+)$", line) for line in memmap[1:k]]
-        assert all(rows), memmap
-        assert sum(int(r.group(4)) for r in rows) * 4 == meminfo["MemFree"]
-        assert all(r.group(3) == "usable" for r in rows if int(r.group(4)) or int(r.group(5)))
-        max_pfn = int(re.search(r"max_pfn (0x[0-9a-f]+)", memmap[0]).group(1), 16)
-        assert max_pfn << 12 == max(int(r.group(2), 16) + 1 for r in rows if r.group(3) == "usable")
-        # then the kernel's view: runs that tile [0, max_pfn), buddy runs holding MemFree
-        assert memmap[k + 1] == "what the kernel made of it (pfns 0 to max_pfn):"
-        view = [re.match(r"^  \[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] ([a-z_ A-Z]+): (?:(\d+) free, "
-                         r"\d+ allocated pages|(\d+) pages)$", line) for line in memmap[k + 2:]]
-        assert all(view), memmap[k + 2:]
-        assert [int(v.group(1), 16) for v in view] == [0] + [int(v.group(2), 16) + 1 for v in view[:-1]]
-        assert int(view[-1].group(2), 16) + 1 == max_pfn << 12
-        assert sum(int(v.group(4)) for v in view if v.group(3) == "buddy") * 4 == meminfo["MemFree"]
-        assert {v.group(3) for v in view} >= {"reserved", "kernel image", "mem_map", "page tables", "buddy"}
-        (block,) = pfnmap.parse("\n".join(mon.run("pfnmap")))
-        assert block.max_pfn == max_pfn and block.pages("F") * 4 == meminfo["MemFree"]
-        assert block.pages("M") + block.pages("K") + block.pages("T") + block.pages("R") == sum(
-            int(v.group(5)) for v in view if v.group(3) in ("mem_map", "kernel image", "page tables", "reserved"))
+        meminfo, buddy, max_pfn, _ = check_reports(mon)
 
         fa = mon.run("free_area 10")
         for zone in buddy.zones:
@@ -221,6 +341,7 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         for i in (2, 4):
             assert mon.run(f"free #{i}")[0].startswith(f"free: #{i} pfn ")
         assert mon.run("verify") == ["verify: 0 problems (every free-list invariant holds)"]
+        check_per_cpu_lists(mon)
 
         # The kernel image: x against the ELF, walk against the image map.
         text = symbol(artifacts.kernel_sym, "_text")
@@ -274,7 +395,7 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         mon.run("buddyinfo")
         mon.run("allocs")
         lines = mon.type(UP + UP + DOWN + UP + "\r")  # allocs, buddyinfo, allocs, buddyinfo
-        assert parse_buddyinfo(lines).names == ["DMA", "DMA32"] and lines[-2].startswith("Node 0, zone    DMA32")
+        assert parse_buddyinfo(lines).names == ["DMA", "DMA32"] and lines[-2].startswith("pcp: Node 0, zone    DMA32")
         lines = mon.type(UP + UP + "\r")  # buddyinfo is the newest now: then allocs
         assert lines[-3] == "allocs: 1 blocks held"
         lines = mon.type(UP + "\x7f" * 20 + "verify\r")
@@ -329,12 +450,13 @@ def _pfn_codes(block) -> dict[int, str]:
 
 
 def test_pfnmap_dump_and_memplot(artifacts, tmp_path, emu_logs, boot_times):
-    """make dump's path (scripts/dump.sh) with pfnmap before and after two
+    """make dump's path (scripts/dump.sh) with pfnmap before and after three
     allocations: each map covers 0..max_pfn, its free pages are MemFree, its
     holes are what the printed firmware map says, mem_map and the kernel
     image sit where the boot log and memmap say, exactly the allocated
-    blocks changed; then tools/memplot draws both."""
-    cmdline = 'run="meminfo; pfnmap; alloc 3; alloc 0 dma; pfnmap; memmap; poweroff"'
+    blocks and the pages the order-0 one left on DMA32's per-CPU list (P)
+    changed; then tools/memplot draws both."""
+    cmdline = 'run="meminfo; pfnmap; alloc 3; alloc 0 dma; alloc 0; pcp; buddyinfo; pfnmap; memmap; poweroff"'
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", cmdline, [])
     out = tmp_path / "dump.txt"
     emu_logs.add(out)
@@ -352,7 +474,7 @@ def test_pfnmap_dump_and_memplot(artifacts, tmp_path, emu_logs, boot_times):
     assert after.max_pfn == max_pfn and before.runs[-1].end == max_pfn
 
     # free pages: MemFree of the meminfo just before
-    assert before.pages("F") * 4 == parse_meminfo(lines[lines.index(PROMPT + "meminfo"):])["MemFree"]
+    assert before.free_pages() * 4 == parse_meminfo(lines[lines.index(PROMPT + "meminfo"):])["MemFree"]
     # holes: the pfns below max_pfn that are no whole usable page of the map
     ram = {p for a, b in usable_page_ranges(log.mmap) for p in range(a, min(b, max_pfn))}
     codes = _pfn_codes(before)
@@ -364,18 +486,25 @@ def test_pfnmap_dump_and_memplot(artifacts, tmp_path, emu_logs, boot_times):
     k_pfns = set(range(int(k.group(1), 16), int(k.group(2), 16) + 1))
     assert {p for p, c in codes.items() if c == "K"} <= k_pfns
     assert {p for p, c in codes.items() if c == "T"}  # the kernel's page tables
-    # the two allocations, and nothing else, changed
+    # the three allocations, and the pages the order-0 refill of DMA32's
+    # per-CPU list left on it (the pcp command lists them), and nothing else,
+    # changed; DMA's batch is 1 here, so its list is empty again
     allocs = [re.search(r"pfn (0x[0-9a-f]+)", line).group(1) for line in lines if line.startswith("alloc: ")]
-    a3, a0 = (int(a, 16) for a in allocs)
+    a3, a0_dma, a0 = (int(a, 16) for a in allocs)
+    lists = pcp_lists(lines[lines.index(PROMPT + "pcp") + 1:lines.index(PROMPT + "buddyinfo")])
+    buddy = parse_buddyinfo(lines[lines.index(PROMPT + "buddyinfo"):])
+    (count, _, batch), listed, _ = lists[("DMA32", 0)]
+    assert count == batch - 1 == len(listed) == buddy.pcp_pages and lists[("DMA", 0)][0][0] == 0
     codes2 = _pfn_codes(after)
     changed = {p for p in codes if codes[p] != codes2[p] and not (codes[p][0] == "F" and codes2[p][0] == "F")}
-    assert changed == set(range(a3, a3 + 8)) | {a0}
-    assert all(codes2[p] == "A3" for p in range(a3, a3 + 8)) and codes2[a0] == "A0" and a0 < 4096
-    assert after.pages("F") == before.pages("F") - 9
+    assert changed == set(range(a3, a3 + 8)) | {a0_dma, a0} | set(listed)
+    assert all(codes2[p] == "A3" for p in range(a3, a3 + 8)) and codes2[a0_dma] == codes2[a0] == "A0"
+    assert a0_dma < 4096 <= a0 and all(codes2[p] == "P" for p in listed)
+    assert after.pages("P") == count and after.free_pages() == before.free_pages() - 10
     # memmap's view agrees with the map: its buddy runs hold the free pages
     view = [line for line in lines[lines.index(PROMPT + "memmap"):] if line.startswith("  [mem ")]
-    free = sum(int(m.group(1)) for m in (re.search(r"buddy: (\d+) free", v) for v in view) if m)
-    assert free == after.pages("F")
+    free = [tuple(map(int, m.groups())) for m in (re.search(r"buddy: (\d+) free, (\d+) pcp", v) for v in view) if m]
+    assert (sum(f for f, _ in free), sum(p for _, p in free)) == (after.pages("F"), after.pages("P"))
 
     png, svg = tmp_path / "memory.png", tmp_path / "memory.svg"
     res = subprocess.run([str(REPO / "tools" / "memplot"), str(out), "--all", "-o", str(png), "--svg", str(svg)],
@@ -383,3 +512,130 @@ def test_pfnmap_dump_and_memplot(artifacts, tmp_path, emu_logs, boot_times):
     assert res.returncode == 0, res.stdout + res.stderr
     assert png.stat().st_size > 10000 and "mem_map" in svg.read_text()
     boot_times.add("qemu-pfnmap-dump", wall, "powered off", parse_meminfo(lines).get("MemTotal"))
+
+
+# bench (src/kbench.c): one line per workload, in this order.
+BENCH_WORKLOADS = ("order0", "mixed", "zero")
+BENCH_LINE = re.compile(r"^bench: (order0|mixed|zero): (\d+) ops, (\d+) cycles, (\d+)\.(\d) cycles/op \(rdtsc\)"
+                        r"(?:, (\d+) refused)?$")
+BENCH_CALIBRATION = re.compile(r"^bench: calibration: 2000000 instructions in (\d+) cycles \((\d+\.\d{3}) cycles per "
+                               r"instruction; dec/jnz loop, (\d+) cycles for 1000001 passes less (\d+) for 1\)$")
+BENCH_BACK = re.compile(r"^bench: allocator back in its starting state \((\d+) free pages, the same free blocks per "
+                        r"zone and order, buddy_verify: 0 problems\)$")
+BENCH_USAGE = "usage: bench [order0|mixed|zero|all] [N]"
+
+
+def parse_bench(lines: list[str]) -> dict:
+    """One bench run's answer, checked line by line: the header, the
+    calibration, the start, the workload lines (each cycles/op the rounded
+    quotient of its numbers) and the allocator back where it started.
+    Returns {"cpu", "calibration": cycles, "free": pages at the start,
+    workload: (ops, cycles)} ."""
+    out: dict = {}
+    m = re.match(r"^bench: cpu: (.+) \((\w+)\), invariant TSC: (yes|no)$", lines[0])
+    assert m, lines[0]
+    out["cpu"], out["invariant_tsc"] = m.group(1), m.group(3) == "yes"
+    assert lines[1] == "bench: cycles are TSC ticks (lfence; rdtsc), interrupts off"
+    assert lines[2].startswith("bench: under QEMU TCG the TSC is emulated"), lines[2]
+    lines = [line for line in lines[3:] if not line.startswith("bench: note: ")]  # mm_debug=, page_poison=
+    m = BENCH_CALIBRATION.match(lines[0])
+    assert m, lines[0]
+    cal, t_long, t_one = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    assert cal == t_long - t_one and cal > 0
+    out["calibration"] = cal
+    m = re.match(r"^bench: start: (\d+) free pages \((\d+) kB\), per-CPU lists drained, buddy_verify: 0 problems$",
+                 lines[1])
+    assert m and int(m.group(2)) == 4 * int(m.group(1)), lines[1]
+    out["free"] = int(m.group(1))
+    seen = []
+    for line in lines[2:-1]:
+        if line.startswith("bench: mixed: seed "):
+            assert re.match(r"^bench: mixed: seed 0x9e3779b97f4a7c15, orders 0\.\.10, target (\d+) pages \(50 % of "
+                            rf"{out['free']} free, capped at 262144\), at most 4096 blocks held; (\d+) steps "
+                            r"untimed, then \2 timed$", line), line
+            continue
+        m = BENCH_LINE.match(line)
+        assert m, line
+        name, ops, cycles = m.group(1), int(m.group(2)), int(m.group(3))
+        assert (m.group(6) is not None) == (name == "mixed"), line
+        q = (cycles * 10 + ops // 2) // ops
+        assert (int(m.group(4)), int(m.group(5))) == (q // 10, q % 10), line
+        assert cycles > 0, line
+        out[name] = (ops, cycles)
+        seen.append(name)
+    assert seen == [w for w in BENCH_WORKLOADS if w in seen], seen  # in order, each once
+    m = BENCH_BACK.match(lines[-1])
+    assert m and int(m.group(1)) == out["free"], lines[-1]
+    return out
+
+
+def test_monitor_bench(artifacts, tmp_path, emu_logs, boot_times):
+    """bench typed at the prompt in QEMU: each workload alone, all three,
+    the defaults; op counts as asked, cycles > 0, the allocator back in its
+    starting state and MemFree unchanged; bad input gets the error and the
+    usage."""
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", 'run="meminfo"', [])
+    mon = Monitor(iso, tmp_path)
+    emu_logs.add(mon.log_path)
+    start = time.monotonic()
+    try:
+        mon.wait_prompt()
+        before = parse_meminfo(mon.wait_prompt().replace("\r", "").split("\n"))
+        free_pages = before["MemFree"] // 4
+        for cmd, ops in (("bench order0 1000", {"order0": 1000}), ("bench mixed 500", {"mixed": 500}),
+                         ("bench zero 200", {"zero": 200}),
+                         ("bench all 300", dict.fromkeys(BENCH_WORKLOADS, 300)),
+                         ("bench all 0x100", dict.fromkeys(BENCH_WORKLOADS, 256)),
+                         ("bench order0 1K", {"order0": 1024}),
+                         ("bench", {"order0": 100000, "mixed": 20000, "zero": 100000})):
+            res = parse_bench(mon.run(cmd))
+            assert {w: res[w][0] for w in BENCH_WORKLOADS if w in res} == ops, cmd
+            assert res["free"] == free_pages, cmd
+            assert res["cpu"] and res["calibration"] > 0
+        assert parse_meminfo(mon.run("meminfo")) == before
+        assert mon.run("verify") == ["verify: 0 problems (every free-list invariant holds)"]
+        assert mon.run("allocs") == ["allocs: 0 blocks held"]
+
+        check_usage(mon.run("bench bogus"), "bench: unknown workload 'bogus' (order0, mixed, zero, all)", BENCH_USAGE)
+        check_usage(mon.run("bench order0 0"), "bench: N must be 1 to 10000000", BENCH_USAGE)
+        check_usage(mon.run("bench all 20M"), "bench: N must be 1 to 10000000", BENCH_USAGE)
+        check_usage(mon.run("bench zero lots"), "bench: 'lots' is not a number (decimal or 0x-hex, optional K/M/G "
+                    "suffix)", BENCH_USAGE)
+        check_usage(mon.run("bench all 1 2"), "bench: wrong number of arguments", BENCH_USAGE)
+        assert mon.run("help bench") == [BENCH_USAGE, "time N alloc+free pairs of each workload in TSC cycles "
+                                         "(default N 100000, mixed 20000)", "example: bench order0 10000"]
+        assert parse_meminfo(mon.run("meminfo")) == before
+        mon.child.send("poweroff\r")
+        mon.child.expect_exact("reboot: Power down")
+        mon.child.expect(pexpect.EOF)
+    finally:
+        mon.close()
+    assert mon.child.exitstatus == QEMU_POWER_OFF_STATUS
+    boot_times.add("qemu-monitor-bench", time.monotonic() - start, "powered off", before["MemTotal"])
+
+
+def test_bench_in_bochs(artifacts, tmp_path, emu_logs, boot_times):
+    """run="bench all 2000; poweroff" in Bochs (scripts/bochsrc.template:
+    clock sync=none, fixed ips): the TSC advances by exactly one per
+    instruction, so the calibration loop's 2,000,000 instructions take
+    2,000,000 cycles and cycles/op are instructions/op; and the run is
+    deterministic: a second bench gives the same cycles, to the tick."""
+    iso_dir = tmp_path / "iso"
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, iso_dir,
+                            'run="bench all 2000; bench all 2000; poweroff"', [])
+    (iso_dir / "kernel.sym").write_bytes(artifacts.kernel_sym.read_bytes())  # bochs.sh loads it
+    (tmp_path / "bochs").mkdir()
+    run = run_bochs_headless("bochs-bench", iso, "64M", tmp_path / "bochs", 60)
+    emu_logs.add(run.serial_log, *run.other_logs)
+    lines = clean_lines(run.serial_bytes())
+    assert [line for line in lines if line][-1] == "reboot: Power down", lines[-5:]
+    prompts = [i for i, line in enumerate(lines) if line == PROMPT + "bench all 2000"]
+    assert len(prompts) == 2, prompts
+    end = lines.index(PROMPT + "poweroff")
+    runs = [parse_bench(lines[a + 1:b]) for a, b in ((prompts[0], prompts[1]), (prompts[1], end))]
+    for res in runs:
+        assert res["cpu"] == "Intel(R) Core(TM) i7-2600K CPU @ 3.40GHz" and res["invariant_tsc"]
+        assert res["calibration"] == 2000000  # one TSC tick per instruction, exactly
+        assert all(res[w][0] == 2000 and res[w][1] > 2000 for w in BENCH_WORKLOADS)
+    assert runs[0] == runs[1]  # the same instructions each time
+    boot_times.add("bochs-bench", run.wall, "powered off", parse_meminfo(lines).get("MemTotal"))

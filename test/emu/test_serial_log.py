@@ -12,12 +12,15 @@ import boot_checks as checks
 from emulators import kernel_image_end
 from serial_log import (
     MapEntry,
+    Pageset,
+    PcpLine,
     SerialLog,
     ZoneTried,
     clean_lines,
     highest_usable_pfn,
     merge,
     parse_alloc_failures,
+    parse_buddyinfo,
     parse_buddyinfo_reports,
     parse_handed_out,
     parse_ktap,
@@ -48,6 +51,8 @@ ALLOC_FAILURE = (
     " no free block)\r\n"
     "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0 \r\n"
     "Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      0      0 \r\n"
+    "pcp: Node 0, zone      DMA, cpu 0: count 0 high 52 batch 1\r\n"
+    "pcp: Node 0, zone    DMA32, cpu 0: count 0 high 393 batch 7\r\n"
     "buddy: free pages: 0 of 32188\r\n"
 )
 # zone_dma_exhausted: GFP_DMA with ZONE_DMA emptied
@@ -58,6 +63,8 @@ DMA_FAILURE = (
     " no free block)\r\n"
     "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0 \r\n"
     "Node 0, zone    DMA32      1      0      0      1      1      0      1      1      0      1     27 \r\n"
+    "pcp: Node 0, zone      DMA, cpu 0: count 0 high 52 batch 1\r\n"
+    "pcp: Node 0, zone    DMA32, cpu 0: count 0 high 393 batch 7\r\n"
     "buddy: free pages: 28377 of 32188\r\n"
 )
 
@@ -67,33 +74,47 @@ DMA_FAILURE = (
 # (0x1000..0x7ed8); no RAM above 4 GiB. Watermarks as the kernel computes
 # them: min_free_kbytes = sqrt(16 * 128752) = 1435, 358 pages shared out
 # 3811 : 28377; protection of DMA 28377 / 256 = 110; MemAvailable = 128752 kB
-# - 4 * (min(3811, 110 + 62) + 471).
+# - 4 * (min(3811, 110 + 62) + 471). Per-CPU lists, empty at boot: DMA batch
+# 1 (3811 >> 10 = 3, / 4 = 0, at least 1), high 52 (its low watermark);
+# DMA32 batch 7 (28377 >> 10 = 27, / 4 = 6, rounddown_pow_of_two(6 + 3) - 1),
+# high 393.
 ZONE_RANGES = (
     "Zone ranges:\r\n"
     "  DMA      [mem 0x0000000000000000-0x0000000000ffffff]\r\n"
     "  DMA32    [mem 0x0000000001000000-0x0000000007fdffff]\r\n"
     "  Normal   empty\r\n"
 )
+PCP_DMA = "pcp: Node 0, zone      DMA, cpu 0: count 0 high 52 batch 1\r\n"
+PCP_DMA32 = "pcp: Node 0, zone    DMA32, cpu 0: count 0 high 393 batch 7\r\n"
 BUDDYINFO = (
     "Node 0, zone      DMA      3      2      3      2      2      1      0      1      0      1      3 \r\n"
     "Node 0, zone    DMA32      1      0      0      1      1      0      1      1      0      1     27 \r\n"
+    + PCP_DMA + PCP_DMA32
 )
 
 
+def pagesets_block(count: int, high: int, batch: int) -> list[str]:
+    """A zoneinfo pagesets block for cpu 0, as Linux prints it."""
+    return ["  pagesets", "    cpu: 0", f"              count: {count}", f"              high:  {high}",
+            f"              batch: {batch}"]
+
+
 def zoneinfo_block(name: str, free: int, wmarks: tuple[int, int, int, int], spanned: int, present: int,
-                   managed: int, protection: tuple[int, int, int], start_pfn: int) -> str:
+                   managed: int, protection: tuple[int, int, int], start_pfn: int,
+                   pcp: tuple[int, int, int] = (0, 0, 0)) -> str:
+    """One zone's zoneinfo block; @pcp: count, high and batch of cpu 0."""
     out = [f"Node 0, zone {name:>8}", f"  pages free     {free}", "        boost    0"]
     out += [f"        {w:<8} {v}" for w, v in zip(("min", "low", "high", "promo"), wmarks)]
     out += [f"        spanned  {spanned}", f"        present  {present}", f"        managed  {managed}",
             f"        reserved {present - managed}", f"        protection: ({', '.join(map(str, protection))})"]
     if managed:
-        out += [f"      nr_free_pages {free}", f"  start_pfn:           {start_pfn}"]
+        out += [f"      nr_free_pages {free}", *pagesets_block(*pcp), f"  start_pfn:           {start_pfn}"]
     return "".join(line + "\r\n" for line in out)
 
 
 ZONEINFO = (
-    zoneinfo_block("DMA", 3811, (42, 52, 62, 72), 4096, 3999, 3811, (0, 110, 110), 0)
-    + zoneinfo_block("DMA32", 28377, (315, 393, 471, 549), 28640, 28640, 28377, (0, 0, 0), 4096)
+    zoneinfo_block("DMA", 3811, (42, 52, 62, 72), 4096, 3999, 3811, (0, 110, 110), 0, (0, 52, 1))
+    + zoneinfo_block("DMA32", 28377, (315, 393, 471, 549), 28640, 28640, 28377, (0, 0, 0), 4096, (0, 393, 7))
     + zoneinfo_block("Normal", 0, (0, 0, 0, 0), 0, 0, 0, (0, 0, 0), 0)
 )
 
@@ -715,12 +736,16 @@ def test_min_free_kbytes_from_the_command_line_is_checked():
     assert any("DMA: min/low/high/promo (42, 52, 62, 72), but min_free_kbytes 4096" in p for p in found)
     # DMA: 1024 * 3811 // 32188 = 121, step 30; DMA32: 1024 * 28377 // 32188 = 902,
     # step 225; MemAvailable: 128752 kB - 4 * (min(3811, 110 + 181) + 1352)
+    # The per-CPU lists' high follows the low watermarks: 151 and 1127.
     zoneinfo = (
-        zoneinfo_block("DMA", 3811, (121, 151, 181, 211), 4096, 3999, 3811, (0, 110, 110), 0)
-        + zoneinfo_block("DMA32", 28377, (902, 1127, 1352, 1577), 28640, 28640, 28377, (0, 0, 0), 4096)
+        zoneinfo_block("DMA", 3811, (121, 151, 181, 211), 4096, 3999, 3811, (0, 110, 110), 0, (0, 151, 1))
+        + zoneinfo_block("DMA32", 28377, (902, 1127, 1352, 1577), 28640, 28640, 28377, (0, 0, 0), 4096,
+                         (0, 1127, 7))
         + zoneinfo_block("Normal", 0, (0, 0, 0, 0), 0, 0, 0, (0, 0, 0), 0)
     )
-    redone = mfk.replace(ZONEINFO, zoneinfo).replace("MemAvailable:     126180 kB", "MemAvailable:     122180 kB")
+    redone = (mfk.replace(ZONEINFO, zoneinfo).replace("MemAvailable:     126180 kB", "MemAvailable:     122180 kB")
+              .replace(PCP_DMA, PCP_DMA.replace("high 52", "high 151"))
+              .replace(PCP_DMA32, PCP_DMA32.replace("high 393", "high 1127")))
     assert zone_problems(redone) == []
     # the value on the command line without the kernel's line, and the line without the value
     assert any("no 'mm: min_free_kbytes=4096 from the command line' line" in p
@@ -793,7 +818,8 @@ def test_alloc_failure_warnings_that_do_not_add_up_fail():
         line = line.replace("no free block)", "largest free block order 2)")
         zone = f"Node 0, zone      DMA      {free % 2}      {free % 4 // 2}    {free // 4:>3}" + "      0" * 8
         return GOOD.replace(ALLOC_FAILURE, ALLOC_FAILURE.replace(dma_line, line).replace(
-            "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0", zone))
+            "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0", zone)
+            .replace("buddy: free pages: 0 of", f"buddy: free pages: {free} of"))
 
     assert alloc_problems(below(152)) == []  # min 42 + protection 110: at the mark is below it
     assert any("'below its min watermark' with free 153" in p for p in alloc_problems(below(153)))
@@ -806,3 +832,135 @@ def test_alloc_failure_warnings_that_do_not_add_up_fail():
     found = bug_problems(misplaced)
     assert any("allocation failure in case 10 zone_watermarks" in p for p in found)
     assert any("case 11 zone_dma_exhausted printed no 'page allocation failure:' warning" in p for p in found)
+
+
+# --- per-CPU lists: the pcp lines of buddyinfo, the pagesets of zoneinfo ------
+
+PAGESETS_DMA32 = "".join(line + "\r\n" for line in pagesets_block(0, 393, 7))
+
+
+def test_pcp_lines_and_pagesets_parse():
+    log = SerialLog.parse(GOOD)
+    bi = log.buddyinfo
+    assert bi.pcp == (PcpLine(0, "DMA", 0, 0, 52, 1), PcpLine(0, "DMA32", 0, 0, 393, 7))
+    assert bi.zone_pcp("DMA32") == [PcpLine(0, "DMA32", 0, 0, 393, 7)] and bi.zone_pcp("Normal") == []
+    dma, dma32, normal = log.zoneinfo
+    assert dma.pagesets == [Pageset(0, 0, 52, 1)] and dma32.pagesets == [Pageset(0, 0, 393, 7)]
+    assert normal.pagesets is None and dma32.pcp_count == 0
+    # each failure warning's report carries its own pcp lines and free pages line
+    assert [len(f.buddyinfo.pcp) for f in log.alloc_failures] == [2, 2]
+    assert [f.free_pages for f in log.alloc_failures] == [0, 28377]
+    # a report with pages on a list: they are free, but on no buddy list
+    lines = ["Node 0, zone    DMA32      0      1      0      0      0      0      0      0      0      0      0",
+             "pcp: Node 0, zone    DMA32, cpu 0: count 6 high 395 batch 7",
+             "Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      0      0",
+             "pcp: Node 0, zone    DMA32, cpu 0: count 0 high 395 batch 7"]
+    first, second = parse_buddyinfo_reports(lines)
+    assert first[0] == 0 and second[0] == 2  # a buddyinfo line after pcp lines starts a new report
+    assert (first[1].buddy_pages, first[1].pcp_pages, first[1].free_pages, first[1].free_kb) == (2, 6, 8, 32)
+    assert second[1].free_pages == 0
+    # the monitor's pcp command is no pcp line of buddyinfo
+    assert parse_buddyinfo(lines[:2] + ["pcp: zone DMA32 cpu 0: count 6 high 395 batch 7"]) == first[1]
+
+
+def test_malformed_pcp_lines_are_errors():
+    with pytest.raises(ValueError, match="unparsable pcp line"):
+        SerialLog.parse(GOOD.replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count -1")))
+    with pytest.raises(ValueError, match="pcp line after no buddyinfo line"):
+        SerialLog.parse(GOOD.replace("KTAP version 1\r\n", PCP_DMA + "KTAP version 1\r\n"))
+    with pytest.raises(ValueError, match="a cpu line before 'pagesets'"):
+        SerialLog.parse(GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32.replace("  pagesets\r\n", "")))
+    with pytest.raises(ValueError, match="prints pagesets twice"):
+        SerialLog.parse(GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32 + "  pagesets\r\n"))
+    with pytest.raises(ValueError, match="prints count of cpu 0 twice"):
+        SerialLog.parse(GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32 + "              count: 0\r\n"))
+    with pytest.raises(ValueError, match="count outside a pagesets cpu"):
+        SerialLog.parse(GOOD.replace(PAGESETS_DMA32, "  pagesets\r\n              count: 0\r\n"))
+
+
+def test_pages_on_per_cpu_lists_count_in_memfree_not_in_pages_free():
+    # one DMA32 page moves from its buddy list to the per-CPU list: buddyinfo
+    # and pages free lose it, the pcp line and pagesets count it, MemFree stays
+    moved = (GOOD.replace(BUDDYINFO, BUDDYINFO.replace("zone    DMA32      1 ", "zone    DMA32      0 ")
+                          .replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count 1")))
+             .replace(ZONEINFO, ZONEINFO.replace(
+                 zoneinfo_block("DMA32", 28377, (315, 393, 471, 549), 28640, 28640, 28377, (0, 0, 0), 4096,
+                                (0, 393, 7)),
+                 zoneinfo_block("DMA32", 28376, (315, 393, 471, 549), 28640, 28640, 28377, (0, 0, 0), 4096,
+                                (1, 393, 7)))))
+    log = SerialLog.parse(moved)
+    assert (log.buddyinfo.buddy_pages, log.buddyinfo.pcp_pages, log.zoneinfo[1].pcp_count) == (32187, 1, 1)
+    assert problems(moved) == []
+    # the same page counted twice: on the list and in a free block
+    twice = GOOD.replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count 1")).replace(
+        PAGESETS_DMA32, PAGESETS_DMA32.replace("count: 0", "count: 1"))
+    assert any("its pcp lines (1 pages) add up to 128756 kB" in p and "MemFree is 128752 kB" in p
+               for p in checks.check_memory(SerialLog.parse(twice)))
+    assert any("pages free and pagesets counts add up to 128756 kB (1 pages on per-CPU lists), MemFree is 128752 kB"
+               in p for p in zone_problems(twice))
+
+
+def test_pcp_batch_and_high_follow_linux():
+    batches = {0: 1, 1023: 1, 3811: 1, 8192: 1, 16384: 3, 28377: 7, 65536: 15, 262144: 63, 1 << 24: 63}
+    assert {m: checks.expected_pcp_batch(m) for m in batches} == batches
+    assert checks.expected_pcp_high(52, 1) == 52 and checks.expected_pcp_high(0, 7) == 28
+    assert checks.expected_pcp_high(1280, 63) == 1280 and checks.expected_pcp_high(100, 63) == 252
+    cases = {
+        ("batch 7", "batch 8", "batch: 7", "batch: 8"): "DMA32 pagesets cpu 0: batch 8, but managed 28377 gives 7",
+        ("high 393", "high 394", "high:  393", "high:  394"):
+            "DMA32 pagesets cpu 0: high 394, but low 393 and batch 7 give 393",
+    }
+    for (old_line, new_line, old_set, new_set), want in cases.items():
+        bad = GOOD.replace(PCP_DMA32, PCP_DMA32.replace(old_line, new_line)).replace(
+            PAGESETS_DMA32, PAGESETS_DMA32.replace(old_set, new_set))
+        assert bad != GOOD
+        found = zone_problems(bad)
+        assert any(want in p for p in found), (want, found)
+        assert not any("its pcp line in buddyinfo says" in p for p in found)  # the two agree
+
+
+def test_pcp_count_above_high_fails():
+    over = GOOD.replace(PCP_DMA, PCP_DMA.replace("count 0", "count 53")).replace(
+        "              count: 0\r\n              high:  52", "              count: 53\r\n              high:  52")
+    assert any("pcp line of zone DMA, cpu 0: count 53 > high 52" in p for p in checks.check_memory(SerialLog.parse(over)))
+    assert any("zoneinfo DMA pagesets cpu 0: count 53 > high 52" in p for p in zone_problems(over))
+
+
+def test_pcp_lines_and_pagesets_exactly_for_populated_zones():
+    normal = GOOD.replace(PCP_DMA32, PCP_DMA32 + "pcp: Node 0, zone   Normal, cpu 0: count 0 high 0 batch 1\r\n")
+    assert any("a pcp line for zone Normal, which has no managed pages" in p for p in zone_problems(normal))
+    assert any("pcp lines for (zone, cpu)" in p for p in checks.check_memory(SerialLog.parse(normal)))
+    gone = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(PCP_DMA32, ""))
+    assert any("zoneinfo DMA32 pagesets cpu 0: no pcp line for it in buddyinfo" in p for p in zone_problems(gone))
+    assert any("expected one per zone of its lines and CPU" in p for p in checks.check_memory(SerialLog.parse(gone)))
+    swapped = GOOD.replace(PCP_DMA + PCP_DMA32, PCP_DMA32 + PCP_DMA)
+    assert any("pcp lines for (zone, cpu) [('DMA32', 0), ('DMA', 0)]" in p
+               for p in checks.check_memory(SerialLog.parse(swapped)))
+    other_cpu = GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32.replace("cpu: 0", "cpu: 1"))
+    assert any("zoneinfo DMA32: pagesets for cpus [1], expected [0]" in p for p in zone_problems(other_cpu))
+    disagree = GOOD.replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count 2"))
+    assert any("DMA32 pagesets cpu 0: count/high/batch (0, 393, 7), but its pcp line in buddyinfo says (2, 393, 7)"
+               in p for p in zone_problems(disagree))
+    no_pagesets = GOOD.replace(PAGESETS_DMA32, "")
+    assert any("zoneinfo DMA32: no pagesets line(s)" in p for p in zone_problems(no_pagesets))
+    no_batch = GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32.replace("              batch: 7\r\n", ""))
+    assert any("zoneinfo DMA32: no pagesets cpu 0 batch line(s)" in p for p in zone_problems(no_batch))
+    extra = GOOD.replace("        protection: (0, 0, 0)\r\nmm: mem_map:",
+                         "        protection: (0, 0, 0)\r\n" + "".join(
+                             line + "\r\n" for line in pagesets_block(0, 0, 1)) + "mm: mem_map:")
+    assert extra != GOOD
+    assert any("Normal: pagesets printed for a zone without managed pages" in p for p in zone_problems(extra))
+
+
+def test_alloc_failure_free_pages_and_pcp_lines_are_checked():
+    wrong = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace("free pages: 28377 of", "free pages: 28378 of"))
+    assert any("'free pages: 28378', but its buddyinfo lines add up to 28377 pages and its pcp lines to 0" in p
+               for p in alloc_problems(wrong))
+    # pages on a list count in the free pages line, not in the zone's free count
+    listed = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count 3"))
+                          .replace("free pages: 28377 of", "free pages: 28380 of"))
+    assert alloc_problems(listed) == []
+    no_line = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace("buddy: free pages: 28377 of 32188\r\n", ""))
+    assert any("no 'buddy: free pages: N of M' line after the buddyinfo lines" in p for p in alloc_problems(no_line))
+    no_pcp = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(PCP_DMA32, ""))
+    assert any("pcp lines for (zone, cpu) [('DMA', 0)]" in p for p in alloc_problems(no_pcp))

@@ -468,12 +468,22 @@ static uint64_t *page_word(unsigned long pfn, unsigned long offset)
 
 /*
  * The zone the zonelist gives an order-@order block from, for a request
- * whose highest zone is @highest, the watermarks being off: the highest
- * zone at or below it with a free block of the order. MAX_NR_ZONES: none.
+ * whose highest zone is @highest, the watermarks being off. The model
+ * merges every free page, but pages on the per-CPU lists are not merged in
+ * the allocator until drained, so a larger block is found in two steps, as
+ * page_alloc.c does: first the highest zone whose buddy lists (read from
+ * the zone; buddy_verify() checks them after every call) hold a block of
+ * the order; failing that, after the drain, the highest zone with a free
+ * block of the order in the model. Order 0 is served from any free page,
+ * listed or not, so the model alone decides. MAX_NR_ZONES: none.
  */
 static enum zone_type model_block_zone(unsigned int order,
 				       enum zone_type highest)
 {
+	for (int z = (int)highest; order && z >= 0; z--)
+		for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
+			if (contig_page_data.node_zones[z].free_area[o].nr_free)
+				return (enum zone_type)z;
 	for (int z = (int)highest; z >= 0; z--)
 		if (model_has_block(order, (enum zone_type)z))
 			return (enum zone_type)z;
@@ -670,9 +680,10 @@ static unsigned long before_reports;
 
 static void save_state(void)
 {
+	/* The snapshot drains the per-CPU lists: take it before the copies. */
+	buddy_snapshot(&before_snap);
 	memcpy(before_map, mem_map, max_pfn * sizeof(struct page));
 	memcpy(&before_pgdat, &contig_page_data, sizeof(before_pgdat));
-	buddy_snapshot(&before_snap);
 }
 
 /*

@@ -13,7 +13,9 @@ pw-buddyinfo
 echo @@ memmap\n
 pw-memmap
 echo @@ freelist\n
-pw-freelist 3 dma32
+pw-freelist 10 dma32
+echo @@ pcp\n
+pw-freelist pcp
 echo @@ walk-direct\n
 pw-walk 0xffff888000100000
 echo @@ walk-text\n
@@ -24,9 +26,21 @@ echo @@ page-0x2345\n
 pw-page 0x2345
 echo @@ page-phys\n
 pw-page 0x100000
+echo @@ page-hole\n
+pw-page 0xa0
+echo @@ page-kernel\n
+pw-page (unsigned long)&_text - 0xffffffff80000000
 echo @@ page-freelist\n
-# The first block on DMA32's order-3 list, by the pw- commands' own helpers.
-python gdb.execute("pw-page %d" % pw_mm.free_list_pfns(pw_mm.zones()[1], 3)[0])
+# The first block on DMA32's order-10 list, by the pw- commands' own helpers.
+python gdb.execute("pw-page %d" % pw_mm.free_list_pfns(pw_mm.zones()[1], 10)[0])
+# The hottest page on DMA32's per-CPU list, the PGD (CR3) and mem_map's
+# first page, which the run= script cannot name in advance.
+echo @@ page-pcp\n
+python gdb.execute("pw-page %d" % pw_mm.pcp_list_pfns(pw_mm.zones()[1])[0])
+echo @@ page-table\n
+python gdb.execute("pw-page %d" % (int(gdb.parse_and_eval("$cr3")) >> 12))
+echo @@ page-mem_map\n
+python gdb.execute("pw-page %d" % ((pw_mm.mem_map() - pw_common.PAGE_OFFSET) >> 12))
 echo @@ help\n
 help pw-buddyinfo
 help pw-freelist

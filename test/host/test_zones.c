@@ -646,7 +646,7 @@ static void drain_stops_at_each_watermark_then_memalloc_takes_all(void **state)
 	buddy_snapshot(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
-		before[z] = zone_of((enum zone_type)z)->free_pages;
+		before[z] = zone_free_pages(zone_of((enum zone_type)z));
 
 	drain(GFP_KERNEL, 0, &taken);
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
@@ -654,9 +654,9 @@ static void drain_stops_at_each_watermark_then_memalloc_takes_all(void **state)
 
 		assert_true(min_wmark_pages(zone) > 0);
 		assert_int_equal(
-			zone->free_pages,
+			zone_free_pages(zone),
 			stop_at(zone, min_wmark_pages(zone), before[z]));
-		before[z] = zone->free_pages;
+		before[z] = zone_free_pages(zone);
 	}
 	printk_log_clear();
 	assert_null(alloc_page(GFP_NOWAIT));
@@ -668,7 +668,7 @@ static void drain_stops_at_each_watermark_then_memalloc_takes_all(void **state)
 		const struct zone *zone = zone_of((enum zone_type)z);
 
 		assert_true(atomic_min(zone) < min_wmark_pages(zone));
-		assert_int_equal(zone->free_pages,
+		assert_int_equal(zone_free_pages(zone),
 				 stop_at(zone, atomic_min(zone), before[z]));
 	}
 
@@ -695,7 +695,7 @@ static void gfp_kernel_never_leaves_a_zone_below_min(void **state)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			const struct zone *zone = zone_of((enum zone_type)z);
 
-			assert_true(zone->free_pages >=
+			assert_true(zone_free_pages(zone) >=
 				    min_wmark_pages(zone) +
 					    zone->lowmem_reserve[ZONE_NORMAL]);
 		}
@@ -706,7 +706,7 @@ static void gfp_kernel_never_leaves_a_zone_below_min(void **state)
 		const struct zone *zone = zone_of((enum zone_type)z);
 
 		/* less than a block of 8 above the line is left */
-		assert_true(zone->free_pages <
+		assert_true(zone_free_pages(zone) <
 			    min_wmark_pages(zone) +
 				    zone->lowmem_reserve[ZONE_NORMAL] + 8);
 	}
@@ -734,13 +734,13 @@ static void lowmem_reserve_keeps_dma_from_gfp_kernel(void **state)
 		    dma->lowmem_reserve[ZONE_DMA32]);
 	assert_true(dma->lowmem_reserve[ZONE_DMA32] > 0);
 	drain(GFP_KERNEL, 0, &taken);
-	assert_int_equal(dma->free_pages,
+	assert_int_equal(zone_free_pages(dma),
 			 min_wmark_pages(dma) +
 				 dma->lowmem_reserve[ZONE_NORMAL]);
 
 	n = drain(GFP_KERNEL | GFP_DMA32, 0, &taken);
-	assert_int_equal(dma32->free_pages, min_wmark_pages(dma32));
-	assert_int_equal(dma->free_pages,
+	assert_int_equal(zone_free_pages(dma32), min_wmark_pages(dma32));
+	assert_int_equal(zone_free_pages(dma),
 			 min_wmark_pages(dma) +
 				 dma->lowmem_reserve[ZONE_DMA32]);
 	assert_int_equal(n, dma32->lowmem_reserve[ZONE_NORMAL] +
@@ -753,7 +753,7 @@ static void lowmem_reserve_keeps_dma_from_gfp_kernel(void **state)
 		n++;
 	}
 	assert_int_equal(n, dma->lowmem_reserve[ZONE_DMA32]);
-	assert_int_equal(dma->free_pages, min_wmark_pages(dma));
+	assert_int_equal(zone_free_pages(dma), min_wmark_pages(dma));
 	give_back(&taken);
 	assert_snapshot_is(&boot_state);
 	assert_int_equal(buddy_verify(), 0);
@@ -777,11 +777,11 @@ static void fast_path_moves_down_at_the_low_watermark(void **state)
 	assert_true(low_wmark_pages(normal) > min_wmark_pages(normal));
 	while ((page = take(GFP_KERNEL, 0, &taken)) &&
 	       page_zone(page) == normal)
-		assert_true(normal->free_pages >= low_wmark_pages(normal));
+		assert_true(zone_free_pages(normal) >= low_wmark_pages(normal));
 	assert_non_null(page);
 	assert_int_equal(page_zone(page), zone_of(ZONE_DMA32));
-	assert_int_equal(normal->free_pages, low_wmark_pages(normal));
-	assert_true(zone_of(ZONE_DMA32)->free_pages >
+	assert_int_equal(zone_free_pages(normal), low_wmark_pages(normal));
+	assert_true(zone_free_pages(zone_of(ZONE_DMA32)) >
 		    low_wmark_pages(zone_of(ZONE_DMA32)));
 	give_back(&taken);
 	assert_snapshot_is(&boot_state);

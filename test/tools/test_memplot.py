@@ -1,8 +1,9 @@
-"""test_memplot.py - tools/pfnmap.py reads pfnmap v1 blocks (docs/memplot.md)
-and refuses broken ones; tools/memplot draws each pfn's state where the grid
-layout says, in the colour its code has. Fixtures are made by hand to the
-spec: qemu-128m.txt (a "before" and an "after" block, with GRUB's escape
-sequences and \\r\\n line ends) and qemu-6g.txt (a 1 GiB hole below 4 GiB).
+"""test_memplot.py - tools/pfnmap.py reads pfnmap v1 and v2 blocks
+(docs/memplot.md) and refuses broken ones; tools/memplot draws each pfn's
+state where the grid layout says, in the colour its code has. Fixtures are
+made by hand to the spec: qemu-128m.txt (a "before" and an "after" block,
+with GRUB's escape sequences and \\r\\n line ends) and qemu-6g.txt (a 1 GiB
+hole below 4 GiB), both v1; the v2 blocks (code P) are built here.
 Run: python3 -m pytest -q test/tools"""
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ COLOUR_TOLERANCE = 2 / 255  # PNG stores 8 bits a channel
 
 
 def block_text(max_pfn: int, runs: list[str], declared: int | None = None,
-               end: bool = True) -> str:
+               end: bool = True, version: int = 1) -> str:
     """A pfnmap block as the kernel prints it; @declared overrides the
     header's run count."""
     n = len(runs) if declared is None else declared
-    lines = [f"pfnmap: v1 max_pfn {max_pfn:#x} runs {n}"] + [f"pfnmap: {r}" for r in runs]
+    lines = [f"pfnmap: v{version} max_pfn {max_pfn:#x} runs {n}"] + [f"pfnmap: {r}" for r in runs]
     return "\n".join(lines + (["pfnmap: end"] if end else [])) + "\n"
 
 
@@ -92,16 +93,39 @@ def test_parse_accepts_unmerged_neighbours_with_the_same_code():
     assert block.free_blocks()[10] == 2
 
 
+# A v2 block: TINY_RUNS with pages on per-CPU lists (P), which need no
+# alignment: 0x110 is allocated, 0x111..0x113 and 0x1f0 are listed.
+PCP_RUNS = ["0x0 0x9f R", "0x9f 0x100 H", "0x100 0x104 T", "0x104 0x110 K", "0x110 0x111 A0",
+            "0x111 0x114 P", "0x114 0x118 A2", "0x118 0x120 F3", "0x120 0x140 F5", "0x140 0x180 F6",
+            "0x180 0x1f0 M", "0x1f0 0x1f1 P", "0x1f1 0x200 R"]
+
+
+def test_parse_v2_block_reads_per_cpu_runs():
+    (block,) = parse(block_text(0x200, PCP_RUNS, version=2))
+    assert block.version == 2 and block.runs[5] == Run(0x111, 0x114, "P", -1)
+    assert block.runs[5].code == "P" and block.runs[5].nr_blocks == 0
+    assert block.pages("P") == 4 and block.pages("F") == 8 + 0x20 + 0x40
+    assert block.free_pages() == block.pages("F") + 4
+    assert block.free_blocks() == [0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0]  # buddyinfo: no P in it
+    assert parse(SMALL)[0].version == 1  # v1 dumps stay readable
+
+
 @pytest.mark.parametrize("code,kind,order", [
     ("H", "H", -1), ("M", "M", -1), ("F0", "F", 0), ("F10", "F", 10), ("A7", "A", 7)])
 def test_parse_code_known(code, kind, order):
     assert parse_code(code) == (kind, order)
 
 
-@pytest.mark.parametrize("code", ["X", "F11", "A", "F", "F01", "f3", "K1", "FF"])
+@pytest.mark.parametrize("code", ["X", "F11", "A", "F", "F01", "f3", "K1", "FF", "P0", "p"])
 def test_parse_code_unknown(code):
     with pytest.raises(PfnmapError, match="unknown code"):
         parse_code(code)
+
+
+def test_parse_code_p_is_new_in_v2():
+    assert parse_code("P") == parse_code("P", 2) == ("P", -1)
+    with pytest.raises(PfnmapError, match=r"unknown code 'P' in v1 \(want H R K M T, F0"):
+        parse_code("P", 1)
 
 
 # --- Parser: each rejection -------------------------------------------------
@@ -127,7 +151,10 @@ REJECTIONS = {
     "bad_run_line": (block_text(0x200, ["0x0 0x200"]), "bad run line"),
     "decimal_pfn": (block_text(0x200, ["0 0x200 R"]), "bad run line"),
     "bad_header": ("pfnmap: v1 max_pfn 512 runs 1\npfnmap: 0x0 0x200 R\npfnmap: end\n", "bad header"),
-    "other_version": ("pfnmap: v2 max_pfn 0x200 runs 1\npfnmap: 0x0 0x200 R\npfnmap: end\n", "v2 is not supported"),
+    "other_version": ("pfnmap: v3 max_pfn 0x200 runs 1\npfnmap: 0x0 0x200 R\npfnmap: end\n", "v3 is not supported"),
+    "pcp_code_in_v1": (block_text(0x200, TINY_RUNS[:4] + ["0x110 0x111 P"] + TINY_RUNS[5:]), "unknown code 'P' in v1"),
+    "pcp_code_with_order": (block_text(0x200, TINY_RUNS[:4] + ["0x110 0x111 P0"] + TINY_RUNS[5:], version=2),
+                            "unknown code 'P0'"),
     "zero_max_pfn": ("pfnmap: v1 max_pfn 0x0 runs 0\npfnmap: end\n", "max_pfn is 0"),
     "run_outside_block": ("pfnmap: 0x0 0x200 R\n", "outside a block"),
     "end_outside_block": (block_text(0x200, TINY_RUNS) + "pfnmap: end\n", "outside a block"),
@@ -204,6 +231,15 @@ def test_cells_tie_goes_to_the_category_listed_first():
     assert lay.ppc == 4  # 0x8000 pfns: 128 rows of 64 cells
     grid = memplot.cells(block, lay)
     assert grid[0, 0] == memplot.CAT["A"]  # 2 allocated, 2 free: A is listed first
+
+
+def test_cells_per_cpu_pages_are_their_own_state():
+    runs = ["0x0 0x3 P", "0x3 0x4 F0", "0x4 0x6 P", "0x6 0x8 F1", "0x8 0x8000 R"]
+    block = parse(block_text(0x8000, runs, version=2))[0]
+    grid = memplot.cells(block, memplot.layout(block))  # 4 pfns a cell
+    assert grid[0, 0] == memplot.CAT["P"]  # 3 P beat 1 F0
+    assert grid[0, 1] == memplot.CAT["P"]  # 2 P and 2 F1: P is listed first
+    assert memplot.CATEGORIES.index("P") < memplot.CATEGORIES.index("F0")
 
 
 def test_cells_beyond_max_pfn_are_past():
@@ -298,6 +334,22 @@ def test_render_writes_svg_with_legend_text(small_pictures):
     assert "before and after" in named and "free, order 10" in named
 
 
+def test_render_draws_per_cpu_pages_in_their_colour(tmp_path):
+    (tmp_path / "pcp.txt").write_text(block_text(0x200, PCP_RUNS, version=2))
+    done = run_memplot(tmp_path / "pcp.txt", "-o", tmp_path / "pcp.png")
+    assert done.returncode == 0, done.stderr
+    lay = memplot.layout(parse(block_text(0x200, PCP_RUNS, version=2))[0])
+    assert lay.ppc == 1
+    for pfn in (0x111, 0x113, 0x1f0):
+        assert_colour(tmp_path / "pcp.png", lay, pfn, "P")
+    assert_colour(tmp_path / "pcp.png", lay, 0x110, "A0")
+    assert_colour(tmp_path / "pcp.png", lay, 0x118, "F3")
+    svg = (tmp_path / "pcp.svg").read_text()
+    assert "P  free, per-CPU list: 4 pages" in svg and "(4 on per-CPU lists)" in svg
+    assert all(max(abs(a - b) for a, b in zip(memplot.colour_of("P"), memplot.colour_of(c))) > 0.1
+               for c in memplot.CATEGORIES if c != "P")  # a colour of its own
+
+
 def test_render_big_machine_marks_the_hole(tmp_path):
     done = run_memplot(FIXTURES / "qemu-6g.txt", "-o", tmp_path / "big.png", "--no-svg")
     assert done.returncode == 0, done.stderr
@@ -350,3 +402,12 @@ def test_cli_refuses_a_block_number_not_there(tmp_path):
 def test_cli_lists_blocks():
     done = run_memplot(FIXTURES / "qemu-128m.txt", "--list")
     assert done.returncode == 0 and done.stdout.count("block ") == 2
+    assert ", v1, max_pfn 0x7fe0, " in done.stdout and "(0 on per-CPU lists)" in done.stdout
+
+
+def test_cli_lists_per_cpu_pages(tmp_path):
+    (tmp_path / "pcp.txt").write_text(block_text(0x200, PCP_RUNS, version=2))
+    done = run_memplot(tmp_path / "pcp.txt", "--list")
+    assert done.returncode == 0
+    assert done.stdout == ("block 1: line 1, v2, max_pfn 0x200, 13 runs, free 108 pages (4 on per-CPU lists), "
+                           "allocated 5 pages\n")

@@ -10,6 +10,24 @@
 
 struct cpuinfo_x86 boot_cpu_data;
 
+/* The brand string into @id (CPU_MODEL_ID_LEN + 1 bytes), without the
+ * leading spaces Intel pads it with. As Linux's get_model_name(). */
+static void __init read_model_id(char *id)
+{
+	uint32_t regs[CPU_MODEL_ID_LEN / sizeof(uint32_t)];
+	const char *s = (const char *)regs;
+	unsigned int i = 0, n = 0;
+
+	for (uint32_t leaf = CPUID_BRAND_FIRST; leaf <= CPUID_BRAND_LAST;
+	     leaf++, i += 4)
+		cpuid(leaf, &regs[i], &regs[i + 1], &regs[i + 2], &regs[i + 3]);
+	while (n < CPU_MODEL_ID_LEN && s[n] == ' ')
+		n++;
+	for (i = 0; n < CPU_MODEL_ID_LEN && s[n]; i++, n++)
+		id[i] = s[n];
+	id[i] = '\0';
+}
+
 /*
  * cpu_init() - fill boot_cpu_data from CPUID and switch on global pages.
  * Context: boot, before paging_init(). EFER.NXE was set by the boot stub
@@ -33,6 +51,13 @@ void __init cpu_init(void)
 		cpuid(0x80000001, &a, &b, &c, &d);
 		boot_cpu_data.has_nx = d & (1u << X86_FEATURE_NX_BIT);
 		boot_cpu_data.has_gbpages = d & (1u << X86_FEATURE_GBPAGES_BIT);
+	}
+	if (max_ext >= CPUID_BRAND_LAST)
+		read_model_id(boot_cpu_data.x86_model_id);
+	if (max_ext >= CPUID_POWER_LEAF) {
+		cpuid(CPUID_POWER_LEAF, &a, &b, &c, &d);
+		boot_cpu_data.has_invariant_tsc =
+			d & (1u << X86_FEATURE_INVARIANT_TSC_BIT);
 	}
 	if (boot_cpu_data.has_pge)
 		write_cr4(read_cr4() | X86_CR4_PGE);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "bochs_break.h"
+#include "clear_page.h"
 #include "memlayout.h"
 #include "panic.h"
 #include "printk.h"
@@ -22,12 +23,7 @@ typedef uint64_t phys_addr_t;
 /* Zero one page at direct-map address @addr; rep stosq, 8 bytes a step. */
 static inline void clear_page(void *addr)
 {
-	unsigned long n = PAGE_SIZE / 8;
-
-	__asm__ volatile("rep stosq"
-			 : "+D"(addr), "+c"(n)
-			 : "a"(0UL)
-			 : "memory");
+	clear_page_rep(addr);
 }
 
 /* A pseudo-random seed for self-tests; printed so a run can be repeated. */
