@@ -1034,6 +1034,61 @@ static void zone_watermarks(struct ktest *t)
 }
 
 /*
+ * The per-CPU lists: an order-0 free waits on the running CPU's list of its
+ * zone (PG_pcp, still free: MemFree does not change), the next allocation
+ * takes it back first, frees past high send a batch at a time back to the
+ * buddy, and a drain merges everything: the counters end as they began.
+ */
+static void pcp_lists(struct ktest *t)
+{
+	struct buddy_snapshot s0, s1;
+	struct per_cpu_pages *pcp;
+	struct list_head taken;
+	unsigned long free0, n = 0, want, over_high = 0;
+	struct page *page, *again;
+
+	buddy_snapshot(&s0); /* drains: every list starts empty */
+	page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+	if (!page) {
+		ktest_skip(t, "no free page");
+		return;
+	}
+	pcp = this_cpu_pcp(page_zone(page));
+	/* the refill took a batch; one of it was handed out */
+	KTEST_EXPECT(t, pcp->count == pcp->batch - 1);
+	free0 = nr_free_pages();
+	__free_pages(page, 0);
+	KTEST_EXPECT(t, PagePcp(page) && !PageBuddy(page));
+	KTEST_EXPECT(t, nr_free_pages() == free0 + 1);
+	KTEST_EXPECT(t, pcp->count == pcp->batch);
+	again = alloc_page(GFP_KERNEL);
+	KTEST_EXPECT(t, again == page); /* last freed, first out */
+	__free_pages(again, 0);
+
+	/* Hold high + batch pages of that zone, then free them all. */
+	want = (unsigned long)pcp->high + (unsigned long)pcp->batch;
+	INIT_LIST_HEAD(&taken);
+	while (n < want && (page = alloc_page(GFP_KERNEL | __GFP_NOWARN))) {
+		list_add(&page->lru, &taken);
+		n++;
+	}
+	while (!list_empty(&taken)) {
+		page = list_first_entry(&taken, struct page, lru);
+		list_del(&page->lru);
+		__free_pages(page, 0);
+		over_high += pcp->count >= pcp->high;
+	}
+	printk("# zone %s, cpu 0: high %d, batch %d; %lu pages freed, %d left on the list\n",
+	       page_zone(again)->name, pcp->high, pcp->batch, n, pcp->count);
+	KTEST_EXPECT(t, over_high == 0);
+	KTEST_EXPECT(t, pcp->count > 0 && pcp->count < pcp->high);
+	KTEST_EXPECT(t, buddy_verify() == 0);
+	buddy_snapshot(&s1);
+	KTEST_EXPECT(t, pcp->count == 0);
+	KTEST_EXPECT(t, buddy_snapshot_equal(&s0, &s1));
+}
+
+/*
  * A zone that cannot satisfy a request: with ZONE_DMA emptied, GFP_DMA gets
  * NULL (and the warning "page allocation failure: order:0 ... zone DMA"),
  * nothing changes, and the zones above still serve GFP_DMA32 and GFP_KERNEL.
@@ -1106,6 +1161,7 @@ const struct ktest_case mm_selftest_cases[] = {
 	{ "zone_fallback_order", zone_fallback_order },
 	{ "zone_watermarks", zone_watermarks },
 	{ "zone_dma_exhausted", zone_dma_exhausted },
+	{ "pcp_lists", pcp_lists },
 	{ "counters_restored", counters_restored },
 };
 const unsigned int mm_selftest_nr_cases =
