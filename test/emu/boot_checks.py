@@ -654,8 +654,10 @@ def check_alloc_failures(log: SerialLog) -> list[str]:
     down to DMA with the same order and a known reason that agrees with the
     numbers on it (empty: the boot report shows the zone without managed
     pages; no free block of the order: its largest free order is below it;
-    below min: free less the request's other pages is at most min +
-    protection), largest free order -1 exactly when nothing is free; then
+    below min: free, with the zone's pages on per-CPU lists (its pcp lines
+    after the warning: the watermark check counts them, zone_free_pages()),
+    less the request's other pages is at most min + protection), largest
+    free order -1 exactly when nothing is free; then
     the buddyinfo lines, which add up to each zone's free count, with their
     pcp lines (check_pcp_lines()); then the free pages line, which is the
     buddyinfo lines and the pcp lines together."""
@@ -674,6 +676,7 @@ def check_alloc_failures(log: SerialLog) -> list[str]:
             p.append(f"{where}: zones tried {[z.name for z in f.zones]}, expected {want}")
         for z in f.zones:
             what = f"{where}, zone {z.name}"
+            pcp = sum(line.count for line in f.buddyinfo.zone_pcp(z.name)) if f.buddyinfo else 0
             if z.order != f.order:
                 p.append(f"{what}: order {z.order}, the allocation was order {f.order}")
             if z.why not in ALLOC_FAILURE_REASONS:
@@ -684,9 +687,9 @@ def check_alloc_failures(log: SerialLog) -> list[str]:
             elif z.why == "no free block of this order or above" and z.largest_order >= f.order:
                 p.append(f"{what}: 'no free block of this order' with largest free order {z.largest_order}")
             elif z.why == "below its min watermark" and (
-                    z.largest_order < f.order or z.free - ((1 << f.order) - 1) > z.min + z.protection):
-                p.append(f"{what}: 'below its min watermark' with free {z.free}, min {z.min}, "
-                         f"protection {z.protection}, largest free order {z.largest_order}")
+                    z.largest_order < f.order or z.free + pcp - ((1 << f.order) - 1) > z.min + z.protection):
+                p.append(f"{what}: 'below its min watermark' with free {z.free} (and {pcp} on per-CPU lists), "
+                         f"min {z.min}, protection {z.protection}, largest free order {z.largest_order}")
             if (z.largest_order < 0) != (z.free == 0):
                 p.append(f"{what}: free {z.free} pages but largest free order {z.largest_order}")
             line = f.buddyinfo.zone(z.name) if f.buddyinfo else None

@@ -811,18 +811,24 @@ def test_alloc_failure_warnings_that_do_not_add_up_fail():
         assert old in ALLOC_FAILURE, old
         found = alloc_problems(GOOD.replace(ALLOC_FAILURE, ALLOC_FAILURE.replace(old, new)))
         assert any(want in p for p in found), (new, found)
-    # below min: free less the request's other pages must be at most min + protection
-    def below(free: int) -> str:
+    # below min: free (with the zone's pages on per-CPU lists, @pcp) less the
+    # request's other pages must be at most min + protection
+    def below(free: int, pcp: int = 0) -> str:
         line = dma_line.replace("no free block of this order or above (free 0 pages",
                                 f"below its min watermark (free {free} pages")
         line = line.replace("no free block)", "largest free block order 2)")
         zone = f"Node 0, zone      DMA      {free % 2}      {free % 4 // 2}    {free // 4:>3}" + "      0" * 8
         return GOOD.replace(ALLOC_FAILURE, ALLOC_FAILURE.replace(dma_line, line).replace(
             "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0", zone)
-            .replace("buddy: free pages: 0 of", f"buddy: free pages: {free} of"))
+            .replace(PCP_DMA, PCP_DMA.replace("count 0", f"count {pcp}"))
+            .replace("buddy: free pages: 0 of", f"buddy: free pages: {free + pcp} of"))
 
     assert alloc_problems(below(152)) == []  # min 42 + protection 110: at the mark is below it
     assert any("'below its min watermark' with free 153" in p for p in alloc_problems(below(153)))
+    # the watermark counts the zone's pages on its per-CPU lists too
+    assert alloc_problems(below(150, 2)) == []
+    assert any("'below its min watermark' with free 150 (and 3 on per-CPU lists)" in p
+               for p in alloc_problems(below(150, 3)))
     # the buddyinfo after a warning must add up to each zone's count
     wrong = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(
         "Node 0, zone      DMA      0      0", "Node 0, zone      DMA      1      0"))
