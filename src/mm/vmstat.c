@@ -283,8 +283,8 @@ static unsigned long verify_free_lists(const struct zone *zone,
 }
 
 /* Check the per-CPU lists of @zone: each entry a PG_pcp order-0 page of
- * the zone, counted, and no list longer than its high (at most batch more,
- * while high is lowered). *@pcp_pages gets the pages listed. */
+ * the zone, count right, batch at least 1 (a list may be above a lowered
+ * high until its next free drains it). *@pcp_pages gets the pages listed. */
 static unsigned long verify_pcp_lists(const struct zone *zone,
 				      unsigned long *pcp_pages)
 {
