@@ -126,7 +126,9 @@ static void drop_block(struct mixed_ctx *m, unsigned long i)
  * One step of mixed, as bench/bench.c's mixed_step(): draw an order in
  * 0..MAX_PAGE_ORDER; allocate a block of it if that keeps occupancy at or
  * below the target, else free a random held block. A refused allocation
- * is counted and a random block freed instead.
+ * is counted and a random block freed instead. The draws take the same
+ * xorshift64 stream modulo n, where the host multiplies (random_below()),
+ * so the two see the same kind of sequence, not the same sequence.
  */
 static inline void mixed_step(struct mixed_ctx *m)
 {
