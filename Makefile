@@ -44,7 +44,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor_core.c
 
-.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke clean help
+.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -63,12 +63,13 @@ help:
 	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
 	@echo "make test-host  only the host unit tests (cmocka, ASan + UBSan)"
 	@echo "make test-emu   only the emulator boot tests (pytest)"
-	@echo "make test-tools only the tests of tools/memplot (pytest)"
+	@echo "make test-tools only the tests of tools/ (memplot, benchplot, handout; pytest)"
 	@echo "make fuzz       fuzz the buddy allocator with libFuzzer for FUZZ_TIME=$(FUZZ_TIME) seconds"
 	@echo "make fuzz-smoke a short fuzz run ($(FUZZ_SMOKE_RUNS) inputs); part of make test"
 	@echo "make bench      time the buddy allocator against baselines on the host (docs/bench.md); BENCH_ARGS=\"--mem 4G\""
 	@echo "make bench-plot make bench, then its table drawn as $(BUILD)/bench/bench.png and .svg; BENCH_OUT=FILE draws a saved output"
 	@echo "make bench-callgrind  instructions per op of each benchmark loop, counted by callgrind"
+	@echo "make handout LAB=n  the student tree of lab n (1-5): $(BUILD)/handout-labN/ and .tar.gz, labs >= n stubbed"
 	@echo "make format     apply .clang-format to every C file"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -284,6 +285,17 @@ test: deps-test
 # tools/memplot's parser and renderer (docs/memplot.md).
 test-tools: deps-test
 	/usr/bin/python3 -m pytest -q test/tools
+
+# make handout LAB=n (docs/labs/INSTRUCTORS.md): the student tree of lab n,
+# every lab >= n stubbed, checked for solution lines, and its tarball.
+handout:
+	@case "$(LAB)" in \
+	"") echo "make handout: say which lab: make handout LAB=n, n from 1 to 5"; exit 1;; \
+	[1-5]) ;; \
+	*) echo "make handout: LAB=$(LAB): labs are 1 to 5"; exit 1;; \
+	esac
+	rm -rf $(BUILD)/handout-lab$(LAB) $(BUILD)/handout-lab$(LAB).tar.gz
+	tools/handout --check --tar $(BUILD)/handout-lab$(LAB).tar.gz $(LAB) $(BUILD)/handout-lab$(LAB)
 
 clean:
 	rm -rf $(BUILD)
