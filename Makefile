@@ -283,8 +283,10 @@ test: deps-test
 	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke bench-smoke test-emu
 
 # tools/memplot's parser and renderer (docs/memplot.md).
+# The bench binary first: test_benchplot.py parses a real run of it.
 test-tools: deps-test
-	/usr/bin/python3 -m pytest -q test/tools
+	@$(MAKE) --no-print-directory $(BENCH)
+	/usr/bin/python3 -m pytest -q -rs test/tools
 
 # make handout LAB=n (docs/labs/INSTRUCTORS.md): the student tree of lab n,
 # every lab >= n stubbed, checked for solution lines, and its tarball.
