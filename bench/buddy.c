@@ -92,33 +92,25 @@ static unsigned long buddy_nopcp_init(phys_addr_t ram_size)
 	unsigned long n = buddy_init(ram_size);
 	struct zone *zone;
 
-	for_each_zone (zone) {
-		zone->per_cpu_pageset[0].high = 0;
-		zone->per_cpu_pageset[0].batch = 1;
-	}
+	for_each_zone (zone)
+		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+			zone->per_cpu_pageset[cpu].high = BOOT_PAGESET_HIGH;
+			zone->per_cpu_pageset[cpu].batch = BOOT_PAGESET_BATCH;
+		}
 	return n;
 }
 
-const struct bench_allocator buddy_nopcp_allocator = {
-	.name = "buddy-nopcp",
-	.max_order = MAX_PAGE_ORDER,
-	.init = buddy_nopcp_init,
-	.alloc = buddy_alloc,
-	.alloc_zeroed = buddy_alloc_zeroed,
-	.free = buddy_free,
-	.nr_free = nr_free_pages,
-	.at_boot_state = buddy_at_boot_state,
-	.fully_fragmented = buddy_fully_fragmented,
-};
+/* The two differ only in their name and how they boot. */
+#define BUDDY_ALLOCATOR(name_, init_)                                          \
+	{                                                                      \
+		.name = (name_), .max_order = MAX_PAGE_ORDER, .init = (init_), \
+		.alloc = buddy_alloc, .alloc_zeroed = buddy_alloc_zeroed,      \
+		.free = buddy_free, .nr_free = nr_free_pages,                  \
+		.at_boot_state = buddy_at_boot_state,                          \
+		.fully_fragmented = buddy_fully_fragmented,                    \
+	}
 
-const struct bench_allocator buddy_allocator = {
-	.name = "buddy",
-	.max_order = MAX_PAGE_ORDER,
-	.init = buddy_init,
-	.alloc = buddy_alloc,
-	.alloc_zeroed = buddy_alloc_zeroed,
-	.free = buddy_free,
-	.nr_free = nr_free_pages,
-	.at_boot_state = buddy_at_boot_state,
-	.fully_fragmented = buddy_fully_fragmented,
-};
+const struct bench_allocator buddy_nopcp_allocator =
+	BUDDY_ALLOCATOR("buddy-nopcp", buddy_nopcp_init);
+const struct bench_allocator buddy_allocator =
+	BUDDY_ALLOCATOR("buddy", buddy_init);

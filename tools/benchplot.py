@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -30,6 +29,8 @@ import matplotlib
 matplotlib.use("Agg")  # headless: files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
+
+from figsave import DPI, save_figure  # noqa: E402
 
 _NUM = r"\d+(?:\.\d*)?"
 _TABLE_HEAD = re.compile(r"work\s+RAM\s+allocator\s+ops/run\s+median\s+min\s+max\b")
@@ -164,7 +165,6 @@ def parse_targets(spec: str) -> dict[str, float]:
 
 
 # --- The figure ------------------------------------------------------------
-DPI = 100
 FIG_W = 11.0  # inches
 SLOT_H = 0.3  # inches per bar (or RAM heading)
 PANEL_EXTRA = 1.1  # inches per panel for its title and x axis
@@ -287,11 +287,7 @@ def main(argv: list[str] | None = None) -> int:
 
     fig = render(bench, args.targets)
     outputs = [png, png.with_suffix(".svg")]
-    plt.rcParams["svg.fonttype"] = "none"  # text stays text in the SVG
-    for out in outputs:
-        os.makedirs(out.parent, exist_ok=True)
-        fig.savefig(out, dpi=DPI)
-    plt.close(fig)
+    save_figure(fig, outputs)
     print(f"benchplot: wrote {', '.join(map(str, outputs))} "
           f"({len(bench.rows)} cells, {len(bench.workloads())} workloads)")
     return 0

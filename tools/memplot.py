@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
+from figsave import DPI, save_figure  # noqa: E402
 from pfnmap import MAX_PAGE_ORDER, PAGE_SIZE, PCP_CODE, PCP_NAME, PLAIN_CODES, Block, PfnmapError, parse  # noqa: E402
 
 # --- The grid --------------------------------------------------------------
@@ -236,7 +236,6 @@ def legend_entries(blocks: list[Block], holes: bool, past: bool) -> list[tuple[P
 
 
 # --- The figure ------------------------------------------------------------
-DPI = 100
 PANEL_W, LEGEND_W, FIG_H = 11.0, 4.2, 9.5  # inches
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 1.8, 0.25, 1.25, 1.0  # inches, around each panel
 
@@ -384,11 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     fig = render(chosen, len(blocks), args.title)
     png = Path(args.output)
     outputs = [png] + ([] if args.no_svg else [Path(args.svg) if args.svg else png.with_suffix(".svg")])
-    plt.rcParams["svg.fonttype"] = "none"  # text stays text in the SVG
-    for out in outputs:
-        os.makedirs(out.parent, exist_ok=True)
-        fig.savefig(out, dpi=DPI)
-    plt.close(fig)
+    save_figure(fig, outputs)
     print(f"memplot: wrote {', '.join(map(str, outputs))} "
           f"(block {', '.join(str(b.number) for b in chosen)} of {len(blocks)})")
     return 0

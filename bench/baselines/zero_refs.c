@@ -54,24 +54,16 @@ static bool always(void)
 	return true;
 }
 
-const struct bench_allocator memset_allocator = {
-	.name = "memset 4K",
-	.init = one_page_init,
-	.alloc = one_page_alloc,
-	.alloc_zeroed = memset_zeroed,
-	.free = one_page_free,
-	.nr_free = one_page_nr_free,
-	.at_boot_state = always,
-	.zero_only = true,
-};
+/* The two differ only in their name and how they zero. */
+#define ZERO_REFERENCE(name_, zeroed_)                              \
+	{                                                           \
+		.name = (name_), .init = one_page_init,             \
+		.alloc = one_page_alloc, .alloc_zeroed = (zeroed_), \
+		.free = one_page_free, .nr_free = one_page_nr_free, \
+		.at_boot_state = always, .zero_only = true,         \
+	}
 
-const struct bench_allocator rep_stosq_allocator = {
-	.name = "rep stosq 4K",
-	.init = one_page_init,
-	.alloc = one_page_alloc,
-	.alloc_zeroed = rep_stosq_zeroed,
-	.free = one_page_free,
-	.nr_free = one_page_nr_free,
-	.at_boot_state = always,
-	.zero_only = true,
-};
+const struct bench_allocator memset_allocator =
+	ZERO_REFERENCE("memset 4K", memset_zeroed);
+const struct bench_allocator rep_stosq_allocator =
+	ZERO_REFERENCE("rep stosq 4K", rep_stosq_zeroed);

@@ -64,6 +64,11 @@ static inline unsigned int smp_processor_id(void)
  * Linux caches orders up to 3 and the THP order, one list per migratetype;
  * we cache order 0 only, on one list.
  */
+/* Linux's boot pageset: a list with high 0 holds no page (each free goes
+ * straight on to the buddy) and a refill takes one page at a time. */
+#define BOOT_PAGESET_HIGH  0
+#define BOOT_PAGESET_BATCH 1
+
 struct per_cpu_pages {
 	int count; /* pages on list, each PG_pcp and order 0 */
 	int high;  /* a free that brings count to high drains batch */
@@ -211,8 +216,8 @@ static inline void zone_clear(struct zone *z)
 		struct per_cpu_pages *pcp = &z->per_cpu_pageset[cpu];
 
 		pcp->count = 0;
-		pcp->high = 0;
-		pcp->batch = 1;
+		pcp->high = BOOT_PAGESET_HIGH;
+		pcp->batch = BOOT_PAGESET_BATCH;
 		INIT_LIST_HEAD(&pcp->list);
 	}
 	z->zone_start_pfn = z->spanned_pages = 0;

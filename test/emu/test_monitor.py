@@ -78,6 +78,12 @@ class Monitor:
         assert lines[-1] == "", f"the prompt is not at the start of a line: {lines[-1]!r}"
         return lines[1:-1]
 
+    def power_off(self) -> None:
+        """Type poweroff and wait for the kernel's last line and QEMU's exit."""
+        self.child.send("poweroff\r")
+        self.child.expect_exact("reboot: Power down")
+        self.child.expect(pexpect.EOF)
+
     def close(self) -> None:
         self.child.close(force=True)
         self.child.logfile_read.close()
@@ -411,9 +417,7 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         mon.wait_prompt()
         mon.wait_prompt()  # after the script's allocs
         assert mon.run("allocs") == ["allocs: 0 blocks held"]  # a fresh kernel
-        mon.child.send("poweroff\r")
-        mon.child.expect_exact("reboot: Power down")
-        mon.child.expect(pexpect.EOF)
+        mon.power_off()
     finally:
         mon.close()
     assert mon.child.exitstatus == QEMU_POWER_OFF_STATUS
@@ -605,9 +609,7 @@ def test_monitor_bench(artifacts, tmp_path, emu_logs, boot_times):
         assert mon.run("help bench") == [BENCH_USAGE, "time N alloc+free pairs of each workload in TSC cycles "
                                          "(default N 100000, mixed 20000)", "example: bench order0 10000"]
         assert parse_meminfo(mon.run("meminfo")) == before
-        mon.child.send("poweroff\r")
-        mon.child.expect_exact("reboot: Power down")
-        mon.child.expect(pexpect.EOF)
+        mon.power_off()
     finally:
         mon.close()
     assert mon.child.exitstatus == QEMU_POWER_OFF_STATUS
