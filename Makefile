@@ -36,7 +36,8 @@ KOBJ := $(patsubst %.c,$(BUILD)/%.o,$(KSRC)) $(patsubst %.asm,$(BUILD)/%.o,$(KAS
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-I test/host -I src -I src/mm
-HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/ktest.c
+HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/lib/siphash.c \
+	src/ktest.c src/lab.c
 HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test_*.c))
 HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
 # The multiboot2 parser is portable too, with the command line it fills.

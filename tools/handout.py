@@ -243,6 +243,19 @@ def render(text: str, regions: list[Region], lab: int) -> str:
     return "\n".join(out + lines[pos:])
 
 
+def _outside_stubbed(text: str, regions: list[Region], lab: int) -> list[str]:
+    """The lines of @text that its handout for @lab shows on purpose,
+    normalized: those outside every region the handout stubs, and the
+    stubs."""
+    lines = _lines(text)
+    inside, stubs = set(), []
+    for r in regions:
+        if r.lab >= lab:
+            inside.update(range(r.begin, r.end + 1))
+            stubs += [normalize(line) for line in r.stub]
+    return [normalize(line) for n, line in enumerate(lines, 1) if n not in inside] + stubs
+
+
 def secrets(text: str, regions: list[Region], lab: int) -> list[Secret]:
     """The checked solution lines of the regions of @regions that the
     handout of @lab stubs: those MIN_SECRET_CHARS long or more, except the
@@ -321,6 +334,7 @@ def make_handout(repo: Path, lab: int) -> Handout:
     files: dict[str, tuple[bytes, bool]] = {}
     regions: list[Region] = []
     changed, found, missing, errors = [], [], [], []
+    shown: list[str] = []  # src/ lines outside stubbed regions, normalized
     for path, executable in tracked_files(repo).items():
         try:
             data = (repo / path).read_bytes()
@@ -335,6 +349,8 @@ def make_handout(repo: Path, lab: int) -> Handout:
             except HandoutError as e:
                 errors.append(str(e))
                 continue
+            if path.startswith("src/"):
+                shown += _outside_stubbed(text, marked, lab)
             if marked:
                 regions += marked
                 found += secrets(text, marked, lab)
@@ -343,7 +359,15 @@ def make_handout(repo: Path, lab: int) -> Handout:
         files[path] = (data, executable)
     if errors:
         raise HandoutError("\n".join(errors))
-    return Handout(lab, files, regions, changed, found, missing)
+    return Handout(lab, files, regions, changed, _not_shown(found, shown), missing)
+
+
+def _not_shown(found: list[Secret], shown: list[str]) -> list[Secret]:
+    """@found less the lines that the handout's src/ shows anyway, outside
+    every stubbed region: a solution line that is part of such a line
+    (normalized) is common code, such as "struct page *page;", and gives
+    nothing away. @shown: those lines, normalized."""
+    return [s for s in found if not any(s.text in line for line in shown)]
 
 
 def write_tree(outdir: Path, files: dict[str, tuple[bytes, bool]]) -> None:

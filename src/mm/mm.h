@@ -7,6 +7,7 @@
 #ifndef MM_MM_H
 #define MM_MM_H
 
+#include "lab.h"
 #include "mmzone.h"
 
 /* _RET_IP_ - the address the current function returns to (its caller). */
@@ -26,14 +27,29 @@ static inline bool pfn_valid(unsigned long pfn)
 	return mem_map && pfn < max_pfn;
 }
 
+/* pfn_to_page() - the struct page of page frame @pfn, in mem_map[]. */
 static inline struct page *pfn_to_page(unsigned long pfn)
 {
+	/* LAB 2 BEGIN pfn_to_page: mem_map[] holds one struct page per pfn,
+	 * from pfn 0 (docs/labs/lab2.md).
+	 * STUB:
+	 *	(void)pfn;
+	 *	lab_stop(2, "pfn_to_page");
+	 */
 	return mem_map + pfn;
+	/* LAB 2 END */
 }
 
+/* page_to_pfn() - the page frame number of @page, which is in mem_map[]. */
 static inline unsigned long page_to_pfn(const struct page *page)
 {
+	/* LAB 2 BEGIN page_to_pfn: the inverse of pfn_to_page().
+	 * STUB:
+	 *	(void)page;
+	 *	lab_stop(2, "page_to_pfn");
+	 */
 	return (unsigned long)(page - mem_map);
+	/* LAB 2 END */
 }
 
 static inline phys_addr_t page_to_phys(const struct page *page)

@@ -47,11 +47,21 @@ static __always_inline void set_buddy_order(struct page *page,
 static __always_inline void
 add_to_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
+	/* LAB 3 BEGIN add_to_free_list: mark @page as the head of a free
+	 * block of @order (set_buddy_order()), put it first on
+	 * zone->free_area[order].free_list and count it in nr_free.
+	 * STUB:
+	 *	(void)page;
+	 *	(void)zone;
+	 *	(void)order;
+	 *	lab_missing(3, "add_to_free_list");
+	 */
 	struct free_area *area = &zone->free_area[order];
 
 	set_buddy_order(page, order);
 	list_add(&page->lru, &area->free_list);
 	area->nr_free++;
+	/* LAB 3 END */
 }
 
 /* Unlink a free block's head; its lru is left stale, as mm_types.h allows
@@ -59,15 +69,35 @@ add_to_free_list(struct page *page, struct zone *zone, unsigned int order)
 static __always_inline void
 del_from_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
+	/* LAB 3 BEGIN del_from_free_list: the inverse of add_to_free_list().
+	 * STUB:
+	 *	(void)page;
+	 *	(void)zone;
+	 *	(void)order;
+	 *	lab_missing(3, "del_from_free_list");
+	 */
 	__list_del_entry(&page->lru);
 	__ClearPageBuddy(page);
 	set_page_private(page, 0);
 	zone->free_area[order].nr_free--;
+	/* LAB 3 END */
 }
 
 static __always_inline void expand(struct zone *zone, struct page *page,
 				   unsigned int low, unsigned int high)
 {
+	/* LAB 3 BEGIN expand: @page heads a block of order @high, already
+	 * off the free lists. Split it down to order @low as the picture
+	 * above shows: each time, the upper half goes on the free list of
+	 * the order one less, and the lower half is split on (keep the
+	 * mm_break_point(MM_BREAK_SPLIT, ...) for Bochs; docs/labs/lab3.md).
+	 * STUB:
+	 *	(void)zone;
+	 *	(void)page;
+	 *	(void)low;
+	 *	(void)high;
+	 *	lab_missing(3, "expand");
+	 */
 	unsigned long size = 1UL << high;
 
 	while (high > low) {
@@ -80,6 +110,7 @@ static __always_inline void expand(struct zone *zone, struct page *page,
 			high, zone->name);
 		add_to_free_list(&page[size], zone, high);
 	}
+	/* LAB 3 END */
 }
 
 /*
@@ -89,6 +120,15 @@ static __always_inline void expand(struct zone *zone, struct page *page,
  */
 static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order)
 {
+	/* LAB 3 BEGIN __rmqueue_smallest: find the first non-empty free list
+	 * of order @order or more, take its first block, split it with
+	 * expand() and take the pages given out off zone->free_pages.
+	 * STUB:
+	 *	(void)zone;
+	 *	(void)order;
+	 *	lab_missing(3, "__rmqueue_smallest");
+	 *	return NULL;
+	 */
 	for (unsigned int o = order; o < NR_PAGE_ORDERS; o++) {
 		struct free_area *area = &zone->free_area[o];
 		struct page *page;
@@ -102,6 +142,7 @@ static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order)
 		return page;
 	}
 	return NULL;
+	/* LAB 3 END */
 }
 
 /*
@@ -120,7 +161,15 @@ static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order)
 static inline unsigned long __find_buddy_pfn(unsigned long pfn,
 					     unsigned int order)
 {
+	/* LAB 3 BEGIN __find_buddy_pfn: the pfn of the buddy of the block of
+	 * @order at @pfn (the arithmetic above).
+	 * STUB:
+	 *	(void)order;
+	 *	lab_missing(3, "__find_buddy_pfn");
+	 *	return pfn;
+	 */
 	return pfn ^ (1UL << order);
+	/* LAB 3 END */
 }
 
 /*
@@ -145,6 +194,20 @@ page_is_buddy(const struct page *buddy, unsigned long buddy_pfn,
 static void __free_one_page(struct page *page, unsigned long pfn,
 			    struct zone *zone, unsigned int order)
 {
+	/* LAB 3 BEGIN __free_one_page: count the block in zone->free_pages;
+	 * then, while the order is below MAX_PAGE_ORDER and the buddy
+	 * (__find_buddy_pfn()) is free with the same order in this zone
+	 * (page_is_buddy()), take the buddy off its list and go on with the
+	 * merged block one order up (keep the mm_break_point(MM_BREAK_MERGE,
+	 * ...)); put the final block on its free list (docs/labs/lab3.md).
+	 * STUB:
+	 *	(void)page;
+	 *	(void)pfn;
+	 *	(void)zone;
+	 *	(void)order;
+	 *	lab_missing(3, "__free_one_page");
+	 */
+
 	/* Read once: the stores to struct pages below could alias them. */
 	struct page *const map = mem_map;
 	const unsigned long start = zone->zone_start_pfn,
@@ -170,6 +233,7 @@ static void __free_one_page(struct page *page, unsigned long pfn,
 		order++;
 	}
 	add_to_free_list(page, zone, order);
+	/* LAB 3 END */
 }
 
 /* Per-CPU page lists ------------------------------------------------------- */
@@ -193,6 +257,16 @@ static void __free_one_page(struct page *page, unsigned long pfn,
  * split). As Linux's rmqueue_bulk(). Return: how many it took. */
 static int rmqueue_bulk(struct zone *zone, struct per_cpu_pages *pcp, int count)
 {
+	/* LAB 5 BEGIN rmqueue_bulk: move up to @count order-0 pages from the
+	 * buddy (__rmqueue_smallest()) to the tail of pcp->list, each marked
+	 * PG_pcp, and count them in pcp->count (docs/labs/lab5.md).
+	 * STUB:
+	 *	(void)zone;
+	 *	(void)pcp;
+	 *	(void)count;
+	 *	lab_missing(5, "rmqueue_bulk");
+	 *	return 0;
+	 */
 	int i;
 
 	for (i = 0; i < count; i++) {
@@ -205,6 +279,7 @@ static int rmqueue_bulk(struct zone *zone, struct per_cpu_pages *pcp, int count)
 	}
 	pcp->count += i;
 	return i;
+	/* LAB 5 END */
 }
 
 /* Give @count pages (at most all) from the cold end of @pcp's list back to
@@ -213,6 +288,15 @@ static int rmqueue_bulk(struct zone *zone, struct per_cpu_pages *pcp, int count)
 static void free_pcppages_bulk(struct zone *zone, struct per_cpu_pages *pcp,
 			       int count)
 {
+	/* LAB 5 BEGIN free_pcppages_bulk: take @count pages (at most all)
+	 * from the cold end (the tail) of pcp->list, clear PG_pcp and give
+	 * each to __free_one_page().
+	 * STUB:
+	 *	(void)zone;
+	 *	(void)pcp;
+	 *	(void)count;
+	 *	lab_missing(5, "free_pcppages_bulk");
+	 */
 	if (count > pcp->count)
 		count = pcp->count;
 	pcp->count -= count;
@@ -224,6 +308,7 @@ static void free_pcppages_bulk(struct zone *zone, struct per_cpu_pages *pcp,
 		__ClearPagePcp(page);
 		__free_one_page(page, page_to_pfn(page), zone, 0);
 	}
+	/* LAB 5 END */
 }
 
 /* The first page of the running CPU's list of @zone, refilled from the
@@ -231,6 +316,14 @@ static void free_pcppages_bulk(struct zone *zone, struct per_cpu_pages *pcp,
  * longer PG_pcp, or NULL when the zone has no free page at all. */
 static inline struct page *rmqueue_pcplist(struct zone *zone)
 {
+	/* LAB 5 BEGIN rmqueue_pcplist: refill this CPU's list with
+	 * rmqueue_bulk(zone, pcp, pcp->batch) when it is empty, then take its
+	 * first page off it. The stub goes to the buddy for every page.
+	 * STUB:
+	 *	(void)rmqueue_bulk;
+	 *	lab_missing(5, "rmqueue_pcplist");
+	 *	return __rmqueue_smallest(zone, 0);
+	 */
 	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
 	struct page *page;
 
@@ -242,18 +335,28 @@ static inline struct page *rmqueue_pcplist(struct zone *zone)
 	pcp->count--;
 	__ClearPagePcp(page);
 	return page;
+	/* LAB 5 END */
 }
 
 /* Put the free order-0 @page of @zone first on the running CPU's list;
  * at high, send batch pages to the buddy. As Linux's free_unref_page(). */
 static inline void free_unref_page(struct page *page, struct zone *zone)
 {
+	/* LAB 5 BEGIN free_unref_page: mark @page PG_pcp, put it first on
+	 * this CPU's list, and once the list holds pcp->high pages send
+	 * pcp->batch of them back with free_pcppages_bulk(). The stub gives
+	 * every page straight to the buddy.
+	 * STUB:
+	 *	lab_missing(5, "free_unref_page");
+	 *	__free_one_page(page, page_to_pfn(page), zone, 0);
+	 */
 	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
 
 	__SetPagePcp(page);
 	list_add(&page->lru, &pcp->list);
 	if (unlikely(++pcp->count >= pcp->high))
 		free_pcppages_bulk(zone, pcp, pcp->batch);
+	/* LAB 5 END */
 }
 
 /* One block of 2^@order pages off @zone: order 0 through the per-CPU
@@ -650,6 +753,19 @@ static __always_inline struct page *
 get_page_from_freelist(unsigned int order, enum zone_type highest,
 		       unsigned int alloc_flags)
 {
+	/* LAB 4 BEGIN get_page_from_freelist: the zone fallback. Try the
+	 * zones from @highest down to ZONE_DMA: skip one that is empty
+	 * (populated_zone()) or, unless ALLOC_NO_WATERMARKS, below the
+	 * watermark that @alloc_flags names (zone_watermark_ok() with
+	 * need_block false); return the first block rmqueue() gives
+	 * (docs/labs/lab4.md).
+	 * STUB:
+	 *	(void)order;
+	 *	(void)highest;
+	 *	(void)alloc_flags;
+	 *	lab_missing(4, "get_page_from_freelist");
+	 *	return NULL;
+	 */
 	for (int i = (int)highest; i >= 0; i--) {
 		struct zone *zone = &contig_page_data.node_zones[i];
 		struct page *page;
@@ -667,6 +783,7 @@ get_page_from_freelist(unsigned int order, enum zone_type highest,
 			return page;
 	}
 	return NULL;
+	/* LAB 4 END */
 }
 
 /*
@@ -867,6 +984,15 @@ static __always_inline bool mm_checks_on(void)
 
 static __always_inline struct page *alloc_page_fast(gfp_t gfp)
 {
+	/* LAB 5 BEGIN alloc_page_fast: the common order-0 case in a few
+	 * dozen instructions, doing exactly what the general path would:
+	 * plain gfp only, no debug checks, the first populated zone of the
+	 * zonelist above its low watermark, a page already on this CPU's
+	 * list (else return NULL and let the general path decide).
+	 * STUB:
+	 *	(void)gfp;
+	 *	return NULL;
+	 */
 	enum zone_type highest;
 	struct per_cpu_pages *pcp;
 	struct zone *zone;
@@ -898,10 +1024,19 @@ static __always_inline struct page *alloc_page_fast(gfp_t gfp)
 	if (gfp & __GFP_ZERO)
 		clear_page(page_address(page));
 	return page;
+	/* LAB 5 END */
 }
 
 static __always_inline bool free_page_fast(struct page *page)
 {
+	/* LAB 5 BEGIN free_page_fast: free_unref_page() for an order-0 page
+	 * that is plainly allocated once (flags PG_head only, no order, one
+	 * reference) when no debug check is on; else return false and let
+	 * the general path check and report it.
+	 * STUB:
+	 *	(void)page;
+	 *	return false;
+	 */
 	struct per_cpu_pages *pcp;
 
 	if (unlikely(page->flags != (1u << PG_head) || page_private(page) ||
@@ -914,6 +1049,7 @@ static __always_inline bool free_page_fast(struct page *page)
 	if (unlikely(++pcp->count >= pcp->high))
 		free_pcppages_bulk(page_zone(page), pcp, pcp->batch);
 	return true;
+	/* LAB 5 END */
 }
 
 static struct page *__attribute__((noinline))
@@ -969,21 +1105,39 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
 {
+	/* LAB 4 BEGIN __get_free_pages: as alloc_pages() (the fast path for
+	 * order 0, else alloc_pages_caller() with _RET_IP_), but return the
+	 * block's direct-map address, or 0 (docs/labs/lab4.md).
+	 * STUB:
+	 *	(void)gfp;
+	 *	(void)order;
+	 *	lab_missing(4, "__get_free_pages");
+	 *	return 0;
+	 */
 	struct page *page = order ? NULL : alloc_page_fast(gfp);
 
 	if (unlikely(!page))
 		page = alloc_pages_caller(gfp, order, _RET_IP_);
 	return page ? (unsigned long)page_address(page) : 0;
+	/* LAB 4 END */
 }
 
 unsigned long get_zeroed_page(gfp_t gfp)
 {
+	/* LAB 4 BEGIN get_zeroed_page: one page, filled with zeros, by its
+	 * direct-map address, or 0.
+	 * STUB:
+	 *	(void)gfp;
+	 *	lab_missing(4, "get_zeroed_page");
+	 *	return 0;
+	 */
 	struct page *page = alloc_page_fast(gfp | __GFP_ZERO);
 
 	if (unlikely(!page))
 		page = alloc_pages_caller(gfp | __GFP_ZERO, 0, _RET_IP_);
 
 	return page ? (unsigned long)page_address(page) : 0;
+	/* LAB 4 END */
 }
 
 /* free_page_check()'s slow path: the page is not simply the head of an
@@ -1161,6 +1315,16 @@ void __free_pages(struct page *page, unsigned int order)
 
 void free_pages(unsigned long addr, unsigned int order)
 {
+	/* LAB 4 BEGIN free_pages: free the block of @order whose direct-map
+	 * address is @addr, as __free_pages() on its struct page. Ignore 0
+	 * (as Linux); report an address that is not a direct-map address of
+	 * RAM or not page-aligned with bad_call() and free nothing
+	 * (docs/labs/lab4.md).
+	 * STUB:
+	 *	(void)addr;
+	 *	(void)order;
+	 *	lab_missing(4, "free_pages");
+	 */
 	unsigned long caller = _RET_IP_;
 
 	if (unlikely(!addr))
@@ -1181,6 +1345,7 @@ void free_pages(unsigned long addr, unsigned int order)
 	    likely(free_page_fast(virt_to_page((void *)addr))))
 		return;
 	free_pages_caller(virt_to_page((void *)addr), order, caller);
+	/* LAB 4 END */
 }
 
 /* Reference counts ---------------------------------------------------------- */

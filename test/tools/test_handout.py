@@ -87,7 +87,7 @@ void expand(int low, int high)
 	 *	lab_missing(3, "expand");
 	 *	return;
 	 */
-	while (high > low) {
+	while (low < high) {
 		high--;
 		free_count += split_upper_half(high);
 	}
@@ -580,7 +580,7 @@ def test_cli_refuses_a_lab_outside_1_to_5(tmp_path, repo, lab):
 # --- --check -----------------------------------------------------------------
 def test_secrets_are_the_long_solution_lines_of_stubbed_regions():
     found = handout.secrets(BUDDY_C, parse("src/buddy.c", BUDDY_C, C), 3)
-    assert [s.text for s in found] == ["while (high > low) {", "free_count += split_upper_half(high);",
+    assert [s.text for s in found] == ["while (low < high) {", "free_count += split_upper_half(high);",
                                        "free_count -= take_one_page_off_the_list();"]
     assert found[1].where == EXPAND_AT and found[1].region.name == "expand"
 
@@ -666,21 +666,69 @@ def test_plain_tar_when_the_name_says_so(tmp_path, repo):
 
 
 # --- This repository ---------------------------------------------------------------
-def test_this_repository_has_no_markers_yet(tmp_path):
-    """Update this test when the labs' markers land in src/ (issue 8)."""
-    done = run_handout(1, tmp_path / "handout-lab1", "--check", "--tar", tmp_path / "handout-lab1.tar.gz")
+# The labs' regions in src/, as docs/labs/lab1.md .. lab5.md name them.
+LAB_REGIONS = {
+    1: ["parse_mmap", "memblock_setup_from_mmap"],
+    2: ["__pa", "__va", "map_range", "pfn_to_page", "page_to_pfn"],
+    3: ["add_to_free_list", "del_from_free_list", "expand", "__rmqueue_smallest", "__find_buddy_pfn",
+        "__free_one_page"],
+    4: ["get_page_from_freelist", "__get_free_pages", "get_zeroed_page", "free_pages"],
+    5: ["rmqueue_bulk", "free_pcppages_bulk", "rmqueue_pcplist", "free_unref_page", "alloc_page_fast",
+        "free_page_fast"],
+}
+
+
+def test_this_repository_has_the_labs_regions():
+    regions = handout.make_handout(REPO, 1).regions
+    for lab, names in LAB_REGIONS.items():
+        assert sorted(r.name for r in regions if r.lab == lab) == sorted(names), lab
+
+
+@pytest.mark.parametrize("lab", range(1, 6))
+def test_this_repository_hands_out_every_lab(tmp_path, lab):
+    """Each lab's handout passes --check, stubs labs >= lab and keeps the
+    rest; files without markers are copied unchanged."""
+    out = tmp_path / f"handout-lab{lab}"
+    done = run_handout(lab, out, "--check", "--tar", tmp_path / f"handout-lab{lab}.tar.gz")
     assert done.returncode == 0, done.stderr
-    assert "handout: 0 files changed, 0 regions stubbed, 0 kept" in done.stdout.splitlines()
+    stubbed = sum(len(LAB_REGIONS[n]) for n in range(lab, 6))
+    kept = sum(len(LAB_REGIONS[n]) for n in range(1, lab))
+    assert f"handout: 6 files changed, {stubbed} regions stubbed, {kept} kept" in done.stdout.splitlines()
+    for n in range(1, 6):
+        todo = [line for path in out.rglob("*.[ch]") for line in path.read_text().splitlines()
+                if f"LAB {n} TODO" in line]
+        assert len(todo) == (len(LAB_REGIONS[n]) if n >= lab else 0), n
     tracked = [p for p in git(REPO, "ls-files").splitlines() if not p.startswith("build/")]
-    missing = [p for p in tracked if not (REPO / p).exists()]
     for path in tracked:
-        if path not in missing:
-            assert (tmp_path / "handout-lab1" / path).read_bytes() == (REPO / path).read_bytes(), path
+        if (REPO / path).exists() and b"LAB " not in (REPO / path).read_bytes():
+            assert (out / path).read_bytes() == (REPO / path).read_bytes(), path
 
 
-def test_make_handout_needs_a_lab_from_1_to_5():
-    for args, message in ([[], "make handout: say which lab: make handout LAB=n, n from 1 to 5"],
-                          [["LAB=6"], "make handout: LAB=6: labs are 1 to 5"]):
-        done = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "handout", *args],
-                              capture_output=True, text=True)
-        assert done.returncode != 0 and message in done.stdout + done.stderr
+def test_lines_the_handout_shows_anyway_are_not_secrets(tmp_path):
+    """A solution line that src/ also has outside the stubbed regions (or in
+    a stub) is common code; one found only in the solution is a leak."""
+    src = """int a(void)
+{
+	/* LAB 2 BEGIN a: do a.
+	 * STUB:
+	 *\treturn common_helper_call(0);
+	 */
+	struct thing *thing = find_the_thing();
+	return common_helper_call(1) + secret_formula(thing);
+	/* LAB 2 END */
+}
+
+int b(void)
+{
+	struct thing *thing = find_the_thing();
+
+	return common_helper_call(1);
+}
+"""
+    repo = tmp_path / "r"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "a.c").write_text(src)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    found = handout.make_handout(repo, 2).secrets
+    assert [s.text for s in found] == ["return common_helper_call(1) + secret_formula(thing);"]

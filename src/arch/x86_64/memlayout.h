@@ -42,6 +42,8 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+#include "lab.h"
+
 /*
  * __pa() - physical address of a kernel virtual address.
  * Accepts direct-map and kernel-image addresses, as Linux's __phys_addr().
@@ -49,12 +51,35 @@
  */
 static inline uint64_t __phys_addr(unsigned long x)
 {
+	/* LAB 2 BEGIN __pa: return the physical address of @x, which is
+	 * either in the kernel image's mapping (at or above
+	 * __START_KERNEL_map) or in the direct map (from PAGE_OFFSET); see
+	 * the address map above and docs/labs/lab2.md.
+	 * STUB:
+	 *	(void)x;
+	 *	lab_stop(2, "__pa");
+	 */
 	return x >= __START_KERNEL_map ? x - __START_KERNEL_map
 				       : x - PAGE_OFFSET;
+	/* LAB 2 END */
 }
 #define __pa(x) __phys_addr((unsigned long)(x))
+
 /* __va() - direct-map address of physical address @x, as Linux's __va(). */
+/* LAB 2 BEGIN __va: define __va(x), the direct-map address of physical
+ * address x, as a (void *) (docs/labs/lab2.md).
+ * STUB:
+ * #define __va(x) ((void)(x), lab_stop(2, "__va"), (void *)0)
+ */
 #define __va(x) ((void *)((unsigned long)(x) + PAGE_OFFSET))
+/* LAB 2 END */
+
+/*
+ * __pa_symbol() - physical address of a symbol of the kernel image (linked
+ * at __START_KERNEL_map), as Linux's __pa_symbol(). Boot uses it before the
+ * direct map exists.
+ */
+#define __pa_symbol(x) ((uint64_t)(unsigned long)(x)-__START_KERNEL_map)
 #endif
 
 /* Is @va inside the direct-map window (mapped or not)? */

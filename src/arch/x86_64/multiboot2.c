@@ -14,6 +14,7 @@
 #include "multiboot2.h"
 
 #include "cmdline.h"
+#include "lab.h"
 #include "printk.h"
 #include "string.h"
 
@@ -74,6 +75,18 @@ static void copy_string(char *dst, size_t size, const char *src, size_t max)
  */
 static void parse_mmap(const uint8_t *tag, uint32_t size)
 {
+	/* LAB 1 BEGIN parse_mmap: append each entry of the memory map tag
+	 * (header: type, size, entry_size, entry_version; then entries of
+	 * entry_size bytes: u64 base_addr, u64 length, u32 type) to
+	 * boot_params.mmap. Distrust the tag: a short tag, a bad entry_size,
+	 * too many entries or a partial last entry is reported with pr_err()
+	 * and what is whole is kept (docs/labs/lab1.md).
+	 * STUB:
+	 *	(void)tag;
+	 *	(void)size;
+	 *	(void)load_u64;
+	 *	lab_missing(1, "parse_mmap");
+	 */
 	uint32_t entry_size, off;
 
 	if (size < MB2_MMAP_HDR) {
@@ -106,6 +119,7 @@ static void parse_mmap(const uint8_t *tag, uint32_t size)
 	if (off < size)
 		pr_err("memory map tag ends with %u bytes that are not a whole entry; ignored\n",
 		       size - off);
+	/* LAB 1 END */
 }
 
 static void parse_module(const uint8_t *tag, uint32_t size)

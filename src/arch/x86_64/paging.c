@@ -80,6 +80,22 @@ static __init void map_range(unsigned long va, phys_addr_t pa,
 			     unsigned long size, pteval_t prot,
 			     unsigned long max_page, unsigned long counts[3])
 {
+	/* LAB 2 BEGIN map_range: for each step, walk down from kernel_pml4
+	 * with table_index() and next_table(), and write one entry: a 1 GiB
+	 * page in the PDPT, a 2 MiB page in the PD (both with _PAGE_PSE) or a
+	 * 4 KiB page in the PT, the largest that max_page allows and that
+	 * va, pa and the size left fit; count it in counts[] (see the
+	 * picture at the top of this file and docs/labs/lab2.md).
+	 * STUB:
+	 *	(void)va;
+	 *	(void)pa;
+	 *	(void)size;
+	 *	(void)prot;
+	 *	(void)max_page;
+	 *	(void)counts;
+	 *	(void)next_table;
+	 *	lab_stop(2, "map_range");
+	 */
 	prot &= supported_pte_mask;
 	while (size) {
 		pteval_t *pdpt = next_table(&kernel_pml4[table_index(va, 4)]);
@@ -106,6 +122,7 @@ static __init void map_range(unsigned long va, phys_addr_t pa,
 		pa += step;
 		size -= step;
 	}
+	/* LAB 2 END */
 }
 
 static __init void map_direct(phys_addr_t start, phys_addr_t end)

@@ -13,6 +13,7 @@
 #include "setup.h"
 
 #include "init.h"
+#include "lab.h"
 #include "memblock.h"
 #include "memlayout.h"
 #include "mm.h"
@@ -50,6 +51,19 @@ void __init memblock_setup_from_mmap(void)
 {
 	unsigned long free_pages = 0;
 
+	/* LAB 1 BEGIN memblock_setup_from_mmap: add every usable range of
+	 * boot_params.mmap to memblock.memory (memblock_add_pages() trims it
+	 * to whole pages), then cut every other range out of it
+	 * (memblock_remove_pages()), whatever order the entries come in; then
+	 * reserve with reserve_named() the first 1 MiB, the boot stub and
+	 * page tables (_kernel_phys_start up to _text), the kernel image
+	 * (_text to _end), the multiboot2 information and each boot module.
+	 * Kernel symbols are converted with __pa_symbol() (docs/labs/lab1.md).
+	 * STUB:
+	 *	(void)reserve_named;
+	 *	lab_missing(1, "memblock_setup_from_mmap");
+	 */
+
 	/* Two passes, so the order of the entries does not matter: all
 	 * usable RAM first, then every other range is cut out of it. */
 	for (int usable = 1; usable >= 0; usable--) {
@@ -84,13 +98,14 @@ void __init memblock_setup_from_mmap(void)
 	 * (free_boot_memory()), apart from the image that stays. */
 	reserve_named("boot stub and page tables",
 		      (phys_addr_t)(unsigned long)_kernel_phys_start,
-		      __pa(_text));
-	reserve_named("kernel image", __pa(_text), __pa(_end));
+		      __pa_symbol(_text));
+	reserve_named("kernel image", __pa_symbol(_text), __pa_symbol(_end));
 	reserve_named("multiboot2 information", boot_params.mbi_pa,
 		      boot_params.mbi_pa + boot_params.mbi_size);
 	for (unsigned int i = 0; i < boot_params.nr_modules; i++)
 		reserve_named("boot module", boot_params.modules[i].start,
 			      boot_params.modules[i].end);
+	/* LAB 1 END */
 
 	for_each_free_mem_pfn_range(count_pages, &free_pages);
 	if (!free_pages)
@@ -101,8 +116,8 @@ void __init memblock_setup_from_mmap(void)
 
 	/* The image the allocator must never take: from _text (the boot
 	 * stub below it is boot data, freed after boot). */
-	kernel_image_start_pfn = PFN_DOWN(__pa(_text));
-	kernel_image_end_pfn = PFN_UP(__pa(_end));
+	kernel_image_start_pfn = PFN_DOWN(__pa_symbol(_text));
+	kernel_image_end_pfn = PFN_UP(__pa_symbol(_end));
 	mm_image_sizes = (struct mm_image_sizes){
 		.text = (unsigned long)(_etext - _text),
 		.rodata = (unsigned long)(_erodata - _rodata),
