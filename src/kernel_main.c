@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "crashtest.h"
 #include "init.h"
+#include "labtest.h"
 #include "memblock.h"
 #include "memlayout.h"
 #include "mm.h"
@@ -156,6 +157,8 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa);
 
 void kernel_main(uint32_t magic, uint32_t mbi_pa)
 {
+	bool grading;
+
 	serial_init();
 	printk("Pagewise %s: a teaching kernel for x86_64 physical memory\n",
 	       PAGEWISE_VERSION);
@@ -174,6 +177,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	mb2_print_mmap();
 	mb2_print_modules();
 	memblock_setup_from_mmap();
+	grading = lab_grade_begin(); /* make grade: lab 1 is graded here */
 	paging_init();
 	mm_debug_setup();
 	mm_core_init();
@@ -182,7 +186,9 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	free_boot_memory();
 	crashtest_run();
 
-	if (cmdline_has("selftest")) {
+	if (grading)
+		lab_grade_end();
+	else if (cmdline_has("selftest")) {
 		unsigned int failed = run_selftests();
 
 		printk("selftest: %s\n", failed ? "FAILED" : "all passed");

@@ -68,9 +68,9 @@ static uint64_t rng_state(uint64_t seed)
 	return z ? z : 1;
 }
 
-uint64_t ktest_seal(const siphash_key_t *key, uint64_t prev,
-		    const char *suite, const char *name, const char *status,
-		    unsigned int checks, uint64_t digest)
+uint64_t ktest_seal(const siphash_key_t *key, uint64_t prev, const char *suite,
+		    const char *name, const char *status, unsigned int checks,
+		    uint64_t digest)
 {
 	char msg[192];
 	int len = snprintf(msg, sizeof(msg), "%016llx %s.%s %s %u %016llx",
@@ -112,7 +112,8 @@ static void run_cases(const char *suite, const struct ktest_case *cases,
 		if (t.failures) {
 			(*failed)++;
 			status = "fail";
-			printk("%snot ok %u %s\n", indent, i + 1, cases[i].name);
+			printk("%snot ok %u %s\n", indent, i + 1,
+			       cases[i].name);
 		} else if (t.skip) {
 			(*skipped)++;
 			status = "skip";

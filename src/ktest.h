@@ -16,7 +16,7 @@ struct ktest {
 	const char *name;
 	unsigned int failures; /* failed expectations in this case */
 	unsigned int checks;   /* expectations evaluated, passed or not */
-	uint64_t digest; /* FNV-1a of each expectation's text and outcome */
+	uint64_t digest;  /* FNV-1a of each expectation's text and outcome */
 	uint64_t rng;	  /* xorshift64 state, seeded from the run's seed */
 	const char *skip; /* set by ktest_skip(): the reason the case skipped */
 };
@@ -92,8 +92,8 @@ void ktest_grade_end(void);
  * siphash under @key of "%016llx %s.%s %s %u %016llx" of @prev, @suite,
  * @name, @status, @checks, @digest. Exposed for the host tests.
  */
-uint64_t ktest_seal(const siphash_key_t *key, uint64_t prev,
-		    const char *suite, const char *name, const char *status,
-		    unsigned int checks, uint64_t digest);
+uint64_t ktest_seal(const siphash_key_t *key, uint64_t prev, const char *suite,
+		    const char *name, const char *status, unsigned int checks,
+		    uint64_t digest);
 
 #endif

@@ -236,6 +236,28 @@ static void __free_one_page(struct page *page, unsigned long pfn,
 	/* LAB 3 END */
 }
 
+struct page *buddy_core_take(struct zone *zone, unsigned int order)
+{
+	return __rmqueue_smallest(zone, order);
+}
+
+void buddy_core_split(struct zone *zone, struct page *page, unsigned int low,
+		      unsigned int high)
+{
+	expand(zone, page, low, high);
+	zone->free_pages += (1UL << high) - (1UL << low);
+}
+
+void buddy_core_give(struct page *page, unsigned int order)
+{
+	__free_one_page(page, page_to_pfn(page), page_zone(page), order);
+}
+
+unsigned long buddy_core_find_buddy_pfn(unsigned long pfn, unsigned int order)
+{
+	return __find_buddy_pfn(pfn, order);
+}
+
 /* Per-CPU page lists ------------------------------------------------------- */
 
 /*
