@@ -197,9 +197,10 @@ static void memblock_memory_is_usable_ram(struct ktest *t)
 		KTEST_EXPECT(t, r->size > 0 && !(r->base & ~PAGE_MASK) &&
 					!(r->size & ~PAGE_MASK));
 		if (i)
-			KTEST_EXPECT(t, mem->regions[i - 1].base +
-						mem->regions[i - 1].size <
-					r->base);
+			KTEST_EXPECT(t,
+				     mem->regions[i - 1].base +
+						     mem->regions[i - 1].size <
+					     r->base);
 		KTEST_EXPECT(t, in_usable(r->base) && in_usable(last));
 		KTEST_EXPECT(t, !in_unusable(r->base) && !in_unusable(last));
 	}
@@ -301,8 +302,8 @@ static void va_pa_roundtrip(struct ktest *t)
 {
 	static int a_global;
 	phys_addr_t top = memblock_end_of_DRAM() - PAGE_SIZE;
-	const phys_addr_t pas[] = { 0, PAGE_SIZE, LOW_MEMORY_END, top / 2,
-				    top, (4UL << 30) + 123 };
+	const phys_addr_t pas[] = { 0,	     PAGE_SIZE, LOW_MEMORY_END,
+				    top / 2, top,	(4UL << 30) + 123 };
 
 	for (unsigned int i = 0; i < sizeof(pas) / sizeof(pas[0]); i++) {
 		KTEST_EXPECT(t, (unsigned long)__va(pas[i]) ==
@@ -333,9 +334,8 @@ static void direct_map_covers_ram(struct ktest *t)
 		for (phys_addr_t pa = r->base; pa < end;) {
 			pteval_t flags = 0;
 			int level = 0;
-			phys_addr_t got =
-				mapped_to((unsigned long)__va(pa), &flags,
-					  &level);
+			phys_addr_t got = mapped_to((unsigned long)__va(pa),
+						    &flags, &level);
 
 			if (!KTEST_EXPECT(t, got == pa)) {
 				printk("#     [mem %#018llx] is not mapped at %p\n",
@@ -370,14 +370,15 @@ static void direct_map_outside_ram_unmapped(struct ktest *t)
 						     &level)))
 			printk("#     hole at [mem %#018llx] is mapped\n",
 			       (unsigned long long)gap);
-		KTEST_EXPECT(t, !lookup_address((unsigned long)__va(
-							mem->regions[i + 1].base -
-							PAGE_SIZE),
-						&level));
+		KTEST_EXPECT(t,
+			     !lookup_address((unsigned long)__va(
+						     mem->regions[i + 1].base -
+						     PAGE_SIZE),
+					     &level));
 	}
-	KTEST_EXPECT(t, !lookup_address(
-				(unsigned long)__va(memblock_end_of_DRAM()),
-				&level));
+	KTEST_EXPECT(
+		t, !lookup_address((unsigned long)__va(memblock_end_of_DRAM()),
+				   &level));
 	/* the identity map is gone */
 	KTEST_EXPECT(t, !lookup_address(LOW_MEMORY_END, &level));
 }
@@ -402,14 +403,15 @@ static void direct_map_large_pages(struct ktest *t)
 		}
 	}
 	KTEST_EXPECT(t, runs > 0);
-	KTEST_EXPECT(t, direct_map_stats.pages[1] + direct_map_stats.pages[2] >
-				0);
+	KTEST_EXPECT(t,
+		     direct_map_stats.pages[1] + direct_map_stats.pages[2] > 0);
 }
 
 static void pfn_to_page_roundtrip(struct ktest *t)
 {
-	const unsigned long pfns[] = { 0, 1, 255, 256, max_pfn / 2,
-				       max_pfn - 1 };
+	const unsigned long pfns[] = {
+		0, 1, 255, 256, max_pfn / 2, max_pfn - 1
+	};
 
 	KTEST_ASSERT(t, mem_map && max_pfn > 256);
 	for (unsigned int i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++) {
@@ -433,7 +435,8 @@ static void page_address_matches_direct_map(struct ktest *t)
 		struct page *page = pfn_to_page(pfn);
 
 		KTEST_EXPECT(t, page_address(page) == __va(PFN_PHYS(pfn)));
-		KTEST_EXPECT(t, virt_to_page((char *)__va(PFN_PHYS(pfn)) + 100) == page);
+		KTEST_EXPECT(t, virt_to_page((char *)__va(PFN_PHYS(pfn)) +
+					     100) == page);
 	}
 	/* the kernel's first page of text, read through the direct map */
 	KTEST_EXPECT(t, !memcmp(page_address(pfn_to_page(text_pfn)),
@@ -481,8 +484,8 @@ static void find_buddy_pfn(struct ktest *t)
 	KTEST_EXPECT(t, buddy_core_find_buddy_pfn(0x1c00, 10) == 0x1800);
 	for (int i = 0; i < 32; i++) {
 		unsigned int order = ktest_random(t) % NR_PAGE_ORDERS;
-		unsigned long pfn = (ktest_random(t) % (1UL << 30)) &
-				    ~((1UL << order) - 1);
+		unsigned long pfn =
+			(ktest_random(t) % (1UL << 30)) & ~((1UL << order) - 1);
 		unsigned long b = buddy_core_find_buddy_pfn(pfn, order);
 
 		KTEST_EXPECT(t, (b ^ pfn) == 1UL << order);
@@ -578,8 +581,9 @@ static void free_lists_consistent(struct ktest *t)
 				bad += !is_free_head(page, o) ||
 				       (pfn & ((1UL << o) - 1)) ||
 				       pfn < z->zone_start_pfn ||
-				       pfn + (1UL << o) > z->zone_start_pfn +
-								  z->spanned_pages;
+				       pfn + (1UL << o) >
+					       z->zone_start_pfn +
+						       z->spanned_pages;
 				if (++n > area->nr_free)
 					break;
 			}
@@ -873,8 +877,8 @@ bool lab_grade_begin(void)
 		}
 		/* byte i/2, high nibble first; bytes 0-7 little-endian in
 		 * key[0], bytes 8-15 in key[1] */
-		key.key[i / 16] |= (uint64_t)d << (8 * ((i % 16) / 2) +
-						   (i % 2 ? 0 : 4));
+		key.key[i / 16] |= (uint64_t)d
+				   << (8 * ((i % 16) / 2) + (i % 2 ? 0 : 4));
 	}
 	cmdline_ull("seed", &seed);
 	grade.on = true;
