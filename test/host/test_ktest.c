@@ -113,7 +113,8 @@ static void grade_mode_seals_and_chains_every_result(void **state)
 	const char *names[] = { "three_checks", "fails_once", "no_checks" };
 	const char *want_status[] = { "ok", "fail", "ok" };
 	const unsigned int want_checks[] = { 3, 2, 0 };
-	siphash_key_t key = { { 0x1122334455667788ULL, 0x99aabbccddeeff00ULL } };
+	siphash_key_t key = { { 0x1122334455667788ULL,
+				0x99aabbccddeeff00ULL } };
 	uint64_t prev = 0;
 	char end[96];
 
@@ -137,8 +138,9 @@ static void grade_mode_seals_and_chains_every_result(void **state)
 		assert_string_equal(status, want_status[i]);
 		assert_int_equal(checks, want_checks[i]);
 		/* the documented message, sealed independently */
-		snprintf(msg, sizeof(msg), "%016" PRIx64 " demo.%s %s %u %016" PRIx64,
-			 prev, names[i], status, checks, digest);
+		snprintf(msg, sizeof(msg),
+			 "%016" PRIx64 " demo.%s %s %u %016" PRIx64, prev,
+			 names[i], status, checks, digest);
 		assert_true(seal == siphash(msg, strlen(msg), &key));
 		assert_true(seal == ktest_seal(&key, prev, "demo", names[i],
 					       status, checks, digest));
@@ -148,8 +150,8 @@ static void grade_mode_seals_and_chains_every_result(void **state)
 					       digest));
 		prev = seal;
 	}
-	snprintf(end, sizeof(end), "# grade: end results=3 seal=%016" PRIx64 "\n",
-		 prev);
+	snprintf(end, sizeof(end),
+		 "# grade: end results=3 seal=%016" PRIx64 "\n", prev);
 	assert_int_equal(printk_log_count(end), 1);
 }
 
@@ -195,10 +197,13 @@ static void lab_missing_reports_each_function_once(void **state)
 	lab_missing(3, "expand");
 	lab_missing(3, "expand");
 	lab_missing(4, "free_pages");
-	assert_int_equal(printk_log_count("lab: LAB 3: expand() is not written yet (docs/labs/lab3.md)\n"),
-			 1);
-	assert_int_equal(printk_log_count("lab: LAB 4: free_pages() is not written yet"),
-			 1);
+	assert_int_equal(
+		printk_log_count(
+			"lab: LAB 3: expand() is not written yet (docs/labs/lab3.md)\n"),
+		1);
+	assert_int_equal(
+		printk_log_count("lab: LAB 4: free_pages() is not written yet"),
+		1);
 	assert_int_equal(lab_missing_count(), before + 2);
 }
 
@@ -212,10 +217,14 @@ static void lab_stop_panics_with_the_function(void **state)
 	(void)state;
 	printk_log_clear();
 	assert_true(run_expecting_panic(stop_at_pfn_to_page));
-	assert_int_equal(printk_log_count("lab: LAB 2: pfn_to_page() is not written yet; boot cannot go on without it (docs/labs/lab2.md)\n"),
-			 1);
-	assert_int_equal(printk_log_count("Kernel panic - not syncing: LAB 2: pfn_to_page() is missing"),
-			 1);
+	assert_int_equal(
+		printk_log_count(
+			"lab: LAB 2: pfn_to_page() is not written yet; boot cannot go on without it (docs/labs/lab2.md)\n"),
+		1);
+	assert_int_equal(
+		printk_log_count(
+			"Kernel panic - not syncing: LAB 2: pfn_to_page() is missing"),
+		1);
 }
 
 int main(void)
