@@ -246,7 +246,8 @@ void show_mem_map_info(void); /* size of mem_map and bytes per page */
  * crosses a zone limit or lies outside its zone, and per zone: free +
  * allocated = managed, reserved + managed = the zone's pfns in mem_map,
  * managed <= present <= spanned, min <= low <= high; the totals are the
- * zones' sums. Prints each problem found.
+ * zones' sums. Prints the first 20 problems found, then how many there
+ * were in all.
  * Return: the number of problems (0 when all holds).
  */
 unsigned long buddy_verify(void);
