@@ -12,6 +12,10 @@ MEM     ?= 128M
 # make dump: the monitor commands to run, ";"-separated (no single quotes).
 CMDS    ?= meminfo; buddyinfo
 DUMPISO := $(BUILD)/pagewise-dump.iso
+# make grade: tools/grade builds this ISO once per boot, each time with a
+# fresh nonce: GRADE_CMDLINE="grade=<32 hex digits> seed=N poweroff".
+GRADEISO := $(BUILD)/pagewise-grade.iso
+GRADE_CMDLINE ?= grade=00000000000000000000000000000000 seed=1 poweroff
 QEMU    ?= qemu-system-x86_64
 QEMU_ARGS := -m $(MEM) -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
@@ -45,7 +49,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor_core.c
 
-.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout clean help
+.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout lab-figures grade test-labs clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -71,6 +75,9 @@ help:
 	@echo "make bench-plot make bench, then its table drawn as $(BUILD)/bench/bench.png and .svg; BENCH_OUT=FILE draws a saved output"
 	@echo "make bench-callgrind  instructions per op of each benchmark loop, counted by callgrind"
 	@echo "make handout LAB=n  the student tree of lab n (1-5): $(BUILD)/handout-labN/ and .tar.gz, labs >= n stubbed"
+	@echo "make lab-figures  redraw docs/labs/images/ from fresh boots and make bench (tools/labfigs.py)"
+	@echo "make grade      score labs 1-5 (LAB=3, LAB=\"1 2\" or LAB=1-3 for some): host cases and sealed kernel cases, logs in $(BUILD)/grade/"
+	@echo "make test-labs  CI of the labs: each handout scores below full marks on its lab and full marks on earlier ones"
 	@echo "make format     apply .clang-format to every C file"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -128,6 +135,7 @@ endef
 $(eval $(call iso_rule,$(ISO),pagewise,$(CMDLINE)))
 $(eval $(call iso_rule,$(TESTISO),pagewise-test,selftest poweroff))
 $(eval $(call iso_rule,$(DUMPISO),pagewise-dump,run="$(CMDS); poweroff"))
+$(eval $(call iso_rule,$(GRADEISO),pagewise-grade,$(GRADE_CMDLINE)))
 .PHONY: FORCE
 FORCE:
 
@@ -171,6 +179,12 @@ plot: deps-run
 	@$(MAKE) --no-print-directory dump CMDS="pfnmap"
 	tools/memplot $(BUILD)/dump.txt -o $(BUILD)/memory.png --svg $(BUILD)/memory.svg
 
+# make lab-figures: the figures of docs/labs/ redrawn by tools/labfigs.py from
+# fresh boots (make dump, built under $(BUILD)/labfigs/) and a make bench run.
+lab-figures: deps-run
+	@scripts/install-deps.sh plot
+	tools/labfigs.py
+
 bochs: deps-test
 	@$(MAKE) --no-print-directory $(ISO)
 	scripts/bochs.sh interactive $(ISO) $(MEM)
@@ -179,9 +193,18 @@ bochs-headless: deps-test
 	@$(MAKE) --no-print-directory $(ISO)
 	scripts/bochs.sh headless $(ISO) $(MEM)
 
-$(BUILD)/host/%: test/host/%.c $(HOST_MM) $(HOST_SUPPORT) $(wildcard test/host/*.h src/mm/*.h src/*.h) $(ARCH)/multiboot2.h
+# The mm core and the host support are compiled once, a file to an object
+# (its header dependencies in a .d beside it), and linked into every test.
+HOST_OBJ := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(HOST_MM) $(HOST_SUPPORT))
+$(BUILD)/host/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_SUPPORT) $(HOST_MM) -lcmocka
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/host/%: test/host/%.c $(HOST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -o $@ $< $(HOST_OBJ) -lcmocka
+-include $(HOST_OBJ:.o=.d) $(HOST_TESTS:=.d)
+# Kept after a build (not intermediate), so `make -q` of a test is true.
+.SECONDARY: $(HOST_OBJ)
 
 test-host: $(HOST_TESTS)
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
@@ -197,7 +220,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-Dvsnprintf=pagewise_vsnprintf -Dsnprintf=pagewise_snprintf \
 	-I test/host -I src -I src/mm
 FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c src/ktest.c \
-	$(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
+	src/lib/siphash.c src/lab.c $(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
 FUZZ        := $(BUILD)/fuzz/fuzz_buddy
 FUZZ_TIME   ?= 300
 FUZZ_ARGS   ?=
@@ -229,7 +252,9 @@ fuzz-smoke: $(FUZZ)
 BENCH	:= $(BUILD)/bench/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-I bench -I test/host -I src -I src/mm
-BENCH_MM := src/mm/memblock.c src/mm/mm_init.c src/mm/page_alloc.c src/mm/vmstat.c
+# src/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
+BENCH_MM := src/mm/memblock.c src/mm/mm_init.c src/mm/page_alloc.c src/mm/vmstat.c \
+	src/lab.c
 BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) test/host/mm_reset.c
 BENCH_ARGS ?=
 BENCH_CALLGRIND_ARGS ?= --ops 100000 --init-sizes 1G,4G
@@ -299,6 +324,17 @@ handout:
 	esac
 	rm -rf $(BUILD)/handout-lab$(LAB) $(BUILD)/handout-lab$(LAB).tar.gz
 	tools/handout --check --tar $(BUILD)/handout-lab$(LAB).tar.gz $(LAB) $(BUILD)/handout-lab$(LAB)
+
+# make grade [LAB=n] (docs/labs/INSTRUCTORS.md, "Grading"): build and run the
+# tests of test/grade/labs.toml for labs 1-5 or LAB ("3", "1 2", "1-3") and
+# print the points; exit status 0 only at full marks. Logs in build/grade/.
+grade: deps-test
+	tools/grade $(LAB)
+
+# make test-labs: per-lab CI (scripts/test-labs.sh): the full tree at full
+# marks, and each lab's handout below full marks on that lab only.
+test-labs: deps-test
+	scripts/test-labs.sh
 
 clean:
 	rm -rf $(BUILD)
