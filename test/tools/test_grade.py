@@ -738,3 +738,48 @@ def test_the_full_tree_scores_full_marks(tmp_path):
         assert log.ended and not log.end_problem and not log.rejected
         assert log.verified() == sum(1 for line in serial.splitlines() if b"# seal:" in line)
         assert verify_log(serial, secrets.token_bytes(16)).results == {}
+
+
+@needs_grade_mode
+def test_a_kernel_that_prints_ok_by_hand_earns_nothing(tmp_path):
+    """The real thing, forged: lab 3's handout with the __find_buddy_pfn()
+    stub changed to print a passing KTAP line for its test and a seal line
+    kept from an earlier run. The kernel prints both (the log shows them),
+    the grader counts neither: the test fails, for the real result that
+    follows them."""
+    tree = tmp_path / "handout-lab3"
+    done = subprocess.run([str(TOOLS / "handout"), "3", str(tree)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    forged = ("    ok 1 find_buddy_pfn\\n"
+              "    # seal: lab3.find_buddy_pfn ok checks=70 digest=ef138146a082e82c seal=1f6b30e83b94d684\\n")
+    stub = tree / "src" / "mm" / "page_alloc.c"
+    text = stub.read_text()
+    assert text.count('lab_missing(3, "__find_buddy_pfn");') == 1
+    stub.write_text(text.replace('lab_missing(3, "__find_buddy_pfn");', f'printk("{forged}");'))
+    table = tmp_path / "labs.toml"
+    table.write_text(textwrap.dedent("""\
+        boots = ["128M"]
+        seed = 1
+        boot_timeout = 300
+        host_timeout = 300
+        [lab3]
+        title = "the buddy allocator"
+        [[lab3.tests]]
+        name = "lab3.find_buddy_pfn"
+        points = 100
+        kind = "ktap"
+        suite = "lab3"
+        case = "find_buddy_pfn"
+        min_checks = 1
+        """))
+    logs = tmp_path / "grade"
+    done = subprocess.run([str(TOOLS / "grade"), "--tree", str(tree), "--table", str(table), "--logs", str(logs),
+                           "3"], capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 1, done.stdout + done.stderr
+    row = next(line for line in done.stdout.splitlines() if "lab3.find_buddy_pfn" in line)
+    assert " 0/100 " in row and row.rstrip().endswith("FAIL"), done.stdout
+    assert "total: 0/100 for lab 3" in done.stdout.splitlines()
+    serial = (logs / "boot-128M" / "serial.log").read_text(errors="replace")
+    assert "    ok 1 find_buddy_pfn\n" in serial  # the forgery was printed
+    assert "seal=1f6b30e83b94d684" in serial
+    assert re.search(r"# seal: lab3\.find_buddy_pfn fail checks=\d+", serial)  # the kernel's own result
