@@ -258,12 +258,13 @@ static void boot_info_reserved(struct ktest *t)
 }
 
 /*
- * memblock_phys_alloc() hands out a page of RAM that nothing had reserved.
- * The page stays reserved (memblock frees nothing): one page, in grade mode.
+ * memblock_phys_alloc() hands out a page of RAM that nothing had reserved;
+ * memblock_phys_free() gives it back, so the grade boot loses no page.
  */
 static void memblock_alloc_avoids_reserved(struct ktest *t)
 {
 	struct memblock_type before = memblock.reserved;
+	phys_addr_t reserved = memblock_reserved_size();
 	phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
 
 	KTEST_ASSERT(t, pa != 0);
@@ -271,6 +272,11 @@ static void memblock_alloc_avoids_reserved(struct ktest *t)
 	KTEST_EXPECT(t, covered(&memblock.memory, pa, pa + PAGE_SIZE));
 	KTEST_EXPECT(t, !overlaps(&before, pa, pa + PAGE_SIZE));
 	KTEST_EXPECT(t, covered(&memblock.reserved, pa, pa + PAGE_SIZE));
+	KTEST_EXPECT(t, memblock_reserved_size() == reserved + PAGE_SIZE);
+
+	KTEST_EXPECT(t, memblock_phys_free(pa, PAGE_SIZE) == 0);
+	KTEST_EXPECT(t, !overlaps(&memblock.reserved, pa, pa + PAGE_SIZE));
+	KTEST_EXPECT(t, memblock_reserved_size() == reserved);
 }
 
 static const struct ktest_case lab1_cases[] = {

@@ -22,6 +22,7 @@ A test earns all its points or none. docs/labs/INSTRUCTORS.md, "Grading
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import re
 import secrets
@@ -864,6 +865,28 @@ def _time_scale() -> float:
         return 1.0
 
 
+LOCK_NAME = Path("build") / "grade.lock"
+
+
+def lock_tree(tree: Path, say=print) -> int:
+    """Take @tree's grade lock (TREE/build/grade.lock, flock(2)), waiting
+    while another grader holds it: two graders of one tree would build into
+    the same build/ and empty each other's logs. Returns the open descriptor;
+    the lock goes when it is closed or the process ends."""
+    path = tree / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+        say(f"grade: another grader (pid {holder}) is running in {_rel(tree)}; waiting for it to finish")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line. Exit status: 0 when every lab graded has full marks
     (with --expect-fail: when those labs are below full marks and every
@@ -903,6 +926,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grade: {e}", file=sys.stderr)
         return EXIT_USAGE
     logs = Path(args.logs) if args.logs else tree / "build" / "grade"
+    lock_tree(tree)
     scores = grade(tree, table, labs, logs, args.jobs)
     report = render(labs, table, scores)
     (logs / "report.txt").write_text("\n".join(report) + "\n")

@@ -198,6 +198,36 @@ int memblock_remove_pages(phys_addr_t base, phys_addr_t size)
 	return memblock_remove_range(&memblock.memory, start, end);
 }
 
+/* Is [base, end) wholly inside one region of @type? (Regions never touch.) */
+static bool range_in_one_region(const struct memblock_type *type,
+				phys_addr_t base, phys_addr_t end)
+{
+	for (unsigned long i = 0; i < type->cnt; i++)
+		if (type->regions[i].base <= base &&
+		    end <= region_end(&type->regions[i]))
+			return true;
+	return false;
+}
+
+int memblock_phys_free(phys_addr_t base, phys_addr_t size)
+{
+	phys_addr_t end = base + size;
+
+	if (!size)
+		return 0;
+	if (memblock.retired) {
+		pr_err("reserved: free of [mem %#018llx-%#018llx] after memblock retired\n",
+		       (unsigned long long)base, (unsigned long long)end - 1);
+		return -1;
+	}
+	if (end < base || !range_in_one_region(&memblock.reserved, base, end)) {
+		pr_err("reserved: free of [mem %#018llx-%#018llx], which is not wholly reserved (double or foreign free); nothing freed\n",
+		       (unsigned long long)base, (unsigned long long)end - 1);
+		return -1;
+	}
+	return memblock_remove_range(&memblock.reserved, base, end);
+}
+
 void memblock_set_current_limit(phys_addr_t limit)
 {
 	memblock.current_limit = limit;

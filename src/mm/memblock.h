@@ -81,6 +81,19 @@ int memblock_remove_pages(phys_addr_t base, phys_addr_t size);
  */
 phys_addr_t memblock_phys_alloc(phys_addr_t size, phys_addr_t align);
 
+/*
+ * memblock_phys_free() - give back [@base, @base + @size) bytes reserved by
+ * memblock_phys_alloc() or memblock_reserve(): the range leaves
+ * memblock.reserved (a region around it is split), as Linux's
+ * mm/memblock.c memblock_phys_free(). Unlike Linux, a range that is not
+ * wholly reserved is refused with a message (a double or foreign free), and
+ * so is any call after memblock retired (the pages belong to the buddy
+ * allocator by then).
+ * Return: 0 (a zero @size frees nothing), or -1 on a refusal or when a split
+ * needs a slot the full list lacks; reserved is then unchanged.
+ */
+int memblock_phys_free(phys_addr_t base, phys_addr_t size);
+
 /* memblock_set_current_limit() - allocations end below @limit (bytes). */
 void memblock_set_current_limit(phys_addr_t limit);
 

@@ -784,6 +784,28 @@ def check_no_1g_pages(log: SerialLog) -> list[str]:
     return p
 
 
+_IMAGE_LINE = re.compile(r"^paging: kernel image at \S+: (.*); \d+ page-table pages?$")
+NO_NX_WARNING = "paging: NX (Execute Disable) missing in this CPU"
+
+
+def check_nx(log: SerialLog, has_nx: bool) -> list[str]:
+    """The cpu line reports NX as the CPU has it, and the kernel-image line
+    claims NX for the data parts only where the CPU can enforce it. Without
+    NX the kernel warns that data is executable."""
+    p = []
+    if not log.cpu or log.cpu["nx"] != has_nx:
+        p.append(f"the cpu line should say NX {'yes' if has_nx else 'no'}: {log.cpu}")
+    image = next((m.group(1) for m in map(_IMAGE_LINE.match, log.lines) if m), None)
+    want = ("text RX, init text RX, init data RW NX, rodata R NX, data+bss RW NX" if has_nx
+            else "text RX, init text RX, init data RW, rodata R, data+bss RW")
+    if image != want:
+        p.append(f"the kernel image line says {image!r}, not {want!r}")
+    warned = any(line.startswith(NO_NX_WARNING) for line in log.lines)
+    if warned != (not has_nx):
+        p.append(f"the NX warning ('{NO_NX_WARNING} ...') is {'printed' if warned else 'missing'}")
+    return p
+
+
 def check_hole(log: SerialLog, start: int, end: int) -> list[str]:
     """No usable page in [start, end), and usable RAM on both sides of it."""
     p = []

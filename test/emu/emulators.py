@@ -134,7 +134,8 @@ def run_until_exit(
 
 
 def qemu_argv(iso: Path, mem: str, serial_log: Path, cpu: str | None = None,
-              ovmf_vars: Path | None = None, debug_log: Path | None = None) -> list[str]:
+              ovmf_vars: Path | None = None, debug_log: Path | None = None,
+              machine: str | None = None) -> list[str]:
     argv = [
         QEMU, "-m", mem, "-display", "none", "-no-reboot",
         "-device", ISA_DEBUG_EXIT, "-cdrom", str(iso),
@@ -142,6 +143,8 @@ def qemu_argv(iso: Path, mem: str, serial_log: Path, cpu: str | None = None,
     ]
     if cpu:
         argv += ["-cpu", cpu]
+    if machine:
+        argv += ["-machine", machine]
     if ovmf_vars:
         argv += [
             "-drive", f"if=pflash,format=raw,unit=0,file={OVMF_CODE},readonly=on",
@@ -155,14 +158,14 @@ def qemu_argv(iso: Path, mem: str, serial_log: Path, cpu: str | None = None,
 
 
 def run_qemu(name: str, iso: Path, mem: str, workdir: Path, timeout: float,
-             cpu: str | None = None, uefi: bool = False) -> Run:
+             cpu: str | None = None, uefi: bool = False, machine: str | None = None) -> Run:
     serial = workdir / "serial.log"
     debug = workdir / "qemu-debug.log"
     ovmf_vars = None
     if uefi:
         ovmf_vars = workdir / "OVMF_VARS.fd"  # written by OVMF: a copy of our own
         shutil.copyfile(OVMF_VARS, ovmf_vars)
-    argv = qemu_argv(iso, mem, serial, cpu=cpu, ovmf_vars=ovmf_vars, debug_log=debug)
+    argv = qemu_argv(iso, mem, serial, cpu=cpu, ovmf_vars=ovmf_vars, debug_log=debug, machine=machine)
     (workdir / "command").write_text(" ".join(argv) + "\n")
     return run_until_exit(name, argv, serial, timeout, workdir / "qemu-stdout.log",
                           other_logs=(debug, workdir / "qemu-stdout.log"))

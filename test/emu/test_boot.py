@@ -81,6 +81,8 @@ class Config:
     ram_above_4g: bool = False
     gbpages: bool | None = None  # True: must use 1 GiB pages; False: the CPU must lack them
     must_run: tuple[str, ...] = ()  # self-test cases that must run here (not skip)
+    nx: bool = True  # True: the CPU has NX and the kernel uses it; False: it lacks NX
+    machine: str | None = None  # QEMU's -machine (None: pc, i440FX)
 
 
 # Slowest first (measured wall times on 2 cores, two boots at once).
@@ -104,6 +106,10 @@ CONFIGS = [
     # page cannot be used: 4K pages there).
     Config("qemu-33M", "33M"),
     Config("qemu-cutmem-128M", "128M", holes=CUTMEM_HOLES),
+    # q35 (ICH9) under OVMF: a PCIe MMCONFIG window at 0xb0000000 in the map.
+    Config("qemu-q35-uefi-64M", "64M", uefi=True, machine="q35", timeout=90),
+    # A CPU without NX: EFER.NXE stays clear and no page table entry sets bit 63.
+    Config("qemu-nonx-256M", "256M", cpu="qemu64,-nx", nx=False),
 ]
 
 
@@ -114,7 +120,8 @@ def boot(cfg: Config, artifacts, workdir: Path) -> Run:
                                 [f"cutmem {s:#x} {e:#x}" for s, e in cfg.holes])
     if cfg.emulator == "bochs":
         return run_bochs_headless(cfg.name, iso, cfg.mem, workdir, cfg.timeout)
-    return run_qemu(cfg.name, iso, cfg.mem, workdir, cfg.timeout, cpu=cfg.cpu, uefi=cfg.uefi)
+    return run_qemu(cfg.name, iso, cfg.mem, workdir, cfg.timeout, cpu=cfg.cpu, uefi=cfg.uefi,
+                    machine=cfg.machine)
 
 
 def how_it_ended(run: Run) -> str:
@@ -183,6 +190,7 @@ def assert_boot_clean(cfg: Config, run: Run, log: SerialLog) -> None:
         problems += checks.check_1g_pages(log)
     elif cfg.gbpages is False:
         problems += checks.check_no_1g_pages(log)
+    problems += checks.check_nx(log, cfg.nx)
     for start, end in cfg.holes:
         problems += checks.check_hole(log, start, end)
     if cfg.uefi and len(log.mmap) < 10:

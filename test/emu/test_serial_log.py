@@ -139,7 +139,8 @@ GOOD = (
     "memblock: reserve [mem 0x000000000013f000-0x0000000000140fff] multiboot2 information\r\n"
     "paging: direct map of the RAM in [mem 0x0000000000000000-0x0000000007fdffff] at 0xffff888000000000:"
     " 0 x 1G, 62 x 2M, 992 x 4K pages\r\n"
-    "paging: kernel image at 0xffffffff80108000: text RX, rodata R NX, data+bss RW NX; 7 page-table pages\r\n"
+    "paging: kernel image at 0xffffffff80108000: text RX, init text RX, init data RW NX, rodata R NX,"
+    " data+bss RW NX; 7 page-table pages\r\n"
     "mm: mem_map at [mem 0x0000000007ed9000-0x0000000007fd8fff]: 32736 pages x 32 bytes\r\n"
     + ZONE_RANGES
     + "Memory: 128752K/130556K available (20K kernel code, 8K rwdata, 12K rodata, 0K init, 28K bss,"
@@ -287,6 +288,31 @@ def test_ram_above_4g_and_hole_checks():
     gb = SerialLog.parse(GOOD.replace("1 GiB pages no", "1 GiB pages yes"))
     assert any("reports 1 GiB pages" in p for p in checks.check_no_1g_pages(gb))
     assert any("cpu line does not report" in p for p in checks.check_1g_pages(SerialLog.parse(GOOD)))
+
+
+NX_PARTS = "init data RW NX, rodata R NX, data+bss RW NX"
+NO_NX = GOOD.replace("NX yes", "NX no").replace(NX_PARTS, "init data RW, rodata R, data+bss RW").replace(
+    "mm: mem_map at", "paging: NX (Execute Disable) missing in this CPU: data, rodata and the direct map are"
+    " executable\r\nmm: mem_map at")
+
+
+def test_nx_checks():
+    assert checks.check_nx(SerialLog.parse(GOOD), True) == []
+    assert checks.check_nx(SerialLog.parse(NO_NX), False) == []
+    assert problems(NO_NX) == []
+    # the cpu line and the image line must agree with the CPU
+    assert any("cpu line should say NX no" in p for p in checks.check_nx(SerialLog.parse(GOOD), False))
+    assert any("cpu line should say NX yes" in p for p in checks.check_nx(SerialLog.parse(NO_NX), True))
+    # claiming NX on a CPU without it, or leaving it out on one with it
+    claims = NO_NX.replace("init data RW, rodata R, data+bss RW", NX_PARTS)
+    assert any("kernel image line says" in p for p in checks.check_nx(SerialLog.parse(claims), False))
+    drops = GOOD.replace(NX_PARTS, "init data RW, rodata R, data+bss RW")
+    assert any("kernel image line says" in p for p in checks.check_nx(SerialLog.parse(drops), True))
+    # the warning only without NX
+    silent = NO_NX.replace("paging: NX (Execute Disable) missing", "paging: something else")
+    assert any("warning" in p and "missing" in p for p in checks.check_nx(SerialLog.parse(silent), False))
+    warns = GOOD.replace("mm: mem_map at", "paging: NX (Execute Disable) missing in this CPU\r\nmm: mem_map at")
+    assert any("warning" in p and "printed" in p for p in checks.check_nx(SerialLog.parse(warns), True))
 
 
 

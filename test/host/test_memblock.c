@@ -344,8 +344,9 @@ static void retired_memblock_refuses_work(void **state)
 	assert_int_equal(memblock_add_pages(0x300000, 0x1000), -1);
 	assert_int_equal(memblock_reserve_pages(0x100000, 0x1000), -1);
 	assert_int_equal(memblock_phys_alloc(0x1000, 0x1000), 0);
+	assert_int_equal(memblock_phys_free(0x100000, 0x1000), -1);
 	assert_memblock_unchanged(&before);
-	assert_int_equal(printk_log_count("after memblock retired"), 5);
+	assert_int_equal(printk_log_count("after memblock retired"), 6);
 }
 
 static void mm_core_init_retires_memblock(void **state)
@@ -515,6 +516,82 @@ static void remove_pages_on_full_list_reports_failed_split(void **state)
 	assert_int_equal(memblock.memory.cnt, MEMBLOCK_MAX_REGIONS - 1);
 }
 
+/* What memblock_phys_alloc() took, memblock_phys_free() gives back whole. */
+static void phys_free_undoes_phys_alloc(void **state)
+{
+	struct memblock before;
+	phys_addr_t pa;
+
+	(void)state;
+	memblock_add(0x100000, 0x100000);
+	memblock_reserve(0x100000, 0x3000);
+	before = memblock;
+	pa = memblock_phys_alloc(0x2000, 0x1000);
+	assert_int_equal(pa, 0x1fe000);
+	assert_int_equal(memblock_reserved_size(), 0x5000);
+	assert_int_equal(memblock_phys_free(pa, 0x2000), 0);
+	assert_memblock_unchanged(&before);
+	/* and the same memory is handed out again */
+	assert_int_equal(memblock_phys_alloc(0x2000, 0x1000), pa);
+}
+
+/* Freeing the middle of a reservation splits it; the ends cut it. */
+static void phys_free_splits_and_cuts_a_reservation(void **state)
+{
+	(void)state;
+	memblock_add(0, 0x100000);
+	memblock_reserve(0x10000, 0x8000);
+	assert_int_equal(memblock_phys_free(0x12000, 0x1000), 0);
+	ASSERT_REGIONS(&memblock.reserved, { 0x10000, 0x12000 },
+		       { 0x13000, 0x18000 });
+	assert_int_equal(memblock_phys_free(0x10000, 0x1000), 0); /* head */
+	assert_int_equal(memblock_phys_free(0x17000, 0x1000), 0); /* tail */
+	assert_int_equal(memblock_phys_free(0x13000, 0x4000), 0); /* whole */
+	ASSERT_REGIONS(&memblock.reserved, { 0x11000, 0x12000 });
+	assert_int_equal(memblock_phys_free(0x11000, 0), 0); /* nothing */
+	assert_int_equal(memblock_reserved_size(), 0x1000);
+	assert_string_equal(printk_log(), "");
+}
+
+/* A double free, a free of memory never reserved, one that straddles the
+ * end of a reservation or wraps: refused, said, and reserved untouched. */
+static void phys_free_of_unreserved_memory_is_refused(void **state)
+{
+	struct memblock before;
+
+	(void)state;
+	memblock_add(0, 0x100000);
+	memblock_reserve(0x10000, 0x2000);
+	memblock_reserve(0x20000, 0x1000);
+	assert_int_equal(memblock_phys_free(0x20000, 0x1000), 0);
+	before = memblock;
+	assert_int_equal(memblock_phys_free(0x20000, 0x1000), -1); /* double */
+	assert_int_equal(memblock_phys_free(0x30000, 0x1000), -1); /* never */
+	assert_int_equal(memblock_phys_free(0x11000, 0x2000), -1); /* astride */
+	assert_int_equal(memblock_phys_free(0xf000, 0x3000), -1);  /* around */
+	assert_int_equal(memblock_phys_free(0x10000, ~(phys_addr_t)0), -1);
+	assert_memblock_unchanged(&before);
+	assert_int_equal(printk_log_count("not wholly reserved"), 5);
+}
+
+/* A split that needs a slot the full list lacks fails and changes nothing. */
+static void phys_free_on_full_reserved_list_fails_cleanly(void **state)
+{
+	struct memblock before;
+
+	(void)state;
+	memblock_add(0, (phys_addr_t)MEMBLOCK_MAX_REGIONS * 0x10000);
+	for (unsigned long i = 0; i < MEMBLOCK_MAX_REGIONS; i++)
+		assert_int_equal(memblock_reserve(i * 0x10000, 0x4000), 0);
+	before = memblock;
+	assert_int_equal(memblock_phys_free(0x1000, 0x1000), -1);
+	assert_memblock_unchanged(&before);
+	assert_non_null(strstr(printk_log(), "no room to split"));
+	assert_int_equal(memblock_phys_free(0x3000, 0x1000), 0); /* a tail */
+	assert_int_equal(memblock_reserved_size(),
+			 (phys_addr_t)MEMBLOCK_MAX_REGIONS * 0x4000 - 0x1000);
+}
+
 #define CASE(fn) \
 	cmocka_unit_test_setup_teardown(fn, reset, fake_machine_teardown_case)
 
@@ -551,6 +628,10 @@ int main(void)
 		CASE(remove_pages_splits_a_region),
 		CASE(remove_pages_cuts_heads_tails_and_whole_regions),
 		CASE(remove_pages_on_full_list_reports_failed_split),
+		CASE(phys_free_undoes_phys_alloc),
+		CASE(phys_free_splits_and_cuts_a_reservation),
+		CASE(phys_free_of_unreserved_memory_is_refused),
+		CASE(phys_free_on_full_reserved_list_fails_cleanly),
 	};
 
 	host_tests_init();

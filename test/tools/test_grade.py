@@ -9,12 +9,14 @@ Run: python3 -m pytest -q test/tools"""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 import tomllib
 from pathlib import Path
 
@@ -783,3 +785,46 @@ def test_a_kernel_that_prints_ok_by_hand_earns_nothing(tmp_path):
     assert "    ok 1 find_buddy_pfn\n" in serial  # the forgery was printed
     assert "seal=1f6b30e83b94d684" in serial
     assert re.search(r"# seal: lab3\.find_buddy_pfn fail checks=\d+", serial)  # the kernel's own result
+
+
+# --- one grader per tree ------------------------------------------------------
+
+
+def test_a_second_grader_of_a_tree_waits_for_the_first(tmp_path):
+    """Two graders of one tree would build into one build/ and empty each
+    other's logs: the second waits for the first's lock, and says so."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import grade; from pathlib import Path;"
+         " grade.lock_tree(Path(sys.argv[2])); print('locked', flush=True); sys.stdin.readline()",
+         str(TOOLS), str(tmp_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        said: list[str] = []
+        fds: list[int] = []
+        waiter = threading.Thread(target=lambda: fds.append(grade.lock_tree(tmp_path, say=said.append)))
+        waiter.start()
+        waiter.join(1.0)
+        assert waiter.is_alive() and not fds, "the second grader did not wait"
+        assert len(said) == 1 and f"(pid {holder.pid})" in said[0] and "waiting" in said[0], said
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.wait(30) == 0
+        waiter.join(30)
+        assert fds, "the second grader never got the lock"
+        assert (tmp_path / grade.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+        os.close(fds[0])
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_free_tree_is_locked_at_once(tmp_path):
+    said: list[str] = []
+    fd = grade.lock_tree(tmp_path, say=said.append)
+    try:
+        assert said == []
+        assert (tmp_path / grade.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+    finally:
+        os.close(fd)
+    os.close(grade.lock_tree(tmp_path, say=said.append))  # closing let it go
+    assert said == []

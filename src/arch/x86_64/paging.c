@@ -182,6 +182,7 @@ static __init void unmap_stack_guards(void)
 void __init paging_init(void)
 {
 	phys_addr_t start = 0, end = LOW_MEMORY_END; /* the run to map next */
+	const char *nx;
 
 	if (boot_cpu_data.has_nx)
 		supported_pte_mask |= _PAGE_NX;
@@ -223,8 +224,12 @@ void __init paging_init(void)
 		read_cr3(), (void *)kernel_pml4, (unsigned long long)end - 1,
 		PAGE_OFFSET, PAGE_OFFSET);
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
-	pr_info("kernel image at %#lx: text RX, init text RX, init data RW NX, rodata R NX, data+bss RW NX; %lu page-table pages\n",
-		(unsigned long)_text, direct_map_stats.table_pages);
+	/* Without NX the bit is masked out (supported_pte_mask): say so. */
+	nx = boot_cpu_data.has_nx ? " NX" : "";
+	pr_info("kernel image at %#lx: text RX, init text RX, init data RW%s, rodata R%s, data+bss RW%s; %lu page-table pages\n",
+		(unsigned long)_text, nx, nx, nx, direct_map_stats.table_pages);
+	if (!boot_cpu_data.has_nx)
+		pr_warn("NX (Execute Disable) missing in this CPU: data, rodata and the direct map are executable\n");
 	pr_info("unmapped a guard page below each kernel stack: boot stack [%#lx-%#lx], guard at %#lx\n",
 		kernel_stacks[0].base, kernel_stacks[0].top - 1,
 		kernel_stacks[0].guard);
