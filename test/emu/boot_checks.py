@@ -784,7 +784,6 @@ def check_no_1g_pages(log: SerialLog) -> list[str]:
     return p
 
 
-_IMAGE_LINE = re.compile(r"^paging: kernel image at \S+: (.*); \d+ page-table pages?$")
 NO_NX_WARNING = "paging: NX (Execute Disable) missing in this CPU"
 
 
@@ -795,12 +794,11 @@ def check_nx(log: SerialLog, has_nx: bool) -> list[str]:
     p = []
     if not log.cpu or log.cpu["nx"] != has_nx:
         p.append(f"the cpu line should say NX {'yes' if has_nx else 'no'}: {log.cpu}")
-    image = next((m.group(1) for m in map(_IMAGE_LINE.match, log.lines) if m), None)
     want = ("text RX, init text RX, init data RW NX, rodata R NX, data+bss RW NX" if has_nx
             else "text RX, init text RX, init data RW, rodata R, data+bss RW")
-    if image != want:
-        p.append(f"the kernel image line says {image!r}, not {want!r}")
-    warned = any(line.startswith(NO_NX_WARNING) for line in log.lines)
+    if log.image_rights != want:
+        p.append(f"the kernel image line says {log.image_rights!r}, not {want!r}")
+    warned = any(line.startswith(NO_NX_WARNING) for line in log.kernel)
     if warned != (not has_nx):
         p.append(f"the NX warning ('{NO_NX_WARNING} ...') is {'printed' if warned else 'missing'}")
     return p

@@ -668,13 +668,19 @@ def parse_direct_map(lines: list[str]) -> DirectMap | None:
     return DirectMap(int(a, 16), int(b, 16) + 1, int(va, 16), int(g), int(m2), int(k))
 
 
-_PT_PAGES = re.compile(r"^paging: kernel image at .*; (\d+) page-table pages?$")
+_IMAGE = re.compile(r"^paging: kernel image at \S+: (.*); (\d+) page-table pages?$")
 
 
 def parse_page_table_pages(lines: list[str]) -> int | None:
     """How many pages the kernel's page tables took from memblock."""
-    m = _first_match(_PT_PAGES, lines)
-    return int(m.group(1)) if m else None
+    m = _first_match(_IMAGE, lines)
+    return int(m.group(2)) if m else None
+
+
+def parse_image_rights(lines: list[str]) -> str | None:
+    """The rights the kernel image line gives its parts ("text RX, ...")."""
+    m = _first_match(_IMAGE, lines)
+    return m.group(1) if m else None
 
 
 _CPU = re.compile(r"^cpu: (\S+), NX (yes|no), 1 GiB pages (yes|no)")
@@ -1126,6 +1132,7 @@ class SerialLog:
     alloc_failures: list[AllocFailure] = field(default_factory=list)
     handed_out: HandedOut = field(default_factory=HandedOut)
     page_table_pages: int | None = None
+    image_rights: str | None = None  # "text RX, init text RX, ..." from the kernel image line
     freed: list[Freed] = field(default_factory=list)  # "mm: freed [mem ...]" lines
     freeing: list[tuple[str, int]] = field(default_factory=list)  # "Freeing WHAT memory: NK"
 
@@ -1156,6 +1163,7 @@ class SerialLog:
             alloc_failures=parse_alloc_failures(k),
             handed_out=parse_handed_out(k),
             page_table_pages=parse_page_table_pages(k),
+            image_rights=parse_image_rights(k),
             freed=freed,
             freeing=freeing,
         )

@@ -197,6 +197,7 @@ def test_good_log_passes():
         "first 1 MiB (BIOS data, EBDA, VGA, ROMs)", "kernel image", "multiboot2 information"]
     assert log.reservations[1].start == 0x100000 and log.reservations[1].end == 0x11b000
     assert log.page_table_pages == 7
+    assert log.image_rights == "text RX, init text RX, init data RW NX, rodata R NX, data+bss RW NX"
     assert log.handed_out.ranges == [(0x11b000, 0x13f000), (0x141000, 0x7ed9000)]
     assert log.handed_out.pages == log.handed_out.summary[0] == log.handed_out.took == 32188
     assert problems(GOOD) == []
