@@ -20,6 +20,11 @@ QEMU    ?= qemu-system-x86_64
 QEMU_ARGS := -m $(MEM) -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
+# The monitor's poweroff ends QEMU through isa-debug-exit with status 33
+# ((0x10 << 1) | 1): for make run that is a clean end, not an error. The
+# wrapper echoes the command as make would, and passes any other status on.
+QEMU_STATUS_OK := scripts/qemu-status.sh
+
 CC      := gcc
 NASM    := nasm
 LD      := ld
@@ -49,7 +54,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor_core.c
 
-.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout lab-figures grade test-labs clean help
+.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout lab-figures grade test-labs docs docs-check clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -78,6 +83,8 @@ help:
 	@echo "make lab-figures  redraw docs/labs/images/ from fresh boots and make bench (tools/labfigs.py)"
 	@echo "make grade      score labs 1-5 (LAB=3, LAB=\"1 2\" or LAB=1-3 for some): host cases and sealed kernel cases, logs in $(BUILD)/grade/"
 	@echo "make test-labs  CI of the labs: each handout scores below full marks on its lab and full marks on earlier ones"
+	@echo "make docs       rerun every run the docs quote (docs/runs/*.toml) and rewrite their transcripts, facts and figures"
+	@echo "make docs-check regenerate the docs into $(BUILD)/docgen/out and fail on any stale block, fact or name (part of make test)"
 	@echo "make format     apply .clang-format to every C file"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -145,7 +152,7 @@ iso: deps-build
 run: deps-run
 	@$(MAKE) --no-print-directory $(ISO)
 	@echo "Booting $(ISO) in QEMU with $(MEM) of RAM; COM1 below. Ctrl-A X quits."
-	$(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio
+	@$(QEMU_STATUS_OK) $(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio
 
 # make qemu-gdb / make gdb (README "Debugging with gdb"): QEMU waits at the
 # first instruction (-S) for gdb on a port of this user's own, 1234 + uid %
@@ -157,7 +164,7 @@ GDB_PORT ?= $(shell echo $$((1234 + $$(id -u) % 10000)))
 qemu-gdb: deps-run
 	@$(MAKE) --no-print-directory $(ISO)
 	@echo "QEMU waits for gdb on localhost:$(GDB_PORT): run make gdb in another terminal. Ctrl-A X quits."
-	$(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio -S -gdb tcp:127.0.0.1:$(GDB_PORT)
+	@$(QEMU_STATUS_OK) $(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio -S -gdb tcp:127.0.0.1:$(GDB_PORT)
 
 gdb: deps-debug
 	@test -f $(KERNEL) || { echo "$(KERNEL) is missing: start make qemu-gdb first"; exit 1; }
@@ -335,6 +342,27 @@ grade: deps-test
 # marks, and each lab's handout below full marks on that lab only.
 test-labs: deps-test
 	scripts/test-labs.sh
+
+# make docs (docs/README.md): tools/docgen.py runs each distinct run of
+# docs/runs/*.toml once, in copies of the tree under $(BUILD)/docgen/, and
+# rewrites the transcript blocks, facts and figures of README.md and docs/.
+# make docs-check regenerates into $(BUILD)/docgen/out instead and compares,
+# through Sybil (tools/docgen_check.py), after the masks of
+# docs/runs/masks.toml; it also checks every path, make target, monitor
+# command, gdb command and function that a doc names. DOCS_ARGS="--reuse"
+# takes the runs' earlier outputs.
+DOCS_ARGS ?=
+DOCS_JOBS ?= 2
+docs: deps-test
+	@scripts/install-deps.sh docs
+	/usr/bin/python3 tools/docgen.py -j $(DOCS_JOBS) $(DOCS_ARGS)
+
+docs-check: deps-test
+	@scripts/install-deps.sh docs
+	@rm -rf $(BUILD)/docgen/out
+	/usr/bin/python3 tools/docgen.py -q -j $(DOCS_JOBS) --out $(BUILD)/docgen/out $(DOCS_ARGS)
+	cd tools && DOCGEN_ROOT=$(CURDIR) DOCGEN_OUT=$(CURDIR)/$(BUILD)/docgen/out /usr/bin/python3 -m pytest -q \
+		-p docgen_check -p no:cacheprovider --rootdir=$(CURDIR) $(CURDIR)/README.md $(CURDIR)/docs
 
 clean:
 	rm -rf $(BUILD)

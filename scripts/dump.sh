@@ -18,7 +18,7 @@ timeout 300 "$qemu" -m "$mem" -display none -no-reboot \
 status=$?
 /usr/bin/python3 - "$raw" "$out" <<'PY'
 import sys
-sys.path.insert(0, "test/emu")
+sys.path.insert(0, "tools")
 import serial_log
 with open(sys.argv[1], "rb") as f:
     lines = serial_log.kernel_lines(serial_log.clean_lines(f.read()))

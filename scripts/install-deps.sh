@@ -1,6 +1,6 @@
 #!/bin/sh
 # install-deps.sh - install the Debian 12 packages Pagewise needs, if missing.
-# Usage: scripts/install-deps.sh [build|run|debug|plot|bench|test|all]   (default: all)
+# Usage: scripts/install-deps.sh [build|run|debug|plot|bench|docs|test|all]   (default: all)
 # Runs apt-get only when something is missing; uses sudo when not root.
 set -eu
 
@@ -12,7 +12,10 @@ debug="$run gdb"
 plot="python3-matplotlib python3-numpy"
 # make bench / bench-callgrind (docs/bench.md): callgrind and its header.
 bench="$build valgrind"
-test="$debug $plot valgrind bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
+# make docs / docs-check (docs/README.md): the runs are driven through a
+# pseudo-terminal (pexpect); Sybil parses the docs for the check.
+docs="python3-pexpect python3-pytest python3-sybil"
+test="$debug $plot $docs valgrind bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
 
 case "${1:-all}" in
 build) want=$build ;;
@@ -20,8 +23,9 @@ run) want=$run ;;
 debug) want=$debug ;;
 plot) want="$run $plot" ;;
 bench) want=$bench ;;
+docs) want="$docs" ;;
 test | all) want=$test ;;
-*) echo "usage: $0 [build|run|debug|plot|bench|test|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|run|debug|plot|bench|docs|test|all]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -561,11 +561,8 @@ def first_error(log: Path) -> str:
 
 
 def _emulators():
-    """test/emu/emulators.py of this grader's tree (how the emulator tests
-    run QEMU: the same flags, time scale and early stop)."""
-    emu_dir = str(TOOL_REPO / "test" / "emu")
-    if emu_dir not in sys.path:
-        sys.path.insert(0, emu_dir)
+    """tools/emulators.py of this grader's tree (how the emulator tests run
+    QEMU: the same flags, time scale and early stop)."""
     import emulators  # noqa: E402
 
     return emulators

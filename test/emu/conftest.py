@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# serial_log.py and emulators.py live in tools/, shared with the tools.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
 from emulators import REPO  # noqa: E402
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS.fd")
@@ -264,7 +264,7 @@ def scan_min_ram(iso: Path, lo_kib: int, hi_kib: int, workdir: Path, jobs: int =
 
 
 if __name__ == "__main__":
-    # python3 test/emu/emulators.py min-ram [ISO [LO_KIB HI_KIB]]
+    # python3 tools/emulators.py min-ram [ISO [LO_KIB HI_KIB]]
     # Re-measures the minimum RAM by hand (test_boot.py finds it on every run; docs/boot-matrix.md)
     # after a change that makes the kernel image bigger: boots every size
     # from LO to HI (default 2048 to 4096 KiB, about a minute) and prints the
@@ -274,7 +274,7 @@ if __name__ == "__main__":
 
     args = sys.argv[1:]
     if not args or args[0] != "min-ram" or len(args) not in (1, 2, 4):
-        raise SystemExit("usage: python3 test/emu/emulators.py min-ram [ISO [LO_KIB HI_KIB]]")
+        raise SystemExit("usage: python3 tools/emulators.py min-ram [ISO [LO_KIB HI_KIB]]")
     iso_arg = Path(args[1]) if len(args) > 1 else REPO / "build" / "pagewise-test.iso"
     lo_arg, hi_arg = (int(args[2]), int(args[3])) if len(args) == 4 else (2048, 4096)
     with tempfile.TemporaryDirectory(prefix="pagewise-min-ram-") as tmp:

@@ -10,7 +10,7 @@ It also recomputes, from the printed map alone, what the kernel should have
 found (usable_pages(), memblock_memory_pfns(), highest_usable_pfn()), so a
 test compares the kernel's arithmetic with an independent one.
 
-Run it on a log to see what it finds:  python3 test/emu/serial_log.py LOG
+Run it on a log to see what it finds:  python3 tools/serial_log.py LOG
 """
 
 from __future__ import annotations
