@@ -101,6 +101,7 @@ class Run:
         d = dataclasses.asdict(self)
         d.pop("source")
         d.pop("doc")
+        d.pop("facts")  # read from the output afterwards: they do not change the run
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -109,6 +110,7 @@ RUN_KEYS = {f.name for f in dataclasses.fields(Run)} - {"name", "source"}
 
 def load_runs(root: Path) -> dict[str, Run]:
     runs: dict[str, Run] = {}
+    more_facts = []  # tables with only facts: facts for a run defined in another file
     for path in sorted(root.glob(RUNS_GLOB)):
         if path.name == Path(MASKS_FILE).name:
             continue
@@ -119,6 +121,9 @@ def load_runs(root: Path) -> dict[str, Run]:
                 raise DocgenError(f"{path.relative_to(root)}: {e}") from e
         for name, spec in table.items():
             where = f"{path.relative_to(root)} [{name}]"
+            if isinstance(spec, dict) and set(spec) == {"facts"}:
+                more_facts.append((where, name, spec["facts"]))
+                continue
             if not isinstance(spec, dict) or "cmd" not in spec:
                 raise DocgenError(f"{where}: a run needs cmd = \"...\"")
             unknown = set(spec) - RUN_KEYS
@@ -128,6 +133,13 @@ def load_runs(root: Path) -> dict[str, Run]:
             if name in runs and runs[name].key() != run.key():
                 raise DocgenError(f"{where}: run {name} is also defined, differently, in {runs[name].source}")
             runs[name] = run
+    for where, name, facts in more_facts:
+        if name not in runs:
+            raise DocgenError(f"{where}: facts for a run {name} that no runs file defines")
+        both = set(facts) & set(runs[name].facts)
+        if both:
+            raise DocgenError(f"{where}: facts {sorted(both)} of run {name} are also defined elsewhere")
+        runs[name].facts = {**runs[name].facts, **facts}
     return runs
 
 
