@@ -635,7 +635,10 @@ def render_facts_doc(runs: dict[str, Run], facts: dict) -> str:
     for name in sorted(facts):
         value, what = facts[name]
         run = runs[name.split(".")[0]]
-        rows.append(f"| `{name}` | `{value}` | {what} | `{run.cmd}` |")
+        # A table cell: the command's first line, its pipes escaped.
+        lines = run.cmd.strip().splitlines()
+        cmd = (lines[0] + (" ..." if len(lines) > 1 else "")).replace("|", "\\|")
+        rows.append(f"| `{name}` | `{value}` | {what} | `{cmd}` |")
     return "\n".join(rows) + "\n"
 
 
