@@ -195,7 +195,11 @@ def where(addr: int) -> str:
 
 
 def nm_symbols(elf: str) -> dict[str, int]:
-    out = subprocess.run(["nm", elf], check=True, capture_output=True, text=True).stdout
+    return parse_nm(subprocess.run(["nm", elf], check=True, capture_output=True, text=True).stdout)
+
+
+def parse_nm(out: str) -> dict[str, int]:
+    """nm's lines (ADDRESS TYPE NAME) as name -> address."""
     syms = {}
     for line in out.splitlines():
         parts = line.split()
