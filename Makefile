@@ -313,7 +313,7 @@ test-emu: $(TESTISO)
 	/usr/bin/python3 -m pytest -v $$(/usr/bin/python3 -c "import xdist" 2>/dev/null && echo "-n 2") test/emu
 
 test: deps-test
-	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke bench-smoke test-emu test-labs
+	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke bench-smoke test-emu test-labs docs-check
 
 # tools/memplot's parser and renderer (docs/memplot.md).
 # The bench binary first: test_benchplot.py parses a real run of it.

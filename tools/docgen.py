@@ -387,11 +387,12 @@ def parse_selection(head: str, body: str, where: str) -> Selection:
     sel = Selection(run=run, stream=stream or "transcript", pieces=[])
     join_next = False
     for raw in body.split("\n"):
-        line = raw.strip()
-        if not line or line.startswith("#"):
+        line = raw.lstrip()
+        if not line.strip() or line.startswith("#"):
             continue
+        # The argument keeps its trailing blanks: a regex may end in a space.
         kw, _, arg = line.partition(" ")
-        arg = arg.strip()
+        kw = kw.strip()
         cur = sel.pieces[-1] if sel.pieces else None
         if kw in ("from", "after", "line", "all"):
             if kw != "all" and not arg:
