@@ -230,7 +230,12 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
                 expect = step.get("expect", run.prompt)
                 text = step["send"] + ("" if step.get("raw") else "\n")
             child.expect(expect)
-            time.sleep(float(step.get("delay", 0)) if isinstance(step, dict) else 0)
+            if isinstance(step, dict):
+                time.sleep(float(step.get("delay", 0)))
+                # {1}, {2}...: what the expect's groups matched (a pfn the
+                # run printed, typed into the next command).
+                groups = [child.match.group(0), *child.match.groups()] if child.match else []
+                text = re.sub(r"\{(\d)\}", lambda m: groups[int(m.group(1))], text)
             child.send(text)
         child.expect(pexpect.EOF)
     except (pexpect.TIMEOUT, pexpect.EOF) as e:
