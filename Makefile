@@ -6,13 +6,15 @@
 # __rmqueue_smallest(), __free_one_page() and the small helpers are frames of
 # their own. It builds in $(BUILD) = build/debug, beside the default build and
 # never mixed with it; every target that boots or debugs a kernel (run,
-# qemu-gdb, gdb, bochs, dump, ...) then uses it. DEBUG=0 or empty: the default.
-DEBUG   ?=
-ifeq ($(DEBUG),1)
+# qemu-gdb, gdb, bochs, dump, ...) then uses it. DEBUG=0: the default. Only
+# the command line counts (sub-makes inherit it), as for Linux's V=1: a
+# DEBUG in the environment, set for some other program, changes nothing.
+STEPPING := $(if $(filter command line,$(origin DEBUG)),$(DEBUG))
+ifeq ($(STEPPING),1)
 BUILD   := build/debug
 KOPT    := -Og -fno-inline -DPAGEWISE_DEBUG
 DEBUG_ARG := DEBUG=1
-else ifeq ($(filter-out 0,$(DEBUG)),)
+else ifeq ($(filter-out 0,$(STEPPING)),)
 BUILD   := build
 KOPT    := -O2
 DEBUG_ARG :=

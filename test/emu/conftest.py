@@ -5,6 +5,7 @@ printed at the end of the run."""
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import subprocess
 import sys
@@ -61,8 +62,9 @@ def debug_kernel(tmp_path_factory) -> Path:
     build.mkdir(parents=True, exist_ok=True)
     with open(build / ".pytest-make.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
         res = subprocess.run(["make", "--no-print-directory", "DEBUG=1", str(elf.relative_to(REPO))], cwd=REPO,
-                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900, env=env)
         if res.returncode != 0:
             pytest.fail(f"make DEBUG=1 failed ({res.returncode}):\n{res.stdout}{res.stderr}")
         snap = tmp_path_factory.mktemp("debug-kernel")

@@ -256,11 +256,18 @@ def test_debug_build_shows_buddy_steps_as_frames(debug_kernel, artifacts, tmp_pa
     assert " in __rmqueue_smallest (" in rmqueue and "inlined into frame" not in rmqueue, rmqueue
 
 
-def make_dry_run(*args: str) -> str:
+def plain_make_env(**extra: str) -> dict[str, str]:
+    """This environment without what an outer make (make test-emu DEBUG=1)
+    passes its sub-makes, plus extra."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "DEBUG")}
+    return env | extra
+
+
+def make_dry_run(*args: str, env: dict[str, str] | None = None) -> str:
     """Every command make would run for args, up to date or not (make -n -B;
     the recursive makes print theirs too)."""
     res = subprocess.run(["make", "-n", "-B", "--no-print-directory", *args], cwd=REPO, stdin=subprocess.DEVNULL,
-                         capture_output=True, text=True, timeout=60 * TIME_SCALE)
+                         capture_output=True, text=True, timeout=60 * TIME_SCALE, env=env or plain_make_env())
     assert res.returncode == 0, f"make -n {' '.join(args)}:\n{res.stdout}{res.stderr}"
     return res.stdout
 
@@ -284,6 +291,15 @@ def test_debug_targets_use_the_debug_build(target, default, debug):
 
 def test_debug_takes_only_0_or_1():
     res = subprocess.run(["make", "-n", "DEBUG=yes"], cwd=REPO, stdin=subprocess.DEVNULL,
-                         capture_output=True, text=True, timeout=60 * TIME_SCALE)
+                         capture_output=True, text=True, timeout=60 * TIME_SCALE, env=plain_make_env())
     assert res.returncode != 0
     assert "DEBUG=yes: say DEBUG=1 for the stepping build" in res.stderr
+    assert "-cdrom build/pagewise.iso " in make_dry_run("run", "DEBUG=0")
+
+
+def test_debug_in_the_environment_changes_nothing():
+    """Only make's command line selects the stepping build, as Linux's V=1:
+    a DEBUG exported for some other program leaves make run as it was."""
+    for value in ("1", "yes"):
+        out = make_dry_run("run", env=plain_make_env(DEBUG=value))
+        assert "-cdrom build/pagewise.iso " in out and "build/debug" not in out

@@ -316,14 +316,14 @@ void frob_all(void (*fn)(unsigned long pfn, void *arg), void *arg);
 void frob_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
- * frob_pfn() - the pfn of @page.
- * @page: a page in mem_map.
+ * frob_count() - how many pfns @f has frobbed.
+ * @f: a frob.
  *
- * Return: its pfn.
+ * Return: its count.
  */
-static inline unsigned long frob_pfn(const struct page *page)
+static inline unsigned long frob_count(const struct frob *f)
 {
-	return (unsigned long)(page - mem_map);
+	return f->count;
 }
 
 /* frob_page(gfp) - shorthand: a plain comment is fine on a macro. */
@@ -336,7 +336,7 @@ extern struct frob frob;
 
 def test_a_good_header_passes():
     assert check_text(GOOD) == []
-    assert [fn.name for fn in scan(GOOD)] == ["frob_pages", "frob_all", "frob_report", "frob_pfn", "frob_page"]
+    assert [fn.name for fn in scan(GOOD)] == ["frob_pages", "frob_all", "frob_report", "frob_count", "frob_page"]
 
 
 @pytest.mark.parametrize("fault,header,message", [
