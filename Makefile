@@ -1,7 +1,26 @@
 # Makefile - Pagewise. `make` builds build/kernel.elf; see `make help`.
 # The build runs on Debian 12; `make run` and `make test` install what is missing.
 
+# make DEBUG=1 (docs/stepping.md): the kernel for stepping in gdb and Bochs,
+# at -Og -fno-inline with PAGEWISE_DEBUG, so that expand(),
+# __rmqueue_smallest(), __free_one_page() and the small helpers are frames of
+# their own. It builds in $(BUILD) = build/debug, beside the default build and
+# never mixed with it; every target that boots or debugs a kernel (run,
+# qemu-gdb, gdb, bochs, dump, ...) then uses it. DEBUG=0: the default. Only
+# the command line counts (sub-makes inherit it), as for Linux's V=1: a
+# DEBUG in the environment, set for some other program, changes nothing.
+STEPPING := $(if $(filter command line,$(origin DEBUG)),$(DEBUG))
+ifeq ($(STEPPING),1)
+BUILD   := build/debug
+KOPT    := -Og -fno-inline -DPAGEWISE_DEBUG
+DEBUG_ARG := DEBUG=1
+else ifeq ($(filter-out 0,$(STEPPING)),)
 BUILD   := build
+KOPT    := -O2
+DEBUG_ARG :=
+else
+$(error DEBUG=$(DEBUG): say DEBUG=1 for the stepping build, DEBUG=0 or nothing for the default)
+endif
 ARCH    := src/arch/x86_64
 KERNEL  := $(BUILD)/kernel.elf
 ISO     := $(BUILD)/pagewise.iso
@@ -30,8 +49,9 @@ NASM    := nasm
 LD      := ld
 
 # Kernel C: freestanding, higher half (-mcmodel=kernel), no red zone and no
-# SSE (interrupts may come at any instruction; we save no FPU state).
-KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+# SSE (interrupts may come at any instruction; we save no FPU state). KOPT:
+# -O2, or the stepping build's flags under DEBUG=1 (above).
+KCFLAGS := -std=gnu11 $(KOPT) -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-I src -I src/lib -I src/mm -I $(ARCH) -MMD -MP
@@ -87,6 +107,9 @@ help:
 	@echo "make docs-check regenerate the docs into $(BUILD)/docgen/out and fail on any stale block, fact or name (part of make test)"
 	@echo "make format     apply .clang-format to every C file"
 	@echo "make clean      remove $(BUILD)/"
+	@echo "DEBUG=1         with any target above that builds, boots or debugs the kernel: the stepping"
+	@echo "                build (-Og -fno-inline; expand(), __rmqueue_smallest(), __free_one_page() are"
+	@echo "                frames of their own in gdb and Bochs), in build/debug/: make qemu-gdb DEBUG=1"
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -167,7 +190,7 @@ qemu-gdb: deps-run
 	@$(QEMU_STATUS_OK) $(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio -S -gdb tcp:127.0.0.1:$(GDB_PORT)
 
 gdb: deps-debug
-	@test -f $(KERNEL) || { echo "$(KERNEL) is missing: start make qemu-gdb first"; exit 1; }
+	@test -f $(KERNEL) || { echo "$(KERNEL) is missing: start make qemu-gdb$(if $(DEBUG_ARG), $(DEBUG_ARG)) first"; exit 1; }
 	PAGEWISE_GDB_PORT=$(GDB_PORT) PAGEWISE_KERNEL=$(KERNEL) gdb -q -x scripts/gdb/pagewise.gdb
 
 gdb-port:
@@ -367,4 +390,5 @@ docs-check: deps-test
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# The default build leaves out build/debug's (DEBUG=1) dependency files.
+-include $(shell find $(BUILD) $(if $(DEBUG_ARG),,-path $(BUILD)/debug -prune -o) -name '*.d' -print 2>/dev/null)
