@@ -199,10 +199,19 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
         p = subprocess.run(["bash", "-c", run.setup], cwd=tree, env=env, capture_output=True, text=True)
         if p.returncode:
             raise DocgenError(f"run {run.name}: setup failed ({p.returncode}):\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
-    bg = None
+    bg, bg_log, bg_thread = None, [], None
     if run.background:
         bg = pexpect.spawn("bash", ["-c", run.background], cwd=str(tree), env=env, encoding="utf-8",
                            codec_errors="replace", timeout=run.timeout, dimensions=(50, run.cols))
+
+        class _BgLog:
+            def write(self, s):
+                bg_log.append(s)
+
+            def flush(self):
+                pass
+
+        bg.logfile_read = _BgLog()
         if run.background_ready:
             try:
                 bg.expect(run.background_ready)
@@ -210,6 +219,17 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
                 bg.terminate(force=True)
                 raise DocgenError(f"run {run.name}: background never printed {run.background_ready!r}: "
                                   f"{(bg.before or '')[-1500:]}") from e
+
+        # Keep reading what it prints (its stream "background"): a terminal
+        # nobody reads fills up and stops the program (QEMU's COM1) mid-line.
+        def drain():
+            try:
+                bg.expect(pexpect.EOF, timeout=None)
+            except Exception:  # noqa: BLE001 - ended by terminate()
+                pass
+
+        bg_thread = threading.Thread(target=drain, daemon=True)
+        bg_thread.start()
     log = []
     child = pexpect.spawn("bash", ["-c", run.cmd], cwd=str(tree), env=env, encoding="utf-8",
                           codec_errors="replace", timeout=run.timeout, dimensions=(50, run.cols))
@@ -245,6 +265,7 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
     finally:
         if bg is not None:
             bg.terminate(force=True)
+            bg_thread.join(timeout=10)
     child.close()
     status = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)
     raw = "".join(log)
@@ -254,6 +275,8 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
         raise DocgenError(f"run {run.name}: exit status {status}, expected {run.status}; "
                           f"output in {outdir / 'transcript.raw'}:\n{raw[-2000:]}")
     streams = {"transcript": clean_transcript(raw)}
+    if bg is not None:
+        streams["background"] = clean_transcript("".join(bg_log))
     for sname, rel in run.streams.items():
         path = tree / rel
         if not path.exists():
@@ -270,7 +293,7 @@ def cached(run: Run, outdir: Path) -> dict[str, list[str]] | None:
     if not (outdir / "key").exists() or (outdir / "key").read_text() != run.key():
         return None
     streams = {}
-    for sname in ["transcript", *run.streams]:
+    for sname in ["transcript", *run.streams, *(["background"] if run.background else [])]:
         p = outdir / f"{sname}.txt"
         if not p.exists():
             return None

@@ -194,3 +194,19 @@ def test_blocks_of_one_run_continue_in_order(tmp_path):
     regenerate(root)
     text = (root / "docs" / "guide.md").read_text()
     assert text.count("```\na 1\n```") == 2 and text.count("```\nb 2\n```") == 1
+
+
+def test_readme_table_lists_every_monitor_command():
+    """README's table of the monitor's commands names every command of the
+    monitor's table, and nothing else (it once missed `bench`)."""
+    import docrefs
+
+    text = (REPO / "README.md").read_text()
+    table = text[text.index("## The monitor's commands"):]
+    table = table[:table.index("\n\n", table.index("|---"))]
+    named = set()
+    for row in table.split("\n")[3:]:
+        cell = row.split("|")[1]
+        for span in docrefs.CODE_SPAN.findall(cell):
+            named.add(span.split()[0])
+    assert named == set(docrefs._monitor_commands(REPO))
