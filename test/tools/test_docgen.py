@@ -6,6 +6,7 @@ they name."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -206,7 +207,7 @@ def test_readme_table_lists_every_monitor_command():
     table = table[:table.index("\n\n", table.index("|---"))]
     named = set()
     for row in table.split("\n")[3:]:
-        cell = row.split("|")[1]
+        cell = re.split(r"(?<!\\)\|", row)[1]
         for span in docrefs.CODE_SPAN.findall(cell):
             named.add(span.split()[0])
     assert named == set(docrefs._monitor_commands(REPO))
