@@ -54,7 +54,11 @@ LD      := ld
 KCFLAGS := -std=gnu11 $(KOPT) -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	-I src -I src/lib -I src/mm -I $(ARCH) -MMD -MP
+	-I src -I src/lib -I src/mm -I $(ARCH) -MMD -MP \
+	-ffile-prefix-map=$(CURDIR)/=
+# (-ffile-prefix-map: the debug info names files relative to the tree, so
+# kernel.elf is the same byte for byte in any checkout, and so is where GRUB
+# puts the multiboot2 information after it: docs quote such addresses.)
 KLDFLAGS := -n -nostdlib --no-warn-rwx-segments -z max-page-size=0x1000 -T $(ARCH)/linker.ld
 
 KSRC := $(wildcard src/*.c src/lib/*.c src/mm/*.c $(ARCH)/*.c)
@@ -145,14 +149,18 @@ $(KERNEL): $(KOBJ) $(ARCH)/linker.ld $(KALLSYMS)
 	$(KALLSYMS) check $(BUILD)/kernel.pass1.elf $@ || { rm -f $@; exit 1; }
 	nm -n $@ | awk '$$2 ~ /^[tTdDbBrR]$$/ { print $$1, $$3 }' > $(BUILD)/kernel.sym
 
-# An ISO is staged in $(BUILD)/<name>-root/. The command line goes into
+# An ISO is staged in $(BUILD)/<name>-root/, with the kernel's debug info
+# stripped (gdb and Bochs read build/kernel.elf and kernel.sym on the host):
+# the debug info names the checkout's path (nasm's DWARF), and GRUB places
+# the multiboot2 information after the file, so an unstripped kernel would
+# move that address from one checkout to the next. The command line goes into
 # /boot/grub/cmdline.cfg, with \ " and $ escaped for GRUB's double quotes
 # (CMDLINE='run="meminfo; buddyinfo"' works); a stamp rebuilds the ISO when
 # CMDLINE changes.
 define iso_rule
 $(1): $(KERNEL) grub.cfg $(BUILD)/$(2).cmdline
 	@rm -rf $(BUILD)/$(2)-root && mkdir -p $(BUILD)/$(2)-root/boot/grub
-	cp $(KERNEL) $(BUILD)/$(2)-root/boot/kernel.elf
+	objcopy --strip-debug $(KERNEL) $(BUILD)/$(2)-root/boot/kernel.elf
 	cp grub.cfg $(BUILD)/$(2)-root/boot/grub/grub.cfg
 	printf 'set pagewise_cmdline="%s"\n' "$$$$(sed 's/[\\"$$$$]/\\&/g' $(BUILD)/$(2).cmdline)" \
 		> $(BUILD)/$(2)-root/boot/grub/cmdline.cfg
