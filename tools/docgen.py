@@ -60,8 +60,17 @@ BLOCK_RE = re.compile(
     r"(?P<fence>(?P<ticks>`{3,})[^\n]*)\n(?P<text>.*?)^(?P=ticks)[ \t]*$",
     re.S | re.M,
 )
-# (A fact in a code span, `<!--fact ...-->`, is an example, not a fact.)
-FACT_RE = re.compile(r"(?<!`)<!--fact (?P<name>[\w.:-]+)-->(?P<value>.*?)<!--/fact-->")
+FACT_RE = re.compile(r"<!--fact (?P<name>[\w.:-]+)-->(?P<value>.*?)<!--/fact-->")
+
+
+FENCED_RE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
+
+
+def facts_in(text: str) -> list[re.Match]:
+    """The facts of @text; one inside a fenced block is an example of the
+    markup (docs/README.md), not a fact."""
+    spans = [(m.start(), m.end()) for m in FENCED_RE.finditer(text)]
+    return [m for m in FACT_RE.finditer(text) if not any(s <= m.start() < e for s, e in spans)]
 
 
 class DocgenError(Exception):
@@ -99,8 +108,8 @@ class Run:
     def key(self) -> str:
         """A hash of what the run does, to tell a cached output from a stale one."""
         d = dataclasses.asdict(self)
-        d.pop("source")
-        d.pop("doc")
+        for k in ("source", "doc", "facts", "mask", "artifacts"):  # read after the run, not by it
+            d.pop(k)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -600,7 +609,7 @@ def needed_runs(root: Path, runs: dict[str, Run], with_artifacts: bool) -> list[
             if b.sel.run not in runs:
                 raise DocgenError(f"{doc}:{b.line}: no run named {b.sel.run} in {RUNS_GLOB}")
             names.add(b.sel.run)
-        for m in FACT_RE.finditer(text):
+        for m in facts_in(text):
             run = m.group("name").split(".")[0]
             if run not in runs:
                 line = text.count("\n", 0, m.start()) + 1
@@ -640,7 +649,13 @@ def render_doc(text: str, doc: str, results: dict[str, dict], facts: dict) -> st
             raise DocgenError(f"{doc}:{line}: no fact {name} (facts are defined in the runs' facts tables)")
         return f"<!--fact {name}-->{facts[name][0]}<!--/fact-->"
 
-    return FACT_RE.sub(fact, new)
+    out, pos = [], 0
+    for m in facts_in(new):
+        out.append(new[pos:m.start()])
+        out.append(fact(m))
+        pos = m.end()
+    out.append(new[pos:])
+    return "".join(out)
 
 
 def render_facts_doc(runs: dict[str, Run], facts: dict) -> str:
@@ -688,7 +703,7 @@ def generate(root: Path, out: Path | None, jobs: int, reuse: bool, only: set[str
             continue
         text = path.read_text()
         used = {b.sel.run for b in parse_blocks(text, str(rel))}
-        used |= {m.group("name").split(".")[0] for m in FACT_RE.finditer(text)}
+        used |= {m.group("name").split(".")[0] for m in facts_in(text)}
         if only and (not (used & only) or not used <= set(results)):
             new = text
         else:
