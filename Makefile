@@ -54,29 +54,32 @@ LD      := ld
 KCFLAGS := -std=gnu11 $(KOPT) -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	-I src -I src/lib -I src/mm -I $(ARCH) -MMD -MP \
-	-ffile-prefix-map=$(CURDIR)/=
+	-I src -I src/kernel -I src/lib -I src/mm -I src/monitor -I src/test \
+	-I $(ARCH) -MMD -MP -ffile-prefix-map=$(CURDIR)/=
 # (-ffile-prefix-map: the debug info names files relative to the tree, so
 # kernel.elf is the same byte for byte in any checkout, and so is where GRUB
 # puts the multiboot2 information after it: docs quote such addresses.)
 KLDFLAGS := -n -nostdlib --no-warn-rwx-segments -z max-page-size=0x1000 -T $(ARCH)/linker.ld
 
-KSRC := $(wildcard src/*.c src/lib/*.c src/mm/*.c $(ARCH)/*.c)
+KSRC := $(wildcard src/kernel/*.c src/lib/*.c src/mm/*.c src/monitor/*.c \
+	src/test/*.c $(ARCH)/*.c)
 KASM := $(wildcard $(ARCH)/*.asm)
 KOBJ := $(patsubst %.c,$(BUILD)/%.o,$(KSRC)) $(patsubst %.asm,$(BUILD)/%.o,$(KASM))
 
 # Host unit tests: the mm core compiled unchanged against test/host/mm_env.h.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-I test/host -I src -I src/mm
+	-I test/host -I src -I src/kernel -I src/mm -I src/monitor -I src/test
+# The mm self-tests, the KTAP runner they report through, and what a lab
+# handout's stubs call come with the mm core.
 HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/lib/siphash.c \
-	src/ktest.c src/lab.c
+	src/test/ktest.c src/test/lab.c $(wildcard src/test/mm_selftest*.c)
 HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test_*.c))
 HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
 # The multiboot2 parser is portable too, with the command line it fills.
-HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
+HOST_MM  += $(ARCH)/multiboot2.c src/kernel/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
-HOST_MM  += src/monitor_core.c
+HOST_MM  += src/monitor/monitor_core.c
 
 .PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout lab-figures grade test-labs docs docs-check clean help
 
@@ -256,9 +259,9 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-fsanitize-coverage-ignorelist=test/fuzz/coverage-ignore.txt \
 	-Dvsnprintf=pagewise_vsnprintf -Dsnprintf=pagewise_snprintf \
-	-I test/host -I src -I src/mm
-FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c src/ktest.c \
-	src/lib/siphash.c src/lab.c $(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
+	-I test/host -I src -I src/kernel -I src/mm -I src/test
+FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c \
+	src/test/lab.c $(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
 FUZZ        := $(BUILD)/fuzz/fuzz_buddy
 FUZZ_TIME   ?= 300
 FUZZ_ARGS   ?=
@@ -266,7 +269,7 @@ FUZZ_SMOKE_RUNS ?= 10000
 FUZZ_FLAGS  := -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1
 .PHONY: fuzz fuzz-smoke
 
-$(FUZZ): $(FUZZ_SRC) test/fuzz/coverage-ignore.txt $(wildcard test/host/*.h src/mm/*.h src/*.h)
+$(FUZZ): $(FUZZ_SRC) test/fuzz/coverage-ignore.txt $(wildcard test/host/*.h src/mm/*.h src/kernel/*.h src/test/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRC)
 
@@ -289,15 +292,15 @@ fuzz-smoke: $(FUZZ)
 # checks that each allocator ends in its boot state; it times nothing.
 BENCH	:= $(BUILD)/bench/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
-	-I bench -I test/host -I src -I src/mm
-# src/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
+	-I bench -I test/host -I src -I src/kernel -I src/mm -I src/test
+# src/test/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
 BENCH_MM := src/mm/memblock.c src/mm/mm_init.c src/mm/page_alloc.c src/mm/vmstat.c \
-	src/lab.c
+	src/test/lab.c
 BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) test/host/mm_reset.c
 BENCH_ARGS ?=
 BENCH_CALLGRIND_ARGS ?= --ops 100000 --init-sizes 1G,4G
 
-$(BENCH): $(BENCH_SRC) $(wildcard bench/*.h test/host/*.h src/mm/*.h src/*.h)
+$(BENCH): $(BENCH_SRC) $(wildcard bench/*.h test/host/*.h src/mm/*.h src/kernel/*.h src/test/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_SRC)
 

@@ -208,13 +208,14 @@ def pfn_is_ram(pfn):
     return False
 
 
-# Why a reserved page is in no block, by its pfnmap code: monitor.c's page.
+# Why a reserved page is in no block, by its pfnmap code: the monitor's page
+# (src/monitor/views.c).
 RESERVED_WHY = {"H": "not RAM", "R": "RAM reserved at boot", "K": "the kernel image", "M": "mem_map",
                 "T": "a page table"}
 
 
 def pfn_kind(pfn):
-    """pfn's pfnmap code without the order, as monitor.c's pfn_kind(): what
+    """pfn's pfnmap code without the order, as src/monitor/views.c's pfn_kind(): what
     mem_map says ("P" on a per-CPU list, "F" free, "A" allocated, "R" for a
     page in no block that is not reserved either), then why a reserved page
     is: "M" mem_map, "K" kernel image, "T" a page table, "R" other RAM, "H"

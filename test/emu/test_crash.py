@@ -1,5 +1,5 @@
 """test_crash.py - boot `crashtest=X poweroff` under QEMU for each deliberate
-fault X (src/crashtest.c) and read the crash dump on COM1: it must name the
+fault X (src/test/crashtest.c) and read the crash dump on COM1: it must name the
 fault correctly (vector, error code, CR2), show every register, a stack dump
 and a Call Trace whose symbols are the kernel's own (checked against nm of
 the same kernel.elf), and end in a panic and a clean power-off (exit 33),
