@@ -1,12 +1,11 @@
 """test_gdb.py - make gdb's path under QEMU: scripts/gdb/pagewise.gdb
 connects to QEMU's gdb stub and stops at kernel_main in long mode, where
 pw-memmap says nothing is parsed yet (and at paging_init() that mem_map is
-not set up yet); then, with
-the kernel at its monitor prompt, every pw- command reads the kernel's own
-structures and must print what the kernel printed of the same state on COM1
-(its boot log and a run= script of the matching monitor commands). The
-script starts with an order-0 allocation, so DMA32's per-CPU list holds
-pages."""
+not set up yet); then, with the kernel at its monitor prompt, every pw-
+command reads the kernel's own structures and must print what the kernel
+printed of the same state on COM1 (its boot log and a run= script of the
+matching monitor commands). The script starts with an order-0 allocation,
+so DMA32's per-CPU list holds pages."""
 
 from __future__ import annotations
 
