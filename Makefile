@@ -182,7 +182,7 @@ PLOT_CMDS = $(if $(filter command line environment override,$(origin CMDS)),$(CM
 PLOT_CMDS_PFNMAP = $(if $(filter pfnmap pfnmap;,$(PLOT_CMDS)),$(PLOT_CMDS),$(if $(strip $(PLOT_CMDS)),$(PLOT_CMDS); pfnmap,pfnmap))
 plot: deps-run
 	@scripts/install-deps.sh plot
-	@$(MAKE) --no-print-directory dump CMDS="$(PLOT_CMDS_PFNMAP)"
+	@$(MAKE) --no-print-directory dump CMDS='$(PLOT_CMDS_PFNMAP)'
 	tools/memplot $(BUILD)/dump.txt --all -o $(BUILD)/memory.png --svg $(BUILD)/memory.svg
 
 # make lab-figures: the figures of docs/labs/ redrawn by tools/labfigs.py from
