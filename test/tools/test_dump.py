@@ -154,12 +154,18 @@ def test_no_files_left_beside_the_transcript(tmp_path):
 
 
 # --- make plot: CMDS, with pfnmap ------------------------------------------
+def make(*args: str) -> subprocess.CompletedProcess:
+    """make @args in the tree, free of a CMDS in our environment and of the
+    flags of a make we may run under (make test-tools)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CMDS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
 def plot_cmdline(tmp_path: Path, *args: str) -> str:
     """The run="..." command line make plot would boot (make -n, nothing
     built or run), with @args on make's command line."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CMDS", "MAKEFLAGS", "MFLAGS")}
-    res = subprocess.run(["make", "-n", "--no-print-directory", "plot", f"BUILD={tmp_path}", *args],
-                         cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    res = make("-n", "plot", f"BUILD={tmp_path}", *args)
     assert res.returncode == 0, res.stderr
     # the line that writes the command line stamp: echo 'run="..."' | cmp ...
     (line,) = {line for line in res.stdout.splitlines()
@@ -179,14 +185,12 @@ def test_make_plot_runs_cmds_with_pfnmap(tmp_path, cmds, booted):
 
 
 def test_make_plot_draws_every_pfnmap(tmp_path):
-    res = subprocess.run(["make", "-n", "--no-print-directory", "plot", f"BUILD={tmp_path}"],
-                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    res = make("-n", "plot", f"BUILD={tmp_path}")
     (line,) = [line for line in res.stdout.splitlines() if line.startswith("tools/memplot ")]
     assert " --all " in line
 
 
 def test_make_help_tells_plot_takes_cmds():
-    res = subprocess.run(["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True,
-                         text=True, timeout=60)
+    res = make("help")
     plot = res.stdout[res.stdout.index("make plot"):res.stdout.index("make bochs ")]
     assert "CMDS=" in plot and "pfnmap" in plot
