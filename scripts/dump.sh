@@ -9,8 +9,9 @@
 # shows one of the STOPPED lines below (a panic ends in "reboot: System
 # halted", the 32-bit boot stub's errors in "Pagewise: halted.", GRUB's
 # failure to load the kernel in its own words), QEMU is ended at once. A
-# triple fault ends QEMU by itself (-no-reboot, status 0). Otherwise the dump
-# gives up after DUMP_TIMEOUT seconds (default 300).
+# triple fault ends QEMU by itself (-no-reboot, status 0). A kernel waiting
+# at its prompt (the commands did not end in poweroff) is ended too. Otherwise
+# the dump gives up after DUMP_TIMEOUT seconds (default 300).
 #
 # Exit status: 0 when the kernel powered off without a panic; 1 otherwise,
 # with the reason (the panic line, when there is one) on stderr. The
@@ -30,14 +31,22 @@ reboot: power-off failed
 Pagewise: halted.
 error: you need to load the kernel first.
 Failed to boot both default and fallback entries.'
+# The monitor's prompt, waiting for a key (monitor_run()): COM1 ends in it,
+# with no newline. No key ever comes here, so the kernel would wait for ever.
+PROMPT='pagewise> '
 
-# watch_serial PID: end QEMU (PID) as soon as $raw holds a STOPPED line, or
-# after $limit seconds; note that line, or "timeout", in $stopped.
+# watch_serial PID: end QEMU (PID) as soon as $raw holds a STOPPED line or
+# ends in the waiting prompt, or after $limit seconds; note that line,
+# "prompt" or "timeout" in $stopped.
 watch_serial() {
 	ticks=0
 	while kill -0 "$1" 2>/dev/null; do
 		if line=$(grep -a -o -m 1 -F -e "$STOPPED" "$raw" 2>/dev/null); then
 			printf '%s\n' "$line" | head -n 1 >"$stopped"
+			break
+		fi
+		if [ "$(tail -c ${#PROMPT} "$raw" 2>/dev/null)" = "$PROMPT" ]; then
+			echo prompt >"$stopped"
 			break
 		fi
 		if [ "$ticks" -ge $((limit * 5)) ]; then
@@ -86,9 +95,9 @@ if [ -z "$panic" ] && [ -z "$ended" ] && [ "$status" -eq 33 ]; then
 	echo "dump.sh: transcript in $out"
 	exit 0
 fi
-if grep -q -F 'pagewise> ' "$out"; then
+if grep -q -F "$PROMPT" "$out"; then
 	when="while running the commands"
-	where="it had reached its prompt: does the command list end in poweroff?"
+	where="the last command it started: \"$(grep -F "$PROMPT" "$out" | tail -n 1 | cut -c $((${#PROMPT} + 1))-)\""
 else
 	when="before its prompt, so none of the commands ran"
 	where="it never reached its prompt"
@@ -98,6 +107,8 @@ Kernel*) echo "dump.sh: the kernel panicked $when:" >&2 ;;
 ?*/*) echo "dump.sh: the kernel stopped $when:" >&2 ;;
 /timeout) echo "dump.sh: no power-off within $limit s (DUMP_TIMEOUT), so QEMU was ended;" \
 	"$where" >&2 ;;
+/prompt) echo "dump.sh: the kernel did not power off: it waits at its prompt" \
+	"(does the command list end in poweroff?)" >&2 ;;
 /?*) echo "dump.sh: the kernel stopped $when: \"$ended\"" >&2 ;;
 *) echo "dump.sh: QEMU ended with status $status, not 33 (power-off), $when:" \
 	"a triple fault or a reset?" >&2 ;;

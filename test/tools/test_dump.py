@@ -35,12 +35,13 @@ MEMINFO = ["pagewise> meminfo", "MemTotal:         128584 kB"]
 POWER_DOWN = ["pagewise> poweroff", "reboot: Power down"]
 
 
-def fake_qemu(tmp_path: Path, lines: list[str], ending: int | str) -> Path:
-    """A QEMU stand-in: writes @lines (\\r\\n ends, as COM1 has them) to the
-    file of its -serial file:PATH argument, then exits with status @ending,
-    or with HALTED_FOR_EVER sleeps as a halted machine runs on."""
+def fake_qemu(tmp_path: Path, lines: list[str], ending: int | str, tail: str = "") -> Path:
+    """A QEMU stand-in: writes @lines (\\r\\n ends, as COM1 has them), then
+    @tail, to the file of its -serial file:PATH argument, then exits with
+    status @ending, or with HALTED_FOR_EVER sleeps as a halted machine runs
+    on."""
     log = tmp_path / "transcript.in"
-    log.write_bytes("".join(line + "\r\n" for line in lines).encode())
+    log.write_bytes(("".join(line + "\r\n" for line in lines) + tail).encode())
     end = "exec sleep 600" if ending == HALTED_FOR_EVER else f"exit {ending}"
     script = tmp_path / "fake-qemu"
     script.write_text(f"""#!/bin/sh
@@ -54,10 +55,10 @@ cat '{log}' > "$serial"
     return script
 
 
-def dump(tmp_path: Path, lines: list[str], ending: int | str, timeout: str = "300"):
+def dump(tmp_path: Path, lines: list[str], ending: int | str, timeout: str = "300", tail: str = ""):
     """Run dump.sh against the fake QEMU: (completed process, seconds taken,
     transcript text)."""
-    env = dict(os.environ, QEMU=str(fake_qemu(tmp_path, lines, ending)), DUMP_TIMEOUT=timeout)
+    env = dict(os.environ, QEMU=str(fake_qemu(tmp_path, lines, ending, tail)), DUMP_TIMEOUT=timeout)
     out = tmp_path / "dump.txt"
     start = time.monotonic()
     # In a session of its own, its output in files (a process it leaves
@@ -138,9 +139,18 @@ def test_triple_fault_names_the_status(tmp_path):
     assert "QEMU ended with status 0, not 33 (power-off), before its prompt" in res.stderr
 
 
+def test_waiting_at_the_prompt_ends_at_once(tmp_path):
+    """A command list without poweroff: the monitor prints its prompt and
+    waits for a key that never comes."""
+    res, wall, _ = dump(tmp_path, BOOT + MEMINFO, HALTED_FOR_EVER, tail="pagewise> ")
+    assert wall < PROMPT_WAIT and res.returncode == 1
+    assert "the kernel did not power off: it waits at its prompt (does the command list end in poweroff?)" \
+        in res.stderr
+
+
 @pytest.mark.parametrize("lines, says", [
     (BOOT, "it never reached its prompt"),
-    (BOOT + MEMINFO + ["pagewise> "], "it had reached its prompt: does the command list end in poweroff?"),
+    (BOOT + MEMINFO + ["pagewise> bench", "bench: order0: 1000 ops"], 'the last command it started: "bench"'),
 ])
 def test_no_power_off_gives_up_after_dump_timeout(tmp_path, lines, says):
     res, wall, _ = dump(tmp_path, lines, HALTED_FOR_EVER, timeout="1")
