@@ -33,19 +33,31 @@ error: you need to load the kernel first.
 Failed to boot both default and fallback entries.'
 # The monitor's prompt, waiting for a key (monitor_run()): COM1 ends in it,
 # with no newline. No key ever comes here, so the kernel would wait for ever.
+# COM1 also ends in it for a moment while a run= command is echoed byte by
+# byte ("pagewise> meminfo"): only PROMPT_POLLS polls in a row (2 s) of a
+# log that ends in it and has not grown count.
 PROMPT='pagewise> '
+PROMPT_POLLS=10
 
 # watch_serial PID: end QEMU (PID) as soon as $raw holds a STOPPED line or
 # ends in the waiting prompt, or after $limit seconds; note that line,
 # "prompt" or "timeout" in $stopped.
 watch_serial() {
-	ticks=0
+	ticks=0 at_prompt=0 size=-1
 	while kill -0 "$1" 2>/dev/null; do
 		if line=$(grep -a -o -m 1 -F -e "$STOPPED" "$raw" 2>/dev/null); then
 			printf '%s\n' "$line" | head -n 1 >"$stopped"
 			break
 		fi
-		if [ "$(tail -c ${#PROMPT} "$raw" 2>/dev/null)" = "$PROMPT" ]; then
+		last=$size
+		size=$({ wc -c <"$raw"; } 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ] &&
+			[ "$(tail -c ${#PROMPT} "$raw" 2>/dev/null)" = "$PROMPT" ]; then
+			at_prompt=$((at_prompt + 1))
+		else
+			at_prompt=0
+		fi
+		if [ "$at_prompt" -ge "$PROMPT_POLLS" ]; then
 			echo prompt >"$stopped"
 			break
 		fi

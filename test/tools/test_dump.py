@@ -35,14 +35,18 @@ MEMINFO = ["pagewise> meminfo", "MemTotal:         128584 kB"]
 POWER_DOWN = ["pagewise> poweroff", "reboot: Power down"]
 
 
-def fake_qemu(tmp_path: Path, lines: list[str], ending: int | str, tail: str = "") -> Path:
+def fake_qemu(tmp_path: Path, lines: list[str], ending: int | str, tail: str = "",
+              later: list[str] | None = None) -> Path:
     """A QEMU stand-in: writes @lines (\\r\\n ends, as COM1 has them), then
-    @tail, to the file of its -serial file:PATH argument, then exits with
-    status @ending, or with HALTED_FOR_EVER sleeps as a halted machine runs
-    on."""
+    @tail, to the file of its -serial file:PATH argument; after a second
+    more, @later lines, if any; then exits with status @ending, or with
+    HALTED_FOR_EVER sleeps as a halted machine runs on."""
     log = tmp_path / "transcript.in"
     log.write_bytes(("".join(line + "\r\n" for line in lines) + tail).encode())
     end = "exec sleep 600" if ending == HALTED_FOR_EVER else f"exit {ending}"
+    if later:
+        (tmp_path / "later.in").write_bytes("".join(line + "\r\n" for line in later).encode())
+        end = f"sleep 1\ncat '{tmp_path / 'later.in'}' >> \"$serial\"\n{end}"
     script = tmp_path / "fake-qemu"
     script.write_text(f"""#!/bin/sh
 for arg; do
@@ -55,10 +59,11 @@ cat '{log}' > "$serial"
     return script
 
 
-def dump(tmp_path: Path, lines: list[str], ending: int | str, timeout: str = "300", tail: str = ""):
+def dump(tmp_path: Path, lines: list[str], ending: int | str, timeout: str = "300", tail: str = "",
+         later: list[str] | None = None):
     """Run dump.sh against the fake QEMU: (completed process, seconds taken,
     transcript text)."""
-    env = dict(os.environ, QEMU=str(fake_qemu(tmp_path, lines, ending, tail)), DUMP_TIMEOUT=timeout)
+    env = dict(os.environ, QEMU=str(fake_qemu(tmp_path, lines, ending, tail, later)), DUMP_TIMEOUT=timeout)
     out = tmp_path / "dump.txt"
     start = time.monotonic()
     # In a session of its own, its output in files (a process it leaves
@@ -146,6 +151,15 @@ def test_waiting_at_the_prompt_ends_at_once(tmp_path):
     assert wall < PROMPT_WAIT and res.returncode == 1
     assert "the kernel did not power off: it waits at its prompt (does the command list end in poweroff?)" \
         in res.stderr
+
+
+def test_a_command_echo_paused_after_the_prompt_is_waited_for(tmp_path):
+    """run= commands are echoed after the prompt byte by byte: COM1 may end
+    in "pagewise> " for a moment (here a second) before the command's name
+    comes. That is no waiting prompt."""
+    res, _, text = dump(tmp_path, BOOT, 33, tail="pagewise> ", later=["meminfo"] + MEMINFO[1:] + POWER_DOWN)
+    assert res.returncode == 0, res.stderr
+    assert "pagewise> meminfo" in text and text.rstrip().endswith("reboot: Power down")
 
 
 @pytest.mark.parametrize("lines, says", [
