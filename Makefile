@@ -94,7 +94,8 @@ help:
 	@echo "make gdb        in another terminal: gdb with the pw- commands, connected, stopped at kernel_main"
 	@echo "make gdb-port   print this user's gdb port ($(GDB_PORT))"
 	@echo "make dump       run monitor commands headless: CMDS=\"buddyinfo; xp 0x100000 64\", transcript in build/dump.txt"
-	@echo "make plot       draw a fresh boot's physical memory (pfnmap) as build/memory.png and .svg"
+	@echo "make plot       draw a fresh boot's physical memory (pfnmap) as build/memory.png and .svg;"
+	@echo "                CMDS=\"alloc 3; pfnmap\" runs those commands first (pfnmap is added if missing), one panel per pfnmap"
 	@echo "make bochs      boot the ISO in Bochs (debugger on this terminal, COM1 in $(BUILD)/bochs-com1.log)"
 	@echo "make bochs-headless  the same boot in Bochs without a debugger; ends on its own"
 	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
@@ -213,12 +214,17 @@ dump: deps-run
 	@$(MAKE) --no-print-directory $(DUMPISO)
 	scripts/dump.sh $(DUMPISO) $(MEM) $(BUILD)/dump.txt
 
-# make plot: a fresh boot's pfnmap drawn by tools/memplot as
-# build/memory.png and build/memory.svg.
+# make plot CMDS="alloc 3; pfnmap": make dump of CMDS, then each pfnmap of
+# the transcript drawn by tools/memplot, side by side, as build/memory.png
+# and build/memory.svg. CMDS given on the command line (or in the
+# environment) is run as it is, with pfnmap added at the end when none of its
+# words is pfnmap; without it, plot runs pfnmap alone (not dump's default).
+PLOT_CMDS = $(if $(filter command line environment override,$(origin CMDS)),$(CMDS),pfnmap)
+PLOT_CMDS_PFNMAP = $(if $(filter pfnmap pfnmap;,$(PLOT_CMDS)),$(PLOT_CMDS),$(if $(strip $(PLOT_CMDS)),$(PLOT_CMDS); pfnmap,pfnmap))
 plot: deps-run
 	@scripts/install-deps.sh plot
-	@$(MAKE) --no-print-directory dump CMDS="pfnmap"
-	tools/memplot $(BUILD)/dump.txt -o $(BUILD)/memory.png --svg $(BUILD)/memory.svg
+	@$(MAKE) --no-print-directory dump CMDS='$(PLOT_CMDS_PFNMAP)'
+	tools/memplot $(BUILD)/dump.txt --all -o $(BUILD)/memory.png --svg $(BUILD)/memory.svg
 
 # make lab-figures: the figures of docs/labs/ redrawn by tools/labfigs.py from
 # fresh boots (make dump, built under $(BUILD)/labfigs/) and a make bench run.

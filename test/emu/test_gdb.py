@@ -1,10 +1,11 @@
 """test_gdb.py - make gdb's path under QEMU: scripts/gdb/pagewise.gdb
-connects to QEMU's gdb stub and stops at kernel_main in long mode; then, with
-the kernel at its monitor prompt, every pw- command reads the kernel's own
-structures and must print what the kernel printed of the same state on COM1
-(its boot log and a run= script of the matching monitor commands). The
-script starts with an order-0 allocation, so DMA32's per-CPU list holds
-pages.
+connects to QEMU's gdb stub and stops at kernel_main in long mode, where
+pw-memmap says nothing is parsed yet (and at paging_init() that mem_map is
+not set up yet); then, with the kernel at its monitor prompt, every pw-
+command reads the kernel's own structures and must print what the kernel
+printed of the same state on COM1 (its boot log and a run= script of the
+matching monitor commands). The script starts with an order-0 allocation,
+so DMA32's per-CPU list holds pages.
 
 The kernel of make DEBUG=1 (docs/stepping.md) is built for stepping: there
 expand(), __rmqueue_smallest() and __free_one_page() are functions of their
@@ -123,6 +124,14 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
 
     # pw-connect stopped at kernel_main's first instruction, in 64-bit code.
     assert out["stop"][0].startswith("kernel_main in section .text"), out["stop"]
+    # pw-memmap there: nothing parsed or set up yet, and it says so (no
+    # range from 0 to -1); at paging_init() the map and the image are
+    # there, mem_map is not (checked against the boot log below).
+    assert out["memmap-kernel_main"][:3] == [
+        "Firmware memory map: not parsed yet (mb2_parse() has not run)",
+        "kernel image: not reserved yet (memblock_setup_from_mmap() has not run)",
+        "mm: mem_map not set up yet (mm_core_init() has not run)"]
+    assert "mm: mem_map not set up yet (mm_core_init() has not run)" in out["memmap-paging_init"]
     assert out["monitor"][0].startswith("serial_getc in section .text"), out["monitor"]
 
     log = serial.read_bytes().decode("utf-8", errors="replace").replace("\r", "")
@@ -161,9 +170,11 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     firmware = boot_lines[header:header + 1 + sum(1 for line in boot_lines if line.startswith("mmap: "))]
     assert out["memmap"][:len(firmware)] == firmware
     assert next(line for line in boot_lines if line.startswith("mm: mem_map at")) in out["memmap"]
+    assert out["memmap-paging_init"][:len(firmware)] == firmware
     image = next(line for line in monitor["memmap"] if line.startswith("kernel image: pfn "))
     pfns = image.split()[3].rstrip(";")
     assert any(line.startswith(f"kernel image: pfn {pfns} ") for line in out["memmap"])
+    assert out["memmap-paging_init"][len(firmware)].startswith(f"kernel image: pfn {pfns} ")
 
     # freelist: the monitor lists the first 8 blocks of DMA32's order 10,
     # gdb all of them; the first block's head is a free order-10 page.
