@@ -166,7 +166,7 @@ def sync_tree(root: Path, dest: Path) -> None:
     wanted = set(files)
     for dirpath, dirnames, filenames in os.walk(dest):
         rel = Path(dirpath).relative_to(dest)
-        if rel.parts[:1] == ("build",):
+        if rel.parts[:1] in (("build",), (".git",)):
             dirnames[:] = []
             continue
         for fn in filenames:
@@ -180,6 +180,13 @@ def sync_tree(root: Path, dest: Path) -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
         os.utime(dst)  # newer than any object built from the old copy
+    # A git index of exactly these files, so that what reads the tree through
+    # git (make handout: tools/handout takes `git ls-files`) sees the copy,
+    # not the repository the copy sits in.
+    git = ["git", "-C", str(dest)]
+    if not (dest / ".git").is_dir():
+        subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
 
 
 def clean_transcript(raw: str) -> list[str]:
@@ -259,12 +266,11 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
                 expect = step.get("expect", run.prompt)
                 text = step["send"] + ("" if step.get("raw") else "\n")
             child.expect(expect)
-            if isinstance(step, dict):
-                time.sleep(float(step.get("delay", 0)))
-                # {1}, {2}...: what the expect's groups matched (a pfn the
-                # run printed, typed into the next command).
-                groups = [child.match.group(0), *child.match.groups()] if child.match else []
-                text = re.sub(r"\{(\d)\}", lambda m: groups[int(m.group(1))], text)
+            if isinstance(step, dict) and step.get("expand"):
+                # What to type depends on what was printed (Bochs has no
+                # "finish": a return address read off the stack is typed back).
+                text = child.match.expand(text)
+            time.sleep(float(step.get("delay", 0)) if isinstance(step, dict) else 0)
             child.send(text)
         child.expect(pexpect.EOF)
     except (pexpect.TIMEOUT, pexpect.EOF) as e:
@@ -724,8 +730,12 @@ def generate(root: Path, out: Path | None, jobs: int, reuse: bool, only: set[str
             changed.append(FACTS_DOC)
     if artifacts and out is None:
         for run in need:
+            if only and run.name not in only:
+                continue  # --only: the figures of other runs are left as they are
             for src, dst in run.artifacts.items():
                 a = root / WORK / "artifacts" / run.name / src
+                if not a.exists():
+                    raise DocgenError(f"run {run.name}: no saved artifact {src} in {a.parent} (run it without --reuse)")
                 if not (root / dst).exists() or not filecmp.cmp(a, root / dst, shallow=False):
                     shutil.copy2(a, root / dst)
                     changed.append(dst)
