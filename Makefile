@@ -1,7 +1,26 @@
 # Makefile - Pagewise. `make` builds build/kernel.elf; see `make help`.
 # The build runs on Debian 12; `make run` and `make test` install what is missing.
 
+# make DEBUG=1 (docs/stepping.md): the kernel for stepping in gdb and Bochs,
+# at -Og -fno-inline with PAGEWISE_DEBUG, so that expand(),
+# __rmqueue_smallest(), __free_one_page() and the small helpers are frames of
+# their own. It builds in $(BUILD) = build/debug, beside the default build and
+# never mixed with it; every target that boots or debugs a kernel (run,
+# qemu-gdb, gdb, bochs, dump, ...) then uses it. DEBUG=0: the default. Only
+# the command line counts (sub-makes inherit it), as for Linux's V=1: a
+# DEBUG in the environment, set for some other program, changes nothing.
+STEPPING := $(if $(filter command line,$(origin DEBUG)),$(DEBUG))
+ifeq ($(STEPPING),1)
+BUILD   := build/debug
+KOPT    := -Og -fno-inline -DPAGEWISE_DEBUG
+DEBUG_ARG := DEBUG=1
+else ifeq ($(filter-out 0,$(STEPPING)),)
 BUILD   := build
+KOPT    := -O2
+DEBUG_ARG :=
+else
+$(error DEBUG=$(DEBUG): say DEBUG=1 for the stepping build, DEBUG=0 or nothing for the default)
+endif
 ARCH    := src/arch/x86_64
 KERNEL  := $(BUILD)/kernel.elf
 ISO     := $(BUILD)/pagewise.iso
@@ -30,29 +49,37 @@ NASM    := nasm
 LD      := ld
 
 # Kernel C: freestanding, higher half (-mcmodel=kernel), no red zone and no
-# SSE (interrupts may come at any instruction; we save no FPU state).
-KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+# SSE (interrupts may come at any instruction; we save no FPU state). KOPT:
+# -O2, or the stepping build's flags under DEBUG=1 (above).
+KCFLAGS := -std=gnu11 $(KOPT) -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	-I src -I src/lib -I src/mm -I $(ARCH) -MMD -MP
+	-I src -I src/kernel -I src/lib -I src/mm -I src/monitor -I src/test \
+	-I $(ARCH) -MMD -MP -ffile-prefix-map=$(CURDIR)/=
+# (-ffile-prefix-map: the debug info names files relative to the tree, so
+# kernel.elf is the same byte for byte in any checkout, and so is where GRUB
+# puts the multiboot2 information after it: docs quote such addresses.)
 KLDFLAGS := -n -nostdlib --no-warn-rwx-segments -z max-page-size=0x1000 -T $(ARCH)/linker.ld
 
-KSRC := $(wildcard src/*.c src/lib/*.c src/mm/*.c $(ARCH)/*.c)
+KSRC := $(wildcard src/kernel/*.c src/lib/*.c src/mm/*.c src/monitor/*.c \
+	src/test/*.c $(ARCH)/*.c)
 KASM := $(wildcard $(ARCH)/*.asm)
 KOBJ := $(patsubst %.c,$(BUILD)/%.o,$(KSRC)) $(patsubst %.asm,$(BUILD)/%.o,$(KASM))
 
 # Host unit tests: the mm core compiled unchanged against test/host/mm_env.h.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-I test/host -I src -I src/mm
+	-I test/host -I src -I src/kernel -I src/mm -I src/monitor -I src/test
+# The mm self-tests, the KTAP runner they report through, and what a lab
+# handout's stubs call come with the mm core.
 HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/lib/siphash.c \
-	src/ktest.c src/lab.c
+	src/test/ktest.c src/test/lab.c $(wildcard src/test/mm_selftest*.c)
 HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test_*.c))
 HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
 # The multiboot2 parser is portable too, with the command line it fills.
-HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
+HOST_MM  += $(ARCH)/multiboot2.c src/kernel/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
-HOST_MM  += src/monitor_core.c
+HOST_MM  += src/monitor/monitor_core.c
 
 .PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout lab-figures grade test-labs docs docs-check clean help
 
@@ -67,7 +94,8 @@ help:
 	@echo "make gdb        in another terminal: gdb with the pw- commands, connected, stopped at kernel_main"
 	@echo "make gdb-port   print this user's gdb port ($(GDB_PORT))"
 	@echo "make dump       run monitor commands headless: CMDS=\"buddyinfo; xp 0x100000 64\", transcript in build/dump.txt"
-	@echo "make plot       draw a fresh boot's physical memory (pfnmap) as build/memory.png and .svg"
+	@echo "make plot       draw a fresh boot's physical memory (pfnmap) as build/memory.png and .svg;"
+	@echo "                CMDS=\"alloc 3; pfnmap\" runs those commands first (pfnmap is added if missing), one panel per pfnmap"
 	@echo "make bochs      boot the ISO in Bochs (debugger on this terminal, COM1 in $(BUILD)/bochs-com1.log)"
 	@echo "make bochs-headless  the same boot in Bochs without a debugger; ends on its own"
 	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
@@ -87,6 +115,9 @@ help:
 	@echo "make docs-check regenerate the docs into $(BUILD)/docgen/out and fail on any stale block, fact or name (part of make test)"
 	@echo "make format     apply .clang-format to every C file"
 	@echo "make clean      remove $(BUILD)/"
+	@echo "DEBUG=1         with any target above that builds, boots or debugs the kernel: the stepping"
+	@echo "                build (-Og -fno-inline; expand(), __rmqueue_smallest(), __free_one_page() are"
+	@echo "                frames of their own in gdb and Bochs), in build/debug/: make qemu-gdb DEBUG=1"
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -122,14 +153,18 @@ $(KERNEL): $(KOBJ) $(ARCH)/linker.ld $(KALLSYMS)
 	$(KALLSYMS) check $(BUILD)/kernel.pass1.elf $@ || { rm -f $@; exit 1; }
 	nm -n $@ | awk '$$2 ~ /^[tTdDbBrR]$$/ { print $$1, $$3 }' > $(BUILD)/kernel.sym
 
-# An ISO is staged in $(BUILD)/<name>-root/. The command line goes into
+# An ISO is staged in $(BUILD)/<name>-root/, with the kernel's debug info
+# stripped (gdb and Bochs read build/kernel.elf and kernel.sym on the host):
+# the debug info names the checkout's path (nasm's DWARF), and GRUB places
+# the multiboot2 information after the file, so an unstripped kernel would
+# move that address from one checkout to the next. The command line goes into
 # /boot/grub/cmdline.cfg, with \ " and $ escaped for GRUB's double quotes
 # (CMDLINE='run="meminfo; buddyinfo"' works); a stamp rebuilds the ISO when
 # CMDLINE changes.
 define iso_rule
 $(1): $(KERNEL) grub.cfg $(BUILD)/$(2).cmdline
 	@rm -rf $(BUILD)/$(2)-root && mkdir -p $(BUILD)/$(2)-root/boot/grub
-	cp $(KERNEL) $(BUILD)/$(2)-root/boot/kernel.elf
+	objcopy --strip-debug $(KERNEL) $(BUILD)/$(2)-root/boot/kernel.elf
 	cp grub.cfg $(BUILD)/$(2)-root/boot/grub/grub.cfg
 	printf 'set pagewise_cmdline="%s"\n' "$$$$(sed 's/[\\"$$$$]/\\&/g' $(BUILD)/$(2).cmdline)" \
 		> $(BUILD)/$(2)-root/boot/grub/cmdline.cfg
@@ -167,7 +202,7 @@ qemu-gdb: deps-run
 	@$(QEMU_STATUS_OK) $(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio -S -gdb tcp:127.0.0.1:$(GDB_PORT)
 
 gdb: deps-debug
-	@test -f $(KERNEL) || { echo "$(KERNEL) is missing: start make qemu-gdb first"; exit 1; }
+	@test -f $(KERNEL) || { echo "$(KERNEL) is missing: start make qemu-gdb$(if $(DEBUG_ARG), $(DEBUG_ARG)) first"; exit 1; }
 	PAGEWISE_GDB_PORT=$(GDB_PORT) PAGEWISE_KERNEL=$(KERNEL) gdb -q -x scripts/gdb/pagewise.gdb
 
 gdb-port:
@@ -179,12 +214,17 @@ dump: deps-run
 	@$(MAKE) --no-print-directory $(DUMPISO)
 	scripts/dump.sh $(DUMPISO) $(MEM) $(BUILD)/dump.txt
 
-# make plot: a fresh boot's pfnmap drawn by tools/memplot as
-# build/memory.png and build/memory.svg.
+# make plot CMDS="alloc 3; pfnmap": make dump of CMDS, then each pfnmap of
+# the transcript drawn by tools/memplot, side by side, as build/memory.png
+# and build/memory.svg. CMDS given on the command line (or in the
+# environment) is run as it is, with pfnmap added at the end when none of its
+# words is pfnmap; without it, plot runs pfnmap alone (not dump's default).
+PLOT_CMDS = $(if $(filter command line environment override,$(origin CMDS)),$(CMDS),pfnmap)
+PLOT_CMDS_PFNMAP = $(if $(filter pfnmap pfnmap;,$(PLOT_CMDS)),$(PLOT_CMDS),$(if $(strip $(PLOT_CMDS)),$(PLOT_CMDS); pfnmap,pfnmap))
 plot: deps-run
 	@scripts/install-deps.sh plot
-	@$(MAKE) --no-print-directory dump CMDS="pfnmap"
-	tools/memplot $(BUILD)/dump.txt -o $(BUILD)/memory.png --svg $(BUILD)/memory.svg
+	@$(MAKE) --no-print-directory dump CMDS='$(PLOT_CMDS_PFNMAP)'
+	tools/memplot $(BUILD)/dump.txt --all -o $(BUILD)/memory.png --svg $(BUILD)/memory.svg
 
 # make lab-figures: the figures of docs/labs/ redrawn by tools/labfigs.py from
 # fresh boots (make dump, built under $(BUILD)/labfigs/) and a make bench run.
@@ -225,9 +265,9 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-fsanitize-coverage-ignorelist=test/fuzz/coverage-ignore.txt \
 	-Dvsnprintf=pagewise_vsnprintf -Dsnprintf=pagewise_snprintf \
-	-I test/host -I src -I src/mm
-FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c src/ktest.c \
-	src/lib/siphash.c src/lab.c $(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
+	-I test/host -I src -I src/kernel -I src/mm -I src/test
+FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c \
+	src/test/lab.c $(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
 FUZZ        := $(BUILD)/fuzz/fuzz_buddy
 FUZZ_TIME   ?= 300
 FUZZ_ARGS   ?=
@@ -235,7 +275,7 @@ FUZZ_SMOKE_RUNS ?= 10000
 FUZZ_FLAGS  := -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1
 .PHONY: fuzz fuzz-smoke
 
-$(FUZZ): $(FUZZ_SRC) test/fuzz/coverage-ignore.txt $(wildcard test/host/*.h src/mm/*.h src/*.h)
+$(FUZZ): $(FUZZ_SRC) test/fuzz/coverage-ignore.txt $(wildcard test/host/*.h src/mm/*.h src/kernel/*.h src/test/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRC)
 
@@ -258,15 +298,15 @@ fuzz-smoke: $(FUZZ)
 # checks that each allocator ends in its boot state; it times nothing.
 BENCH	:= $(BUILD)/bench/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
-	-I bench -I test/host -I src -I src/mm
-# src/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
+	-I bench -I test/host -I src -I src/kernel -I src/mm -I src/test
+# src/test/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
 BENCH_MM := src/mm/memblock.c src/mm/mm_init.c src/mm/page_alloc.c src/mm/vmstat.c \
-	src/lab.c
+	src/test/lab.c
 BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) test/host/mm_reset.c
 BENCH_ARGS ?=
 BENCH_CALLGRIND_ARGS ?= --ops 100000 --init-sizes 1G,4G
 
-$(BENCH): $(BENCH_SRC) $(wildcard bench/*.h test/host/*.h src/mm/*.h src/*.h)
+$(BENCH): $(BENCH_SRC) $(wildcard bench/*.h test/host/*.h src/mm/*.h src/kernel/*.h src/test/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_SRC)
 
@@ -313,7 +353,7 @@ test-emu: $(TESTISO)
 	/usr/bin/python3 -m pytest -v $$(/usr/bin/python3 -c "import xdist" 2>/dev/null && echo "-n 2") test/emu
 
 test: deps-test
-	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke bench-smoke test-emu test-labs
+	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke bench-smoke test-emu test-labs docs-check
 
 # tools/memplot's parser and renderer (docs/memplot.md).
 # The bench binary first: test_benchplot.py parses a real run of it.
@@ -367,4 +407,5 @@ docs-check: deps-test
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# The default build leaves out build/debug's (DEBUG=1) dependency files.
+-include $(shell find $(BUILD) $(if $(DEBUG_ARG),,-path $(BUILD)/debug -prune -o) -name '*.d' -print 2>/dev/null)

@@ -117,7 +117,7 @@ limit=${BOCHS_TIMEOUT:-600}
 # (it waits at its menu): stop Bochs a second after either says so, or at the
 # limit.
 halted='reboot: System halted|reboot: power-off failed|Pagewise: halted\.|error: you need to load the kernel first'
-# The monitor's prompt (src/monitor.c), at the very end of COM1: the kernel
+# The monitor's prompt (src/monitor/monitor.c), at the very end of COM1: the kernel
 # waits for a command that a headless run cannot type.
 prompt='pagewise> '
 "${netns[@]}" bochs -q -f "$rc" -rc "$cmds" < /dev/null > "$out" 2>&1 &

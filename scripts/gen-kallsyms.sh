@@ -1,6 +1,6 @@
 #!/bin/sh
 # gen-kallsyms.sh - the kernel's own symbol table (kallsyms), made from a
-# linked kernel with nm, for src/kallsyms.c. Linux's scripts/kallsyms does the
+# linked kernel with nm, for src/kernel/kallsyms.c. Linux's scripts/kallsyms does the
 # same job (with compression, which a kernel this small does not need).
 #
 # Usage:
@@ -41,7 +41,7 @@ text_symbols() {
 }
 
 # The table: kallsyms_addresses[] ends with the end of text, so symbol i
-# spans [addresses[i], addresses[i + 1]) (see src/kallsyms.c).
+# spans [addresses[i], addresses[i + 1]) (see src/kernel/kallsyms.c).
 table() {
 	awk '
 		BEGIN {

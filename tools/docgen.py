@@ -60,8 +60,17 @@ BLOCK_RE = re.compile(
     r"(?P<fence>(?P<ticks>`{3,})[^\n]*)\n(?P<text>.*?)^(?P=ticks)[ \t]*$",
     re.S | re.M,
 )
-# (A fact in a code span, `<!--fact ...-->`, is an example, not a fact.)
-FACT_RE = re.compile(r"(?<!`)<!--fact (?P<name>[\w.:-]+)-->(?P<value>.*?)<!--/fact-->")
+FACT_RE = re.compile(r"<!--fact (?P<name>[\w.:-]+)-->(?P<value>.*?)<!--/fact-->")
+
+
+FENCED_RE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
+
+
+def facts_in(text: str) -> list[re.Match]:
+    """The facts of @text; one inside a fenced block is an example of the
+    markup (docs/README.md), not a fact."""
+    spans = [(m.start(), m.end()) for m in FENCED_RE.finditer(text)]
+    return [m for m in FACT_RE.finditer(text) if not any(s <= m.start() < e for s, e in spans)]
 
 
 class DocgenError(Exception):
@@ -99,9 +108,8 @@ class Run:
     def key(self) -> str:
         """A hash of what the run does, to tell a cached output from a stale one."""
         d = dataclasses.asdict(self)
-        d.pop("source")
-        d.pop("doc")
-        d.pop("facts")  # read from the output afterwards: they do not change the run
+        for k in ("source", "doc", "facts", "mask", "artifacts"):  # read after the run, not by it
+            d.pop(k)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -169,7 +177,7 @@ def sync_tree(root: Path, dest: Path) -> None:
     wanted = set(files)
     for dirpath, dirnames, filenames in os.walk(dest):
         rel = Path(dirpath).relative_to(dest)
-        if rel.parts[:1] == ("build",):
+        if rel.parts[:1] in (("build",), (".git",)):
             dirnames[:] = []
             continue
         for fn in filenames:
@@ -183,6 +191,13 @@ def sync_tree(root: Path, dest: Path) -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
         os.utime(dst)  # newer than any object built from the old copy
+    # A git index of exactly these files, so that what reads the tree through
+    # git (make handout: tools/handout takes `git ls-files`) sees the copy,
+    # not the repository the copy sits in.
+    git = ["git", "-C", str(dest)]
+    if not (dest / ".git").is_dir():
+        subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
 
 
 def clean_transcript(raw: str) -> list[str]:
@@ -211,10 +226,19 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
         p = subprocess.run(["bash", "-c", run.setup], cwd=tree, env=env, capture_output=True, text=True)
         if p.returncode:
             raise DocgenError(f"run {run.name}: setup failed ({p.returncode}):\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
-    bg = None
+    bg, bg_log, bg_thread = None, [], None
     if run.background:
         bg = pexpect.spawn("bash", ["-c", run.background], cwd=str(tree), env=env, encoding="utf-8",
                            codec_errors="replace", timeout=run.timeout, dimensions=(50, run.cols))
+
+        class _BgLog:
+            def write(self, s):
+                bg_log.append(s)
+
+            def flush(self):
+                pass
+
+        bg.logfile_read = _BgLog()
         if run.background_ready:
             try:
                 bg.expect(run.background_ready)
@@ -222,6 +246,17 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
                 bg.terminate(force=True)
                 raise DocgenError(f"run {run.name}: background never printed {run.background_ready!r}: "
                                   f"{(bg.before or '')[-1500:]}") from e
+
+        # Keep reading what it prints (its stream "background"): a terminal
+        # nobody reads fills up and stops the program (QEMU's COM1) mid-line.
+        def drain():
+            try:
+                bg.expect(pexpect.EOF, timeout=None)
+            except Exception:  # noqa: BLE001 - ended by terminate()
+                pass
+
+        bg_thread = threading.Thread(target=drain, daemon=True)
+        bg_thread.start()
     log = []
     child = pexpect.spawn("bash", ["-c", run.cmd], cwd=str(tree), env=env, encoding="utf-8",
                           codec_errors="replace", timeout=run.timeout, dimensions=(50, run.cols))
@@ -242,6 +277,10 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
                 expect = step.get("expect", run.prompt)
                 text = step["send"] + ("" if step.get("raw") else "\n")
             child.expect(expect)
+            if isinstance(step, dict) and step.get("expand"):
+                # What to type depends on what was printed (Bochs has no
+                # "finish": a return address read off the stack is typed back).
+                text = child.match.expand(text)
             time.sleep(float(step.get("delay", 0)) if isinstance(step, dict) else 0)
             child.send(text)
         child.expect(pexpect.EOF)
@@ -252,6 +291,7 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
     finally:
         if bg is not None:
             bg.terminate(force=True)
+            bg_thread.join(timeout=10)
     child.close()
     status = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)
     raw = "".join(log)
@@ -261,6 +301,8 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
         raise DocgenError(f"run {run.name}: exit status {status}, expected {run.status}; "
                           f"output in {outdir / 'transcript.raw'}:\n{raw[-2000:]}")
     streams = {"transcript": clean_transcript(raw)}
+    if bg is not None:
+        streams["background"] = clean_transcript("".join(bg_log))
     for sname, rel in run.streams.items():
         path = tree / rel
         if not path.exists():
@@ -277,7 +319,7 @@ def cached(run: Run, outdir: Path) -> dict[str, list[str]] | None:
     if not (outdir / "key").exists() or (outdir / "key").read_text() != run.key():
         return None
     streams = {}
-    for sname in ["transcript", *run.streams]:
+    for sname in ["transcript", *run.streams, *(["background"] if run.background else [])]:
         p = outdir / f"{sname}.txt"
         if not p.exists():
             return None
@@ -399,11 +441,12 @@ def parse_selection(head: str, body: str, where: str) -> Selection:
     sel = Selection(run=run, stream=stream or "transcript", pieces=[])
     join_next = False
     for raw in body.split("\n"):
-        line = raw.strip()
-        if not line or line.startswith("#"):
+        line = raw.lstrip()
+        if not line.strip() or line.startswith("#"):
             continue
+        # The argument keeps its trailing blanks: a regex may end in a space.
         kw, _, arg = line.partition(" ")
-        arg = arg.strip()
+        kw = kw.strip()
         cur = sel.pieces[-1] if sel.pieces else None
         if kw in ("from", "after", "line", "all"):
             if kw != "all" and not arg:
@@ -583,7 +626,7 @@ def needed_runs(root: Path, runs: dict[str, Run], with_artifacts: bool) -> list[
             if b.sel.run not in runs:
                 raise DocgenError(f"{doc}:{b.line}: no run named {b.sel.run} in {RUNS_GLOB}")
             names.add(b.sel.run)
-        for m in FACT_RE.finditer(text):
+        for m in facts_in(text):
             run = m.group("name").split(".")[0]
             if run not in runs:
                 line = text.count("\n", 0, m.start()) + 1
@@ -623,7 +666,13 @@ def render_doc(text: str, doc: str, results: dict[str, dict], facts: dict) -> st
             raise DocgenError(f"{doc}:{line}: no fact {name} (facts are defined in the runs' facts tables)")
         return f"<!--fact {name}-->{facts[name][0]}<!--/fact-->"
 
-    return FACT_RE.sub(fact, new)
+    out, pos = [], 0
+    for m in facts_in(new):
+        out.append(new[pos:m.start()])
+        out.append(fact(m))
+        pos = m.end()
+    out.append(new[pos:])
+    return "".join(out)
 
 
 def render_facts_doc(runs: dict[str, Run], facts: dict) -> str:
@@ -674,7 +723,7 @@ def generate(root: Path, out: Path | None, jobs: int, reuse: bool, only: set[str
             continue
         text = path.read_text()
         used = {b.sel.run for b in parse_blocks(text, str(rel))}
-        used |= {m.group("name").split(".")[0] for m in FACT_RE.finditer(text)}
+        used |= {m.group("name").split(".")[0] for m in facts_in(text)}
         if only and (not (used & only) or not used <= set(results)):
             new = text
         else:
@@ -695,8 +744,12 @@ def generate(root: Path, out: Path | None, jobs: int, reuse: bool, only: set[str
             changed.append(FACTS_DOC)
     if artifacts and out is None:
         for run in need:
+            if only and run.name not in only:
+                continue  # --only: the figures of other runs are left as they are
             for src, dst in run.artifacts.items():
                 a = root / WORK / "artifacts" / run.name / src
+                if not a.exists():
+                    raise DocgenError(f"run {run.name}: no saved artifact {src} in {a.parent} (run it without --reuse)")
                 if not (root / dst).exists() or not filecmp.cmp(a, root / dst, shallow=False):
                     shutil.copy2(a, root / dst)
                     changed.append(dst)

@@ -99,8 +99,8 @@ def parse(document):
     for i, b in enumerate(blocks):
         regen = regen_blocks[i] if i < len(regen_blocks) else None
         yield Region(b.text_start, b.text_end, (b, regen), _Check("block", _block_check))
-    regen_facts = list(docgen.FACT_RE.finditer(regen_text)) if regen_text is not None else []
-    for i, m in enumerate(docgen.FACT_RE.finditer(text)):
+    regen_facts = docgen.facts_in(regen_text) if regen_text is not None else []
+    for i, m in enumerate(docgen.facts_in(text)):
         line = text.count("\n", 0, m.start()) + 1
         regen = regen_facts[i].group("value") if i < len(regen_facts) else None
         yield Region(m.start(), m.end(), (m.group("name"), m.group("value"), regen, f"{rel}:{line}"),

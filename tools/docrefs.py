@@ -177,7 +177,7 @@ def references(text: str, doc: str) -> list[Ref]:
         head = m.group(1).lower()
         if "command" in head and "gdb" not in head and "make" not in head and "bochs" not in head:
             pos = m.end()
-            for row in re.finditer(r"^\|([^|\n]*)\|.*$", prose[pos:], re.M):
+            for row in re.finditer(r"^\|((?:\\\||[^|\n])*)\|.*$", prose[pos:], re.M):
                 if row.start() != 0 and prose[pos + row.start() - 1] != "\n":
                     break
                 cell = row.group(1)

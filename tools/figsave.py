@@ -16,7 +16,10 @@ def save_figure(fig, outputs: list[Path]) -> None:
     """Write @fig to each path of @outputs (its suffix picks the format)
     and close it."""
     plt.rcParams["svg.fonttype"] = "none"  # text stays text in the SVG
+    # The same drawing gives the same SVG bytes (make docs redraws figures):
+    # fixed ids instead of random ones, and no date.
+    plt.rcParams["svg.hashsalt"] = "pagewise"
     for out in outputs:
         os.makedirs(out.parent, exist_ok=True)
-        fig.savefig(out, dpi=DPI)
+        fig.savefig(out, dpi=DPI, metadata={"Date": None} if out.suffix == ".svg" else None)
     plt.close(fig)

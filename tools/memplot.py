@@ -1,8 +1,10 @@
 """memplot.py - draw a pfnmap dump (tools/pfnmap.py) as a picture of physical
 memory: a grid of rows read like a page of text, each cell a power-of-two
-group of pfns coloured by its state. Layout (which pfn is in which cell) and
-drawing are kept apart, so tests can find any pfn's cell in the image.
-How to read the picture: docs/memplot.md."""
+group of pfns coloured by its state; below it, when a cell holds more than
+one page, two strips at one page a cell: the first and the last ZOOM_PAGES
+of memory, where the kernel keeps its image, mem_map and page tables.
+Layout (which pfn is in which cell) and drawing are kept apart, so tests can
+find any pfn's cell in the image. How to read the picture: docs/memplot.md."""
 
 from __future__ import annotations
 
@@ -28,17 +30,40 @@ from pfnmap import MAX_PAGE_ORDER, PAGE_SIZE, PCP_CODE, PCP_NAME, PLAIN_CODES, B
 COLS = 64  # cells per row
 MAX_ROWS = 128  # rows at most: pfns per cell doubles until the map fits
 HOLE_MIN_ROWS = 4  # an H run covering this many whole rows is drawn as one row
+ZOOM_PAGES = 512  # 2 MiB: each zoom strip, at one page a cell (8 rows of COLS)
+ZOOM_ROWS = ZOOM_PAGES // COLS
 
 # --- Colours: one per category, in legend order ------------------------------
 # Categories are the plain codes, then "allocated" (every order alike), then
-# free pages on per-CPU lists (P), then free orders 0..MAX_PAGE_ORDER on a
-# light-to-dark scale; PAST is the part of the last row beyond max_pfn.
+# free pages on per-CPU lists (P), then free orders 0..MAX_PAGE_ORDER, each
+# with a colour of its own; PAST is the part of the last row beyond max_pfn.
 PLAIN_COLOURS = {"H": "#e6e6e6", "R": "#7f7f7f", "K": "#7b2d8e", "M": "#f28e2b", "T": "#8c564b"}
 ALLOC_COLOUR = "#d62728"
-PCP_COLOUR = "#ffd92f"  # yellow: free, but apart from the green-blue buddy scale
-FREE_SCALE = ("GnBu", 0.3, 1.0)  # colormap, value for order 0, value for MAX_PAGE_ORDER
+PCP_COLOUR = "#ffd92f"  # yellow: free, but apart from the buddy orders' greens and blues
+# Free orders: greens, teals, blues and olives (no red, orange, yellow,
+# purple, brown or grey: those are the other states), light for small
+# orders and dark for large ones, with order 10, most of memory after boot,
+# a calm blue. Picked from matplotlib's named colours so that each differs
+# from every other colour of the legend by at least FREE_MIN_DELTA_E
+# (CIEDE2000, about 1 just noticeable; test_memplot.py measures it):
+# neighbouring orders never look alike.
+FREE_COLOURS = (
+    "#8ee53f",  # 0: lime
+    "#c1c6fc",  # 1: light periwinkle
+    "#02ccfe",  # 2: sky blue
+    "#06b48b",  # 3: jade
+    "#8f9805",  # 4: olive
+    "#1e90ff",  # 5: dodger blue
+    "#028f1e",  # 6: green
+    "#08787f",  # 7: teal
+    "#696112",  # 8: dark olive
+    "#0b5509",  # 9: forest green
+    "#1f5fa8",  # 10: blue
+)
+FREE_MIN_DELTA_E = 18
 PAST_COLOUR = "#ffffff"
 BOUNDARY_COLOUR = "#ffffff"  # buddy block boundaries
+ZOOM_EDGE = "#000000"  # dashed, on the map: the rows a zoom strip draws
 HOLE_HATCH = "////"
 
 CATEGORIES = list(PLAIN_CODES) + ["A", PCP_CODE] + [f"F{o}" for o in range(MAX_PAGE_ORDER + 1)]
@@ -48,9 +73,8 @@ KERNEL_FIRST = ("K", "T", "M")  # shown in a cell wherever present, in this orde
 
 
 def free_colour(order: int) -> tuple[float, float, float]:
-    """The colour of a free block of @order on the sequential free scale."""
-    name, lo, hi = FREE_SCALE
-    return to_rgb(matplotlib.colormaps[name](lo + (hi - lo) * order / MAX_PAGE_ORDER))
+    """The colour of a free block of @order."""
+    return to_rgb(FREE_COLOURS[order])
 
 
 def colour_of(code: str) -> tuple[float, float, float]:
@@ -135,6 +159,22 @@ def layout(block: Block) -> Layout:
         ppc *= 2
 
 
+def zoom_layouts(block: Block) -> tuple[Layout, Layout]:
+    """The two zoom strips of @block, one page a cell, ZOOM_ROWS rows each:
+    the first ZOOM_PAGES pfns, and the last ZOOM_PAGES up to max_pfn rounded
+    up to a whole row (the rest of that row is beyond max_pfn)."""
+    end = -(-block.max_pfn // COLS) * COLS
+    return tuple(Layout(1, list(range(lo, lo + ZOOM_PAGES, COLS)), [0] * ZOOM_ROWS)
+                 for lo in (0, max(end - ZOOM_PAGES, 0)))
+
+
+def shows_zoom(blocks: list[Block], zoom: bool = True) -> bool:
+    """Does the figure of @blocks get zoom strips? Only when asked (@zoom)
+    and some block's map has more than one page a cell: otherwise the map
+    is at page resolution already."""
+    return zoom and any(layout(b).ppc > 1 for b in blocks)
+
+
 def cells(block: Block, lay: Layout) -> np.ndarray:
     """The category index of every cell, shape (rows, COLS).
     A cell shows K, T or M if any of its pfns has it (first in that order):
@@ -173,11 +213,13 @@ def boundaries(block: Block, lay: Layout) -> list[tuple[tuple[float, float], tup
     (free or allocated) at least one cell big: the staircase between the
     block and the pfns before it. Smaller blocks share cells and get none."""
     segments = []
+    lo, hi = lay.row_start[0], lay.row_start[-1] + lay.row_pfns  # the pfns @lay draws
     for run in block.runs:
-        if run.order < 0 or (1 << run.order) < lay.ppc:
+        if run.order < 0 or (1 << run.order) < lay.ppc or run.end <= lo or run.start >= hi:
             continue
         size = 1 << run.order
-        for pfn in range(run.start, run.end, size):
+        first = run.start + max(0, -(-(lo - run.start) // size)) * size  # first block from lo on
+        for pfn in range(first, min(run.end, hi), size):
             r, c = lay.cell_of(pfn)
             if c == 0:
                 if r:
@@ -208,7 +250,8 @@ def pages_label(nr_pages: int) -> str:
     return f"{nr_pages:,} pages ({human(nr_pages * PAGE_SIZE)})"
 
 
-def legend_entries(blocks: list[Block], holes: bool, past: bool) -> list[tuple[Patch, str]]:
+def legend_entries(blocks: list[Block], holes: bool, past: bool,
+                   zoomed: bool = False) -> list[tuple[Patch, str]]:
     """(patch, label) per category; buddy and per-CPU labels carry each
     block's count (free blocks of that order, allocated pages, or pages on
     per-CPU lists), separated by " / "."""
@@ -232,32 +275,59 @@ def legend_entries(blocks: list[Block], holes: bool, past: bool) -> list[tuple[P
                         "hole drawn as one row (size in the row)"))
     if past:
         entries.append((Patch(facecolor=PAST_COLOUR, edgecolor="#999999"), "beyond max_pfn"))
+    if zoomed:
+        entries.append((Patch(fill=False, edgecolor=ZOOM_EDGE, linestyle="--"),
+                        f"drawn below at one page a cell (first, last {human(ZOOM_PAGES * PAGE_SIZE)})"))
     return entries
 
 
 # --- The figure ------------------------------------------------------------
-PANEL_W, LEGEND_W, FIG_H = 11.0, 4.2, 9.5  # inches
-MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 1.8, 0.25, 1.25, 1.0  # inches, around each panel
+# Inches. Each block gets a column PANEL_W wide: its map MAP_H high, and
+# below it, with zoom, the first and the last strip, whose cells are square.
+PANEL_W, LEGEND_W, MAP_H = 11.0, 4.2, 7.25
+MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 1.8, 0.25, 1.25, 1.0  # around the map
+STRIP_H = ZOOM_ROWS * (PANEL_W - MARGIN_L - MARGIN_R) / COLS
+# Below the map: its axis label (MAP_X of MARGIN_B), then a strip's title,
+# the strip; its ticks and the next title; the strip; its ticks and label.
+MAP_X, STRIP_T, STRIP_SEP, STRIP_B = 0.6, 0.35, 0.65, 0.6
+ZOOM_PARTS = ("first", "last")
 
 
-def figure_size(n_panels: int) -> tuple[int, int]:
-    """(width, height) in pixels of a figure of @n_panels."""
-    return round((n_panels * PANEL_W + LEGEND_W) * DPI), round(FIG_H * DPI)
+def figure_inches(n_panels: int, zoomed: bool) -> tuple[float, float]:
+    if zoomed:
+        return (n_panels * PANEL_W + LEGEND_W,
+                MARGIN_T + MAP_H + MAP_X + STRIP_T + 2 * STRIP_H + STRIP_SEP + STRIP_B)
+    return n_panels * PANEL_W + LEGEND_W, MARGIN_T + MAP_H + MARGIN_B
 
 
-def panel_rect(i: int, n_panels: int) -> tuple[float, float, float, float]:
-    """Panel @i's axes as (left, bottom, width, height), fractions of the
-    figure, as matplotlib's add_axes takes them."""
-    fig_w = n_panels * PANEL_W + LEGEND_W
-    return ((i * PANEL_W + MARGIN_L) / fig_w, MARGIN_B / FIG_H,
-            (PANEL_W - MARGIN_L - MARGIN_R) / fig_w, (FIG_H - MARGIN_T - MARGIN_B) / FIG_H)
+def figure_size(n_panels: int, zoomed: bool = False) -> tuple[int, int]:
+    """(width, height) in pixels of a figure of @n_panels, with or without
+    the zoom strips."""
+    width, height = figure_inches(n_panels, zoomed)
+    return round(width * DPI), round(height * DPI)
 
 
-def pixel_of(lay: Layout, pfn: int, i: int = 0, n_panels: int = 1) -> tuple[int, int]:
+def panel_rect(i: int, n_panels: int, part: str = "map",
+               zoomed: bool = False) -> tuple[float, float, float, float]:
+    """The axes of panel @i's @part ("map", or a zoom strip: "first",
+    "last") as (left, bottom, width, height), fractions of the figure, as
+    matplotlib's add_axes takes them."""
+    fig_w, fig_h = figure_inches(n_panels, zoomed)
+    if part == "map":
+        top, height = MARGIN_T, MAP_H
+    else:
+        k = ZOOM_PARTS.index(part)
+        top, height = MARGIN_T + MAP_H + MAP_X + STRIP_T + k * (STRIP_H + STRIP_SEP), STRIP_H
+    return ((i * PANEL_W + MARGIN_L) / fig_w, (fig_h - top - height) / fig_h,
+            (PANEL_W - MARGIN_L - MARGIN_R) / fig_w, height / fig_h)
+
+
+def pixel_of(lay: Layout, pfn: int, i: int = 0, n_panels: int = 1, part: str = "map",
+             zoomed: bool = False) -> tuple[int, int]:
     """(x, y) pixel, from the top left of the saved PNG, at the centre of the
-    cell that draws @pfn in panel @i."""
-    width, height = figure_size(n_panels)
-    left, bottom, w, h = panel_rect(i, n_panels)
+    cell that draws @pfn in panel @i's @part (@lay is that part's layout)."""
+    width, height = figure_size(n_panels, zoomed)
+    left, bottom, w, h = panel_rect(i, n_panels, part, zoomed)
     r, c = lay.cell_of(pfn)
     x = (left + w * (c + 0.5) / COLS) * width
     y = (1 - bottom - h + h * (r + 0.5) / lay.rows) * height
@@ -279,7 +349,9 @@ def _ticks(lay: Layout) -> list[int]:
     return sorted(after.union(regular))
 
 
-def _draw_panel(ax, block: Block, lay: Layout, total: int) -> None:
+def _draw_grid(ax, block: Block, lay: Layout) -> None:
+    """@block's cells as @lay lays them out, with block edges, compressed
+    holes and address ticks."""
     grid = cells(block, lay)
     ax.imshow(PALETTE[grid], interpolation="nearest", aspect="auto",
               extent=(0, COLS, lay.rows, 0))
@@ -301,36 +373,67 @@ def _draw_panel(ax, block: Block, lay: Layout, total: int) -> None:
     ax.set_xticks(xt, ["+0"] + [f"+{human(c * lay.ppc * PAGE_SIZE)}" for c in xt[1:]], fontsize=8)
     ax.set_xlim(0, COLS)
     ax.set_ylim(lay.rows, 0)
-    ax.set_xlabel(f"offset within the row (row = {human(lay.row_pfns * PAGE_SIZE)}; "
-                  f"cell = {lay.ppc} page{'s' if lay.ppc > 1 else ''}, "
-                  f"{human(lay.ppc * PAGE_SIZE)})", fontsize=9)
+
+
+def _cell_label(lay: Layout) -> str:
+    return (f"offset within the row (row = {human(lay.row_pfns * PAGE_SIZE)}; "
+            f"cell = {lay.ppc} page{'s' if lay.ppc > 1 else ''}, {human(lay.ppc * PAGE_SIZE)})")
+
+
+def _draw_panel(ax, block: Block, lay: Layout, total: int) -> None:
+    _draw_grid(ax, block, lay)
+    ax.set_xlabel(_cell_label(lay), fontsize=9)
     ax.set_title(f"block {block.number} of {total} (transcript line {block.line})\n"
                  f"free {pages_label(block.free_pages())} "
                  f"({block.pages(PCP_CODE):,} on per-CPU lists) · "
                  f"allocated {pages_label(block.pages('A'))}", fontsize=10)
 
 
-def render(blocks: list[Block], total: int, title: str | None = None) -> plt.Figure:
-    """A figure with one panel per block, side by side, and a shared legend.
+def _draw_zoom(fig, i: int, n: int, block: Block, lay: Layout, map_ax) -> None:
+    """Panel @i's two zoom strips, and their outlines on the map (@map_ax,
+    laid out by @lay)."""
+    for part, strip in zip(ZOOM_PARTS, zoom_layouts(block)):
+        lo = strip.row_start[0]
+        hi = min(lo + ZOOM_PAGES, block.max_pfn)
+        ax = fig.add_axes(panel_rect(i, n, part, True))
+        _draw_grid(ax, block, strip)
+        end = f" (max_pfn {block.max_pfn:#x})" if part == "last" else ""
+        ax.set_title(f"{part} {human(ZOOM_PAGES * PAGE_SIZE)}, one page a cell: "
+                     f"pfn {lo:#x}-{hi - 1:#x}{end}", fontsize=9, loc="left")
+        if part == ZOOM_PARTS[-1]:
+            ax.set_xlabel(_cell_label(strip), fontsize=9)
+        r0, r1 = lay.cell_of(lo)[0], lay.cell_of(hi - 1)[0]
+        map_ax.add_patch(Rectangle((0, r0), COLS, r1 + 1 - r0, fill=False, edgecolor=ZOOM_EDGE,
+                                   linestyle="--", linewidth=1.2, clip_on=False))
+
+
+def render(blocks: list[Block], total: int, title: str | None = None,
+           zoom: bool = True) -> plt.Figure:
+    """A figure with one panel per block, side by side, and a shared legend;
+    under each panel its zoom strips when shows_zoom(@blocks, @zoom).
     @total is the number of blocks in the transcript (for panel titles)."""
     n = len(blocks)
-    width, height = figure_size(n)
+    zoomed = shows_zoom(blocks, zoom)
+    width, height = figure_size(n, zoomed)
     fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     holes = past = False
     for i, block in enumerate(blocks):
         lay = layout(block)
         holes |= any(lay.hole_end)
         past |= lay.rows * lay.row_pfns > block.max_pfn
-        _draw_panel(fig.add_axes(panel_rect(i, n)), block, lay, total)
+        ax = fig.add_axes(panel_rect(i, n, "map", zoomed))
+        _draw_panel(ax, block, lay, total)
+        if zoomed:
+            _draw_zoom(fig, i, n, block, lay, ax)
     first = blocks[0]
     sizes = ", ".join(sorted({human(b.ram_pages() * PAGE_SIZE) for b in blocks}))
     fig.suptitle(f"{title or 'Physical memory, by page state'}\n"
                  f"RAM {sizes} · max_pfn {first.max_pfn:#x} "
                  f"({human(first.max_pfn * PAGE_SIZE)} of address space)", fontsize=12)
-    entries = legend_entries(blocks, holes, past)
-    lax = fig.add_axes(((n * PANEL_W + 0.1) / (n * PANEL_W + LEGEND_W), MARGIN_B / FIG_H,
-                        (LEGEND_W - 0.2) / (n * PANEL_W + LEGEND_W),
-                        (FIG_H - MARGIN_T - MARGIN_B) / FIG_H))
+    entries = legend_entries(blocks, holes, past, zoomed)
+    fig_w, fig_h = figure_inches(n, zoomed)
+    lax = fig.add_axes(((n * PANEL_W + 0.1) / fig_w, (fig_h - MARGIN_T - MAP_H) / fig_h,
+                        (LEGEND_W - 0.2) / fig_w, MAP_H / fig_h))
     lax.axis("off")
     heading = "state" + (": counts per block, " + " / ".join(str(b.number) for b in blocks)
                          if n > 1 else "")
@@ -356,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="the block to draw, 1 for the first, -1 (default) for the last")
     which.add_argument("--all", action="store_true", help="every block, side by side")
     ap.add_argument("--title", help="first line of the figure's title")
+    ap.add_argument("--no-zoom", action="store_true", help="draw no strips of the first and "
+                    "last 2 MiB at one page a cell")
     ap.add_argument("--list", action="store_true", help="list the blocks and draw nothing")
     args = ap.parse_args(argv)
 
@@ -380,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(it has {len(blocks)})", file=sys.stderr)
         return 1
 
-    fig = render(chosen, len(blocks), args.title)
+    fig = render(chosen, len(blocks), args.title, zoom=not args.no_zoom)
     png = Path(args.output)
     outputs = [png] + ([] if args.no_svg else [Path(args.svg) if args.svg else png.with_suffix(".svg")])
     save_figure(fig, outputs)

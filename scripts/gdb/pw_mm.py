@@ -208,13 +208,14 @@ def pfn_is_ram(pfn):
     return False
 
 
-# Why a reserved page is in no block, by its pfnmap code: monitor.c's page.
+# Why a reserved page is in no block, by its pfnmap code: the monitor's page
+# (src/monitor/views.c).
 RESERVED_WHY = {"H": "not RAM", "R": "RAM reserved at boot", "K": "the kernel image", "M": "mem_map",
                 "T": "a page table"}
 
 
 def pfn_kind(pfn):
-    """pfn's pfnmap code without the order, as monitor.c's pfn_kind(): what
+    """pfn's pfnmap code without the order, as src/monitor/views.c's pfn_kind(): what
     mem_map says ("P" on a per-CPU list, "F" free, "A" allocated, "R" for a
     page in no block that is not reserved either), then why a reserved page
     is: "M" mem_map, "K" kernel image, "T" a page table, "R" other RAM, "H"
@@ -301,7 +302,10 @@ class PwMemmap(gdb.Command):
 Usage: pw-memmap
 boot_params.mmap[0 .. nr_mmap - 1] in firmware order, as the boot log's
 "mmap:" lines (mb2_print_mmap()); then the kernel image's pfns (reserved)
-and mem_map's place, as the boot log's "mm: mem_map at" line."""
+and mem_map's place, as the boot log's "mm: mem_map at" line. Each part
+the kernel has not filled in yet (stopped early in kernel_main) says so
+and which boot step fills it: mb2_parse() the map,
+memblock_setup_from_mmap() the image's pfns, mm_core_init() mem_map."""
 
     def __init__(self):
         super().__init__("pw-memmap", gdb.COMMAND_DATA)
@@ -310,7 +314,10 @@ and mem_map's place, as the boot log's "mm: mem_map at" line."""
         bp = var("boot_params")
         nr = int(bp["nr_mmap"])
         basic = " basic meminfo" if bool(bp["mmap_from_basic_meminfo"]) else ""
-        gdb.write(f"Firmware memory map (multiboot2{basic}, {nr} entries):\n")
+        if not int(bp["mbi_pa"]):  # mb2_parse() sets it first of all
+            gdb.write("Firmware memory map: not parsed yet (mb2_parse() has not run)\n")
+        else:
+            gdb.write(f"Firmware memory map (multiboot2{basic}, {nr} entries):\n")
         for i in range(nr):
             m = bp["mmap"][i]
             addr, length, kind = int(m["addr"]), int(m["len"]), int(m["type"])
@@ -320,8 +327,14 @@ and mem_map's place, as the boot log's "mm: mem_map at" line."""
             name = MMAP_TYPE_NAMES.get(kind, f"type {kind}")
             gdb.write(f"mmap: [mem {hx(addr, 18)}-{hx(addr + length - 1, 18)}] {name}\n")
         start, end = int(var("kernel_image_start_pfn")), int(var("kernel_image_end_pfn"))
-        gdb.write(f"kernel image: pfn {hx(start)}-{hx(end - 1)} "
-                  f"[mem {hx(start << PAGE_SHIFT, 18)}-{hx((end << PAGE_SHIFT) - 1, 18)}] (reserved)\n")
+        if end <= start:  # both 0 until memblock_setup_from_mmap() sets them
+            gdb.write("kernel image: not reserved yet (memblock_setup_from_mmap() has not run)\n")
+        else:
+            gdb.write(f"kernel image: pfn {hx(start)}-{hx(end - 1)} "
+                      f"[mem {hx(start << PAGE_SHIFT, 18)}-{hx((end << PAGE_SHIFT) - 1, 18)}] (reserved)\n")
+        if not int(var("mem_map")):
+            gdb.write("mm: mem_map not set up yet (mm_core_init() has not run)\n")
+            return
         max_pfn = int(var("max_pfn"))
         size = (max_pfn * page_type().sizeof + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
         pa = mem_map() - PAGE_OFFSET

@@ -21,7 +21,7 @@ FLAG_BITS = (
 def table_pfns():
     """The pfns of every page table reachable from CR3 (the PGD, and each
     table a present entry points to that does not map a large page), as
-    monitor.c's collect_table_pfns()."""
+    src/monitor/views.c's collect_table_pfns()."""
     found = set()
 
     def collect(pa, level):

@@ -2,7 +2,7 @@
 /*
  * siphash.h - SipHash-2-4, the keyed 64-bit hash of Aumasson and Bernstein,
  * with Linux's names (include/linux/siphash.h). The grade mode of the KTAP
- * runner (src/ktest.c) seals each result with it. Portable.
+ * runner (src/test/ktest.c) seals each result with it. Portable.
  */
 #ifndef LIB_SIPHASH_H
 #define LIB_SIPHASH_H

@@ -9,7 +9,7 @@ void __free_pages_core(struct page *page, unsigned int order);
 
 /*
  * The buddy core alone (page_alloc.c), for lab 3's graded self-tests
- * (src/labtest.c): no per-CPU lists, no watermarks, no checks. The zone's
+ * (src/test/labtest3.c): no per-CPU lists, no watermarks, no checks. The zone's
  * per-CPU lists should be drained first. Nothing else may call these.
  *
  * buddy_core_take() - __rmqueue_smallest(): a block of 2^@order pages off

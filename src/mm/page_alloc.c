@@ -12,8 +12,8 @@
 
 #include "mm.h"
 
-/* The fast paths below are written as small inline steps; these make sure
- * the compiler keeps them inline, and the error reports out of the way. */
+/* The fast paths below are small inline steps, kept inline, and the error
+ * reports out of the way (make DEBUG=1: see mm_env.h, docs/stepping.md). */
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif

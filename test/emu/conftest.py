@@ -4,7 +4,10 @@ printed at the end of the run."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -48,6 +51,28 @@ def artifacts(tmp_path_factory) -> Artifacts:
     for path in (iso, elf, sym, REPO / "grub.cfg"):
         shutil.copy2(path, snap / path.name)
     return Artifacts(snap, snap / iso.name, snap / elf.name, snap / sym.name, snap / "grub.cfg")
+
+
+@pytest.fixture(scope="session")
+def debug_kernel(tmp_path_factory) -> Path:
+    """make DEBUG=1's kernel (docs/stepping.md), brought up to date now: make
+    rebuilds what changed, in build/debug/ only, under a lock, so that two
+    pytest -n 2 workers never build it at once. Then a copy, with its
+    kernel.sym beside it, as for `artifacts`."""
+    build = REPO / "build" / "debug"
+    elf = build / "kernel.elf"
+    build.mkdir(parents=True, exist_ok=True)
+    with open(build / ".pytest-make.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        res = subprocess.run(["make", "--no-print-directory", "DEBUG=1", str(elf.relative_to(REPO))], cwd=REPO,
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900, env=env)
+        if res.returncode != 0:
+            pytest.fail(f"make DEBUG=1 failed ({res.returncode}):\n{res.stdout}{res.stderr}")
+        snap = tmp_path_factory.mktemp("debug-kernel")
+        for name in ("kernel.elf", "kernel.sym"):
+            shutil.copy2(build / name, snap / name)
+    return snap / "kernel.elf"
 
 
 class LogRegistry:

@@ -21,6 +21,11 @@ the first split is the self-test's first allocation.
 
 QEMU: the same command line boots to a clean power-off (xchg bx, bx does
 nothing there) and prints the same six lines in the same order.
+
+make DEBUG=1's kernel (docs/stepping.md), with break=merge,split and
+test/emu/bochs-frames.cmds: Bochs stops in __free_one_page and in expand()
+itself, and its `bt` shows each as a frame of its own under its caller
+(expand() under __rmqueue_smallest).
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ EXPECTED_SYMBOL = {
 ASM_POINTS = {"boot", "longmode", "higher"}  # stop exactly at the label
 BREAK_LINE = re.compile(r"bochs-break: (\w+): (.*)")
 STOP = re.compile(r"^\(0\) \[0x[0-9a-f]+\] [0-9a-f]{4}:([0-9a-f]+) \(([^)+]+)\+([0-9a-f]+)\)")
+# A line of Bochs's `bt`: frame pointer -> return address (symbol+offset).
+BT_LINE = re.compile(r"^[0-9a-f]+ -> ([0-9a-f]+) \(([^)+]+)\+([0-9a-f]+)\)$")
 CR0 = re.compile(r"^CR0=(0x[0-9a-f]+):")
 CR3 = re.compile(r"^CR3=(0x[0-9a-f]+)")
 EFER = re.compile(r"^EFER=(0x[0-9a-f]+):")
@@ -174,3 +181,40 @@ def test_qemu_boots_through_the_breakpoints(break_iso, tmp_path, emu_logs, boot_
     assert run.returncode == QEMU_POWER_OFF_STATUS
     assert lines[-1] == "reboot: Power down" and "selftest: all passed" in lines
     assert [name for name, _ in break_lines(run.serial_bytes())] == ORDER
+
+
+def bochs_backtraces(stdout: str) -> list[list[tuple[str, int]]]:
+    """After each magic breakpoint, the lines `bt` printed there: (symbol,
+    offset) per frame, innermost first, the stop itself in the first."""
+    traces: list[list[tuple[str, int]]] = []
+    for line in stdout.replace("\r", "").splitlines():
+        if line.strip() == "(0) Magic breakpoint":
+            traces.append([])
+        elif traces and (m := BT_LINE.match(line.strip())):
+            traces[-1].append((m.group(2), int(m.group(3), 16)))
+    return traces
+
+
+def test_bochs_debug_build_shows_buddy_steps_as_frames(debug_kernel, artifacts, tmp_path_factory, tmp_path,
+                                                       emu_logs, boot_times, monkeypatch):
+    """make bochs DEBUG=1: the merge point stops in __free_one_page and the
+    split point in expand() itself (at -O2: in the function it is inlined
+    into), and Bochs's bt shows them called by another function."""
+    out = tmp_path_factory.mktemp("debug-break-iso")
+    iso = build_iso_variant(debug_kernel, artifacts.grub_cfg, out, "break=merge,split selftest poweroff", [])
+    (out / "kernel.sym").write_bytes(debug_kernel.with_name("kernel.sym").read_bytes())
+    monkeypatch.setenv("BOCHS_CMDS", str(REPO / "test" / "emu" / "bochs-frames.cmds"))
+    run = run_bochs_headless("bochs-debug-frames", iso, "32M", tmp_path, timeout=60)
+    emu_logs.add(run.serial_log, tmp_path / "bochs-stdout.log", tmp_path / "bochs.log")
+    boot_times.add("bochs-debug-frames-32M", run.wall, "DEBUG=1, break=merge,split", None)
+    lines = nonempty_lines(run.serial_bytes())
+    assert lines and lines[-1] == "reboot: Power down" and "selftest: all passed" in lines
+    assert [name for name, _ in break_lines(run.serial_bytes())] == ["merge", "split"]
+
+    stdout = (tmp_path / "bochs-stdout.log").read_bytes().decode("utf-8", errors="replace")
+    stops, traces = bochs_stops(stdout), bochs_backtraces(stdout)
+    assert [stop.get("sym") for stop in stops] == ["__free_one_page", "expand"]
+    merge, split = traces
+    assert merge[0] == (stops[0]["sym"], stops[0]["off"]) and split[0] == (stops[1]["sym"], stops[1]["off"])
+    assert len(merge) > 2 and merge[1][0] != "__free_one_page", merge
+    assert len(split) > 2 and split[1][0] == "__rmqueue_smallest" and split[2][0] != "__rmqueue_smallest", split

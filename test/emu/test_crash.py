@@ -1,24 +1,27 @@
 """test_crash.py - boot `crashtest=X poweroff` under QEMU for each deliberate
-fault X (src/crashtest.c) and read the crash dump on COM1: it must name the
+fault X (src/test/crashtest.c) and read the crash dump on COM1: it must name the
 fault correctly (vector, error code, CR2), show every register, a stack dump
 and a Call Trace whose symbols are the kernel's own (checked against nm of
 the same kernel.elf), and end in a panic and a clean power-off (exit 33),
 never a triple fault.
 
 One boot per crashtest (a few seconds each), shared by the tests of that
-crashtest. docs/debugging.md explains how to read such a dump.
+crashtest. docs/debugging.md explains how to read such a dump. One more
+boot goes through make dump's scripts/dump.sh, which must give up on a
+panicked kernel at once.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from emulators import QEMU_POWER_OFF_STATUS, Run, build_iso_variant, run_qemu
+from emulators import QEMU_POWER_OFF_STATUS, REPO, TIME_SCALE, Run, build_iso_variant, run_qemu
 from serial_log import clean_lines, kernel_lines
 
 CRASHTESTS = ("null", "write-text", "exec-data", "stack-overflow")
@@ -357,3 +360,29 @@ def test_unknown_crashtest_is_reported_and_boot_goes_on(artifacts, tmp_path, emu
     assert "crashtest: unknown test 'bogus' (known: null, write-text, exec-data, stack-overflow)" in cr.lines
     assert not any("Kernel panic" in line or "BUG:" in line for line in cr.lines)
     assert cr.run.returncode == QEMU_POWER_OFF_STATUS and cr.lines[-1] == "reboot: Power down"
+
+
+DUMP_PROMPT_END = 30  # seconds (x PAGEWISE_EMU_TIME_SCALE): dump.sh waits 300 for a power-off
+
+
+def test_make_dump_of_a_kernel_that_panics_ends_at_once(artifacts, tmp_path, emu_logs, boot_times):
+    """make dump's path (scripts/dump.sh), booting a kernel that panics before
+    its prompt: with no poweroff boot word the panic halts, and the script's
+    `poweroff` never runs; dump.sh must see the halt, end QEMU at once and
+    fail, naming the panic."""
+    cmdline = 'crashtest=null run="meminfo; poweroff"'
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", cmdline, [])
+    out = tmp_path / "dump.txt"
+    emu_logs.add(out)
+    start = time.monotonic()
+    res = subprocess.run([str(REPO / "scripts" / "dump.sh"), str(iso), "128M", str(out)], cwd=REPO,
+                         capture_output=True, text=True, timeout=DUMP_PROMPT_END * TIME_SCALE + 30)
+    wall = time.monotonic() - start
+    assert wall < DUMP_PROMPT_END * TIME_SCALE, f"dump.sh took {wall:.0f} s to give up"
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "dump.sh: the kernel panicked before its prompt, so none of the commands ran:" in res.stderr
+    assert "  BUG: kernel NULL pointer dereference, address: 0x0000000000000000" in res.stderr
+    assert "  Kernel panic - not syncing: Fatal exception" in res.stderr
+    lines = out.read_text().splitlines()
+    assert lines[-1] == "reboot: System halted" and "pagewise> meminfo" not in lines
+    boot_times.add("qemu-dump-panic", wall, "panicked, ended by dump.sh", None)

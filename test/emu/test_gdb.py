@@ -1,24 +1,39 @@
 """test_gdb.py - make gdb's path under QEMU: scripts/gdb/pagewise.gdb
-connects to QEMU's gdb stub and stops at kernel_main in long mode; then, with
-the kernel at its monitor prompt, every pw- command reads the kernel's own
-structures and must print what the kernel printed of the same state on COM1
-(its boot log and a run= script of the matching monitor commands). The
-script starts with an order-0 allocation, so DMA32's per-CPU list holds
-pages."""
+connects to QEMU's gdb stub and stops at kernel_main in long mode, where
+pw-memmap says nothing is parsed yet (and at paging_init() that mem_map is
+not set up yet); then, with the kernel at its monitor prompt, every pw-
+command reads the kernel's own structures and must print what the kernel
+printed of the same state on COM1 (its boot log and a run= script of the
+matching monitor commands). The script starts with an order-0 allocation,
+so DMA32's per-CPU list holds pages.
+
+The kernel of make DEBUG=1 (docs/stepping.md) is built for stepping: there
+expand(), __rmqueue_smallest() and __free_one_page() are functions of their
+own, which a breakpoint stops in and a backtrace shows as called frames; and
+every target that boots or debugs a kernel uses build/debug/ under DEBUG=1."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from emulators import QEMU, REPO, TIME_SCALE, _stop, build_iso_variant, qemu_argv
 from serial_log import parse_buddyinfo
 
 PROMPT = "pagewise> "
 GDB_COMMANDS = REPO / "test" / "gdb" / "commands.gdb"
+FRAMES_COMMANDS = REPO / "test" / "gdb" / "frames.gdb"
+# A backtrace line of a frame that was called: gdb shows the address it
+# returns to. A frame inlined into its caller shows none ("#2  name (...").
+CALLED_FRAME = re.compile(r"#(\d+)\s+0x([0-9a-f]+) in (\w+) \(")
+TOP_FRAME = re.compile(r"#0\s+(\w+) \(")
+SAVED_RIP = re.compile(r"saved rip = 0x([0-9a-f]+)")
 
 
 def free_port() -> int:
@@ -66,15 +81,11 @@ def sections(text: str, marker: str) -> dict[str, list[str]]:
     return out
 
 
-def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
-    text_va = symbol(artifacts.kernel_sym, "_text")
-    text_pa = text_va - 0xFFFFFFFF80000000
-    script = ["alloc 0", "buddyinfo", "pcp", "memmap", "free_area 10", "walk 0xffff888000100000", f"walk {text_va:#x}",
-              "page 0", "page 0x2345", "page 0x100000", "page 0xa0", f"page {text_pa:#x}"]
-    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso",
-                            'run="' + "; ".join(script) + '"', [])
-    serial, gdb_log = tmp_path / "serial.log", tmp_path / "gdb.log"
-    emu_logs.add(serial, gdb_log)
+def run_gdb(iso: Path, kernel_elf: Path, commands: Path, serial: Path, gdb_log: Path) -> tuple[int, float]:
+    """Boot iso in QEMU stopped for gdb (as make qemu-gdb does, on a free
+    port), run gdb with scripts/gdb/pagewise.gdb (as make gdb does) and then
+    commands, output in gdb_log; stop QEMU. Return gdb's exit status and the
+    wall time."""
     port = free_port()
     argv = qemu_argv(iso, "128M", serial) + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]
     start = time.monotonic()
@@ -86,21 +97,41 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
             assert qemu.poll() is None, f"{QEMU} exited with {qemu.returncode}"
             assert time.monotonic() < deadline, f"QEMU's gdb stub never listened on port {port}"
             time.sleep(0.05)
-        env = dict(os.environ, PAGEWISE_GDB_PORT=str(port), PAGEWISE_KERNEL=str(artifacts.kernel_elf))
+        env = dict(os.environ, PAGEWISE_GDB_PORT=str(port), PAGEWISE_KERNEL=str(kernel_elf))
         with open(gdb_log, "w") as log:
-            gdb = subprocess.run(["gdb", "-batch", "-nx", "-x", "scripts/gdb/pagewise.gdb", "-x", str(GDB_COMMANDS)],
+            gdb = subprocess.run(["gdb", "-batch", "-nx", "-x", "scripts/gdb/pagewise.gdb", "-x", str(commands)],
                                  stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                                  env=env, timeout=60 * TIME_SCALE)
     finally:
         _stop(qemu)
-    wall = time.monotonic() - start
+    return gdb.returncode, time.monotonic() - start
+
+
+def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
+    text_va = symbol(artifacts.kernel_sym, "_text")
+    text_pa = text_va - 0xFFFFFFFF80000000
+    script = ["alloc 0", "buddyinfo", "pcp", "memmap", "free_area 10", "walk 0xffff888000100000", f"walk {text_va:#x}",
+              "page 0", "page 0x2345", "page 0x100000", "page 0xa0", f"page {text_pa:#x}"]
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso",
+                            'run="' + "; ".join(script) + '"', [])
+    serial, gdb_log = tmp_path / "serial.log", tmp_path / "gdb.log"
+    emu_logs.add(serial, gdb_log)
+    returncode, wall = run_gdb(iso, artifacts.kernel_elf, GDB_COMMANDS, serial, gdb_log)
     boot_times.add("qemu-gdb-pw-commands", wall, "stopped by the test", None)
-    assert gdb.returncode == 0
+    assert returncode == 0
     out = sections(gdb_log.read_text(), "@@ ")
     assert "end" in out, "gdb stopped before the last command"
 
     # pw-connect stopped at kernel_main's first instruction, in 64-bit code.
     assert out["stop"][0].startswith("kernel_main in section .text"), out["stop"]
+    # pw-memmap there: nothing parsed or set up yet, and it says so (no
+    # range from 0 to -1); at paging_init() the map and the image are
+    # there, mem_map is not (checked against the boot log below).
+    assert out["memmap-kernel_main"][:3] == [
+        "Firmware memory map: not parsed yet (mb2_parse() has not run)",
+        "kernel image: not reserved yet (memblock_setup_from_mmap() has not run)",
+        "mm: mem_map not set up yet (mm_core_init() has not run)"]
+    assert "mm: mem_map not set up yet (mm_core_init() has not run)" in out["memmap-paging_init"]
     assert out["monitor"][0].startswith("serial_getc in section .text"), out["monitor"]
 
     log = serial.read_bytes().decode("utf-8", errors="replace").replace("\r", "")
@@ -139,9 +170,11 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     firmware = boot_lines[header:header + 1 + sum(1 for line in boot_lines if line.startswith("mmap: "))]
     assert out["memmap"][:len(firmware)] == firmware
     assert next(line for line in boot_lines if line.startswith("mm: mem_map at")) in out["memmap"]
+    assert out["memmap-paging_init"][:len(firmware)] == firmware
     image = next(line for line in monitor["memmap"] if line.startswith("kernel image: pfn "))
     pfns = image.split()[3].rstrip(";")
     assert any(line.startswith(f"kernel image: pfn {pfns} ") for line in out["memmap"])
+    assert out["memmap-paging_init"][len(firmware)].startswith(f"kernel image: pfn {pfns} ")
 
     # freelist: the monitor lists the first 8 blocks of DMA32's order 10,
     # gdb all of them; the first block's head is a free order-10 page.
@@ -187,3 +220,97 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
 
     # Every pw- command has help text.
     assert sum(1 for line in out["help"] if line.startswith("Usage: pw-")) == 5
+
+
+def check_called_frame(out: dict[str, list[str]], stop: str, function: str, text_symbols: set[str]) -> str:
+    """At stop (a section prefix of frames.gdb), gdb stopped in function as
+    a function of its own, called by another: the PC lies in function's own
+    code, frame 0 is function, and frame 1 is a different function reached
+    through a real return address, the one frame 0 saved. Return frame 1's
+    function."""
+    assert re.match(rf"{function}( \+ \d+)? in section \.text$", out[f"{stop}-pc"][0]), out[f"{stop}-pc"]
+    bt = out[f"{stop}-bt"]
+    top = TOP_FRAME.match(bt[0])
+    assert top and top.group(1) == function, bt
+    caller = CALLED_FRAME.match(bt[1])
+    assert caller, f"frame 1 is not a call (inlined?): {bt}"
+    frame = "\n".join(out[f"{stop}-frame"])
+    assert "inlined into frame" not in frame, frame
+    saved = SAVED_RIP.search(frame)
+    assert saved and int(saved.group(1), 16) == int(caller.group(2), 16), frame
+    assert caller.group(3) != function and caller.group(3) in text_symbols, bt
+    return caller.group(3)
+
+
+def test_debug_build_shows_buddy_steps_as_frames(debug_kernel, artifacts, tmp_path, emu_logs, boot_times):
+    """make DEBUG=1, make qemu-gdb DEBUG=1, make gdb DEBUG=1: break in
+    __free_one_page() (the first merge step of the boot) and in expand()
+    (the first split step), and see each in bt as a frame of its own under
+    its caller; expand()'s caller __rmqueue_smallest() is a called frame
+    too. At -O2 expand() has no code of its own (docs/stepping.md 2.2)."""
+    text_symbols = {line.split()[1] for line in debug_kernel.with_name("kernel.sym").read_text().splitlines()}
+    assert {"expand", "__rmqueue_smallest", "__free_one_page"} <= text_symbols
+    iso = build_iso_variant(debug_kernel, artifacts.grub_cfg, tmp_path / "iso", "selftest poweroff", [])
+    serial, gdb_log = tmp_path / "serial.log", tmp_path / "gdb.log"
+    emu_logs.add(serial, gdb_log)
+    returncode, wall = run_gdb(iso, debug_kernel, FRAMES_COMMANDS, serial, gdb_log)
+    boot_times.add("qemu-gdb-debug-frames", wall, "stopped by the test", None)
+    assert returncode == 0
+    out = sections(gdb_log.read_text(), "@@ ")
+    assert "end" in out, "gdb stopped before the last command"
+
+    check_called_frame(out, "merge", "__free_one_page", text_symbols)
+    assert check_called_frame(out, "split", "expand", text_symbols) == "__rmqueue_smallest"
+    # __rmqueue_smallest() itself was called, not inlined into its caller.
+    assert CALLED_FRAME.match(out["split-bt"][2]), out["split-bt"]
+    rmqueue = "\n".join(out["rmqueue-frame"])
+    assert " in __rmqueue_smallest (" in rmqueue and "inlined into frame" not in rmqueue, rmqueue
+
+
+def plain_make_env(**extra: str) -> dict[str, str]:
+    """This environment without what an outer make (make test-emu DEBUG=1)
+    passes its sub-makes, plus extra."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "DEBUG")}
+    return env | extra
+
+
+def make_dry_run(*args: str, env: dict[str, str] | None = None) -> str:
+    """Every command make would run for args, up to date or not (make -n -B;
+    the recursive makes print theirs too)."""
+    res = subprocess.run(["make", "-n", "-B", "--no-print-directory", *args], cwd=REPO, stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=60 * TIME_SCALE, env=env or plain_make_env())
+    assert res.returncode == 0, f"make -n {' '.join(args)}:\n{res.stdout}{res.stderr}"
+    return res.stdout
+
+
+@pytest.mark.parametrize("target,default,debug", [
+    ("run", "-cdrom build/pagewise.iso ", "-cdrom build/debug/pagewise.iso "),
+    ("qemu-gdb", "-cdrom build/pagewise.iso ", "-cdrom build/debug/pagewise.iso "),
+    ("gdb", "PAGEWISE_KERNEL=build/kernel.elf ", "PAGEWISE_KERNEL=build/debug/kernel.elf "),
+    ("bochs", "scripts/bochs.sh interactive build/pagewise.iso ", "scripts/bochs.sh interactive build/debug/pagewise.iso "),
+])
+def test_debug_targets_use_the_debug_build(target, default, debug):
+    """DEBUG=1 sends run, qemu-gdb, gdb and bochs to build/debug/, built
+    with -Og -fno-inline; without it they keep build/ and -O2."""
+    plain, stepping = make_dry_run(target), make_dry_run(target, "DEBUG=1")
+    assert default in plain and debug not in plain
+    assert debug in stepping and default not in stepping
+    if target != "gdb":  # make gdb builds nothing
+        assert " -O2 " in plain and "-DPAGEWISE_DEBUG" not in plain
+        assert " -Og -fno-inline -DPAGEWISE_DEBUG " in stepping and " -O2 " not in stepping
+
+
+def test_debug_takes_only_0_or_1():
+    res = subprocess.run(["make", "-n", "DEBUG=yes"], cwd=REPO, stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=60 * TIME_SCALE, env=plain_make_env())
+    assert res.returncode != 0
+    assert "DEBUG=yes: say DEBUG=1 for the stepping build" in res.stderr
+    assert "-cdrom build/pagewise.iso " in make_dry_run("run", "DEBUG=0")
+
+
+def test_debug_in_the_environment_changes_nothing():
+    """Only make's command line selects the stepping build, as Linux's V=1:
+    a DEBUG exported for some other program leaves make run as it was."""
+    for value in ("1", "yes"):
+        out = make_dry_run("run", env=plain_make_env(DEBUG=value))
+        assert "-cdrom build/pagewise.iso " in out and "build/debug" not in out

@@ -1,4 +1,4 @@
-"""test_monitor.py - the serial monitor (src/monitor.c) driven by hand:
+"""test_monitor.py - the serial monitor (src/monitor/) driven by hand:
 pexpect types into QEMU's COM1 and reads the answers. One interactive boot
 runs every command, every bad-input case, line editing and history, checks
 each answer against what another command or the kernel ELF says (memmap's
@@ -6,7 +6,7 @@ free pages against meminfo, free_area against buddyinfo, x against the
 ELF's bytes, walk against the direct map), then reboots and powers off.
 A second boot runs a run="..." script from the command line that ends in
 poweroff, with no input at all. The bench tests run the `bench` command
-(src/kbench.c) in QEMU by hand and in Bochs from a run= script, where the
+(src/test/kbench.c) in QEMU by hand and in Bochs from a run= script, where the
 TSC counts instructions.
 """
 
@@ -518,7 +518,7 @@ def test_pfnmap_dump_and_memplot(artifacts, tmp_path, emu_logs, boot_times):
     boot_times.add("qemu-pfnmap-dump", wall, "powered off", parse_meminfo(lines).get("MemTotal"))
 
 
-# bench (src/kbench.c): one line per workload, in this order.
+# bench (src/test/kbench.c): one line per workload, in this order.
 BENCH_WORKLOADS = ("order0", "mixed", "zero")
 BENCH_LINE = re.compile(r"^bench: (order0|mixed|zero): (\d+) ops, (\d+) cycles, (\d+)\.(\d) cycles/op \(rdtsc\)"
                         r"(?:, (\d+) refused)?$")

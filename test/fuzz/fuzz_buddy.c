@@ -255,7 +255,7 @@ void panic(const char *fmt, ...)
 	fuzz_fail("unexpected panic: %s", msg);
 }
 
-/* Only src/mm/mm_selftest.c asks for a seed, and the harness never runs it. */
+/* Only the mm self-tests (src/test/) ask for a seed; the harness has none. */
 uint64_t mm_env_seed(void)
 {
 	return 0;

@@ -3,6 +3,15 @@
 # answer follows an "@@ name" line, for the test to cut the output apart.
 echo @@ stop\n
 info symbol $pc
+# At kernel_main nothing is parsed yet; at paging_init() the map and the
+# image are, mem_map is not.
+echo @@ memmap-kernel_main\n
+pw-memmap
+hbreak paging_init
+continue
+echo @@ memmap-paging_init\n
+pw-memmap
+delete
 # serial_getc(): the monitor waits for a key, after its run= script ran.
 hbreak serial_getc
 continue

@@ -575,11 +575,15 @@ def test_the_tables_host_cases_exist():
                 assert re.search(rf"^static void\s+{case}\(void \*\*state\)", text, re.M), (t.binary, case)
 
 
-@pytest.mark.skipif(not (REPO / "src" / "labtest.c").exists(), reason="src/labtest.c is not written yet")
+@pytest.mark.skipif(not (REPO / "src" / "test" / "labtest.c").exists(),
+                    reason="src/test/labtest.c is not written yet")
 def test_the_tables_ktap_cases_exist():
     """Each KTAP test names a suite lab1..lab5 and a case the kernel runs
-    (a case name of src/labtest.c or of the mm self-tests)."""
-    text = (REPO / "src" / "labtest.c").read_text() + (REPO / "src" / "mm" / "mm_selftest.c").read_text()
+    (a case name of the labs' suites, src/test/labtest*.c, or of the mm
+    self-tests, src/test/mm_selftest*.c)."""
+    tests_dir = REPO / "src" / "test"
+    text = "".join(p.read_text() for pattern in ("labtest*.c", "mm_selftest*.c")
+                   for p in sorted(tests_dir.glob(pattern)))
     for lab, tests in grade.load_table(grade.DEFAULT_TABLE).labs.items():
         for t in tests:
             if t.kind == "ktap":

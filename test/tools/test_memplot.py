@@ -274,18 +274,20 @@ def run_memplot(*args) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
-def colour_at(png, lay, pfn, panel=0, panels=1):
+def colour_at(png, lay, pfn, panel=0, panels=1, part="map", zoomed=False):
     import matplotlib.image
 
-    x, y = memplot.pixel_of(lay, pfn, panel, panels)
+    x, y = memplot.pixel_of(lay, pfn, panel, panels, part, zoomed)
     return matplotlib.image.imread(png)[y, x, :3]
 
 
-def assert_colour(png, lay, pfn, code, panel=0, panels=1):
-    got = colour_at(png, lay, pfn, panel, panels)
-    want = memplot.colour_of(code)
+def assert_colour(png, lay, pfn, code, panel=0, panels=1, part="map", zoomed=False):
+    """The cell drawing @pfn in @part of panel @panel has @code's colour
+    (code None: beyond max_pfn)."""
+    got = colour_at(png, lay, pfn, panel, panels, part, zoomed)
+    want = memplot.colour_of(code) if code else memplot.to_rgb(memplot.PAST_COLOUR)
     assert max(abs(g - w) for g, w in zip(got, want)) <= COLOUR_TOLERANCE, \
-        f"pfn {pfn:#x}: got {got}, want {code} {want}"
+        f"pfn {pfn:#x} in the {part}: got {got}, want {code} {want}"
 
 
 @pytest.fixture(scope="module")
@@ -298,33 +300,41 @@ def small_pictures(tmp_path_factory):
     return out
 
 
-def test_render_writes_png_of_the_documented_size(small_pictures):
+def test_render_writes_png_of_the_documented_size(small_pictures, tmp_path):
     import matplotlib.image
 
-    width, height = memplot.figure_size(1)
+    # docs/memplot.md: 1520 x 1294 for one block with the zoom strips,
+    # 1520 x 950 without; 1100 wider for each further block.
+    assert memplot.figure_size(1, zoomed=True) == (1520, 1294)
+    assert memplot.figure_size(2, zoomed=True) == (2620, 1294)
+    assert memplot.figure_size(1) == (1520, 950)
+    width, height = memplot.figure_size(1, zoomed=True)
     assert matplotlib.image.imread(small_pictures / "last.png").shape[:2] == (height, width)
-    width, height = memplot.figure_size(2)
+    width, height = memplot.figure_size(2, zoomed=True)
     assert matplotlib.image.imread(small_pictures / "both.png").shape[:2] == (height, width)
+    assert run_memplot(FIXTURES / "qemu-128m.txt", "--no-zoom", "-o", tmp_path / "n.png").returncode == 0
+    width, height = memplot.figure_size(1)
+    assert matplotlib.image.imread(tmp_path / "n.png").shape[:2] == (height, width)
 
 
 def test_render_colours_cells_by_their_code(small_pictures):
     before, after = parse(SMALL)
     lay = memplot.layout(after)
     png = small_pictures / "last.png"  # the last block: after
-    assert_colour(png, lay, 0x2000, "F10")
-    assert_colour(png, lay, 0x110, "K")
-    assert_colour(png, lay, 0x900, "A10")
-    assert_colour(png, lay, 0x7f00, "M")
-    assert_colour(png, lay, 0x50, "R")
-    assert_colour(png, lay, 0xf0, "H")
-    assert_colour(png, lay, 0x408, "F3")
+    for pfn, code in ((0x2000, "F10"), (0x110, "K"), (0x900, "A10"), (0x7f00, "M"), (0x50, "R"),
+                      (0xf0, "H"), (0x408, "F3")):
+        assert_colour(png, lay, pfn, code, zoomed=True)
 
 
 def test_render_side_by_side_shows_before_and_after(small_pictures):
     before, after = parse(SMALL)
     png = small_pictures / "both.png"
-    assert_colour(png, memplot.layout(before), 0x900, "F10", 0, 2)
-    assert_colour(png, memplot.layout(after), 0x900, "A10", 1, 2)
+    assert_colour(png, memplot.layout(before), 0x900, "F10", 0, 2, zoomed=True)
+    assert_colour(png, memplot.layout(after), 0x900, "A10", 1, 2, zoomed=True)
+    # each panel its own strips: 0x130 was free before, allocated after
+    first_before, _ = memplot.zoom_layouts(before)
+    assert_colour(png, first_before, 0x130, "F0", 0, 2, "first", True)
+    assert_colour(png, first_before, 0x130, "A0", 1, 2, "first", True)
 
 
 def test_render_writes_svg_with_legend_text(small_pictures):
@@ -350,6 +360,138 @@ def test_render_draws_per_cpu_pages_in_their_colour(tmp_path):
                for c in memplot.CATEGORIES if c != "P")  # a colour of its own
 
 
+# --- Zoom strips: the first and last 2 MiB at one page a cell ---------------
+def test_zoom_layouts_cover_the_first_and_last_2_mib_by_whole_rows():
+    _, after = parse(SMALL)  # max_pfn 0x7fe0: the last row is half past it
+    first, last = memplot.zoom_layouts(after)
+    assert first.ppc == last.ppc == 1 and first.rows == last.rows == memplot.ZOOM_ROWS == 8
+    assert first.row_start == list(range(0, 0x200, 64)) and not any(first.hole_end)
+    assert last.row_start == list(range(0x7e00, 0x8000, 64))
+    assert last.cell_of(0x7ed8) == (3, 0x18)
+
+
+def test_zoom_only_when_a_map_cell_holds_more_than_one_page():
+    tiny = parse(block_text(0x200, TINY_RUNS))
+    assert memplot.layout(tiny[0]).ppc == 1 and not memplot.shows_zoom(tiny)
+    assert memplot.shows_zoom(parse(SMALL)) and memplot.shows_zoom(parse(BIG))
+    assert not memplot.shows_zoom(parse(SMALL), zoom=False)
+
+
+def test_zoom_cells_and_edges_are_per_page():
+    _, after = parse(SMALL)
+    first, last = memplot.zoom_layouts(after)
+    grid = memplot.cells(after, first)
+    assert grid[4, 0x30] == memplot.CAT["A"] and grid[4, 0x32] == memplot.CAT["F1"]  # 0x130, 0x132
+    grid = memplot.cells(after, last)
+    assert grid[3, 0x18] == memplot.CAT["F0"] and grid[3, 0x19] == memplot.CAT["M"]  # 0x7ed8, 0x7ed9
+    assert grid[7, 0x1f] == memplot.CAT["R"] and grid[7, 0x20] == memplot.PAST  # 0x7fdf, 0x7fe0
+    segs = memplot.boundaries(after, last)
+    assert ((0x18, 3), (0x18, 4)) in segs  # the F0 page at 0x7ed8
+    assert all(0 <= y <= last.rows for seg in segs for _, y in seg)  # none outside the strip
+
+
+def test_render_zoom_shows_pages_the_map_hides(small_pictures):
+    """In the map (4 pages a cell) the grouping rule hides single pages;
+    the strips show each page in its own colour."""
+    _, after = parse(SMALL)
+    lay = memplot.layout(after)
+    first, last = memplot.zoom_layouts(after)
+    png = small_pictures / "last.png"
+    assert_colour(png, lay, 0x132, "A0", zoomed=True)  # A0 0x130-0x131 wins the tie
+    assert_colour(png, first, 0x132, "F1", part="first", zoomed=True)
+    assert_colour(png, first, 0x130, "A0", part="first", zoomed=True)
+    assert_colour(png, lay, 0x7ed8, "M", zoomed=True)  # mem_map wins any cell it touches
+    assert_colour(png, last, 0x7ed8, "F0", part="last", zoomed=True)
+    assert_colour(png, last, 0x7ebc, "F1", part="last", zoomed=True)
+    assert_colour(png, last, 0x7ebe, "A1", part="last", zoomed=True)
+    assert_colour(png, last, 0x7fdf, "R", part="last", zoomed=True)
+    assert_colour(png, last, 0x7fe0, None, part="last", zoomed=True)  # beyond max_pfn
+    assert_colour(png, first, 0x50, "R", part="first", zoomed=True)
+    assert_colour(png, first, 0xa0, "H", part="first", zoomed=True)
+    svg = (small_pictures / "last.svg").read_text()
+    assert "first 2 MiB, one page a cell: pfn 0x0-0x1ff" in svg
+    assert "last 2 MiB, one page a cell: pfn 0x7e00-0x7fdf (max_pfn 0x7fe0)" in svg
+    assert "drawn below at one page a cell (first, last 2 MiB)" in svg
+
+
+# --- Colours: every free order its own --------------------------------------
+def _lab(rgb) -> tuple[float, float, float]:
+    """sRGB (0..1) to CIE L*a*b* (D65)."""
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    xyz = [sum(m * c for m, c in zip(row, lin)) / w for row, w in zip(
+        ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505)),
+        (0.95047, 1.0, 1.08883))]
+    f = [t ** (1 / 3) if t > (6 / 29) ** 3 else t / (3 * (6 / 29) ** 2) + 4 / 29 for t in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def delta_e(rgb1, rgb2) -> float:
+    """CIEDE2000 colour difference of two sRGB colours: about 1 is just
+    noticeable; above 10 two colours read as different ones."""
+    return delta_e_lab(_lab(rgb1), _lab(rgb2))
+
+
+def delta_e_lab(lab1, lab2) -> float:
+    """CIEDE2000 of two L*a*b* colours, as Sharma, Wu and Dalal write it out
+    (Color Research & Application 30(1), 2005)."""
+    from math import atan2, cos, degrees, exp, hypot, radians, sin, sqrt
+
+    (l1, a1, b1), (l2, a2, b2) = lab1, lab2
+    c_bar = (hypot(a1, b1) + hypot(a2, b2)) / 2
+    g = 0.5 * (1 - sqrt(c_bar ** 7 / (c_bar ** 7 + 25 ** 7)))
+    a1, a2 = (1 + g) * a1, (1 + g) * a2
+    c1, c2 = hypot(a1, b1), hypot(a2, b2)
+    h1, h2 = degrees(atan2(b1, a1)) % 360, degrees(atan2(b2, a2)) % 360
+    dh = 0 if c1 * c2 == 0 else (h2 - h1 + 180) % 360 - 180
+    d_l, d_c, d_h = l2 - l1, c2 - c1, 2 * sqrt(c1 * c2) * sin(radians(dh / 2))
+    l_bar, c_bar = (l1 + l2) / 2, (c1 + c2) / 2
+    if c1 * c2 == 0:
+        h_bar = h1 + h2
+    elif abs(h1 - h2) <= 180:
+        h_bar = (h1 + h2) / 2
+    else:
+        h_bar = (h1 + h2 + 360) / 2 if h1 + h2 < 360 else (h1 + h2 - 360) / 2
+    t = (1 - 0.17 * cos(radians(h_bar - 30)) + 0.24 * cos(radians(2 * h_bar))
+         + 0.32 * cos(radians(3 * h_bar + 6)) - 0.20 * cos(radians(4 * h_bar - 63)))
+    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / sqrt(20 + (l_bar - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * c_bar, 1 + 0.015 * c_bar * t
+    r_t = -sin(radians(60 * exp(-((h_bar - 275) / 25) ** 2))) * 2 * sqrt(c_bar ** 7 / (c_bar ** 7 + 25 ** 7))
+    return sqrt((d_l / s_l) ** 2 + (d_c / s_c) ** 2 + (d_h / s_h) ** 2 + r_t * (d_c / s_c) * (d_h / s_h))
+
+
+@pytest.mark.parametrize("lab1, lab2, want", [
+    # pairs 1, 7, 17 and 18 of Sharma, Wu and Dalal's test data
+    ((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425),
+    ((50, 0, 0), (50, -1, 2), 2.3669),
+    ((50, 2.5, 0), (73, 25, -18), 27.1492),
+    ((50, 2.5, 0), (61, -5, 29), 22.8977),
+])
+def test_delta_e_matches_published_pairs(lab1, lab2, want):
+    assert delta_e_lab(lab1, lab2) == pytest.approx(want, abs=1e-4)
+
+
+def test_delta_e_of_srgb():
+    assert delta_e((0.2, 0.4, 0.6), (0.2, 0.4, 0.6)) == 0
+    assert delta_e((0, 0, 0), (1, 1, 1)) == pytest.approx(100, abs=0.01)  # L* 0 to 100
+
+
+def test_every_free_order_has_a_colour_far_from_every_other_legend_colour():
+    legend = {code: memplot.colour_of(code) for code in memplot.CATEGORIES}
+    legend["beyond max_pfn"] = memplot.to_rgb(memplot.PAST_COLOUR)
+    close = [(a, b, round(delta_e(legend[a], legend[b]), 1))
+             for a in legend if a.startswith("F") for b in legend
+             if b != a and not (b.startswith("F") and int(b[1:]) < int(a[1:]))
+             and delta_e(legend[a], legend[b]) < memplot.FREE_MIN_DELTA_E]
+    assert not close, f"free-order colours too alike (CIEDE2000 < {memplot.FREE_MIN_DELTA_E}): {close}"
+    assert len(set(memplot.FREE_COLOURS)) == memplot.MAX_PAGE_ORDER + 1
+
+
+def test_small_free_orders_are_lighter_than_large_ones():
+    """Light for small blocks, dark for large: L* of orders 0-4 above that of 6-10."""
+    lightness = [_lab(memplot.free_colour(o))[0] for o in range(memplot.MAX_PAGE_ORDER + 1)]
+    assert min(lightness[:5]) > max(lightness[6:])
+
+
 def test_render_big_machine_marks_the_hole(tmp_path):
     done = run_memplot(FIXTURES / "qemu-6g.txt", "-o", tmp_path / "big.png", "--no-svg")
     assert done.returncode == 0, done.stderr
@@ -357,17 +499,15 @@ def test_render_big_machine_marks_the_hole(tmp_path):
     (block,) = parse(BIG)
     lay = memplot.layout(block)
     png = tmp_path / "big.png"
-    assert_colour(png, lay, 0x50000, "F10")
-    assert_colour(png, lay, 0x1bc000, "A10")
-    assert_colour(png, lay, 0x1be000, "M")
-    assert_colour(png, lay, 0x100, "K")
+    for pfn, code in ((0x50000, "F10"), (0x1bc000, "A10"), (0x1be000, "M"), (0x100, "K")):
+        assert_colour(png, lay, pfn, code, zoomed=True)
 
 
 def test_cli_picks_a_block_by_number(tmp_path):
     done = run_memplot(FIXTURES / "qemu-128m.txt", "--block", "1", "-o", tmp_path / "b1.png")
     assert done.returncode == 0 and "block 1 of 2" in done.stdout
     lay = memplot.layout(parse(SMALL)[0])
-    assert_colour(tmp_path / "b1.png", lay, 0x900, "F10")
+    assert_colour(tmp_path / "b1.png", lay, 0x900, "F10", zoomed=True)
 
 
 def test_script_writes_build_memory_by_default(tmp_path):

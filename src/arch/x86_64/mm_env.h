@@ -35,4 +35,17 @@ static inline uint64_t mm_env_seed(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * make DEBUG=1 (docs/stepping.md) compiles the kernel at -Og -fno-inline
+ * with PAGEWISE_DEBUG, for stepping in gdb and Bochs. There the buddy
+ * allocator's __always_inline steps (page_alloc.c) become noinline, so that
+ * expand(), __rmqueue_smallest(), __free_one_page() and their helpers are
+ * frames of their own; "unused", as a static inline may go unused. Without
+ * it page_alloc.c keeps them always inline, and the default build's code
+ * does not change. The host tests never define it.
+ */
+#ifdef PAGEWISE_DEBUG
+#define __always_inline __attribute__((noinline, unused))
+#endif
+
 #endif

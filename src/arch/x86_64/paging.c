@@ -32,7 +32,6 @@
 #include "string.h"
 #include "tss.h"
 
-#define PTRS_PER_TABLE	      512
 #define BOOT_DIRECT_MAP_LIMIT (4UL << 30) /* the boot tables map 0..4 GiB */
 #define LOW_MEMORY_END	      0x100000UL
 
@@ -209,7 +208,7 @@ void __init paging_init(void)
 		direct_map_stats.pages[2], direct_map_stats.pages[1],
 		direct_map_stats.pages[0]);
 
-	/* The init region (src/init.h) goes after boot: free_boot_memory(). */
+	/* The init region (src/kernel/init.h) goes after boot: free_boot_memory(). */
 	map_kernel_part(_text, _etext, 0);			      /* RX */
 	map_kernel_part(_sinittext, _einittext, 0);		      /* RX */
 	map_kernel_part(_einittext, __init_end, _PAGE_RW | _PAGE_NX); /* RW */

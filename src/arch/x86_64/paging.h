@@ -21,6 +21,10 @@
 
 typedef uint64_t pteval_t;
 
+/* Entries per page table at every level: 4 KiB of 8-byte entries, indexed
+ * by 9 bits of the virtual address. */
+#define PTRS_PER_TABLE 512
+
 /*
  * paging_init() - build the kernel's own page tables and switch to them:
  * the direct map of every memblock.memory range (and the first 1 MiB) at
