@@ -209,3 +209,27 @@ def test_readme_table_lists_every_monitor_command():
         for span in docrefs.CODE_SPAN.findall(cell):
             named.add(span.split()[0])
     assert named == set(docrefs._monitor_commands(REPO))
+
+
+def test_a_runs_file_may_add_facts_to_a_run_of_another_file(tmp_path):
+    root = make_tree(tmp_path, DOC + "\nThe c count is <!--fact counter.c-->0<!--/fact-->.\n")
+    (root / "docs" / "runs" / "more.toml").write_text("[counter.facts]\nc = 'c (\\d+)'\n")
+    regenerate(root)
+    assert "<!--fact counter.c-->3<!--/fact-->" in (root / "docs" / "guide.md").read_text()
+    # The same fact twice, or facts for a run nobody defines, are refused.
+    (root / "docs" / "runs" / "more.toml").write_text("[counter.facts]\nb = 'b (\\d+)'\n")
+    with pytest.raises(docgen.DocgenError, match=r"facts \['b'\] of run counter are also defined elsewhere"):
+        docgen.load_runs(root)
+    (root / "docs" / "runs" / "more.toml").write_text("[nobody.facts]\nb = 'b (\\d+)'\n")
+    with pytest.raises(docgen.DocgenError, match="facts for a run nobody that no runs file defines"):
+        docgen.load_runs(root)
+
+
+def test_the_facts_table_shows_a_long_command_on_one_line(tmp_path):
+    # A multi-line cmd with a pipe: its first line, the pipe escaped for the table.
+    root = make_tree(tmp_path)
+    (root / "docs" / "runs" / "long.toml").write_text(
+        "[long]\ncmd = \'\'\'\nprintf 'n 7\\n' | cat\ntrue\n\'\'\'\nfacts.n = 'n (\\d+)'\n")
+    (root / "docs" / "guide.md").write_text(DOC + "\nThe n is <!--fact long.n-->0<!--/fact-->.\n")
+    regenerate(root)
+    assert "| `long.n` | `7` |  | `printf 'n 7\\n' \\| cat ...` |" in (root / "docs" / "facts.md").read_text()
