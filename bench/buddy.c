@@ -33,6 +33,7 @@ static unsigned long buddy_init(phys_addr_t ram_size)
 	watermark_tunables_zero();
 	mm_debug = 0;
 	mm_core_init();
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	return nr_free_pages();
 }
@@ -65,6 +66,7 @@ static bool buddy_at_boot_state(void)
 {
 	struct buddy_snapshot now;
 
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	return buddy_snapshot_equal(&boot_state, &now) && !buddy_verify();
 }
@@ -73,6 +75,7 @@ static bool buddy_fully_fragmented(void)
 {
 	struct buddy_snapshot now;
 
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	for (unsigned int o = 1; o < NR_PAGE_ORDERS; o++)
 		if (now.nr_free[o])

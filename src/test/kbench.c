@@ -316,7 +316,8 @@ bool kbench_run(unsigned int mask, unsigned long ops)
 	print_header();
 	calibrate();
 	free_before = nr_free_pages();
-	buddy_snapshot(&before); /* drains the per-CPU lists first */
+	drain_all_pages(NULL);
+	buddy_snapshot(&before);
 	problems = buddy_verify();
 	if (problems) {
 		printk("bench: FAILED: buddy_verify found %lu problems before the run: nothing run\n",
@@ -333,6 +334,7 @@ bool kbench_run(unsigned int mask, unsigned long ops)
 		ok &= workloads[i].fn(ops ? ops : workloads[i].default_ops);
 	}
 	free_after = nr_free_pages();
+	drain_all_pages(NULL);
 	buddy_snapshot(&after);
 	problems = buddy_verify();
 	if (free_after == free_before &&
