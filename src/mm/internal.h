@@ -11,14 +11,6 @@
 
 #include "mm.h"
 
-/* The fast paths are written as small inline steps; these make sure the
- * compiler keeps them inline, and the error reports out of the way. */
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#define likely(x)   __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-
 /*
  * __free_pages_core() - hand a boot-time block of 2^@order pages, all
  * reserved until now, to the buddy allocator. As Linux's __free_pages_core().
@@ -148,8 +140,8 @@ static inline unsigned int gfp_to_alloc_flags(gfp_t gfp)
  * that makes no sense (a bad gfp, order, address or size).
  */
 void bad_report(const struct page *page, unsigned long caller, const char *kind,
-		const char *fmt, ...)
-	__attribute__((cold, noinline, format(printf, 4, 5)));
+		const char *fmt, ...) __cold noinline
+	__attribute__((format(printf, 4, 5)));
 #define bad_page(page, caller, ...) \
 	bad_report((page), (caller), "state", __VA_ARGS__)
 #define bad_call(page, caller, ...) \
@@ -160,8 +152,7 @@ void bad_report(const struct page *page, unsigned long caller, const char *kind,
  * this kernel does not know, or asks for two zones. Return: true when @gfp
  * is good after all. gfp_ok() - the same, with the common case inline.
  */
-bool gfp_bad(gfp_t gfp, const char *fn, unsigned long caller)
-	__attribute__((cold, noinline));
+bool gfp_bad(gfp_t gfp, const char *fn, unsigned long caller) __cold noinline;
 
 static __always_inline bool gfp_ok(gfp_t gfp, const char *fn,
 				   unsigned long caller)
@@ -177,7 +168,7 @@ static __always_inline bool gfp_ok(gfp_t gfp, const char *fn,
  * struct page of mem_map. Return: false.
  */
 bool page_not_in_mem_map(const struct page *page, const char *fn,
-			 unsigned long caller) __attribute__((cold, noinline));
+			 unsigned long caller) __cold noinline;
 
 /* Is @page a struct page of mem_map? */
 static __always_inline bool page_in_mem_map_quiet(const struct page *page)
@@ -215,15 +206,15 @@ static inline bool block_pages_clean(const struct page *page,
  * when it may (a shared block, or one checked whole under mm_debug=verify).
  */
 bool free_page_check_slow(struct page *page, unsigned int order,
-			  unsigned long caller) __attribute__((cold, noinline));
+			  unsigned long caller) __cold noinline;
 
 /*
  * warn_alloc() - an allocation of 2^@order pages with @gfp failed: say so
  * unless __GFP_NOWARN, with each zone the zonelist tried and why it could
  * not give the block, then the free lists. As Linux's warn_alloc().
  */
-void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
-	__attribute__((cold, noinline));
+void warn_alloc(gfp_t gfp, unsigned int order,
+		unsigned long caller) __cold noinline;
 
 /*
  * Page poisoning (page_poison=1), as Linux's mm/page_poison.c:
@@ -231,14 +222,12 @@ void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
  * check_poison() reports, once per block, a byte of a block being
  * allocated that is no longer PAGE_POISON: a write after the free.
  */
-void poison_block(struct page *page, unsigned int order)
-	__attribute__((noinline));
-void check_poison(struct page *page, unsigned int order, unsigned long caller)
-	__attribute__((noinline));
+void poison_block(struct page *page, unsigned int order) noinline;
+void check_poison(struct page *page, unsigned int order,
+		  unsigned long caller) noinline;
 
 /* mm_debug=verify: the whole allocator is checked after each operation. */
-void debug_verify_now(const char *op, unsigned long caller)
-	__attribute__((cold, noinline));
+void debug_verify_now(const char *op, unsigned long caller) __cold noinline;
 
 static __always_inline void debug_verify(const char *op, unsigned long caller)
 {

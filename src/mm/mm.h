@@ -167,7 +167,7 @@ void mm_break_report(unsigned int bit, const char *point, const char *fmt, ...)
  */
 #define mm_break_point(bit, name, fmt, ...)                                \
 	do {                                                               \
-		if (__builtin_expect(mm_break_mask & (bit), 0)) {          \
+		if (unlikely(mm_break_mask & (bit))) {                     \
 			mm_break_report((bit), #name, fmt, ##__VA_ARGS__); \
 			BOCHS_BREAK(name);                                 \
 		}                                                          \

@@ -522,8 +522,9 @@ get_page_from_freelist(unsigned int order, enum zone_type highest,
  * them when direct reclaim fails; reclaim is all we lack, so every caller
  * gets the drain); then, for __GFP_MEMALLOC, with no watermark at all.
  */
-static struct page *__attribute__((noinline))
-__alloc_pages_slowpath(gfp_t gfp, unsigned int order, enum zone_type highest)
+static struct page *noinline __alloc_pages_slowpath(gfp_t gfp,
+						    unsigned int order,
+						    enum zone_type highest)
 {
 	struct page *page;
 
@@ -634,8 +635,8 @@ static __always_inline bool free_page_fast(struct page *page)
 	/* LAB 5 END */
 }
 
-struct page *__attribute__((noinline))
-alloc_pages_caller(gfp_t gfp, unsigned int order, unsigned long caller)
+struct page *noinline alloc_pages_caller(gfp_t gfp, unsigned int order,
+					 unsigned long caller)
 {
 	struct page *page;
 
@@ -757,8 +758,8 @@ static __always_inline void free_block(struct page *page, unsigned int order,
 	debug_verify(op, caller);
 }
 
-void __attribute__((noinline))
-free_pages_caller(struct page *page, unsigned int order, unsigned long caller)
+void noinline free_pages_caller(struct page *page, unsigned int order,
+				unsigned long caller)
 {
 	if (unlikely(!page)) {
 		bad_call(NULL, caller, "__free_pages: NULL page, order %u",

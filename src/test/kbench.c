@@ -12,6 +12,7 @@
 
 #include "cpu.h"
 #include "gfp.h"
+#include "lib/kernel.h"
 #include "mm.h"
 #include "mmzone.h"
 #include "printk.h"
@@ -242,7 +243,7 @@ static bool wl_zero(unsigned long n)
 
 /* TSC ticks around count_loop(@loops); not inlined, so that every call
  * runs the same instructions but for the loop's. */
-static __attribute__((noinline)) uint64_t time_count_loop(unsigned long loops)
+static noinline uint64_t time_count_loop(unsigned long loops)
 {
 	uint64_t t0 = rdtsc_ordered();
 
@@ -326,8 +327,7 @@ bool kbench_run(unsigned int mask, unsigned long ops)
 	}
 	printk("bench: start: %lu free pages (%lu kB), per-CPU lists drained, buddy_verify: 0 problems\n",
 	       free_before, free_before * (PAGE_SIZE / 1024));
-	for (unsigned int i = 0; i < sizeof(workloads) / sizeof(workloads[0]);
-	     i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(workloads); i++) {
 		if (!(mask & workloads[i].bit))
 			continue;
 		drain_all_pages(NULL); /* each starts with empty lists */

@@ -125,5 +125,4 @@ const struct ktest_case mm_selftest_cases[] = {
 	{ "pcp_lists", pcp_lists },
 	{ "counters_restored", counters_restored },
 };
-const unsigned int mm_selftest_nr_cases =
-	sizeof(mm_selftest_cases) / sizeof(mm_selftest_cases[0]);
+const unsigned int mm_selftest_nr_cases = ARRAY_SIZE(mm_selftest_cases);

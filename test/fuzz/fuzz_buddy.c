@@ -1042,8 +1042,6 @@ static bool is_held_tail(unsigned long pfn)
 
 /* Decoding calls --------------------------------------------------------- */
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* An order: mostly 0..MAX_PAGE_ORDER + 1, sometimes far beyond. */
 static unsigned int decode_order(struct input *in)
 {
