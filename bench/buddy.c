@@ -93,13 +93,14 @@ static bool buddy_fully_fragmented(void)
 static unsigned long buddy_nopcp_init(phys_addr_t ram_size)
 {
 	unsigned long n = buddy_init(ram_size);
+	struct per_cpu_pages *pcp;
 	struct zone *zone;
+	int cpu;
 
-	for_each_zone (zone)
-		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-			zone->per_cpu_pageset[cpu].high = BOOT_PAGESET_HIGH;
-			zone->per_cpu_pageset[cpu].batch = BOOT_PAGESET_BATCH;
-		}
+	for_each_zone_pcp (zone, cpu, pcp) {
+		pcp->high = BOOT_PAGESET_HIGH;
+		pcp->batch = BOOT_PAGESET_BATCH;
+	}
 	return n;
 }
 

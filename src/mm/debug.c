@@ -121,11 +121,12 @@ static unsigned long verify_free_lists(const struct zone *zone,
 static unsigned long verify_pcp_lists(const struct zone *zone,
 				      unsigned long *pcp_pages)
 {
+	const struct per_cpu_pages *pcp;
 	unsigned long problems = 0;
+	int cpu;
 
 	*pcp_pages = 0;
-	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-		const struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+	for_each_pcp (zone, cpu, pcp) {
 		const struct list_head *pos;
 		unsigned long n = 0;
 
@@ -224,10 +225,11 @@ unsigned long buddy_verify(void)
 	unsigned long problems = 0, list_pages = 0;
 	unsigned long managed = 0, present = 0;
 	unsigned long pfn = 0;
+	const struct zone *zone;
 
 	verify_found = 0;
-	for (int z = 0; z < MAX_NR_ZONES; z++) {
-		const struct zone *zone = &contig_page_data.node_zones[z];
+	for_each_zone (zone) {
+		enum zone_type z = zone_idx(zone);
 		unsigned long n;
 
 		problems += verify_zone(zone, &n);
@@ -320,10 +322,10 @@ unsigned long buddy_verify(void)
 	/* The accounting, zone by zone and overall: every pfn of mem_map
 	 * within a zone's limits that the buddy does not manage is reserved
 	 * (holes, firmware, the kernel, and pfns below the node's start). */
-	for (int z = 0; z < MAX_NR_ZONES; z++) {
-		const struct zone *zone = &contig_page_data.node_zones[z];
+	for_each_zone (zone) {
+		enum zone_type z = zone_idx(zone);
 		const struct zone_count *c = &count[z];
-		unsigned long pfns = zone_pfns_in_mem_map((enum zone_type)z);
+		unsigned long pfns = zone_pfns_in_mem_map(z);
 
 		VERIFY(c->free == zone->free_pages,
 		       "zone %s: %lu pages in free blocks but free_pages %lu\n",

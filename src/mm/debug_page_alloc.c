@@ -138,6 +138,7 @@ void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
 {
 	enum zone_type highest = gfp_zone(gfp);
 	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
+	const struct zone *z;
 
 	if (gfp & __GFP_NOWARN)
 		return;
@@ -145,8 +146,7 @@ void warn_alloc(gfp_t gfp, unsigned int order, unsigned long caller)
 		order, gfp, contig_page_data.node_zones[highest].name,
 		highest == ZONE_DMA ? "" : " and below");
 	printk("caller: %pS\n", (void *)caller);
-	for (int i = (int)highest; i >= 0; i--) {
-		const struct zone *z = &contig_page_data.node_zones[i];
+	for_each_zone_zonelist (z, highest) {
 		const char *why;
 
 		if (!populated_zone(z))

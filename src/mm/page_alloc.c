@@ -399,17 +399,13 @@ static inline struct page *rmqueue(struct zone *zone, unsigned int order)
 
 void drain_all_pages(struct zone *zone)
 {
+	struct per_cpu_pages *pcp;
 	struct zone *z;
+	int cpu;
 
-	for_each_zone (z) {
-		if (zone && z != zone)
-			continue;
-		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-			struct per_cpu_pages *pcp = &z->per_cpu_pageset[cpu];
-
+	for_each_zone_pcp (z, cpu, pcp)
+		if (!zone || z == zone)
 			free_pcppages_bulk(z, pcp, pcp->count);
-		}
-	}
 }
 
 /*
@@ -457,17 +453,15 @@ static int zone_highsize(const struct zone *zone, int batch)
  */
 void setup_per_zone_pcp(void)
 {
+	struct per_cpu_pages *pcp;
 	struct zone *zone;
+	int cpu;
 
-	for_each_zone (zone) {
-		int batch = zone_batchsize(zone);
-		int high =
-			populated_zone(zone) ? zone_highsize(zone, batch) : 0;
-
-		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-			zone->per_cpu_pageset[cpu].batch = batch;
-			zone->per_cpu_pageset[cpu].high = high;
-		}
+	for_each_zone_pcp (zone, cpu, pcp) {
+		pcp->batch = zone_batchsize(zone);
+		pcp->high = populated_zone(zone)
+				    ? zone_highsize(zone, pcp->batch)
+				    : 0;
 	}
 }
 
@@ -483,7 +477,8 @@ get_page_from_freelist(unsigned int order, enum zone_type highest,
 		       unsigned int alloc_flags)
 {
 	/* LAB 4 BEGIN get_page_from_freelist: the zone fallback. Try the
-	 * zones from @highest down to ZONE_DMA: skip one that is empty
+	 * zones from @highest down to ZONE_DMA (for_each_zone_zonelist()):
+	 * skip one that is empty
 	 * (populated_zone()) or, unless ALLOC_NO_WATERMARKS, below the
 	 * watermark that @alloc_flags names (zone_watermark_ok() with
 	 * need_block false); return the first block rmqueue() gives
@@ -495,8 +490,9 @@ get_page_from_freelist(unsigned int order, enum zone_type highest,
 	 *	lab_missing(4, "get_page_from_freelist");
 	 *	return NULL;
 	 */
-	for (int i = (int)highest; i >= 0; i--) {
-		struct zone *zone = &contig_page_data.node_zones[i];
+	struct zone *zone;
+
+	for_each_zone_zonelist (zone, highest) {
 		struct page *page;
 
 		if (!populated_zone(zone))

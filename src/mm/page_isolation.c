@@ -161,6 +161,7 @@ static struct page *alloc_contig_limit_caller(unsigned long nr_pages, gfp_t gfp,
 					      unsigned long caller)
 {
 	unsigned long limit = max_addr ? PHYS_PFN(max_addr) : max_pfn;
+	struct zone *zone;
 
 	if (!nr_pages || !align_pages) {
 		bad_call(NULL, caller,
@@ -173,8 +174,7 @@ static struct page *alloc_contig_limit_caller(unsigned long nr_pages, gfp_t gfp,
 	if (limit > max_pfn)
 		limit = max_pfn;
 	drain_all_pages(NULL); /* pages on per-CPU lists are free too */
-	for (int i = (int)gfp_zone(gfp); i >= 0; i--) {
-		struct zone *zone = &contig_page_data.node_zones[i];
+	for_each_zone_zonelist (zone, gfp_zone(gfp)) {
 		unsigned long end = zone_end_pfn(zone), pfn;
 
 		if (!populated_zone(zone) || zone->zone_start_pfn >= limit)

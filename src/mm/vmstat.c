@@ -69,28 +69,21 @@ void show_meminfo(void)
  */
 void show_buddyinfo(void)
 {
+	const struct per_cpu_pages *pcp;
 	const struct zone *zone;
+	int cpu;
 
-	for_each_zone (zone) {
-		if (!populated_zone(zone))
-			continue;
+	for_each_populated_zone (zone) {
 		printk("Node 0, zone %8s ", zone->name);
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 			printk("%6lu ", zone->free_area[o].nr_free);
 		printk("\n");
 	}
-	for_each_zone (zone) {
-		if (!populated_zone(zone))
-			continue;
-		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-			const struct per_cpu_pages *pcp =
-				&zone->per_cpu_pageset[cpu];
-
+	for_each_zone_pcp (zone, cpu, pcp)
+		if (populated_zone(zone))
 			printk("pcp: Node 0, zone %8s, cpu %d: count %d high %d batch %d\n",
 			       zone->name, cpu, pcp->count, pcp->high,
 			       pcp->batch);
-		}
-	}
 }
 
 /*
@@ -108,7 +101,9 @@ void show_buddyinfo(void)
  */
 void show_zoneinfo(void)
 {
+	const struct per_cpu_pages *pcp;
 	const struct zone *zone;
+	int cpu;
 
 	for_each_zone (zone) {
 		printk("Node 0, zone %8s\n", zone->name);
@@ -131,10 +126,7 @@ void show_zoneinfo(void)
 			continue;
 		printk("      nr_free_pages %lu\n", zone->free_pages);
 		printk("  pagesets\n");
-		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-			const struct per_cpu_pages *pcp =
-				&zone->per_cpu_pageset[cpu];
-
+		for_each_pcp (zone, cpu, pcp) {
 			printk("    cpu: %d\n", cpu);
 			printk("              count: %d\n", pcp->count);
 			printk("              high:  %d\n", pcp->high);
@@ -156,11 +148,13 @@ void show_mem_map_info(void)
 
 void buddy_snapshot(struct buddy_snapshot *s)
 {
+	const struct zone *zone;
+
 	s->free_pages = nr_free_pages();
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 		s->nr_free[o] = 0;
-	for (int z = 0; z < MAX_NR_ZONES; z++) {
-		const struct zone *zone = &contig_page_data.node_zones[z];
+	for_each_zone (zone) {
+		enum zone_type z = zone_idx(zone);
 
 		s->zone_free[z] = zone->free_pages;
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
