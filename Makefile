@@ -300,7 +300,7 @@ BENCH	:= $(BUILD)/bench/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-I bench -I test/host -I src -I src/kernel -I src/mm -I src/test
 # src/test/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
-BENCH_MM := src/mm/memblock.c src/mm/mm_init.c src/mm/page_alloc.c src/mm/vmstat.c \
+BENCH_MM := $(wildcard src/mm/*.c) \
 	src/test/lab.c
 BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) test/host/mm_reset.c
 BENCH_ARGS ?=

@@ -33,6 +33,7 @@ static unsigned long buddy_init(phys_addr_t ram_size)
 	watermark_tunables_zero();
 	mm_debug = 0;
 	mm_core_init();
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	return nr_free_pages();
 }
@@ -65,6 +66,7 @@ static bool buddy_at_boot_state(void)
 {
 	struct buddy_snapshot now;
 
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	return buddy_snapshot_equal(&boot_state, &now) && !buddy_verify();
 }
@@ -73,6 +75,7 @@ static bool buddy_fully_fragmented(void)
 {
 	struct buddy_snapshot now;
 
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	for (unsigned int o = 1; o < NR_PAGE_ORDERS; o++)
 		if (now.nr_free[o])
@@ -90,13 +93,14 @@ static bool buddy_fully_fragmented(void)
 static unsigned long buddy_nopcp_init(phys_addr_t ram_size)
 {
 	unsigned long n = buddy_init(ram_size);
+	struct per_cpu_pages *pcp;
 	struct zone *zone;
+	int cpu;
 
-	for_each_zone (zone)
-		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-			zone->per_cpu_pageset[cpu].high = BOOT_PAGESET_HIGH;
-			zone->per_cpu_pageset[cpu].batch = BOOT_PAGESET_BATCH;
-		}
+	for_each_zone_pcp (zone, cpu, pcp) {
+		pcp->high = BOOT_PAGESET_HIGH;
+		pcp->batch = BOOT_PAGESET_BATCH;
+	}
 	return n;
 }
 

@@ -1026,7 +1026,7 @@ def alloc_failure_lines(lines: list[str]) -> list[int]:
     return [i for i, line in enumerate(lines) if ALLOC_FAILURE in line]
 
 
-# An allocation-failure warning (page_alloc.c warn_alloc()):
+# An allocation-failure warning (debug_page_alloc.c warn_alloc()):
 #   buddy: page allocation failure: order:0, mode:0xcc0, zone Normal and below
 #   caller: oom_at_each_order+0x4f/0x1a0
 #   buddy:   zone Normal: order 0: empty (free 0 pages, min 0, protection 0, no free block)

@@ -170,7 +170,7 @@ format of the monitor's pcp command (which stops after 16)."""
 def page_block_head(pfn):
     """The pfn of the first page of the free or allocated block holding pfn
     (a page on a per-CPU list is a block of its own), or None (a reserved
-    page, or no block found). As vmstat.c's page_block_head()."""
+    page, or no block found). As debug.c's page_block_head()."""
     flags = int(page_at(pfn)["flags"])
     if flags & (1 << pageflag("PG_reserved")):
         return None
@@ -188,7 +188,7 @@ def pageflag(name):
 
 
 def page_flag_names(flags):
-    """The set flags by name, "|"-separated, as vmstat.c's page_flag_names()."""
+    """The set flags by name, "|"-separated, as debug.c's page_flag_names()."""
     fields = gdb.lookup_type("enum pageflags").fields()
     nr = next(f.enumval for f in fields if f.name == "NR_PAGEFLAGS")
     names = [f.name[len("PG_"):] for f in sorted(fields, key=lambda f: f.enumval)

@@ -269,14 +269,6 @@ void *alloc_pages_exact(unsigned long size, gfp_t gfp);
  */
 void free_pages_exact(void *virt, unsigned long size);
 
-/* Error numbers the contiguous-range calls return negated, as Linux's. */
-#ifndef EBUSY
-#define EBUSY 16
-#endif
-#ifndef EINVAL
-#define EINVAL 22
-#endif
-
 /**
  * alloc_contig_range() - allocate exactly the given pfns, if all are free.
  * @start_pfn: the first pfn of the range.

@@ -7,7 +7,6 @@
 #ifndef MM_MM_H
 #define MM_MM_H
 
-#include "lab.h"
 #include "mmzone.h"
 
 /* _RET_IP_ - the address the current function returns to (its caller). */
@@ -272,7 +271,7 @@ void mm_break_report(unsigned int bit, const char *point, const char *fmt, ...)
  */
 #define mm_break_point(bit, name, fmt, ...)                                \
 	do {                                                               \
-		if (__builtin_expect(mm_break_mask & (bit), 0)) {          \
+		if (unlikely(mm_break_mask & (bit))) {                     \
 			mm_break_report((bit), #name, fmt, ##__VA_ARGS__); \
 			BOCHS_BREAK(name);                                 \
 		}                                                          \
@@ -457,8 +456,9 @@ unsigned long buddy_verify(void);
 /*
  * struct buddy_snapshot - the allocator's counters at one moment: free pages
  * and nr_free of every order, in all and per zone, for "is everything back
- * as it was?" checks. buddy_snapshot() drains the per-CPU lists first
- * (drain_all_pages()), so it sees every free page merged on the buddy lists.
+ * as it was?" checks. buddy_snapshot() only reads: pages on the per-CPU
+ * lists count as free but stay unmerged there, so callers that compare
+ * nr_free drain first (drain_all_pages()).
  */
 struct buddy_snapshot {
 	unsigned long free_pages;	       /* all zones */

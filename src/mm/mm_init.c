@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * mm_init.c - build mem_map and hand memblock's free memory to the buddy
- * allocator. After mm_core_init() every pfn below max_pfn has a struct page,
- * and each page is either reserved or owned by the buddy allocator.
+ * mm_init.c - build mem_map and the zones, hand memblock's free memory to
+ * the buddy allocator, and compute what follows from the zones' sizes: the
+ * watermarks, lowmem_reserve and the per-CPU lists' high and batch (again
+ * whenever a tunable changes). After mm_core_init() every pfn below max_pfn
+ * has a struct page, and each page is either reserved or owned by the
+ * buddy allocator.
  */
 #define pr_fmt(fmt) "mm: " fmt
 
@@ -12,6 +15,7 @@
 struct page *mem_map;
 unsigned long max_pfn;
 struct mm_image_sizes mm_image_sizes;
+unsigned long kernel_image_start_pfn, kernel_image_end_pfn;
 
 static unsigned int lowest_set_bit(unsigned long x)
 {
@@ -210,4 +214,143 @@ void mm_core_init(void)
 		panic("mm: no memory left for the page allocator after reservations");
 	init_per_zone_wmark_min();
 	print_memory_line();
+}
+
+/* Watermarks ------------------------------------------------------------------ */
+
+int user_min_free_kbytes = USER_MIN_FREE_KBYTES_DEFAULT;
+int min_free_kbytes = MIN_FREE_KBYTES_DEFAULT;
+int watermark_scale_factor = WATERMARK_SCALE_FACTOR_DEFAULT;
+int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES] = LOWMEM_RESERVE_RATIO_DEFAULT;
+unsigned long totalreserve_pages;
+
+/* floor(sqrt(x)), as Linux's int_sqrt(). */
+static unsigned long int_sqrt(unsigned long x)
+{
+	unsigned long r = 0;
+
+	for (unsigned long bit = 1UL << 62; bit; bit >>= 2) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+/*
+ * Linux's calculate_min_free_kbytes(): min_free_kbytes = sqrt(16 * lowmem
+ * in KiB), between 128 KiB and 256 MiB. Lowmem is every zone's managed
+ * pages above its high watermark (nr_free_buffer_pages()): all of it at
+ * boot. 128 MiB gives 1448 KiB, 1 GiB 4096 KiB, 16 GiB 16384 KiB.
+ */
+static void calculate_min_free_kbytes(void)
+{
+	unsigned long lowmem_pages = 0, kbytes;
+	struct zone *zone;
+
+	if (user_min_free_kbytes >= 0) {
+		min_free_kbytes = user_min_free_kbytes;
+		return;
+	}
+	for_each_zone (zone)
+		if (zone->managed_pages > high_wmark_pages(zone))
+			lowmem_pages +=
+				zone->managed_pages - high_wmark_pages(zone);
+	kbytes = int_sqrt((lowmem_pages << (PAGE_SHIFT - 10)) * 16);
+	if (kbytes < 128)
+		kbytes = 128;
+	if (kbytes > 262144)
+		kbytes = 262144;
+	min_free_kbytes = (int)kbytes;
+}
+
+/*
+ * Linux's __setup_per_zone_wmarks(): min_free_kbytes, in pages, is shared
+ * out as the zones' min watermarks in proportion to their managed pages;
+ * low and high lie a step above, the step being the larger of min/4 and
+ * watermark_scale_factor/10000 of the zone:
+ *   min  = pages_min * managed / all managed
+ *   step = max(min / 4, managed * watermark_scale_factor / 10000)
+ *   low = min + step, high = low + step, promo = high + step
+ */
+static void setup_per_zone_wmarks(void)
+{
+	unsigned long pages_min =
+		(unsigned long)min_free_kbytes >> (PAGE_SHIFT - 10);
+	unsigned long lowmem_pages = 0;
+	struct zone *zone;
+
+	for_each_zone (zone)
+		lowmem_pages += zone->managed_pages;
+	for_each_zone (zone) {
+		unsigned long min = 0, step;
+
+		/* pages_min <= 2^16 and managed < 2^47: no overflow */
+		if (lowmem_pages)
+			min = pages_min * zone->managed_pages / lowmem_pages;
+		step = zone->managed_pages *
+		       (unsigned long)watermark_scale_factor / 10000;
+		if (min / 4 > step)
+			step = min / 4;
+		zone->_watermark[WMARK_MIN] = min;
+		zone->_watermark[WMARK_LOW] = min + step;
+		zone->_watermark[WMARK_HIGH] = min + 2 * step;
+		zone->_watermark[WMARK_PROMO] = min + 3 * step;
+	}
+}
+
+/*
+ * Linux's setup_per_zone_lowmem_reserve(): a zone keeps back, from an
+ * allocation that may use zones up to j, the managed pages of the zones
+ * above it up to j, divided by its sysctl_lowmem_reserve_ratio. So GFP_KERNEL
+ * leaves ZONE_DMA for GFP_DMA callers when the zones above are large.
+ */
+static void setup_per_zone_lowmem_reserve(void)
+{
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		struct zone *zone = &contig_page_data.node_zones[i];
+		int ratio = sysctl_lowmem_reserve_ratio[i];
+		bool clear = ratio <= 0 || !zone->managed_pages;
+		unsigned long above = 0;
+
+		for (int j = 0; j < MAX_NR_ZONES; j++) {
+			if (j > i)
+				above += contig_page_data.node_zones[j]
+						 .managed_pages;
+			zone->lowmem_reserve[j] =
+				j <= i || clear ? 0
+						: above / (unsigned long)ratio;
+		}
+	}
+}
+
+/* Linux's calculate_totalreserve_pages(). */
+static void calculate_totalreserve_pages(void)
+{
+	struct zone *zone;
+
+	totalreserve_pages = 0;
+	for_each_zone (zone) {
+		unsigned long max = 0;
+
+		for (int j = 0; j < MAX_NR_ZONES; j++)
+			if (zone->lowmem_reserve[j] > max)
+				max = zone->lowmem_reserve[j];
+		max += high_wmark_pages(zone);
+		if (max > zone->managed_pages)
+			max = zone->managed_pages;
+		totalreserve_pages += max;
+	}
+}
+
+void init_per_zone_wmark_min(void)
+{
+	calculate_min_free_kbytes();
+	setup_per_zone_wmarks();
+	setup_per_zone_pcp();
+	setup_per_zone_lowmem_reserve();
+	calculate_totalreserve_pages();
 }

@@ -122,6 +122,48 @@ struct pglist_data {
 extern struct pglist_data contig_page_data;
 #define NODE_DATA(nid) (&contig_page_data)
 
+/*
+ * The loops over zones and per-CPU lists, named once, as Linux names them:
+ *
+ * for_each_zone(zone) - every zone of the node, lowest first (empty ones
+ *   too). for_each_populated_zone(zone) - those with pages for the buddy
+ *   (populated_zone()). Both as Linux's.
+ * for_each_zone_zonelist(zone, highest) - the zonelist of an allocation
+ *   whose highest zone is @highest: that zone, then each one below it
+ *   down to ZONE_DMA (empty ones too), as Linux's for_each_zone_zonelist()
+ *   walks a node's zonelist.
+ * for_each_pcp(zone, cpu, pcp) - each CPU's per-CPU list of @zone: @cpu
+ *   from 0 to NR_CPUS - 1, @pcp = &@zone->per_cpu_pageset[@cpu] (Linux:
+ *   for_each_possible_cpu() with per_cpu_ptr(zone->per_cpu_pageset, cpu)).
+ * for_each_zone_pcp(zone, cpu, pcp) - every per-CPU list of the node: each
+ *   zone's (for_each_zone()), each CPU's (for_each_pcp()). A break leaves
+ *   only the CPU loop.
+ */
+#define for_each_zone(zone)                        \
+	for ((zone) = contig_page_data.node_zones; \
+	     (zone) < contig_page_data.node_zones + MAX_NR_ZONES; (zone)++)
+
+#define for_each_populated_zone(zone)      \
+	for_each_zone (zone)               \
+		if (!populated_zone(zone)) \
+			;                  \
+		else
+
+#define for_each_zone_zonelist(zone, highest)                            \
+	for (int zonelist_i_ = (int)(highest);                           \
+	     zonelist_i_ >= 0 &&                                         \
+	     ((zone) = &contig_page_data.node_zones[zonelist_i_], true); \
+	     zonelist_i_--)
+
+#define for_each_pcp(zone, cpu, pcp)                                     \
+	for ((cpu) = 0; (cpu) < NR_CPUS &&                               \
+			((pcp) = &(zone)->per_cpu_pageset[(cpu)], true); \
+	     (cpu)++)
+
+#define for_each_zone_pcp(zone, cpu, pcp) \
+	for_each_zone (zone)              \
+		for_each_pcp (zone, cpu, pcp)
+
 #define min_wmark_pages(z)  ((z)->_watermark[WMARK_MIN])
 #define low_wmark_pages(z)  ((z)->_watermark[WMARK_LOW])
 #define high_wmark_pages(z) ((z)->_watermark[WMARK_HIGH])
@@ -129,10 +171,12 @@ extern struct pglist_data contig_page_data;
 /* zone_pcp_pages() - the free order-0 pages on @z's per-CPU lists. */
 static inline unsigned long zone_pcp_pages(const struct zone *z)
 {
+	const struct per_cpu_pages *pcp;
 	unsigned long n = 0;
+	int cpu;
 
-	for (int cpu = 0; cpu < NR_CPUS; cpu++)
-		n += (unsigned long)z->per_cpu_pageset[cpu].count;
+	for_each_pcp (z, cpu, pcp)
+		n += (unsigned long)pcp->count;
 	return n;
 }
 
@@ -212,9 +256,10 @@ static inline enum zone_type pfn_zonenum(unsigned long pfn)
  */
 static inline void zone_clear(struct zone *z)
 {
-	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-		struct per_cpu_pages *pcp = &z->per_cpu_pageset[cpu];
+	struct per_cpu_pages *pcp;
+	int cpu;
 
+	for_each_pcp (z, cpu, pcp) {
 		pcp->count = 0;
 		pcp->high = BOOT_PAGESET_HIGH;
 		pcp->batch = BOOT_PAGESET_BATCH;
@@ -246,10 +291,6 @@ static inline enum zone_type gfp_zone(gfp_t flags)
 		return ZONE_DMA32;
 	return ZONE_NORMAL;
 }
-
-#define for_each_zone(zone)                        \
-	for ((zone) = contig_page_data.node_zones; \
-	     (zone) < contig_page_data.node_zones + MAX_NR_ZONES; (zone)++)
 
 /*
  * Watermark tunables, as Linux's vm sysctls (a write is followed by

@@ -107,8 +107,7 @@ void cmd_walk(int argc, char **argv)
 		return;
 	printk("walk %#lx: CR3 %#llx\n", va, (unsigned long long)table_pa);
 	for (int l = 4; l >= 1; l--) {
-		unsigned int idx = (va >> (PAGE_SHIFT + 9 * (l - 1))) &
-				   (PTRS_PER_TABLE - 1);
+		unsigned int idx = table_index(va, l);
 		phys_addr_t entry_pa = table_pa + idx * sizeof(pteval_t);
 		pteval_t e = *(const pteval_t *)__va(entry_pa);
 
@@ -121,8 +120,8 @@ void cmd_walk(int argc, char **argv)
 			       va, names[l - 1]);
 			return;
 		}
-		if (l == 1 || (l <= 3 && (e & _PAGE_PSE))) {
-			unsigned long size = 1UL << (PAGE_SHIFT + 9 * (l - 1));
+		if (pte_is_leaf(e, l)) {
+			unsigned long size = 1UL << table_shift(l);
 
 			printk("phys: %#018llx (%s page)\n",
 			       (unsigned long long)((e & PTE_PFN_MASK &

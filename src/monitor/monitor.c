@@ -13,6 +13,7 @@
 #include "cmdline.h"
 #include "commands.h"
 #include "kbench.h"
+#include "lib/kernel.h"
 #include "monitor_core.h"
 #include "power.h"
 #include "printk.h"
@@ -138,7 +139,7 @@ static const struct mon_cmd commands[] = {
 	{ "reboot", "", "restart the machine", "reboot", 0, 0, cmd_reboot },
 };
 
-#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define NR_COMMANDS (ARRAY_SIZE(commands))
 
 const struct mon_cmd *find_cmd(const char *name)
 {

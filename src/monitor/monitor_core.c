@@ -6,6 +6,7 @@
  */
 #include "monitor_core.h"
 
+#include "lib/kernel.h"
 #include "printk.h"
 #include "string.h"
 
@@ -265,7 +266,7 @@ int mon_pte_flags(char *buf, size_t size, uint64_t pte, int level)
 
 	if (size)
 		buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++) {
 		if (!(pte & (1ULL << bits[i].bit)))
 			continue;
 		if (bits[i].bit == 7 && (level < 2 || level > 3))

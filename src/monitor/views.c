@@ -56,7 +56,7 @@ static void collect_tables(phys_addr_t pa, int level)
 	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++) {
 		pteval_t e = t[i];
 
-		if (!(e & _PAGE_PRESENT) || (level <= 3 && (e & _PAGE_PSE)))
+		if (!(e & _PAGE_PRESENT) || pte_is_leaf(e, level))
 			continue;
 		collect_tables(e & PTE_PFN_MASK, level - 1);
 	}
@@ -315,12 +315,13 @@ static struct page_counts count_pages(unsigned long start_pfn,
 
 void cmd_memmap(int argc, char **argv)
 {
+	const struct boot_mmap_entry *m;
+
 	(void)argc, (void)argv;
 	printk("memmap: %u firmware entries; pages: whole pages of the range in mem_map (max_pfn %#lx)\n",
 	       boot_params.nr_mmap, max_pfn);
 	collect_table_pfns();
-	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
-		const struct boot_mmap_entry *m = &boot_params.mmap[i];
+	for_each_mmap_entry (m) {
 		const char *name = mb2_mmap_type_name(m->type);
 		struct page_counts c;
 
@@ -430,6 +431,7 @@ static void show_free_area(const struct zone *zone, unsigned int order)
 void cmd_free_area(int argc, char **argv)
 {
 	const struct mon_cmd *c = find_cmd("free_area");
+	const struct zone *zone;
 	unsigned long order = 0;
 
 	if (argc > 1) {
@@ -442,36 +444,27 @@ void cmd_free_area(int argc, char **argv)
 			return;
 		}
 	}
-	for (int z = 0; z < MAX_NR_ZONES; z++) {
-		const struct zone *zone = &contig_page_data.node_zones[z];
-
-		if (!zone->managed_pages)
-			continue;
+	for_each_populated_zone (zone)
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 			if (argc == 1 || o == order)
 				show_free_area(zone, o);
-	}
 }
 
 /* pcp: each populated zone's per-CPU lists (struct per_cpu_pages), the
  * first pages hottest first: the next order-0 allocation takes the first. */
 void cmd_pcp(int argc, char **argv)
 {
+	const struct per_cpu_pages *pcp;
 	const struct zone *zone;
+	int cpu;
 
 	(void)argc, (void)argv;
-	for_each_zone (zone) {
+	for_each_zone_pcp (zone, cpu, pcp) {
 		if (!populated_zone(zone))
 			continue;
-		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
-			const struct per_cpu_pages *pcp =
-				&zone->per_cpu_pageset[cpu];
-
-			printk("pcp: zone %s cpu %d: count %d high %d batch %d\n",
-			       zone->name, cpu, pcp->count, pcp->high,
-			       pcp->batch);
-			show_page_list(&pcp->list, 0, (unsigned long)pcp->count,
-				       PCP_SHOWN);
-		}
+		printk("pcp: zone %s cpu %d: count %d high %d batch %d\n",
+		       zone->name, cpu, pcp->count, pcp->high, pcp->batch);
+		show_page_list(&pcp->list, 0, (unsigned long)pcp->count,
+			       PCP_SHOWN);
 	}
 }

@@ -11,6 +11,7 @@
 #include "crashtest.h"
 
 #include "cmdline.h"
+#include "lib/kernel.h"
 #include "printk.h"
 #include "string.h"
 
@@ -86,7 +87,7 @@ static const struct {
 	{ "stack-overflow", crashtest_stack_overflow },
 };
 
-#define NR_CRASHTESTS (sizeof(crashtests) / sizeof(crashtests[0]))
+#define NR_CRASHTESTS (ARRAY_SIZE(crashtests))
 
 void crashtest_run(void)
 {

@@ -12,6 +12,7 @@
 
 #include "cpu.h"
 #include "gfp.h"
+#include "lib/kernel.h"
 #include "mm.h"
 #include "mmzone.h"
 #include "printk.h"
@@ -242,7 +243,7 @@ static bool wl_zero(unsigned long n)
 
 /* TSC ticks around count_loop(@loops); not inlined, so that every call
  * runs the same instructions but for the loop's. */
-static __attribute__((noinline)) uint64_t time_count_loop(unsigned long loops)
+static noinline uint64_t time_count_loop(unsigned long loops)
 {
 	uint64_t t0 = rdtsc_ordered();
 
@@ -316,7 +317,8 @@ bool kbench_run(unsigned int mask, unsigned long ops)
 	print_header();
 	calibrate();
 	free_before = nr_free_pages();
-	buddy_snapshot(&before); /* drains the per-CPU lists first */
+	drain_all_pages(NULL);
+	buddy_snapshot(&before);
 	problems = buddy_verify();
 	if (problems) {
 		printk("bench: FAILED: buddy_verify found %lu problems before the run: nothing run\n",
@@ -325,14 +327,14 @@ bool kbench_run(unsigned int mask, unsigned long ops)
 	}
 	printk("bench: start: %lu free pages (%lu kB), per-CPU lists drained, buddy_verify: 0 problems\n",
 	       free_before, free_before * (PAGE_SIZE / 1024));
-	for (unsigned int i = 0; i < sizeof(workloads) / sizeof(workloads[0]);
-	     i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(workloads); i++) {
 		if (!(mask & workloads[i].bit))
 			continue;
 		drain_all_pages(NULL); /* each starts with empty lists */
 		ok &= workloads[i].fn(ops ? ops : workloads[i].default_ops);
 	}
 	free_after = nr_free_pages();
+	drain_all_pages(NULL);
 	buddy_snapshot(&after);
 	problems = buddy_verify();
 	if (free_after == free_before &&

@@ -100,7 +100,7 @@ bool lab_grade_begin(void)
 	cmdline_ull("seed", &seed);
 	grade.on = true;
 	grade.seed = seed;
-	ktest_grade_begin(&key, ARRAY_LEN(suites));
+	ktest_grade_begin(&key, ARRAY_SIZE(suites));
 	run_suite(suites[0]);
 	return true;
 }
@@ -109,7 +109,7 @@ void lab_grade_end(void)
 {
 	if (!grade.on)
 		return;
-	for (unsigned int i = 1; i < ARRAY_LEN(suites); i++)
+	for (unsigned int i = 1; i < ARRAY_SIZE(suites); i++)
 		run_suite(suites[i]);
 	ktest_grade_end();
 }

@@ -117,14 +117,16 @@ static void entry_pages(const struct boot_mmap_entry *m, phys_addr_t *start,
 	}
 }
 
-/* Is the page at @pa inside a non-usable entry (widened)? */
-static bool in_unusable(phys_addr_t pa)
+/* Is the page at @pa inside a usable entry (trimmed) when @usable, else
+ * inside a non-usable one (widened)? */
+static bool in_entries(phys_addr_t pa, bool usable)
 {
-	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
-		const struct boot_mmap_entry *m = &boot_params.mmap[i];
+	const struct boot_mmap_entry *m;
+
+	for_each_mmap_entry (m) {
 		phys_addr_t s, e;
 
-		if (!m->len || m->type == MB2_MEMORY_AVAILABLE)
+		if (!m->len || (m->type == MB2_MEMORY_AVAILABLE) != usable)
 			continue;
 		entry_pages(m, &s, &e);
 		if (s <= pa && pa < e)
@@ -133,20 +135,14 @@ static bool in_unusable(phys_addr_t pa)
 	return false;
 }
 
-/* Is the page at @pa inside a usable entry (trimmed)? */
 static bool in_usable(phys_addr_t pa)
 {
-	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
-		const struct boot_mmap_entry *m = &boot_params.mmap[i];
-		phys_addr_t s, e;
+	return in_entries(pa, true);
+}
 
-		if (!m->len || m->type != MB2_MEMORY_AVAILABLE)
-			continue;
-		entry_pages(m, &s, &e);
-		if (s <= pa && pa < e)
-			return true;
-	}
-	return false;
+static bool in_unusable(phys_addr_t pa)
+{
+	return in_entries(pa, false);
 }
 
 /*
@@ -158,6 +154,7 @@ static bool in_usable(phys_addr_t pa)
 static void memblock_memory_is_usable_ram(struct ktest *t)
 {
 	const struct memblock_type *mem = &memblock.memory;
+	const struct boot_mmap_entry *m;
 
 	KTEST_ASSERT(t, mem->cnt > 0);
 	for (unsigned long i = 0; i < mem->cnt; i++) {
@@ -174,8 +171,7 @@ static void memblock_memory_is_usable_ram(struct ktest *t)
 		KTEST_EXPECT(t, in_usable(r->base) && in_usable(last));
 		KTEST_EXPECT(t, !in_unusable(r->base) && !in_unusable(last));
 	}
-	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
-		const struct boot_mmap_entry *m = &boot_params.mmap[i];
+	for_each_mmap_entry (m) {
 		phys_addr_t s, e;
 
 		if (!m->len || m->type == MB2_MEMORY_AVAILABLE)
@@ -183,8 +179,7 @@ static void memblock_memory_is_usable_ram(struct ktest *t)
 		entry_pages(m, &s, &e);
 		KTEST_EXPECT(t, !overlaps(mem, s, e));
 	}
-	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
-		const struct boot_mmap_entry *m = &boot_params.mmap[i];
+	for_each_mmap_entry (m) {
 		phys_addr_t s, e;
 
 		if (!m->len || m->type != MB2_MEMORY_AVAILABLE)
@@ -258,5 +253,5 @@ static const struct ktest_case lab1_cases[] = {
 	{ "memblock_alloc_avoids_reserved", memblock_alloc_avoids_reserved },
 };
 
-const struct lab_suite lab1_suite = { "lab1", lab1_cases, ARRAY_LEN(lab1_cases),
-				      NULL, 0 };
+const struct lab_suite lab1_suite = { "lab1", lab1_cases,
+				      ARRAY_SIZE(lab1_cases), NULL, 0 };

@@ -33,7 +33,7 @@ static void va_pa_roundtrip(struct ktest *t)
 	const phys_addr_t pas[] = { 0,	     PAGE_SIZE, LOW_MEMORY_END,
 				    top / 2, top,	(4UL << 30) + 123 };
 
-	for (unsigned int i = 0; i < sizeof(pas) / sizeof(pas[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(pas); i++) {
 		KTEST_EXPECT(t, (unsigned long)__va(pas[i]) ==
 					PAGE_OFFSET + pas[i]);
 		KTEST_EXPECT(t, __pa(__va(pas[i])) == pas[i]);
@@ -142,7 +142,7 @@ static void pfn_to_page_roundtrip(struct ktest *t)
 	};
 
 	KTEST_ASSERT(t, mem_map && max_pfn > 256);
-	for (unsigned int i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(pfns); i++) {
 		KTEST_EXPECT(t, pfn_to_page(pfns[i]) == &mem_map[pfns[i]]);
 		KTEST_EXPECT(t, page_to_pfn(&mem_map[pfns[i]]) == pfns[i]);
 	}
@@ -181,5 +181,5 @@ static const struct ktest_case lab2_cases[] = {
 	{ "page_address_matches_direct_map", page_address_matches_direct_map },
 };
 
-const struct lab_suite lab2_suite = { "lab2", lab2_cases, ARRAY_LEN(lab2_cases),
-				      NULL, 0 };
+const struct lab_suite lab2_suite = { "lab2", lab2_cases,
+				      ARRAY_SIZE(lab2_cases), NULL, 0 };

@@ -16,9 +16,8 @@ static struct zone *roomiest_zone(void)
 	struct zone *z, *best = NULL;
 
 	drain_all_pages(NULL);
-	for_each_zone (z)
-		if (populated_zone(z) &&
-		    (!best || z->free_pages > best->free_pages))
+	for_each_populated_zone (z)
+		if (!best || z->free_pages > best->free_pages)
 			best = z;
 	return best;
 }
@@ -117,11 +116,9 @@ static void free_lists_consistent(struct ktest *t)
 	struct zone *z;
 
 	drain_all_pages(NULL);
-	for_each_zone (z) {
+	for_each_populated_zone (z) {
 		unsigned long pages = 0;
 
-		if (!populated_zone(z))
-			continue;
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
 			struct free_area *area = &z->free_area[o];
 			unsigned long n = 0, bad = 0;
@@ -218,5 +215,5 @@ static const struct ktest_case lab3_cases[] = {
 	  merge_needs_free_buddy_of_same_order },
 };
 
-const struct lab_suite lab3_suite = { "lab3", lab3_cases, ARRAY_LEN(lab3_cases),
-				      NULL, 0 };
+const struct lab_suite lab3_suite = { "lab3", lab3_cases,
+				      ARRAY_SIZE(lab3_cases), NULL, 0 };

@@ -7,6 +7,7 @@
 #define LABTEST_SUITES_H
 
 #include "ktest.h"
+#include "lib/kernel.h"
 
 #define LOW_MEMORY_END 0x100000UL /* the first MiB, reserved at boot */
 
@@ -25,8 +26,6 @@ struct lab_suite {
 	const char *const *selftests;
 	unsigned int nr_selftests;
 };
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 extern const struct lab_suite lab1_suite, lab2_suite, lab3_suite, lab4_suite,
 	lab5_suite;

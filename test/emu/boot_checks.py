@@ -48,7 +48,8 @@ ALLOWED_SKIPS = {"bad_use_after_free_poison": "page_poison=1"}
 ZONE_LIMITS = {"DMA": (0, (16 << 20) // PAGE_SIZE),
                "DMA32": ((16 << 20) // PAGE_SIZE, (4 << 30) // PAGE_SIZE),
                "Normal": ((4 << 30) // PAGE_SIZE, 1 << 52)}
-# Linux's watermark tunables at their defaults (mm/page_alloc.c).
+# Linux's watermark tunables at their defaults (mm/page_alloc.c; ours in
+# src/mm/mm_init.c).
 MIN_FREE_KBYTES_CLAMP = (128, 262144)
 NR_CPUS = 1  # mmzone.h: each populated zone has one per-CPU list per CPU
 PCP_BATCH_MAX_PAGES = (1 << 20) // PAGE_SIZE  # zone_batchsize(): at most 1 MiB of pages

@@ -662,6 +662,7 @@ static void boot_machine(const struct fuzz_machine *m)
 	      "watermarks left after boot: totalreserve_pages %lu, min_free_kbytes %d",
 	      totalreserve_pages, min_free_kbytes);
 	memcpy(boot_map, mem_map, max_pfn * sizeof(struct page));
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_snap);
 	/* The rest of mem_map's last page: a read of mem_map[max_pfn] or
 	 * beyond (a buddy past the end) trips ASan. */
@@ -680,7 +681,8 @@ static unsigned long before_reports;
 
 static void save_state(void)
 {
-	/* The snapshot drains the per-CPU lists: take it before the copies. */
+	/* Drain first, so the copies show every free page merged. */
+	drain_all_pages(NULL);
 	buddy_snapshot(&before_snap);
 	memcpy(before_map, mem_map, max_pfn * sizeof(struct page));
 	memcpy(&before_pgdat, &contig_page_data, sizeof(before_pgdat));
@@ -709,6 +711,7 @@ static void check_after(unsigned int expected_reports, bool unchanged)
 	if (unchanged) {
 		struct buddy_snapshot now;
 
+		drain_all_pages(NULL);
 		buddy_snapshot(&now);
 		CHECK(buddy_snapshot_equal(&before_snap, &now),
 		      "a refused call changed the free counts");
@@ -1039,8 +1042,6 @@ static bool is_held_tail(unsigned long pfn)
 
 /* Decoding calls --------------------------------------------------------- */
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* An order: mostly 0..MAX_PAGE_ORDER + 1, sometimes far beyond. */
 static unsigned int decode_order(struct input *in)
 {
@@ -1366,6 +1367,7 @@ static void free_everything(void)
 
 		free_block(&blk, nr_held & 1, "cleanup");
 	}
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	CHECK(buddy_snapshot_equal(&boot_snap, &now),
 	      "after freeing everything the free counts differ from boot");

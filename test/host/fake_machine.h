@@ -12,8 +12,6 @@
 
 #include "mm_env.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 #define KiB (1UL << 10)
 #define MiB (1UL << 20)
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cmdline.h"
+#include "lib/kernel.h"
 #include "monitor_core.h"
 #include "printk.h"
 
@@ -185,7 +186,7 @@ static void script_from_the_command_line(void **state)
 	char buf[64];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
 		cmdline_set(lines[i], strlen(lines[i]));
 		assert_true(cmdline_value("run", buf, sizeof(buf)));
 		assert_string_equal(buf, "meminfo; x 0x1000");

@@ -32,6 +32,7 @@ static int boot(void **state)
 {
 	(void)state;
 	fake_machine_boot(&machine);
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	printk_log_clear();
 	return 0;
@@ -41,6 +42,7 @@ static void assert_back_to_boot_state(void)
 {
 	struct buddy_snapshot now;
 
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	assert_true(buddy_snapshot_equal(&boot_state, &now));
 	assert_int_equal(buddy_verify(), 0);
@@ -52,6 +54,7 @@ static void assert_refused(const struct buddy_snapshot *before,
 {
 	struct buddy_snapshot now;
 
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	assert_true(buddy_snapshot_equal(before, &now));
 	assert_int_equal(mm_bad_page_reports, reports_before + 1);
@@ -118,6 +121,7 @@ static void put_page_after_the_last_reference_is_refused(void **state)
 	(void)state;
 	assert_non_null(page);
 	put_page(page);
+	drain_all_pages(NULL);
 	buddy_snapshot(&s);
 	reports = mm_bad_page_reports;
 	put_page(page);
@@ -135,6 +139,7 @@ static void get_and_put_of_reserved_foreign_and_null_are_refused(void **state)
 	unsigned long reports;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&s);
 	reports = mm_bad_page_reports;
 	get_page(pfn_to_page(0)); /* reserved: the first MiB */
@@ -190,6 +195,7 @@ static void split_page_of_a_wrong_block_is_refused(void **state)
 
 	(void)state;
 	assert_non_null(page);
+	drain_all_pages(NULL);
 	buddy_snapshot(&s);
 	reports = mm_bad_page_reports;
 	split_page(page, 1); /* wrong order */
@@ -289,6 +295,7 @@ static void alloc_pages_exact_bad_sizes_fail_cleanly(void **state)
 	unsigned long reports;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&s);
 	reports = mm_bad_page_reports;
 	assert_null(alloc_pages_exact(0, GFP_KERNEL));
@@ -312,6 +319,7 @@ static void free_pages_exact_twice_is_refused_page_by_page(void **state)
 	(void)state;
 	assert_non_null(p);
 	free_pages_exact(p, 3 * PAGE_SIZE);
+	drain_all_pages(NULL);
 	buddy_snapshot(&s);
 	printk_log_clear();
 	free_pages_exact(p, 3 * PAGE_SIZE);
@@ -434,6 +442,7 @@ static void alloc_contig_range_of_a_busy_range_changes_nothing(void **state)
 
 	(void)state;
 	assert_int_equal(alloc_contig_range(0x300, 0x301, GFP_KERNEL), 0);
+	drain_all_pages(NULL);
 	buddy_snapshot(&s);
 	reports = mm_bad_page_reports;
 	assert_int_equal(alloc_contig_range(0x2f0, 0x310, GFP_KERNEL), -EBUSY);
@@ -511,6 +520,7 @@ static void alloc_contig_pages_limit_stays_below_and_aligned(void **state)
 	assert_int_equal(
 		printk_log_count("page allocation failure: 1 contiguous"), 1);
 	printk_log_clear();
+	drain_all_pages(NULL);
 	buddy_snapshot(&s);
 	reports = mm_bad_page_reports;
 	assert_null(alloc_contig_pages_limit(1, GFP_KERNEL, 0, 3 * PAGE_SIZE));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_zones.c - the zones of src/mm (mmzone.h, page_alloc.c, vmstat.c):
+ * test_zones.c - the zones of src/mm (mmzone.h, mm_init.c, page_alloc.c, vmstat.c):
  * their spans and counts, the gfp zone modifiers, the zonelist's fallback
  * order, Linux's watermarks and lowmem_reserve, and the reports, on
  * machines with RAM below 16 MiB, below 4 GiB and above it.
@@ -144,6 +144,7 @@ static void assert_snapshot_is(const struct buddy_snapshot *want)
 {
 	struct buddy_snapshot now;
 
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	assert_true(buddy_snapshot_equal(want, &now));
 }
@@ -313,6 +314,7 @@ static void gfp_zone_modifiers_pick_the_zone_at_every_order(void **state)
 	struct buddy_snapshot boot_state;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
 		for (unsigned int order = 0; order <= MAX_PAGE_ORDER; order++) {
@@ -346,6 +348,7 @@ static void zonelist_falls_back_normal_then_dma32_then_dma(void **state)
 	struct page *page;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -382,6 +385,7 @@ static void gfp_dma32_never_gets_normal_and_fails_naming_its_zones(void **state)
 	char line[96];
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	want = (boot_state.zone_nr_free[ZONE_DMA32][order] +
 		boot_state.zone_nr_free[ZONE_DMA][order]) +
@@ -394,6 +398,7 @@ static void gfp_dma32_never_gets_normal_and_fails_naming_its_zones(void **state)
 		n++;
 	}
 	assert_int_equal(n, want);
+	drain_all_pages(NULL);
 	buddy_snapshot(&drained);
 	printk_log_clear();
 	assert_null(alloc_pages(GFP_KERNEL | GFP_DMA32, order));
@@ -428,6 +433,7 @@ static void gfp_dma_never_above_16m_and_fails_naming_zone_dma(void **state)
 	char line[96];
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	while ((page = take(GFP_KERNEL | GFP_DMA, 0, &taken))) {
@@ -437,6 +443,7 @@ static void gfp_dma_never_above_16m_and_fails_naming_zone_dma(void **state)
 	}
 	assert_int_equal(n, boot_state.zone_free[ZONE_DMA]);
 	assert_int_equal(zone_of(ZONE_DMA)->free_pages, 0);
+	drain_all_pages(NULL);
 	buddy_snapshot(&drained);
 	assert_int_equal(drained.zone_free[ZONE_DMA32],
 			 boot_state.zone_free[ZONE_DMA32]);
@@ -470,6 +477,7 @@ static void gfp_dma_with_dma32_is_a_bad_call(void **state)
 	struct buddy_snapshot boot_state;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		unsigned long reports = mm_bad_page_reports;
@@ -643,6 +651,7 @@ static void drain_stops_at_each_watermark_then_memalloc_takes_all(void **state)
 	struct list_head taken;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -689,6 +698,7 @@ static void gfp_kernel_never_leaves_a_zone_below_min(void **state)
 	unsigned long n = 0;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	while (take(GFP_KERNEL, 3, &taken)) {
@@ -728,6 +738,7 @@ static void lowmem_reserve_keeps_dma_from_gfp_kernel(void **state)
 	struct page *page;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	assert_true(dma->lowmem_reserve[ZONE_NORMAL] >
@@ -772,6 +783,7 @@ static void fast_path_moves_down_at_the_low_watermark(void **state)
 	struct page *page;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	assert_true(low_wmark_pages(normal) > min_wmark_pages(normal));
@@ -946,6 +958,7 @@ static void contig_pages_follow_the_zones(void **state)
 	struct page *page;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	page = alloc_contig_pages(5, GFP_KERNEL | GFP_DMA);
 	assert_non_null(page);
@@ -995,8 +1008,10 @@ static void contig_range_across_the_dma_limit(void **state)
 	struct buddy_snapshot boot_state, now;
 
 	(void)state;
+	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	assert_int_equal(alloc_contig_range(start, end, GFP_KERNEL), 0);
+	drain_all_pages(NULL);
 	buddy_snapshot(&now);
 	assert_int_equal(now.zone_free[ZONE_DMA],
 			 boot_state.zone_free[ZONE_DMA] - 3);

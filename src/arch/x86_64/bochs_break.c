@@ -16,7 +16,7 @@
 #define EFER_LME       (1u << 8)
 #define EFER_LMA       (1u << 10)
 #define BREAK_LIST_SZ  64 /* bytes of break= kept; longer values are cut */
-#define NR_BREAK_NAMES (sizeof(break_names) / sizeof(break_names[0]))
+#define NR_BREAK_NAMES (ARRAY_SIZE(break_names))
 
 _Static_assert(BREAK_SPLIT == MM_BREAK_SPLIT && BREAK_MERGE == MM_BREAK_MERGE,
 	       "bochs_break.h and mm.h must agree on the buddy points");

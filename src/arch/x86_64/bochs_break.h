@@ -10,6 +10,7 @@
 #ifndef BOCHS_BREAK_H
 #define BOCHS_BREAK_H
 
+#include "lib/kernel.h"
 #include "printk.h"
 
 /*
@@ -44,13 +45,13 @@ extern unsigned int bochs_break_mask;
  * "bochs-break: @name: " and printf-style @fmt on the console, then
  * BOCHS_BREAK(@name). Disarmed, it costs one test of a global.
  */
-#define bochs_break_point(bit, name, fmt, ...)                       \
-	do {                                                         \
-		if (__builtin_expect(bochs_break_mask & (bit), 0)) { \
-			printk("bochs-break: " #name ": " fmt "\n",  \
-			       ##__VA_ARGS__);                       \
-			BOCHS_BREAK(name);                           \
-		}                                                    \
+#define bochs_break_point(bit, name, fmt, ...)                      \
+	do {                                                        \
+		if (unlikely(bochs_break_mask & (bit))) {           \
+			printk("bochs-break: " #name ": " fmt "\n", \
+			       ##__VA_ARGS__);                      \
+			BOCHS_BREAK(name);                          \
+		}                                                   \
 	} while (0)
 
 /*

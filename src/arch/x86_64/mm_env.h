@@ -13,6 +13,8 @@
 
 #include "bochs_break.h"
 #include "clear_page.h"
+#include "lab.h" /* what a lab handout's stubs in src/mm call */
+#include "lib/kernel.h"
 #include "memlayout.h"
 #include "panic.h"
 #include "printk.h"
@@ -34,18 +36,5 @@ static inline uint64_t mm_env_seed(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
-
-/*
- * make DEBUG=1 (docs/stepping.md) compiles the kernel at -Og -fno-inline
- * with PAGEWISE_DEBUG, for stepping in gdb and Bochs. There the buddy
- * allocator's __always_inline steps (page_alloc.c) become noinline, so that
- * expand(), __rmqueue_smallest(), __free_one_page() and their helpers are
- * frames of their own; "unused", as a static inline may go unused. Without
- * it page_alloc.c keeps them always inline, and the default build's code
- * does not change. The host tests never define it.
- */
-#ifdef PAGEWISE_DEBUG
-#define __always_inline __attribute__((noinline, unused))
-#endif
 
 #endif

@@ -272,11 +272,12 @@ const char *mb2_mmap_type_name(uint32_t type)
 
 void mb2_print_mmap(void)
 {
+	const struct boot_mmap_entry *m;
+
 	printk("Firmware memory map (multiboot2%s, %u entries):\n",
 	       boot_params.mmap_from_basic_meminfo ? " basic meminfo" : "",
 	       boot_params.nr_mmap);
-	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
-		const struct boot_mmap_entry *m = &boot_params.mmap[i];
+	for_each_mmap_entry (m) {
 		const char *name = mb2_mmap_type_name(m->type);
 
 		if (!m->len) {

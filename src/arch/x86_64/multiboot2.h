@@ -52,6 +52,15 @@ struct boot_params {
 extern struct boot_params boot_params;
 
 /*
+ * for_each_mmap_entry(m) - each entry of the firmware memory map in
+ * boot_params, in firmware order, zero-length ones too: @m is a
+ * const struct boot_mmap_entry * (Linux walks e820_table the same way).
+ */
+#define for_each_mmap_entry(m)       \
+	for ((m) = boot_params.mmap; \
+	     (m) < boot_params.mmap + boot_params.nr_mmap; (m)++)
+
+/*
  * mb2_parse_info() - copy the command line (to cmdline_set()), boot loader
  * name, memory map and modules out of the multiboot2 information at @info
  * into boot_params, which is reset first. Never reads a byte at or past

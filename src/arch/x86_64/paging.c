@@ -43,11 +43,6 @@ static pteval_t *kernel_pml4; /* direct-map address of the live PML4 */
 static pteval_t supported_pte_mask __initdata =
 	~_PAGE_NX; /* NX only where the CPU has it */
 
-static unsigned int table_index(unsigned long va, int level)
-{
-	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PTRS_PER_TABLE - 1);
-}
-
 static __init pteval_t *alloc_table(void)
 {
 	phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
@@ -158,7 +153,7 @@ static pteval_t *walk(pteval_t *pml4, unsigned long va, int *level)
 		*level = l;
 		if (!(*entry & _PAGE_PRESENT))
 			return NULL;
-		if (l == 1 || (l <= 3 && (*entry & _PAGE_PSE)))
+		if (pte_is_leaf(*entry, l))
 			return entry;
 		table = __va(*entry & PTE_PFN_MASK);
 	}
@@ -264,7 +259,7 @@ void dump_pagetable(unsigned long va)
 
 		printk("%s%s %lx", l == 4 ? "" : " ", names[l - 1],
 		       (unsigned long)entry);
-		if (!(entry & _PAGE_PRESENT) || (l <= 3 && (entry & _PAGE_PSE)))
+		if (!(entry & _PAGE_PRESENT) || pte_is_leaf(entry, l))
 			break;
 		table = __va(entry & PTE_PFN_MASK);
 	}

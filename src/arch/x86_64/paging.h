@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memlayout.h"
+
 #define _PAGE_PRESENT  (1UL << 0)
 #define _PAGE_RW       (1UL << 1)
 #define _PAGE_USER     (1UL << 2)
@@ -24,6 +26,31 @@ typedef uint64_t pteval_t;
 /* Entries per page table at every level: 4 KiB of 8-byte entries, indexed
  * by 9 bits of the virtual address. */
 #define PTRS_PER_TABLE 512
+
+/*
+ * Levels count from 4 (the PGD, Intel's PML4) down to 1 (the PTE):
+ *   table_shift(level) - the shift of the bytes one entry of a table at
+ *     @level covers: 12 (4 KiB) at 1, 21 (2 MiB) at 2, 30 (1 GiB) at 3.
+ *   table_index(va, level) - the entry for @va in a table at @level.
+ *   pte_is_leaf(entry, level) - does the present @entry at @level map a page
+ *     (a PTE, or a PD/PDPT entry with _PAGE_PSE: a 2 MiB / 1 GiB page), so
+ *     that a walk stops there, rather than point to the next table? As
+ *     Linux's pmd_leaf()/pud_leaf() for every level at once.
+ */
+static inline unsigned int table_shift(int level)
+{
+	return PAGE_SHIFT + 9 * (unsigned int)(level - 1);
+}
+
+static inline unsigned int table_index(unsigned long va, int level)
+{
+	return (va >> table_shift(level)) & (PTRS_PER_TABLE - 1);
+}
+
+static inline bool pte_is_leaf(pteval_t entry, int level)
+{
+	return level == 1 || (level <= 3 && (entry & _PAGE_PSE));
+}
 
 /*
  * paging_init() - build the kernel's own page tables and switch to them:

@@ -67,8 +67,9 @@ void __init memblock_setup_from_mmap(void)
 	/* Two passes, so the order of the entries does not matter: all
 	 * usable RAM first, then every other range is cut out of it. */
 	for (int usable = 1; usable >= 0; usable--) {
-		for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
-			const struct boot_mmap_entry *m = &boot_params.mmap[i];
+		const struct boot_mmap_entry *m;
+
+		for_each_mmap_entry (m) {
 			phys_addr_t start = m->addr, end = m->addr + m->len;
 
 			if (!m->len ||
