@@ -34,7 +34,7 @@
  * does not change. The host tests never define it.
  */
 #ifdef PAGEWISE_DEBUG
-#define __always_inline __attribute__((noinline, unused))
+#define __always_inline __attribute__((__noinline__, __unused__))
 #endif
 #ifndef __always_inline
 #define __always_inline inline __attribute__((__always_inline__))
