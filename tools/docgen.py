@@ -101,6 +101,7 @@ class Run:
         d = dataclasses.asdict(self)
         d.pop("source")
         d.pop("doc")
+        d.pop("facts")  # read from the streams afterwards: a new fact needs no new run
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
