@@ -151,15 +151,18 @@ def load_runs(root: Path) -> dict[str, Run]:
     return runs
 
 
-def load_masks(root: Path) -> list[tuple[re.Pattern, str]]:
+def load_masks(root: Path, run: str | None = None) -> list[tuple[re.Pattern, str]]:
     """The masks docs-check applies to both sides: only what truly varies
-    between hosts and runs (docs/runs/masks.toml says why for each)."""
+    between hosts and runs (docs/runs/masks.toml says why for each). A mask
+    with `runs = [...]` applies only to the blocks and facts of those runs
+    (e.g. QEMU's emulated cycle counts, not Bochs's exact ones)."""
     path = root / MASKS_FILE
     if not path.exists():
         return []
     with open(path, "rb") as f:
         table = tomllib.load(f)
-    return [(re.compile(m["re"]), m["repl"]) for m in table.get("mask", [])]
+    return [(re.compile(m["re"]), m["repl"]) for m in table.get("mask", [])
+            if "runs" not in m or run in m["runs"]]
 
 
 def tree_files(root: Path) -> list[str]:
@@ -598,14 +601,17 @@ def fact_values(runs: dict[str, Run], results: dict[str, dict]) -> dict[str, tup
                 spec = {"re": spec}
             stream = spec.get("stream", "transcript")
             pat = re.compile(spec["re"])
-            value = None
+            nth = int(spec.get("nth", 1))  # the Nth matching line (zoneinfo repeats its fields per zone)
+            value, seen = None, 0
             for line in results[run.name].get(stream, []):
                 m = pat.search(line)
                 if m:
-                    value = m.group(1) if m.groups() else m.group(0)
-                    break
+                    seen += 1
+                    if seen == nth:
+                        value = m.group(1) if m.groups() else m.group(0)
+                        break
             if value is None:
-                raise DocgenError(f"{run.source}: fact {fname}: no line of {stream} matches /{spec['re']}/")
+                raise DocgenError(f"{run.source}: fact {fname}: no line {nth} of {stream} matches /{spec['re']}/")
             fmt = spec.get("fmt", "raw")
             if fmt == "hex":
                 value = hex(int(value, 16))

@@ -11,6 +11,7 @@ Run: DOCGEN_OUT=build/docgen/out python3 -m pytest -p docgen_check README.md doc
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from pathlib import Path
 
@@ -24,18 +25,23 @@ OUT = Path(os.environ.get("DOCGEN_OUT", ROOT / docgen.WORK / "out")).resolve()
 MASKS = docgen.load_masks(ROOT)
 
 
-def masked(lines: list[str]) -> list[str]:
+@functools.lru_cache(maxsize=None)
+def _masks(run: str | None) -> list:
+    return docgen.load_masks(ROOT, run) if run else MASKS
+
+
+def masked(lines: list[str], run: str | None = None) -> list[str]:
     out = []
     for line in lines:
         line = line.rstrip()
-        for pat, repl in MASKS:
+        for pat, repl in _masks(run):
             line = pat.sub(repl, line)
         out.append(line)
     return out
 
 
-def _diff(have: list[str], want: list[str], where: str) -> str | None:
-    a, b = masked(have), masked(want)
+def _diff(have: list[str], want: list[str], where: str, run: str | None = None) -> str | None:
+    a, b = masked(have, run), masked(want, run)
     if a == b:
         return None
     diff = "\n".join(difflib.unified_diff(a, b, "in the doc", "from the run (make docs writes it)", lineterm=""))
@@ -65,14 +71,14 @@ def _block_check(example):
     where = f"{block.doc}:{block.line} ({block.sel.run})"
     if regen is None:
         return f"{where}: not regenerated: run make docs-check (tools/docgen.py --out {OUT})"
-    return _diff(block.text.splitlines(), regen.text.splitlines(), where)
+    return _diff(block.text.splitlines(), regen.text.splitlines(), where, block.sel.run)
 
 
 def _fact_check(example):
     name, value, regen, where = example.parsed
     if regen is None:
         return f"{where}: fact {name} not regenerated"
-    return _diff([value], [regen], f"{where}: fact {name}")
+    return _diff([value], [regen], f"{where}: fact {name}", name.split(".")[0])
 
 
 def _whole_check(example):
