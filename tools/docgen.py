@@ -427,6 +427,8 @@ class Selection:
     pieces: list
     rewind: bool = False
     subs: list = dataclasses.field(default_factory=list)
+    grep: list = dataclasses.field(default_factory=list)  # filters on every piece
+    drop: list = dataclasses.field(default_factory=list)
 
 
 def _re(text: str, where: str) -> re.Pattern:
@@ -458,6 +460,9 @@ def parse_selection(head: str, body: str, where: str) -> Selection:
                       after=kw == "after", to_end=kw == "all", join=join_next)
             sel.pieces.append(p)
             join_next = False
+        elif kw in ("grep", "drop") and cur is None:
+            # Before any piece: a filter on every piece of the block.
+            (sel.grep if kw == "grep" else sel.drop).append(_re(arg, where))
         elif kw in ("to", "upto", "count", "end", "nth", "grep", "drop"):
             if cur is None:
                 raise DocgenError(f"{where}: '{kw}' before any 'from' or 'line'")
@@ -531,10 +536,12 @@ def apply_selection(sel: Selection, lines: list[str], cursor: int, where: str) -
         else:
             end = len(lines)
         chunk = lines[start:end]
-        if p.grep:
-            chunk = [x for x in chunk if any(g.search(x) for g in p.grep)]
-        if p.drop:
-            chunk = [x for x in chunk if not any(d.search(x) for d in p.drop)]
+        for greps in (p.grep, sel.grep):
+            if greps:
+                chunk = [x for x in chunk if any(g.search(x) for g in greps)]
+        drops = p.drop + sel.drop
+        if drops:
+            chunk = [x for x in chunk if not any(d.search(x) for d in drops)]
         if prev_end is not None and start != prev_end and not p.join:
             out.append(ELLIPSIS)
         out.extend(chunk)
