@@ -210,7 +210,7 @@ def pfn_is_ram(pfn):
 
 # Why a reserved page is in no block, by its pfnmap code: the monitor's page
 # (src/monitor/views.c).
-RESERVED_WHY = {"H": "not RAM", "R": "RAM reserved at boot", "K": "the kernel image", "M": "mem_map",
+RESERVED_WHY = {"H": "not RAM", "R": "RAM memblock reserved at boot", "K": "the kernel image", "M": "mem_map",
                 "T": "a page table"}
 
 
