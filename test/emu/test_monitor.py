@@ -129,7 +129,7 @@ def check_usage(lines: list[str], error: str, usage: str) -> None:
 
 MEMMAP_ROW = re.compile(r"^\[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] (\S+) +free (\d+) pcp (\d+) allocated (\d+) "
                         r"memblock-reserved (\d+) not-RAM (\d+)$")
-MEMMAP_VIEW = re.compile(r"^  \[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] ([a-z_ A-Z]+): (?:(\d+) free, (\d+) pcp, "
+MEMMAP_VIEW = re.compile(r"^  \[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] ([a-z_ A-Z-]+): (?:(\d+) free, (\d+) pcp, "
                          r"\d+ allocated pages|(\d+) pages)$")
 
 
