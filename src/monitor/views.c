@@ -326,7 +326,7 @@ static struct page_counts count_pages(unsigned long start_pfn,
 void cmd_memmap(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	printk("memmap: %u firmware entries; pages: whole pages of the range in mem_map (max_pfn %#lx)\n",
+	printk("memmap: %u firmware entries, by the firmware's type; pages: whole pages of the range in mem_map (max_pfn %#lx), memblock-reserved: usable RAM set aside at boot\n",
 	       boot_params.nr_mmap, max_pfn);
 	collect_table_pfns();
 	for (unsigned int i = 0; i < boot_params.nr_mmap; i++) {
