@@ -346,7 +346,7 @@ def human(nbytes: int) -> str:
 # --- Lab 1: the firmware map and memblock ------------------------------------
 
 # What the memmap command calls a run, as a pfnmap code (for its colour).
-MADE_CODES = {"reserved": "R", "not RAM": "H", "buddy": "F6", "kernel image": "K",
+MADE_CODES = {"memblock-reserved": "R", "not RAM": "H", "buddy": "F6", "kernel image": "K",
               "mem_map": "M", "page tables": "T"}
 USABLE, RESERVED = "#59a14f", "#9d9d9d"
 RESERVE_COLOURS = ("#4e79a7", "#b07aa1", "#7b2d8e", "#e15759", "#76b7b2")
@@ -599,7 +599,7 @@ def strip_ticks(ax, lo: int, hi: int) -> None:
 
 
 CODES_LEGEND = ("F: free block of that order (on free_area[order])   A: allocated block   "
-                "P: free page on the per-CPU list   M: mem_map   K: kernel image   R: reserved")
+                "P: free page on the per-CPU list   M: mem_map   K: kernel image   R: memblock-reserved")
 
 
 def lab3_figure(secs: list[tuple[str, list[str]]]) -> plt.Figure:

@@ -18,7 +18,7 @@ FORMAT_VERSIONS = (1, 2)
 # The codes that are not buddy blocks, in the order the legend lists them.
 PLAIN_CODES = {
     "H": "not RAM (hole, firmware-reserved)",
-    "R": "reserved RAM",
+    "R": "memblock-reserved RAM",
     "K": "kernel image",
     "M": "mem_map",
     "T": "page tables",

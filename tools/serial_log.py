@@ -1,7 +1,7 @@
 """serial_log.py - read a Pagewise serial (COM1) log into the facts the boot
 tests check: the firmware memory map, the memblock reservations, the zone
 ranges, the Memory: and meminfo lines, the buddyinfo lines (one per populated
-zone, then one "pcp:" line per populated zone and CPU), the zoneinfo blocks
+zone, then one "free_pcp:" line with each zone's per-CPU pages), the zoneinfo blocks
 (with their pagesets), the mem_map and direct-map lines, the KTAP
 document, the ranges the self-test handed out, the bad-page report blocks and
 the allocation-failure warnings.
@@ -237,27 +237,16 @@ class Buddyinfo:
 
 
 @dataclass(frozen=True)
-class PcpLine:
-    """pcp: Node N, zone NAME, cpu C: count N high N batch N - one CPU's
-    list of free order-0 pages of a zone (struct per_cpu_pages), printed
-    after the buddyinfo lines. Its pages are free but on no buddy list."""
-
-    node: int
-    zone: str
-    cpu: int
-    count: int  # pages on the list
-    high: int  # a free that brings count to high gives batch pages back
-    batch: int  # pages moved to or from the buddy lists at a time
-
-
-@dataclass(frozen=True)
 class BuddyinfoReport:
     """The buddyinfo lines of one report, one per populated zone, lowest zone
-    first (as /proc/buddyinfo), and the pcp lines after them (ours: the
-    per-CPU lists of each populated zone, in the same order)."""
+    first (as /proc/buddyinfo), and the free_pcp line after them (ours: each
+    populated zone's free order-0 pages on its per-CPU lists, in the same
+    order, so that the report adds up to MemFree; the monitor's pcp command
+    shows the lists themselves)."""
 
     zones: tuple[Buddyinfo, ...]
-    pcp: tuple[PcpLine, ...] = ()
+    # The free_pcp line's (zone, pages), in its order; None: no such line.
+    pcp: tuple[tuple[str, int], ...] | None = None
 
     @property
     def buddy_pages(self) -> int:
@@ -267,7 +256,7 @@ class BuddyinfoReport:
     @property
     def pcp_pages(self) -> int:
         """Free pages on the per-CPU lists."""
-        return sum(p.count for p in self.pcp)
+        return sum(n for _, n in self.pcp or ())
 
     @property
     def free_pages(self) -> int:
@@ -291,19 +280,19 @@ class BuddyinfoReport:
     def zone(self, name: str) -> Buddyinfo | None:
         return next((z for z in self.zones if z.zone == name), None)
 
-    def zone_pcp(self, name: str) -> list[PcpLine]:
-        """The pcp lines of zone @name, one per CPU (none: not printed)."""
-        return [p for p in self.pcp if p.zone == name]
+    def zone_pcp(self, name: str) -> int | None:
+        """Pages of zone @name on its per-CPU lists, as the free_pcp line
+        says; None when the line does not name the zone (or is missing)."""
+        return next((n for zone, n in self.pcp or () if zone == name), None)
 
 
 _BUDDYINFO = re.compile(r"^Node (\d+), zone +(\S+)((?: +\d+)+)\s*$")
 # A line that starts as a buddyinfo line but is not one (a count that is not
 # a number, say); the zoneinfo header "Node 0, zone   DMA" alone is not one.
 _BUDDYINFO_LIKE = re.compile(r"^Node \d+, zone +\S+ +\S")
-_PCP = re.compile(r"^pcp: Node (\d+), zone +(\S+), cpu (\d+): count (\d+) high (\d+) batch (\d+)$")
-# A line that starts as a pcp line but is not one; the monitor's pcp
-# command ("pcp: zone DMA32 cpu 0: ...") is not one.
-_PCP_LIKE = re.compile(r"^pcp: Node ")
+# free_pcp: DMA 0, DMA32 12 (free order-0 pages on the per-CPU lists, ...)
+_FREE_PCP = re.compile(r"^free_pcp: (\S+ \d+(?:, \S+ \d+)*) \(free order-0 pages on the per-CPU lists[^()]*\)$")
+_FREE_PCP_LIKE = re.compile(r"^free_pcp:")
 
 
 def _buddyinfo_line(line: str) -> Buddyinfo | None:
@@ -315,37 +304,37 @@ def _buddyinfo_line(line: str) -> Buddyinfo | None:
     return Buddyinfo(int(m.group(1)), m.group(2), tuple(int(c) for c in m.group(3).split()))
 
 
-def _pcp_line(line: str) -> PcpLine | None:
-    m = _PCP.match(line)
+def _free_pcp_line(line: str) -> tuple[tuple[str, int], ...] | None:
+    """The (zone, pages) of a free_pcp line; None for another line."""
+    m = _FREE_PCP.match(line)
     if not m:
-        if _PCP_LIKE.match(line):
-            raise ValueError(f"unparsable pcp line: {line!r}")
+        if _FREE_PCP_LIKE.match(line):
+            raise ValueError(f"unparsable free_pcp line: {line!r}")
         return None
-    return PcpLine(int(m.group(1)), m.group(2), *(int(g) for g in m.groups()[2:]))
+    return tuple((zone, int(n)) for zone, n in (item.split() for item in m.group(1).split(", ")))
 
 
 def read_buddyinfo_report(lines: list[str], i: int) -> tuple[BuddyinfoReport | None, int]:
     """The report whose first buddyinfo line is lines[i]: its consecutive
-    buddyinfo lines, then the consecutive pcp lines after them; and the
-    index of the first line after it. (None, i) when lines[i] is no
+    buddyinfo lines, then the free_pcp line right after them, if any; and
+    the index of the first line after it. (None, i) when lines[i] is no
     buddyinfo line."""
     zones: list[Buddyinfo] = []
-    pcp: list[PcpLine] = []
+    pcp = None
     while i < len(lines) and (b := _buddyinfo_line(lines[i])):
         zones.append(b)
         i += 1
     if not zones:
         return None, i
-    while i < len(lines) and (p := _pcp_line(lines[i])):
-        pcp.append(p)
+    if i < len(lines) and (pcp := _free_pcp_line(lines[i])) is not None:
         i += 1
-    return BuddyinfoReport(tuple(zones), tuple(pcp)), i
+    return BuddyinfoReport(tuple(zones), pcp), i
 
 
 def parse_buddyinfo_reports(lines: list[str]) -> list[tuple[int, BuddyinfoReport]]:
     """Every buddyinfo report, as (index of its first line, the report): the
     boot report's, then one in each allocation-failure warning and each
-    monitor buddyinfo. A pcp line that follows no buddyinfo line is an
+    monitor buddyinfo. A free_pcp line that follows no buddyinfo line is an
     error."""
     out: list[tuple[int, BuddyinfoReport]] = []
     i = 0
@@ -355,8 +344,8 @@ def parse_buddyinfo_reports(lines: list[str]) -> list[tuple[int, BuddyinfoReport
             out.append((i, report))
             i = end
             continue
-        if _pcp_line(lines[i]):
-            raise ValueError(f"pcp line after no buddyinfo line: {lines[i]!r}")
+        if _free_pcp_line(lines[i]) is not None:
+            raise ValueError(f"free_pcp line after no buddyinfo line: {lines[i]!r}")
         i += 1
     return out
 
@@ -1034,7 +1023,7 @@ def alloc_failure_lines(lines: list[str]) -> list[int]:
 #            largest free block order 1)                                         (on one line)
 #   ...                                   (one line per zone tried, highest first)
 #   Node 0, zone      DMA ...             (the buddyinfo lines)
-#   pcp: Node 0, zone      DMA, cpu 0: ... (and their pcp lines)
+#   free_pcp: DMA 0, DMA32 0 (...)       (and their free_pcp line)
 #   buddy: free pages: 3 of 28070         (nr_free_pages(): MemFree in pages)
 
 
@@ -1070,7 +1059,7 @@ _ZONE_TRIED = re.compile(r"^buddy:   zone (\S+): order (\d+): (.+) \(free (\d+) 
 
 def parse_alloc_failures(lines: list[str]) -> list[AllocFailure]:
     """Every allocation-failure warning: its header, the zone lines after its
-    caller line, the buddyinfo report (with its pcp lines) after them and
+    caller line, the buddyinfo report (with its free_pcp line) after them and
     the free pages line after that."""
     out = []
     for i in alloc_failure_lines(lines):

@@ -105,11 +105,11 @@ class PwBuddyinfo(gdb.Command):
 
 Usage: pw-buddyinfo
 One line per populated zone: "Node 0, zone    DMA32" and the nr_free of
-free_area[0] .. free_area[MAX_PAGE_ORDER] (blocks, not pages); then, per
-populated zone and CPU, its per-CPU list of free order-0 pages: "pcp: Node
-0, zone    DMA32, cpu 0: count N high N batch N". The buddy lines and the
-counts add up to MemFree. As the kernel's show_buddyinfo() and the
-monitor's buddyinfo print them."""
+free_area[0] .. free_area[MAX_PAGE_ORDER] (blocks, not pages); then one
+"free_pcp: DMA 0, DMA32 N (...)" line: each populated zone's free order-0
+pages on its per-CPU lists, in no count above, so the lines add up to
+MemFree. As the kernel's show_buddyinfo() and the monitor's buddyinfo
+print them; pw-freelist pcp shows the lists themselves."""
 
     def __init__(self):
         super().__init__("pw-buddyinfo", gdb.COMMAND_DATA)
@@ -118,10 +118,10 @@ monitor's buddyinfo print them."""
         for zone in populated_zones():
             counts = "".join("%6d " % int(zone["free_area"][o]["nr_free"]) for o in range(nr_page_orders()))
             gdb.write("Node 0, zone %8s %s\n" % (zone["name"].string(), counts))
-        for zone in populated_zones():
-            for cpu, pcp in enumerate(pagesets(zone)):
-                gdb.write("pcp: Node 0, zone %8s, cpu %d: count %d high %d batch %d\n"
-                          % (zone["name"].string(), cpu, int(pcp["count"]), int(pcp["high"]), int(pcp["batch"])))
+        pcp = ", ".join(f"{zone['name'].string()} {sum(int(p['count']) for p in pagesets(zone))}"
+                        for zone in populated_zones())
+        gdb.write(f"free_pcp: {pcp} (free order-0 pages on the per-CPU lists, in no count above; "
+                  "the monitor's pcp shows the lists)\n")
 
 
 class PwFreelist(gdb.Command):
@@ -210,7 +210,7 @@ def pfn_is_ram(pfn):
 
 # Why a reserved page is in no block, by its pfnmap code: the monitor's page
 # (src/monitor/views.c).
-RESERVED_WHY = {"H": "not RAM", "R": "RAM reserved at boot", "K": "the kernel image", "M": "mem_map",
+RESERVED_WHY = {"H": "not RAM", "R": "RAM memblock reserved at boot", "K": "the kernel image", "M": "mem_map",
                 "T": "a page table"}
 
 
@@ -248,30 +248,51 @@ def zone_name_of(pfn):
 class PwPage(gdb.Command):
     """A decoded struct page, as the kernel's dump_page() prints it.
 
-Usage: pw-page PFN|ADDR
-A direct-map address (from 0xffff888000000000) means its page; a value
-below max_pfn is a pfn; anything else is a physical address. Prints the
-monitor's page command output: dump_page()'s "page:... pfn:... phys:...
-refcount:N order:N zone:NAME" and "flags: 0x..(names)", the block holding
-the page, and the block's buddy; for a page in no block, why: on a per-CPU
-list (PG_pcp, free), reserved (not RAM, RAM reserved at boot, the kernel
-image, mem_map, a page table), or neither (stopped mid-free or
-mid-allocation, or a broken mem_map)."""
+Usage: pw-page PFN|pfn:PFN|phys:PADDR|ADDR
+pfn:PFN is a pfn and phys:PADDR a physical address, whatever the number. A
+bare number in the direct map (from 0xffff888000000000) means its page;
+one below max_pfn is a pfn; any other is read as a physical address, and a
+first line says so (a pfn just past mem_map looks the same). As the
+monitor's page command. Prints its output: dump_page()'s "page:... pfn:...
+phys:... refcount:N order:N zone:NAME" and "flags: 0x..(names)", the block
+holding the page, and the block's buddy; for a page in no block, why: on a
+per-CPU list (PG_pcp, free), reserved (not RAM, RAM memblock reserved at
+boot, the kernel image, mem_map, a page table), or neither (stopped
+mid-free or mid-allocation, or a broken mem_map)."""
 
     def __init__(self):
         super().__init__("pw-page", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        v = number(arg.strip(), "pw-page")
+        arg = arg.strip()
         max_pfn = int(var("max_pfn"))
-        if PAGE_OFFSET <= v < PAGE_OFFSET + DIRECT_MAP_SIZE:
-            pfn = (v - PAGE_OFFSET) >> PAGE_SHIFT
-        elif v < max_pfn:
-            pfn = v
-        else:
+        if arg.startswith("pfn:"):
+            v = pfn = number(arg[4:], "pw-page")
+            if pfn >= max_pfn:
+                raise gdb.GdbError(f"page: pfn {hx(pfn)} is beyond mem_map (max_pfn {hx(max_pfn)})")
+        elif arg.startswith("phys:"):
+            v = number(arg[5:], "pw-page")
             pfn = v >> PAGE_SHIFT
-        if pfn >= max_pfn:
-            raise gdb.GdbError(f"page: {hx(v)} is beyond mem_map (pfn {hx(pfn)}, max_pfn {hx(max_pfn)})")
+            if pfn >= max_pfn:
+                raise gdb.GdbError(f"page: physical address {hx(v)} (pfn {hx(pfn)}) is beyond mem_map "
+                                   f"(max_pfn {hx(max_pfn)})")
+        else:
+            v = number(arg, "pw-page")
+            if PAGE_OFFSET <= v < PAGE_OFFSET + DIRECT_MAP_SIZE:
+                pfn = (v - PAGE_OFFSET) >> PAGE_SHIFT
+            elif v < max_pfn:
+                pfn = v
+            elif v < DIRECT_MAP_SIZE:
+                pfn = v >> PAGE_SHIFT
+                said = (f"page: {hx(v)} is not below max_pfn ({hx(max_pfn)}), so no pfn: read as physical "
+                        f"address {hx(v)} (pfn {hx(pfn)})")
+                if pfn >= max_pfn:
+                    raise gdb.GdbError(said + ", which is beyond mem_map")
+                gdb.write(said + "\n")
+            else:
+                raise gdb.GdbError(f"page: {hx(v)} is no pfn (max_pfn {hx(max_pfn)}), physical address (below "
+                                   f"{DIRECT_MAP_SIZE >> 40} TiB) or direct-map address (walk shows where a "
+                                   "virtual address maps)")
         page = page_at(pfn)
         flags, private = int(page["flags"]), int(page["private"])
         head = page_block_head(pfn)
@@ -301,7 +322,7 @@ class PwMemmap(gdb.Command):
 
 Usage: pw-memmap
 boot_params.mmap[0 .. nr_mmap - 1] in firmware order, as the boot log's
-"mmap:" lines (mb2_print_mmap()); then the kernel image's pfns (reserved)
+"mmap:" lines (mb2_print_mmap()); then the kernel image's pfns (memblock-reserved)
 and mem_map's place, as the boot log's "mm: mem_map at" line. Each part
 the kernel has not filled in yet (stopped early in kernel_main) says so
 and which boot step fills it: mb2_parse() the map,
@@ -331,7 +352,7 @@ memblock_setup_from_mmap() the image's pfns, mm_core_init() mem_map."""
             gdb.write("kernel image: not reserved yet (memblock_setup_from_mmap() has not run)\n")
         else:
             gdb.write(f"kernel image: pfn {hx(start)}-{hx(end - 1)} "
-                      f"[mem {hx(start << PAGE_SHIFT, 18)}-{hx((end << PAGE_SHIFT) - 1, 18)}] (reserved)\n")
+                      f"[mem {hx(start << PAGE_SHIFT, 18)}-{hx((end << PAGE_SHIFT) - 1, 18)}] (memblock-reserved)\n")
         if not int(var("mem_map")):
             gdb.write("mm: mem_map not set up yet (mm_core_init() has not run)\n")
             return

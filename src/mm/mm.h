@@ -411,8 +411,8 @@ void show_meminfo(void);
  * show_buddyinfo() - print each populated zone's free blocks per order.
  *
  * One line per zone as Linux's /proc/buddyinfo (mm/vmstat.c
- * frag_show_print()), then ours: one "pcp:" line per zone and CPU with its
- * per-CPU list's count, high and batch.
+ * frag_show_print()), then ours: one "free_pcp:" line with each zone's
+ * pages on its per-CPU lists, so that the lines add up to MemFree.
  *
  * Context: after mm_core_init(); reads only.
  */

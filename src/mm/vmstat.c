@@ -62,16 +62,18 @@ void show_meminfo(void)
 
 /*
  * As mm/vmstat.c frag_show_print(): "Node 0, zone   Normal" then %6lu each,
- * for each populated zone, lowest first. Then ours, which Linux lacks: the
- * order-0 pages on the per-CPU lists, free but on no buddy list, so that
- * buddyinfo adds up to MemFree:
- *   pcp: Node 0, zone    DMA32, cpu 0: count 12 high 252 batch 63
+ * for each populated zone, lowest first. Then one line of ours, which Linux
+ * lacks, so that buddyinfo adds up to MemFree: each populated zone's
+ * order-0 pages on its per-CPU lists (all CPUs), free but on no buddy list,
+ * under the name Linux's show_free_areas() gives them:
+ *   free_pcp: DMA 0, DMA32 12 (free order-0 pages on the per-CPU lists, ...)
+ * Each list's count, high and batch are shown once, by the monitor's pcp
+ * command (and zoneinfo's pagesets, as Linux's).
  */
 void show_buddyinfo(void)
 {
-	const struct per_cpu_pages *pcp;
 	const struct zone *zone;
-	int cpu;
+	const char *sep = "";
 
 	for_each_populated_zone (zone) {
 		printk("Node 0, zone %8s ", zone->name);
@@ -79,11 +81,12 @@ void show_buddyinfo(void)
 			printk("%6lu ", zone->free_area[o].nr_free);
 		printk("\n");
 	}
-	for_each_zone_pcp (zone, cpu, pcp)
-		if (populated_zone(zone))
-			printk("pcp: Node 0, zone %8s, cpu %d: count %d high %d batch %d\n",
-			       zone->name, cpu, pcp->count, pcp->high,
-			       pcp->batch);
+	printk("free_pcp:");
+	for_each_populated_zone (zone) {
+		printk("%s %s %lu", sep, zone->name, zone_pcp_pages(zone));
+		sep = ",";
+	}
+	printk(" (free order-0 pages on the per-CPU lists, in no count above; the monitor's pcp shows the lists)\n");
 }
 
 /*

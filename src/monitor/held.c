@@ -2,11 +2,13 @@
 /*
  * held.c - blocks the monitor allocates and frees by hand: alloc, free,
  * allocs. Invariant: `held` lists exactly the blocks alloc gave out and free has
- * not yet returned, each at the order it was allocated with.
+ * not yet returned, each at the order it was allocated with. Blocks are
+ * named as every listing names them: by first pfn and order, or by #id.
  */
 #include "commands.h"
 
 #include "gfp.h"
+#include "memlayout.h"
 #include "mm.h"
 #include "monitor_core.h"
 #include "printk.h"
@@ -96,46 +98,84 @@ static void free_held(unsigned int i)
 		held[i] = held[i + 1];
 }
 
-/* free #ID, or free ADDR ORDER: only blocks the monitor holds. */
+/* The index in held[] of the block holding @pfn, or -1. */
+static int held_block_of(unsigned long pfn)
+{
+	for (unsigned int i = 0; i < nr_held; i++)
+		if (pfn >= held[i].pfn &&
+		    pfn - held[i].pfn < (1UL << held[i].order))
+			return (int)i;
+	return -1;
+}
+
+/* free #ID: the block alloc numbered ID. */
+static void free_by_id(const struct mon_cmd *c, const char *arg)
+{
+	unsigned long id;
+
+	if (arg[0] != '#' || mon_parse_ulong(arg + 1, &id)) {
+		printk("free: '%s' is not #ID (a number allocs shows)\n", arg);
+		usage(c);
+		return;
+	}
+	for (unsigned int i = 0; i < nr_held; i++)
+		if (held[i].id == id) {
+			free_held(i);
+			return;
+		}
+	printk("free: the monitor holds no block #%lu (allocs lists them)\n",
+	       id);
+}
+
+/*
+ * free PFN ORDER: the block at @pfn of @order, both as alloc and allocs
+ * print them. Anything else is refused with what the monitor does hold
+ * there, so nothing it does not hold is ever freed.
+ */
+static void free_by_pfn(unsigned long pfn, unsigned long order)
+{
+	int i = held_block_of(pfn);
+
+	if (i < 0) {
+		/* An address where a pfn belongs: the old syntax, or a slip. */
+		unsigned long as_addr =
+			PHYS_PFN(pfn >= PAGE_OFFSET ? pfn - PAGE_OFFSET : pfn);
+
+		if (pfn >= max_pfn && held_block_of(as_addr) >= 0)
+			printk("free: %#lx is no pfn (max_pfn %#lx) but an address in pfn %#lx: free takes a pfn, as allocs lists them\n",
+			       pfn, max_pfn, as_addr);
+		else
+			printk("free: the monitor holds no block at pfn %#lx (allocs lists them)\n",
+			       pfn);
+		return;
+	}
+	if (held[i].pfn != pfn) {
+		printk("free: pfn %#lx is inside block #%u (pfn %#lx order %u): say free %#lx %u, or free #%u\n",
+		       pfn, held[i].id, held[i].pfn, held[i].order, held[i].pfn,
+		       held[i].order, held[i].id);
+		return;
+	}
+	if (held[i].order != order) {
+		printk("free: the monitor holds pfn %#lx at order %u, not %lu: say free %#lx %u\n",
+		       pfn, held[i].order, order, pfn, held[i].order);
+		return;
+	}
+	free_held((unsigned int)i);
+}
+
+/* free PFN ORDER, or free #ID: only blocks the monitor holds. */
 void cmd_free(int argc, char **argv)
 {
 	const struct mon_cmd *c = find_cmd("free");
-	unsigned long addr, order, pfn, id;
+	unsigned long pfn, order;
 
 	if (argc == 2) {
-		if (argv[1][0] != '#' || mon_parse_ulong(argv[1] + 1, &id)) {
-			printk("free: '%s' is not #ID (a number allocs shows)\n",
-			       argv[1]);
-			usage(c);
-			return;
-		}
-		for (unsigned int i = 0; i < nr_held; i++)
-			if (held[i].id == id) {
-				free_held(i);
-				return;
-			}
-		printk("free: the monitor holds no block #%lu (allocs lists them)\n",
-		       id);
+		free_by_id(c, argv[1]);
 		return;
 	}
-	if (!get_number(c, argv[1], &addr) || !get_number(c, argv[2], &order))
+	if (!get_number(c, argv[1], &pfn) || !get_number(c, argv[2], &order))
 		return;
-	pfn = PFN_DOWN(addr >= PAGE_OFFSET ? addr - PAGE_OFFSET : addr);
-	for (unsigned int i = 0; i < nr_held; i++) {
-		if (held[i].pfn != pfn)
-			continue;
-		if (held[i].order != order || (addr & ~PAGE_MASK)) {
-			printk("free: %#lx: the monitor holds pfn %#lx at order %u: say free %#llx %u\n",
-			       addr, pfn, held[i].order,
-			       (unsigned long long)PFN_PHYS(pfn),
-			       held[i].order);
-			return;
-		}
-		free_held(i);
-		return;
-	}
-	printk("free: %#lx is not a block the monitor holds (allocs lists them)\n",
-	       addr);
+	free_by_pfn(pfn, order);
 }
 
 void cmd_allocs(int argc, char **argv)

@@ -18,11 +18,18 @@
 #define DUMP_DEFAULT 64	  /* bytes x and xp show without a LEN */
 #define DUMP_MAX     4096 /* bytes x and xp show at most */
 
+/* A non-canonical address raises #GP whatever the page tables say. */
+static void not_canonical(const char *what, unsigned long va)
+{
+	printk("%s: %#018lx is not canonical: bits 63..47 must all equal bit 47\n",
+	       what, va);
+}
+
 /*
  * Dump [@addr, @addr + @len) as hexdump -C, reading through the virtual
  * address @addr + @delta (@delta: PAGE_OFFSET for xp, 0 for x). Each page
  * is looked up in the page tables before it is read; the dump stops at the
- * first unmapped one.
+ * first unmapped or non-canonical one.
  */
 static void hexdump(const char *what, unsigned long addr, unsigned long len,
 		    unsigned long delta)
@@ -50,6 +57,10 @@ static void hexdump(const char *what, unsigned long addr, unsigned long len,
 			int level;
 			unsigned long va = mapped_end + delta;
 
+			if (!mon_canonical(va)) {
+				not_canonical(what, va);
+				return;
+			}
 			if (va < delta || !lookup_address(va, &level)) {
 				printk("%s: %#lx is not mapped (virtual %#lx: no present entry at level %d)\n",
 				       what, mapped_end, va, level);
@@ -105,6 +116,10 @@ void cmd_walk(int argc, char **argv)
 	(void)argc;
 	if (!get_number(c, argv[1], &va))
 		return;
+	if (!mon_canonical(va)) {
+		not_canonical("walk", va);
+		return;
+	}
 	printk("walk %#lx: CR3 %#llx\n", va, (unsigned long long)table_pa);
 	for (int l = 4; l >= 1; l--) {
 		unsigned int idx = table_index(va, l);

@@ -89,19 +89,20 @@ static const struct mon_cmd commands[] = {
 	  0, 1, cmd_help },
 	{ "meminfo", "", "memory totals, as /proc/meminfo", "meminfo", 0, 0,
 	  cmd_meminfo },
-	{ "buddyinfo", "", "free blocks per zone and order, as /proc/buddyinfo",
+	{ "buddyinfo", "",
+	  "free blocks per zone and order, as /proc/buddyinfo, then free_pcp: each zone's pages on per-CPU lists",
 	  "buddyinfo", 0, 0, cmd_buddyinfo },
 	{ "zoneinfo", "",
 	  "each zone's counters and watermarks, as /proc/zoneinfo", "zoneinfo",
 	  0, 0, cmd_zoneinfo },
 	{ "memmap", "",
-	  "the firmware memory map, with the pages of each range by state, then what the kernel made of it",
+	  "the firmware memory map, each range's pages by state (free, pcp, allocated, memblock-reserved, not-RAM), then what the kernel made of it",
 	  "memmap", 0, 0, cmd_memmap },
 	{ "pfnmap", "",
 	  "every pfn's state as runs, for tools/memplot (docs/memplot.md)",
 	  "pfnmap", 0, 0, cmd_pfnmap },
-	{ "page", "PFN|ADDR",
-	  "a struct page decoded (below max_pfn: a pfn; else an address)",
+	{ "page", "PFN|pfn:PFN|phys:PADDR|ADDR",
+	  "a struct page decoded: a pfn below max_pfn, else an address (direct map, or physical: said so)",
 	  "page 0x1000", 1, 1, cmd_page },
 	{ "free_area", "[ORDER]",
 	  "the blocks on the free lists (8 per order, then a count)",
@@ -123,8 +124,9 @@ static const struct mon_cmd commands[] = {
 	{ "alloc", "ORDER [zero|dma|dma32]...",
 	  "allocate 2^ORDER pages and hold them", "alloc 3 zero dma32", 1, 3,
 	  cmd_alloc },
-	{ "free", "ADDR ORDER | #ID", "free a block the monitor holds",
-	  "free 0x1234000 3", 1, 2, cmd_free },
+	{ "free", "PFN ORDER | #ID",
+	  "free a block the monitor holds, by its pfn and order or its #ID (as alloc and allocs print them)",
+	  "free 0x7ed0 3", 1, 2, cmd_free },
 	{ "allocs", "", "the blocks the monitor holds", "allocs", 0, 0,
 	  cmd_allocs },
 	{ "selftest", "", "run the boot self-test again (KTAP)", "selftest", 0,
@@ -192,6 +194,13 @@ static void run_line(char *line)
 	c->fn(argc, argv);
 }
 
+/* A line longer than the editor's buffer is refused, never cut and run. */
+static void refuse_long_line(size_t len)
+{
+	printk("line too long (%zu characters, at most %d): not run\n", len,
+	       MON_LINE_MAX - 1);
+}
+
 static void console_write(const char *s, size_t len)
 {
 	serial_write(s, len);
@@ -199,16 +208,22 @@ static void console_write(const char *s, size_t len)
 
 static struct mon_line line;
 
-/* run="cmd; cmd": each command echoed after the prompt, then run. */
+/* run="cmd; cmd": each command echoed after the prompt, then run; one
+ * longer than a typed line may be is refused as a typed one would be. */
 static void run_script(void)
 {
 	char script[RUN_MAX], cmd[MON_LINE_MAX];
 	const char *p = script;
+	size_t len;
 
 	if (!cmdline_value("run", script, sizeof(script)))
 		return;
-	while ((p = mon_next_command(p, cmd, sizeof(cmd)))) {
+	while ((p = mon_next_command(p, cmd, sizeof(cmd), &len))) {
 		printk(PROMPT "%s\n", cmd);
+		if (len >= sizeof(cmd)) {
+			refuse_long_line(len);
+			continue;
+		}
 		mon_history_add(&line, cmd);
 		run_line(cmd);
 	}
@@ -227,5 +242,7 @@ void monitor_run(void)
 		while (r == MON_MORE);
 		if (r == MON_ENTER)
 			run_line(line.buf);
+		else if (r == MON_TOO_LONG)
+			refuse_long_line(line.len + line.over);
 	}
 }

@@ -85,7 +85,7 @@ int mon_split(char *line, char **argv, int max)
 	}
 }
 
-const char *mon_next_command(const char *s, char *buf, size_t size)
+const char *mon_next_command(const char *s, char *buf, size_t size, size_t *len)
 {
 	const char *end;
 	size_t n;
@@ -100,11 +100,55 @@ const char *mon_next_command(const char *s, char *buf, size_t size)
 	n = (size_t)(end - s);
 	while (n && is_blank(s[n - 1]))
 		n--;
+	*len = n;
 	if (n >= size)
 		n = size - 1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return end;
+}
+
+bool mon_canonical(unsigned long va)
+{
+	/* Bits 63..47 are the sign extension of bit 47: 17 equal bits. */
+	unsigned long top = va >> 47;
+
+	return top == 0 || top == (~0UL >> 47);
+}
+
+/* If @s starts with @prefix, where the number after it starts; else NULL. */
+static const char *after_prefix(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(s, prefix, n) ? NULL : s + n;
+}
+
+enum mon_page_arg mon_page_arg(const char *s, unsigned long max_pfn,
+			       unsigned long page_offset,
+			       unsigned long map_size, unsigned long *val)
+{
+	const char *num;
+	unsigned long v;
+
+	if ((num = after_prefix(s, "pfn:"))) {
+		if (mon_parse_ulong(num, val))
+			return MON_PAGE_BAD;
+		return MON_PAGE_PFN;
+	}
+	if ((num = after_prefix(s, "phys:"))) {
+		if (mon_parse_ulong(num, val))
+			return MON_PAGE_BAD;
+		return MON_PAGE_PHYS;
+	}
+	if (mon_parse_ulong(s, &v))
+		return MON_PAGE_BAD;
+	*val = v;
+	if (v >= page_offset && v - page_offset < map_size)
+		return MON_PAGE_DIRECT_MAP;
+	if (v < max_pfn)
+		return MON_PAGE_PFN;
+	return v < map_size ? MON_PAGE_PHYS_GUESSED : MON_PAGE_NOWHERE;
 }
 
 void mon_line_init(struct mon_line *l, void (*write)(const char *s, size_t len))
@@ -124,6 +168,7 @@ static void erase_shown(struct mon_line *l, size_t n)
 static void show_line(struct mon_line *l, const char *s)
 {
 	erase_shown(l, l->len);
+	l->over = 0;
 	l->len = strlen(s);
 	memcpy(l->buf, s, l->len + 1);
 	l->write(l->buf, l->len);
@@ -164,6 +209,7 @@ void mon_history_add(struct mon_line *l, const char *s)
 static void line_reset(struct mon_line *l)
 {
 	l->len = 0;
+	l->over = 0;
 	l->buf[0] = '\0';
 	l->browse = 0;
 	l->esc = 0;
@@ -196,8 +242,10 @@ enum mon_feed mon_line_feed(struct mon_line *l, char c)
 	case '\r':
 		l->after_cr = c == '\r';
 		l->write("\n", 1);
-		mon_history_add(l, l->buf);
 		l->done = true;
+		if (l->over)
+			return MON_TOO_LONG;
+		mon_history_add(l, l->buf);
 		return MON_ENTER;
 	case CTRL_C:
 		l->write("^C\n", 3);
@@ -206,11 +254,14 @@ enum mon_feed mon_line_feed(struct mon_line *l, char c)
 	case CTRL_U:
 		erase_shown(l, l->len);
 		l->len = 0;
+		l->over = 0;
 		l->buf[0] = '\0';
 		return MON_MORE;
 	case BS:
 	case DEL:
-		if (l->len) {
+		if (l->over) {
+			l->over--; /* never shown: nothing to erase */
+		} else if (l->len) {
 			erase_shown(l, 1);
 			l->buf[--l->len] = '\0';
 		}
@@ -219,11 +270,14 @@ enum mon_feed mon_line_feed(struct mon_line *l, char c)
 		l->esc = 1;
 		return MON_MORE;
 	}
-	if ((unsigned char)c >= 0x20 && (unsigned char)c < DEL &&
-	    l->len + 1 < MON_LINE_MAX) {
+	if ((unsigned char)c < 0x20 || (unsigned char)c >= DEL)
+		return MON_MORE;
+	if (l->len + 1 < MON_LINE_MAX) {
 		l->buf[l->len++] = c;
 		l->buf[l->len] = '\0';
 		l->write(&c, 1);
+	} else if (!l->over++) {
+		l->write("\a", 1); /* BEL: the line is full */
 	}
 	return MON_MORE;
 }

@@ -11,6 +11,7 @@
 #include "memblock.h"
 #include "memlayout.h"
 #include "mm.h"
+#include "monitor_core.h"
 #include "multiboot2.h"
 #include "paging.h"
 #include "printk.h"
@@ -21,13 +22,15 @@
 /*
  * The kernel's view of each pfn, for memmap, pfnmap and page
  * (docs/memplot.md): what mem_map says first (free block, per-CPU list or
- * allocated block), then, for a reserved page, why: mem_map itself, the
- * kernel image, a page table, other RAM the kernel reserved (first MiB,
- * boot data), or no RAM at all. The kinds from PFN_FREE on have an order.
+ * allocated block), then, for a PG_reserved page, why: mem_map itself, the
+ * kernel image, a page table, other RAM memblock reserved at boot (first
+ * MiB, boot data), or no RAM at all. "memblock-reserved" is the monitor's
+ * word for RAM set aside at boot, never the firmware's type "reserved".
+ * The kinds from PFN_FREE on have an order.
  */
 enum pfn_kind {
 	PFN_HOLE,     /* H: not usable RAM in the firmware map */
-	PFN_RESERVED, /* R: usable RAM reserved for another reason */
+	PFN_RESERVED, /* R: usable RAM memblock-reserved for another reason */
 	PFN_KERNEL,   /* K: the kernel image */
 	PFN_MEM_MAP,  /* M: the struct page array */
 	PFN_TABLE,    /* T: a page table of the kernel's */
@@ -208,8 +211,8 @@ static void print_pfnmap_run(const struct pfn_run *r)
 /*
  * pfnmap: every pfn's state as runs, "pfnmap: START END CODE" (END
  * exclusive), between a "pfnmap: v2 max_pfn N runs N" header and
- * "pfnmap: end". Codes: H not RAM, R reserved RAM, K kernel image,
- * M mem_map, T page table, P free on a per-CPU list, F<o>/A<o>
+ * "pfnmap: end". Codes: H not RAM, R other memblock-reserved RAM, K kernel
+ * image, M mem_map, T page table, P free on a per-CPU list, F<o>/A<o>
  * free/allocated block of order o. v2 is v1 with the code P.
  * tools/memplot draws it; docs/memplot.md is the reference.
  */
@@ -231,9 +234,10 @@ void cmd_pfnmap(int argc, char **argv)
 }
 
 /* Pages by state: in free blocks, on per-CPU lists, in allocated blocks,
- * and every other kind (reserved). */
+ * RAM memblock reserved at boot and kept from the buddy (the kernel image,
+ * mem_map, page tables and the rest), and no RAM at all. */
 struct page_counts {
-	unsigned long free, pcp, alloc, reserved;
+	unsigned long free, pcp, alloc, memblock_reserved, not_ram;
 };
 
 static void count_run(struct page_counts *c, enum pfn_kind kind,
@@ -249,8 +253,11 @@ static void count_run(struct page_counts *c, enum pfn_kind kind,
 	case PFN_ALLOC:
 		c->alloc += nr_pages;
 		break;
+	case PFN_HOLE:
+		c->not_ram += nr_pages;
+		break;
 	default:
-		c->reserved += nr_pages;
+		c->memblock_reserved += nr_pages;
 	}
 }
 
@@ -262,9 +269,12 @@ static struct page_counts view_counts;
 static void print_view(void)
 {
 	static const char *const names[] = {
-		[PFN_HOLE] = "not RAM",	       [PFN_RESERVED] = "reserved",
-		[PFN_KERNEL] = "kernel image", [PFN_MEM_MAP] = "mem_map",
-		[PFN_TABLE] = "page tables",   [PFN_FREE] = "buddy",
+		[PFN_HOLE] = "not RAM",
+		[PFN_RESERVED] = "memblock-reserved",
+		[PFN_KERNEL] = "kernel image",
+		[PFN_MEM_MAP] = "mem_map",
+		[PFN_TABLE] = "page tables",
+		[PFN_FREE] = "buddy",
 	};
 
 	if (view.kind == PFN_FREE)
@@ -318,7 +328,7 @@ void cmd_memmap(int argc, char **argv)
 	const struct boot_mmap_entry *m;
 
 	(void)argc, (void)argv;
-	printk("memmap: %u firmware entries; pages: whole pages of the range in mem_map (max_pfn %#lx)\n",
+	printk("memmap: %u firmware entries, by the firmware's type; pages: whole pages of the range in mem_map (max_pfn %#lx), memblock-reserved: usable RAM set aside at boot\n",
 	       boot_params.nr_mmap, max_pfn);
 	collect_table_pfns();
 	for_each_mmap_entry (m) {
@@ -328,13 +338,13 @@ void cmd_memmap(int argc, char **argv)
 		if (!m->len)
 			continue;
 		c = count_pages(PFN_UP(m->addr), PFN_DOWN(m->addr + m->len));
-		printk("[mem %#018llx-%#018llx] %-9s free %lu pcp %lu allocated %lu reserved %lu\n",
+		printk("[mem %#018llx-%#018llx] %-9s free %lu pcp %lu allocated %lu memblock-reserved %lu not-RAM %lu\n",
 		       (unsigned long long)m->addr,
 		       (unsigned long long)(m->addr + m->len - 1),
 		       name ? name : "other", c.free, c.pcp, c.alloc,
-		       c.reserved);
+		       c.memblock_reserved, c.not_ram);
 	}
-	printk("kernel image: pfn %#lx-%#lx (reserved); mem_map: %lu pages of %zu bytes\n",
+	printk("kernel image: pfn %#lx-%#lx (memblock-reserved); mem_map: %lu pages of %zu bytes\n",
 	       kernel_image_start_pfn, kernel_image_end_pfn - 1, max_pfn,
 	       sizeof(struct page));
 	printk("what the kernel made of it (pfns 0 to max_pfn):\n");
@@ -344,36 +354,73 @@ void cmd_memmap(int argc, char **argv)
 		print_view();
 }
 
+/*
+ * The pfn `page` is asked for by @arg (mon_page_arg() has the forms) in
+ * *@pfn; a number read as a physical address by a guess is said so, as a
+ * pfn just past mem_map looks the same. Return: true when the pfn is in
+ * mem_map; false after printing why not.
+ */
+static bool page_arg_pfn(const struct mon_cmd *c, const char *arg,
+			 unsigned long *pfn)
+{
+	unsigned long v;
+	enum mon_page_arg how =
+		mon_page_arg(arg, max_pfn, PAGE_OFFSET, DIRECT_MAP_SIZE, &v);
+
+	switch (how) {
+	case MON_PAGE_BAD:
+	default:
+		printk("page: '%s' is not a number (decimal or 0x-hex, optional K/M/G suffix), with or without pfn: or phys: before it\n",
+		       arg);
+		usage(c);
+		return false;
+	case MON_PAGE_NOWHERE:
+		printk("page: %#lx is no pfn (max_pfn %#lx), physical address (below %lu TiB) or direct-map address (walk shows where a virtual address maps)\n",
+		       v, max_pfn, DIRECT_MAP_SIZE >> 40);
+		return false;
+	case MON_PAGE_DIRECT_MAP:
+		*pfn = PFN_DOWN(v - PAGE_OFFSET);
+		return true;
+	case MON_PAGE_PFN:
+		*pfn = v;
+		break;
+	case MON_PAGE_PHYS:
+	case MON_PAGE_PHYS_GUESSED:
+		*pfn = PFN_DOWN(v);
+		break;
+	}
+	if (how == MON_PAGE_PHYS_GUESSED)
+		printk("page: %#lx is not below max_pfn (%#lx), so no pfn: read as physical address %#lx (pfn %#lx)%s\n",
+		       v, max_pfn, v, *pfn,
+		       pfn_valid(*pfn) ? "" : ", which is beyond mem_map");
+	else if (!pfn_valid(*pfn) && how == MON_PAGE_PFN)
+		printk("page: pfn %#lx is beyond mem_map (max_pfn %#lx)\n", v,
+		       max_pfn);
+	else if (!pfn_valid(*pfn))
+		printk("page: physical address %#lx (pfn %#lx) is beyond mem_map (max_pfn %#lx)\n",
+		       v, *pfn, max_pfn);
+	return pfn_valid(*pfn);
+}
+
 void cmd_page(int argc, char **argv)
 {
 	/* Why a reserved page is in no block, by its kind. */
 	static const char *const reserved_why[] = {
 		[PFN_HOLE] = "not RAM",
-		[PFN_RESERVED] = "RAM reserved at boot",
+		[PFN_RESERVED] = "RAM memblock reserved at boot",
 		[PFN_KERNEL] = "the kernel image",
 		[PFN_MEM_MAP] = "mem_map",
 		[PFN_TABLE] = "a page table",
 	};
 	const struct mon_cmd *c = find_cmd("page");
-	unsigned long v, pfn, next;
+	unsigned long pfn, next;
 	const struct page *page, *head;
 	enum pfn_kind kind;
 	unsigned int order;
 
 	(void)argc;
-	if (!get_number(c, argv[1], &v))
+	if (!page_arg_pfn(c, argv[1], &pfn))
 		return;
-	if (v >= PAGE_OFFSET && v < PAGE_OFFSET + DIRECT_MAP_SIZE)
-		pfn = PFN_DOWN(v - PAGE_OFFSET); /* a direct-map address */
-	else if (v < max_pfn)
-		pfn = v;
-	else
-		pfn = PFN_DOWN(v); /* a physical address */
-	if (!pfn_valid(pfn)) {
-		printk("page: %#lx is beyond mem_map (pfn %#lx, max_pfn %#lx)\n",
-		       v, pfn, max_pfn);
-		return;
-	}
 	page = pfn_to_page(pfn);
 	head = page_block_head(page);
 	dump_page(page);

@@ -131,33 +131,26 @@ def check_memory(log: SerialLog) -> list[str]:
         order = [n for n in ZONE_NAMES if n in bi.names]
         if bi.names != order:
             p.append(f"buddyinfo zones {bi.names}: not each of {list(ZONE_NAMES)} at most once, lowest first")
-        p += check_pcp_lines(bi, "buddyinfo")
+        p += check_free_pcp_line(bi, "buddyinfo")
         if "MemFree" in mi and bi.free_kb != mi["MemFree"]:
-            p.append(f"buddyinfo {[z.counts for z in bi.zones]} and its pcp lines ({bi.pcp_pages} pages) add up "
-                     f"to {bi.free_kb} kB over the zones {bi.names}, MemFree is {mi['MemFree']} kB")
+            p.append(f"buddyinfo {[z.counts for z in bi.zones]} and its free_pcp line ({bi.pcp_pages} pages) add "
+                     f"up to {bi.free_kb} kB over the zones {bi.names}, MemFree is {mi['MemFree']} kB")
     p += check_mem_map(log)
     p += check_direct_map(log)
     return p
 
 
-def check_pcp_lines(report: BuddyinfoReport, where: str) -> list[str]:
-    """The pcp lines of a buddyinfo report: one for each zone of its lines
-    and each CPU 0..NR_CPUS-1, in that order (so none for an empty zone),
-    node 0, each list no longer than its high, batch at least 1."""
-    p: list[str] = []
-    want = [(z.zone, cpu) for z in report.zones for cpu in range(NR_CPUS)]
-    got = [(line.zone, line.cpu) for line in report.pcp]
-    if got != want:
-        p.append(f"{where}: pcp lines for (zone, cpu) {got}, expected one per zone of its lines and CPU: {want}")
-    for line in report.pcp:
-        what = f"{where}: pcp line of zone {line.zone}, cpu {line.cpu}"
-        if line.node != 0:
-            p.append(f"{what} is for node {line.node}: there is only node 0")
-        if line.count > line.high:
-            p.append(f"{what}: count {line.count} > high {line.high}")
-        if line.batch < 1:
-            p.append(f"{what}: batch {line.batch} < 1")
-    return p
+def check_free_pcp_line(report: BuddyinfoReport, where: str) -> list[str]:
+    """The free_pcp line of a buddyinfo report: there, right after its
+    buddyinfo lines, naming exactly the zones of those lines in their order
+    (so no empty zone). Each list's count, high and batch are the pcp
+    command's and zoneinfo's, not buddyinfo's."""
+    if report.pcp is None:
+        return [f"{where}: no free_pcp line after the buddyinfo lines"]
+    got = [zone for zone, _ in report.pcp]
+    if got != report.names:
+        return [f"{where}: the free_pcp line names the zones {got}, its buddyinfo lines {report.names}"]
+    return []
 
 
 def check_mem_map(log: SerialLog) -> list[str]:
@@ -489,11 +482,12 @@ def check_zones(log: SerialLog) -> list[str]:
     - pages free = nr_free_pages = the zone's buddyinfo line, the buddyinfo
       lines exactly the populated zones; managed adds up to MemTotal and
       the Memory line's available, present to its total;
-    - pagesets, exactly for a populated zone: one per CPU, each what the
-      zone's pcp line in buddyinfo says, count <= high, batch and high as
-      Linux's zone_batchsize() / zone_highsize() give them from the printed
-      managed pages and low watermark; no pcp line for an empty zone; the
-      pages free and the pagesets' counts add up to MemFree;
+    - pagesets, exactly for a populated zone: one per CPU, their counts
+      adding up to the zone's pages on buddyinfo's free_pcp line, count <=
+      high, batch and high as Linux's zone_batchsize() / zone_highsize()
+      give them from the printed managed pages and low watermark; the
+      free_pcp line names no empty zone; the pages free and the pagesets'
+      counts add up to MemFree;
     - min_free_kbytes, min/low/high/promo, boost 0, the protection tuples
       and MemAvailable recomputed from the printed managed counts with
       Linux's formulas (the report comes before any boot memory is freed,
@@ -564,8 +558,8 @@ def check_zones(log: SerialLog) -> list[str]:
             elif line is not None and line.free_pages != z.free:
                 p.append(f"buddyinfo of zone {name} {line.counts} adds up to {line.free_pages} pages, "
                          f"zoneinfo says pages free {z.free}")
-            if not z.populated and bi.zone_pcp(name):
-                p.append(f"a pcp line for zone {name}, which has no managed pages")
+            if not z.populated and bi.zone_pcp(name) is not None:
+                p.append(f"buddyinfo's free_pcp line names zone {name}, which has no managed pages")
         if z.populated:
             p += check_pagesets(z, bi)
     zones = [zi[n] for n in ZONE_NAMES]
@@ -624,7 +618,11 @@ def check_pagesets(z: ZoneInfo, bi: BuddyinfoReport | None) -> list[str]:
         p.append(f"{where}: pagesets for cpus {cpus}, expected {list(range(NR_CPUS))}")
     batch = expected_pcp_batch(z.managed)
     high = expected_pcp_high(z.low, batch)
-    lines = {line.cpu: line for line in bi.zone_pcp(z.name)} if bi is not None else {}
+    listed = bi.zone_pcp(z.name) if bi is not None else None
+    if bi is not None and listed is None:
+        p.append(f"{where}: buddyinfo's free_pcp line does not name the zone")
+    elif listed is not None and listed != z.pcp_count:
+        p.append(f"{where}: the pagesets hold {z.pcp_count} pages, buddyinfo's free_pcp line says {listed}")
     for ps in z.pagesets:
         what = f"{where} pagesets cpu {ps.cpu}"
         if ps.batch != batch:
@@ -633,12 +631,6 @@ def check_pagesets(z: ZoneInfo, bi: BuddyinfoReport | None) -> list[str]:
             p.append(f"{what}: high {ps.high}, but low {z.low} and batch {batch} give {high} (zone_highsize())")
         if ps.count > ps.high:
             p.append(f"{what}: count {ps.count} > high {ps.high}")
-        line = lines.get(ps.cpu)
-        if bi is not None and line is None:
-            p.append(f"{what}: no pcp line for it in buddyinfo")
-        elif line is not None and (line.count, line.high, line.batch) != (ps.count, ps.high, ps.batch):
-            p.append(f"{what}: count/high/batch {(ps.count, ps.high, ps.batch)}, but its pcp line in "
-                     f"buddyinfo says {(line.count, line.high, line.batch)}")
     return p
 
 
@@ -655,13 +647,13 @@ def check_alloc_failures(log: SerialLog) -> list[str]:
     down to DMA with the same order and a known reason that agrees with the
     numbers on it (empty: the boot report shows the zone without managed
     pages; no free block of the order: its largest free order is below it;
-    below min: free, with the zone's pages on per-CPU lists (its pcp lines
-    after the warning: the watermark check counts them, zone_free_pages()),
+    below min: free, with the zone's pages on per-CPU lists (the free_pcp
+    line after the warning: the watermark check counts them, zone_free_pages()),
     less the request's other pages is at most min + protection), largest
     free order -1 exactly when nothing is free; then
     the buddyinfo lines, which add up to each zone's free count, with their
-    pcp lines (check_pcp_lines()); then the free pages line, which is the
-    buddyinfo lines and the pcp lines together."""
+    free_pcp line (check_free_pcp_line()); then the free pages line, which
+    is the buddyinfo lines and the free_pcp line together."""
     p: list[str] = []
     unpopulated = {z.name for z in log.zoneinfo if not z.populated}
     for f in log.alloc_failures:
@@ -677,7 +669,7 @@ def check_alloc_failures(log: SerialLog) -> list[str]:
             p.append(f"{where}: zones tried {[z.name for z in f.zones]}, expected {want}")
         for z in f.zones:
             what = f"{where}, zone {z.name}"
-            pcp = sum(line.count for line in f.buddyinfo.zone_pcp(z.name)) if f.buddyinfo else 0
+            pcp = (f.buddyinfo.zone_pcp(z.name) or 0) if f.buddyinfo else 0
             if z.order != f.order:
                 p.append(f"{what}: order {z.order}, the allocation was order {f.order}")
             if z.why not in ALLOC_FAILURE_REASONS:
@@ -700,10 +692,10 @@ def check_alloc_failures(log: SerialLog) -> list[str]:
         if f.buddyinfo is None:
             p.append(f"{where}: no buddyinfo lines after it")
             continue
-        p += check_pcp_lines(f.buddyinfo, where)
+        p += check_free_pcp_line(f.buddyinfo, where)
         if f.free_pages is not None and f.free_pages != f.buddyinfo.free_pages:
             p.append(f"{where}: 'free pages: {f.free_pages}', but its buddyinfo lines add up to "
-                     f"{f.buddyinfo.buddy_pages} pages and its pcp lines to {f.buddyinfo.pcp_pages}")
+                     f"{f.buddyinfo.buddy_pages} pages and its free_pcp line to {f.buddyinfo.pcp_pages}")
     return p
 
 

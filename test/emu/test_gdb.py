@@ -111,7 +111,7 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     text_va = symbol(artifacts.kernel_sym, "_text")
     text_pa = text_va - 0xFFFFFFFF80000000
     script = ["alloc 0", "buddyinfo", "pcp", "memmap", "free_area 10", "walk 0xffff888000100000", f"walk {text_va:#x}",
-              "page 0", "page 0x2345", "page 0x100000", "page 0xa0", f"page {text_pa:#x}"]
+              "page 0", "page 0x2345", "page 0x100000", "page 0xa0", f"page {text_pa:#x}", "page 0x7fe0"]
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso",
                             'run="' + "; ".join(script) + '"', [])
     serial, gdb_log = tmp_path / "serial.log", tmp_path / "gdb.log"
@@ -141,25 +141,30 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     assert [c for c in monitor if c] == script
 
     # buddyinfo: the same lines, byte for byte, trailing spaces included;
-    # the pcp lines after them, DMA32's list holding what the allocation's
-    # refill left (batch pages taken from the buddy, one handed out).
+    # the free_pcp line after them, DMA32's lists holding what the
+    # allocation's refill left (batch pages taken from the buddy, one
+    # handed out).
     assert out["buddyinfo"] == monitor["buddyinfo"]
-    assert len(out["buddyinfo"]) == 4 and out["buddyinfo"][0].startswith("Node 0, zone      DMA ")
+    assert len(out["buddyinfo"]) == 3 and out["buddyinfo"][0].startswith("Node 0, zone      DMA ")
     bi = parse_buddyinfo(out["buddyinfo"])
-    assert [(p.zone, p.cpu) for p in bi.pcp] == [("DMA", 0), ("DMA32", 0)]
-    dma32 = bi.zone_pcp("DMA32")[0]
-    assert dma32.count == dma32.batch - 1 > 0, dma32
+    assert [zone for zone, _ in bi.pcp] == ["DMA", "DMA32"] and bi.zone_pcp("DMA32") > 0
 
     # pcp: the monitor lists the first 16 pages of each list, gdb all of
-    # them, hottest first; the headers are the buddyinfo pcp lines' numbers.
+    # them, hottest first; count, high and batch are the pcp command's
+    # alone, and each zone's counts are its pages on the free_pcp line.
     want = [line for line in monitor["pcp"] if not line.startswith("  ... and ")]
     heads = [i for i, line in enumerate(out["pcp"]) if line.startswith("pcp: ")]
-    assert [out["pcp"][i] for i in heads] == [line for line in want if line.startswith("pcp: ")] == [
-        f"pcp: zone {p.zone} cpu {p.cpu}: count {p.count} high {p.high} batch {p.batch}" for p in bi.pcp]
-    for i, p in zip(heads, bi.pcp):
-        listed = out["pcp"][i + 1:i + 1 + p.count]
-        assert len(listed) == p.count and all(line.startswith("  pfn ") for line in listed)
-        shown = want[want.index(out["pcp"][i]) + 1:][:min(p.count, 16)]
+    assert [out["pcp"][i] for i in heads] == [line for line in want if line.startswith("pcp: ")]
+    lists = [re.match(r"^pcp: zone (\S+) cpu (\d+): count (\d+) high (\d+) batch (\d+)$", out["pcp"][i]) for i in heads]
+    assert [(m.group(1), int(m.group(2))) for m in lists] == [("DMA", 0), ("DMA32", 0)]
+    assert [(m.group(1), int(m.group(3))) for m in lists] == list(bi.pcp)
+    dma32 = lists[1]
+    assert int(dma32.group(3)) == int(dma32.group(5)) - 1 > 0, dma32.group(0)
+    for i, m in zip(heads, lists):
+        count = int(m.group(3))
+        listed = out["pcp"][i + 1:i + 1 + count]
+        assert len(listed) == count and all(line.startswith("  pfn ") for line in listed)
+        shown = want[want.index(out["pcp"][i]) + 1:][:min(count, 16)]
         assert listed[:len(shown)] == shown
     pcp_pfn = int(out["pcp"][heads[1] + 1].split()[1].split("-")[0], 16)
 
@@ -202,13 +207,21 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     assert "P" in pte_flags and "RW" not in pte_flags and "NX" not in pte_flags
 
     # page: the monitor's page command, line for line, for a page of each
-    # kind the script can name: reserved RAM, free, not RAM, kernel image.
+    # kind the script can name: memblock-reserved RAM, free, not RAM, kernel
+    # image; a number from max_pfn up is read as a physical address, and
+    # both say so first.
     for name, cmd in (("page-0", "page 0"), ("page-0x2345", "page 0x2345"), ("page-phys", "page 0x100000"),
-                      ("page-hole", "page 0xa0"), ("page-kernel", f"page {text_pa:#x}")):
+                      ("page-hole", "page 0xa0"), ("page-kernel", f"page {text_pa:#x}"),
+                      ("page-max_pfn", "page 0x7fe0")):
         assert out[name] == monitor[cmd], name
-    assert out["page-0"][1:] == ["flags: 0x1(reserved)", "buddy: none (reserved page: RAM reserved at boot)"]
+    assert out["page-0"][1:] == ["flags: 0x1(reserved)", "buddy: none (reserved page: RAM memblock reserved at boot)"]
     assert out["page-hole"][2] == "buddy: none (reserved page: not RAM)"
-    assert out["page-kernel"][2] == "buddy: none (reserved page: the kernel image)"
+    assert out["page-phys"][0] == ("page: 0x100000 is not below max_pfn (0x7fe0), so no pfn: read as physical "
+                                   "address 0x100000 (pfn 0x100)")
+    assert out["page-kernel"][-1] == "buddy: none (reserved page: the kernel image)"
+    assert out["page-max_pfn"][0] == ("page: 0x7fe0 is not below max_pfn (0x7fe0), so no pfn: read as physical "
+                                      "address 0x7fe0 (pfn 0x7)")
+    assert " pfn:0x7 phys:0x7000 " in out["page-max_pfn"][1]
     # ... and those it cannot: the monitor's pcp command named the first
     # page on DMA32's list; the PGD and mem_map's first page are reserved.
     page = out["page-pcp"]

@@ -128,8 +128,8 @@ def check_usage(lines: list[str], error: str, usage: str) -> None:
 
 
 MEMMAP_ROW = re.compile(r"^\[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] (\S+) +free (\d+) pcp (\d+) allocated (\d+) "
-                        r"reserved (\d+)$")
-MEMMAP_VIEW = re.compile(r"^  \[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] ([a-z_ A-Z]+): (?:(\d+) free, (\d+) pcp, "
+                        r"memblock-reserved (\d+) not-RAM (\d+)$")
+MEMMAP_VIEW = re.compile(r"^  \[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] ([a-z_ A-Z-]+): (?:(\d+) free, (\d+) pcp, "
                          r"\d+ allocated pages|(\d+) pages)$")
 
 
@@ -140,17 +140,19 @@ def check_reports(mon: Monitor) -> tuple[dict[str, int], BuddyinfoReport, int, p
     pages. Returns (meminfo, buddyinfo, max_pfn, the pfnmap block)."""
     meminfo = parse_meminfo(mon.run("meminfo"))
     assert set(meminfo) == {"MemTotal", "MemFree", "MemAvailable"}
-    buddy = parse_buddyinfo(mon.run("buddyinfo"))
-    assert buddy.names == ["DMA", "DMA32"] and [(p.zone, p.cpu) for p in buddy.pcp] == [("DMA", 0), ("DMA32", 0)]
+    lines = mon.run("buddyinfo")
+    buddy = parse_buddyinfo(lines)
+    # /proc/buddyinfo's lines, then one free_pcp line: no list's count,
+    # high or batch (the pcp command's), each zone's pages once
+    assert len(lines) == 3 and lines[2].startswith("free_pcp: ") and " high" not in lines[2]
+    assert buddy.names == ["DMA", "DMA32"] and [zone for zone, _ in buddy.pcp] == ["DMA", "DMA32"]
     assert buddy.free_kb == meminfo["MemFree"]
-    assert all(p.count <= p.high for p in buddy.pcp)
     zoneinfo = parse_zoneinfo(mon.run("zoneinfo"))
     assert [z.name for z in zoneinfo] == ["DMA", "DMA32", "Normal"]
     for z in zoneinfo:
-        if z.name in buddy.names:  # pages free: the buddy lists only; pagesets: the pcp lines
+        if z.name in buddy.names:  # pages free: the buddy lists only; pagesets: the free_pcp line's pages
             assert z.free == buddy.zone(z.name).free_pages, z
-            assert [(ps.cpu, ps.count, ps.high, ps.batch) for ps in z.pagesets] == [
-                (p.cpu, p.count, p.high, p.batch) for p in buddy.zone_pcp(z.name)], z
+            assert z.pcp_count == buddy.zone_pcp(z.name) and all(ps.count <= ps.high for ps in z.pagesets), z
         else:
             assert not z.populated and z.pagesets is None, z
     memmap = mon.run("memmap")
@@ -159,7 +161,12 @@ def check_reports(mon: Monitor) -> tuple[dict[str, int], BuddyinfoReport, int, p
     assert all(rows), memmap
     assert sum(int(r.group(4)) + int(r.group(5)) for r in rows) * 4 == meminfo["MemFree"]
     assert sum(int(r.group(5)) for r in rows) == buddy.pcp_pages
-    assert all(r.group(3) == "usable" for r in rows if int(r.group(4)) or int(r.group(5)) or int(r.group(6)))
+    # free, pcp, allocated and memblock-reserved pages are usable RAM; the
+    # firmware's "reserved" ranges hold only pages that are not RAM
+    assert all(r.group(3) == "usable" for r in rows if any(int(r.group(i)) for i in (4, 5, 6, 7)))
+    assert all(int(r.group(8)) == 0 for r in rows if r.group(3) == "usable")
+    assert any(int(r.group(8)) for r in rows if r.group(3) == "reserved")
+    assert re.match(r"^kernel image: pfn 0x[0-9a-f]+-0x[0-9a-f]+ \(memblock-reserved\); ", memmap[k])
     max_pfn = int(re.search(r"max_pfn (0x[0-9a-f]+)", memmap[0]).group(1), 16)
     assert max_pfn << 12 == max(int(r.group(2), 16) + 1 for r in rows if r.group(3) == "usable")
     # then the kernel's view: runs that tile [0, max_pfn), buddy runs holding MemFree
@@ -171,17 +178,22 @@ def check_reports(mon: Monitor) -> tuple[dict[str, int], BuddyinfoReport, int, p
     buddy_view = [v for v in view if v.group(3) == "buddy"]
     assert sum(int(v.group(4)) + int(v.group(5)) for v in buddy_view) * 4 == meminfo["MemFree"]
     assert sum(int(v.group(5)) for v in buddy_view) == buddy.pcp_pages
-    assert {v.group(3) for v in view} >= {"reserved", "kernel image", "mem_map", "page tables", "buddy"}
+    assert {v.group(3) for v in view} >= {"memblock-reserved", "kernel image", "mem_map", "page tables", "buddy"}
+    assert "reserved" not in {v.group(3) for v in view}  # the firmware's word, not the kernel's
     (block,) = pfnmap.parse("\n".join(mon.run("pfnmap")))
     assert block.version == 2 and block.max_pfn == max_pfn
     assert block.free_pages() * 4 == meminfo["MemFree"] and block.pages("P") == buddy.pcp_pages
     assert block.pages("M") + block.pages("K") + block.pages("T") + block.pages("R") == sum(
-        int(v.group(6)) for v in view if v.group(3) in ("mem_map", "kernel image", "page tables", "reserved"))
+        int(v.group(6)) for v in view if v.group(3) in ("mem_map", "kernel image", "page tables", "memblock-reserved"))
+    assert block.pages("H") == sum(int(v.group(6)) for v in view if v.group(3) == "not RAM")
+    # every memblock-reserved page is whole usable RAM of the firmware map
+    assert sum(int(r.group(7)) for r in rows) == sum(block.pages(c) for c in "RKMT")
     return meminfo, buddy, max_pfn, block
 
 
 PCP_HEAD = re.compile(r"^pcp: zone (\S+) cpu (\d+): count (\d+) high (\d+) batch (\d+)$")
-PAGE_WHY = {"H": "buddy: none (reserved page: not RAM)", "R": "buddy: none (reserved page: RAM reserved at boot)",
+PAGE_WHY = {"H": "buddy: none (reserved page: not RAM)",
+            "R": "buddy: none (reserved page: RAM memblock reserved at boot)",
             "K": "buddy: none (reserved page: the kernel image)", "M": "buddy: none (reserved page: mem_map)",
             "T": "buddy: none (reserved page: a page table)",
             "P": "buddy: none (free, on the per-CPU list of zone DMA32; drain gives it back to the buddy)"}
@@ -215,7 +227,7 @@ def check_per_cpu_lists(mon: Monitor) -> None:
     pages go first on the list, the list shows 16 and counts the rest, the
     reports agree with it, and drain gives every page back."""
     meminfo, buddy, _, block = check_reports(mon)
-    assert buddy.zone_pcp("DMA32")[0].count > 0
+    assert buddy.zone_pcp("DMA32") > 0
     # Take more pages than the list holds (it refills batch pages at a time),
     # then free them all: they go back first on the list, the last freed first.
     pfns = []
@@ -229,10 +241,12 @@ def check_per_cpu_lists(mon: Monitor) -> None:
     meminfo2, buddy, _, block = check_reports(mon)
     assert meminfo2["MemFree"] == meminfo["MemFree"]
     lists = pcp_lists(mon.run("pcp"))
-    assert list(lists) == [(p.zone, p.cpu) for p in buddy.pcp]
-    for p in buddy.pcp:
-        (count, high, batch), shown, more = lists[(p.zone, p.cpu)]
-        assert (count, high, batch) == (p.count, p.high, p.batch) and count <= high
+    assert list(lists) == [(zone, 0) for zone, _ in buddy.pcp]
+    zoneinfo = {z.name: z for z in parse_zoneinfo(mon.run("zoneinfo"))}
+    for zone, pages in buddy.pcp:
+        (count, high, batch), shown, more = lists[(zone, 0)]
+        assert count == pages and count <= high
+        assert [(ps.count, ps.high, ps.batch) for ps in zoneinfo[zone].pagesets] == [(count, high, batch)]
         assert len(shown) == min(count, 16) and more == count - len(shown)
     (count, _, _), shown, more = lists[("DMA32", 0)]
     assert count > 20 and more == count - 16
@@ -259,8 +273,8 @@ def check_per_cpu_lists(mon: Monitor) -> None:
     meminfo3, drained, _, block = check_reports(mon)
     assert meminfo3["MemFree"] == meminfo["MemFree"] and drained.pcp_pages == 0 == block.pages("P")
     assert drained.buddy_pages == buddy.buddy_pages + buddy.pcp_pages
-    assert [line for line in mon.run("pcp")] == [f"pcp: zone {p.zone} cpu {p.cpu}: count 0 high {p.high} "
-                                                 f"batch {p.batch}" for p in buddy.pcp]
+    assert [line for line in mon.run("pcp")] == [f"pcp: zone {zone} cpu {cpu}: count 0 high {high} batch {batch}"
+                                                 for (zone, cpu), ((_, high, batch), _, _) in lists.items()]
     assert mon.run(f"page {shown[0]:#x}")[1] != "flags: 0x8(pcp)"
     assert mon.run("drain") == ["drain: 0 pages from the per-CPU lists back to the buddy"]
     assert mon.run("help drain") == ["usage: drain", "give every page on the per-CPU lists back to the buddy lists "
@@ -268,6 +282,52 @@ def check_per_cpu_lists(mon: Monitor) -> None:
     assert mon.run("help pcp")[0] == "usage: pcp"
     check_usage(mon.run("pcp 1"), "pcp: wrong number of arguments", "usage: pcp")
     assert mon.run("verify") == ["verify: 0 problems (every free-list invariant holds)"]
+
+
+def check_page_forms(mon: Monitor, max_pfn: int) -> None:
+    """page's argument: a number below max_pfn is a pfn, a direct-map
+    address means its page; any other number is read as a physical address
+    and the first line says so, since a pfn just past mem_map looks the
+    same; pfn: and phys: say which. Bad ones get the error and the usage."""
+    usage = "usage: page PFN|pfn:PFN|phys:PADDR|ADDR"
+    last = mon.run(f"page {max_pfn - 1:#x}")
+    assert f" pfn:{max_pfn - 1:#x} phys:{(max_pfn - 1) << 12:#x} " in last[0]
+    for v in (max_pfn, max_pfn + 1):  # at and just above max_pfn: said, and read as an address
+        lines = mon.run(f"page {v:#x}")
+        assert lines[0] == (f"page: {v:#x} is not below max_pfn ({max_pfn:#x}), so no pfn: read as physical "
+                            f"address {v:#x} (pfn {v >> 12:#x})")
+        assert f" pfn:{v >> 12:#x} phys:{(v >> 12) << 12:#x} " in lines[1]
+        assert mon.run(f"page phys:{v:#x}") == lines[1:]  # phys: says it, no note
+        assert mon.run(f"page pfn:{v:#x}") == [f"page: pfn {v:#x} is beyond mem_map (max_pfn {max_pfn:#x})"]
+    assert mon.run("page pfn:0x100") == mon.run("page 0x100000")[1:] == mon.run(f"page {PAGE_OFFSET + 0x100000:#x}")
+    assert mon.run("page 1G") == [f"page: 0x40000000 is not below max_pfn ({max_pfn:#x}), so no pfn: read as physical "
+                                  "address 0x40000000 (pfn 0x40000), which is beyond mem_map"]
+    assert mon.run("page phys:1G") == [f"page: physical address 0x40000000 (pfn 0x40000) is beyond mem_map "
+                                       f"(max_pfn {max_pfn:#x})"]
+    assert mon.run(f"page {START_KERNEL_MAP:#x}") == [
+        f"page: {START_KERNEL_MAP:#x} is no pfn (max_pfn {max_pfn:#x}), physical address (below 64 TiB) or "
+        "direct-map address (walk shows where a virtual address maps)"]
+    for bad in ("99999999999999999999", "pfn:zz", "phys:", "frame:12"):
+        check_usage(mon.run(f"page {bad}"), f"page: '{bad}' is not a number (decimal or 0x-hex, optional K/M/G "
+                    "suffix), with or without pfn: or phys: before it", usage)
+
+
+def check_long_lines(mon: Monitor) -> None:
+    """A line longer than the editor's 127 bytes is refused, whole, and is
+    not run cut: the first extra byte rings the bell, none is echoed, and
+    the line does not go into the history; Backspace takes extra bytes
+    back, and a line that fits again runs."""
+    before = mon.run("allocs")
+    cmd = "xp 0x100000" + " " * 115 + "16"  # 128 bytes: cut to 127, it would dump 1 byte
+    lines = mon.type(cmd + "\r")
+    assert lines == [cmd[:127] + "\a", "line too long (128 characters, at most 127): not run", ""], lines
+    lines = mon.type(UP + "\r")  # the history's newest is allocs, not the long line
+    assert lines == ["allocs"] + before + [""], lines
+    long = "verify" + " " * 200
+    lines = mon.type(long + "\r")
+    assert lines[-2] == "line too long (206 characters, at most 127): not run"
+    lines = mon.type("verify" + " " * 125 + "\x7f" * 4 + "\r")  # 131 typed, 4 taken back: 127 fit
+    assert lines[-2] == "verify: 0 problems (every free-list invariant holds)"
 
 
 def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
@@ -328,12 +388,22 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         assert [line[:3] for line in walk[1:-1]] == ["PGD", "PUD", "PMD", "PTE"][:len(walk) - 2]
         assert all(" P RW " in line and line.endswith(" G NX") for line in walk[-2:-1])
         assert re.match(rf"^phys: {pa + 0x123:#018x} \((4K|2M|1G) page\)$", walk[-1])
-        assert mon.run(f"free {pa:#x} 2") == [f"free: {pa:#x}: the monitor holds pfn {pfn:#x} at order 3: "
-                                              f"say free {pa:#x} 3"]
-        assert mon.run(f"free {pa:#x} 3") == [f"free: #0 pfn {pfn:#x} order 3 [mem {pa:#018x}-"
-                                              f"{pa + 8 * 4096 - 1:#018x}] freed"]
+        # free PFN ORDER: the pfn and order alloc and allocs print; anything
+        # else the monitor does not hold is refused, saying what it holds
+        assert mon.run(f"free {pfn:#x} 2") == [f"free: the monitor holds pfn {pfn:#x} at order 3, not 2: "
+                                               f"say free {pfn:#x} 3"]
+        assert mon.run(f"free {pfn + 1:#x} 3") == [f"free: pfn {pfn + 1:#x} is inside block #0 (pfn {pfn:#x} order "
+                                                   f"3): say free {pfn:#x} 3, or free #0"]
+        for addr in (pa, PAGE_OFFSET + pa):  # an address where the pfn belongs
+            assert mon.run(f"free {addr:#x} 3") == [f"free: {addr:#x} is no pfn (max_pfn {max_pfn:#x}) but an "
+                                                    f"address in pfn {pfn:#x}: free takes a pfn, as allocs lists them"]
+        assert mon.run(f"free {pfn ^ 8:#x} 3") == [f"free: the monitor holds no block at pfn {pfn ^ 8:#x} "
+                                                   f"(allocs lists them)"]
+        assert mon.run("allocs")[0] == "allocs: 1 blocks held"  # none of those freed anything
+        assert mon.run(f"free {pfn:#x} 3") == [f"free: #0 pfn {pfn:#x} order 3 [mem {pa:#018x}-"
+                                               f"{pa + 8 * 4096 - 1:#018x}] freed"]
         assert mon.run("allocs") == ["allocs: 0 blocks held"]
-        assert mon.run(f"free {pa:#x} 3") == [f"free: {pa:#x} is not a block the monitor holds (allocs lists them)"]
+        assert mon.run(f"free {pfn:#x} 3") == [f"free: the monitor holds no block at pfn {pfn:#x} (allocs lists them)"]
         assert parse_buddyinfo(mon.run("buddyinfo")) == buddy  # merged back as it was
         lines = mon.run("alloc 0 dma")
         assert "zone DMA," in lines[0] and int(re.search(r"pfn (0x[0-9a-f]+)", lines[0]).group(1), 16) < 4096
@@ -373,12 +443,23 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         check_usage(mon.run("alloc 1 dma dma32"), "alloc: dma and dma32 exclude each other",
                     "usage: alloc ORDER [zero|dma|dma32]...")
         check_usage(mon.run("free 0x1000"), "free: '0x1000' is not #ID (a number allocs shows)",
-                    "usage: free ADDR ORDER | #ID")
-        check_usage(mon.run("free 1 2 3"), "free: wrong number of arguments", "usage: free ADDR ORDER | #ID")
-        check_usage(mon.run("page 99999999999999999999"), "page: '99999999999999999999' is not a number "
-                    "(decimal or 0x-hex, optional K/M/G suffix)", "usage: page PFN|ADDR")
-        assert mon.run("page 1G") == [f"page: 0x40000000 is beyond mem_map (pfn 0x40000, max_pfn {max_pfn:#x})"]
+                    "usage: free PFN ORDER | #ID")
+        check_usage(mon.run("free 1 2 3"), "free: wrong number of arguments", "usage: free PFN ORDER | #ID")
+        check_usage(mon.run("free 0x1000 x"), "free: 'x' is not a number (decimal or 0x-hex, optional K/M/G suffix)",
+                    "usage: free PFN ORDER | #ID")
+        assert mon.run("help free") == ["usage: free PFN ORDER | #ID",
+                                        "free a block the monitor holds, by its pfn and order or its #ID (as alloc "
+                                        "and allocs print them)", "example: free 0x7ed0 3"]
+        check_page_forms(mon, max_pfn)
         assert mon.run("x 0") == ["x: 0x0 is not mapped (virtual 0x0: no present entry at level 4)"]
+        # a non-canonical address: said so, never read (it would raise #GP)
+        for cmd in ("x", "walk"):
+            for va in (0x0000800000000000, 0x0000888000100000, 0xFFFF7FFFFFFFF000):
+                assert mon.run(f"{cmd} {va:#x}") == [f"{cmd}: {va:#018x} is not canonical: bits 63..47 must all "
+                                                     "equal bit 47"]
+        assert mon.run("walk 0x00007fffffffffff")[-1] == "walk: 0x7fffffffffff is not mapped (PGD not present)"
+        lines = mon.run("x 0x00007ffffffffff0 32")  # the last canonical low page, then the hole
+        assert lines == ["x: 0x7ffffffffff0 is not mapped (virtual 0x7ffffffffff0: no present entry at level 4)"]
         assert mon.run("xp 0x7fffffffffffff") == ["xp: 0x7fffffffffffff is beyond the direct map (64 TiB)"]
         assert mon.run("walk 0x1000")[-1] == "walk: 0x1000 is not mapped (PGD not present)"
         # A dump that runs from RAM into the hole after it stops there.
@@ -401,11 +482,12 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         mon.run("buddyinfo")
         mon.run("allocs")
         lines = mon.type(UP + UP + DOWN + UP + "\r")  # allocs, buddyinfo, allocs, buddyinfo
-        assert parse_buddyinfo(lines).names == ["DMA", "DMA32"] and lines[-2].startswith("pcp: Node 0, zone    DMA32")
+        assert parse_buddyinfo(lines).names == ["DMA", "DMA32"] and lines[-2].startswith("free_pcp: DMA ")
         lines = mon.type(UP + UP + "\r")  # buddyinfo is the newest now: then allocs
         assert lines[-3] == "allocs: 1 blocks held"
         lines = mon.type(UP + "\x7f" * 20 + "verify\r")
         assert lines[-2] == "verify: 0 problems (every free-list invariant holds)"
+        check_long_lines(mon)
 
         # selftest again, then a real reboot: the kernel comes up again.
         lines = mon.run("selftest", timeout=120)
@@ -427,7 +509,8 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
 def test_monitor_script_powers_off(artifacts, tmp_path, emu_logs, boot_times):
     """run="...; poweroff": the commands run at boot, each echoed after the
     prompt, and the machine powers off with no input at all."""
-    cmdline = 'run="meminfo; alloc 2 dma;allocs ;  verify; poweroff; help"'
+    long = "alloc 0" + " zero" * 26  # 137 bytes: refused as a typed line would be, not cut and run
+    cmdline = f'run="meminfo; alloc 2 dma;allocs ;  verify; {long}; allocs; poweroff; help"'
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", cmdline, [])
     serial = tmp_path / "serial.log"
     emu_logs.add(serial)
@@ -439,10 +522,14 @@ def test_monitor_script_powers_off(artifacts, tmp_path, emu_logs, boot_times):
     # one space, and passes each quote as \" (the kernel drops the backslash).
     assert log.cmdline == re.sub(" +", " ", cmdline).replace('"', '\\"')
     prompts = [line for line in lines if line.startswith(PROMPT)]
-    assert prompts == [PROMPT + c for c in ("meminfo", "alloc 2 dma", "allocs", "verify", "poweroff")]
+    assert prompts == [PROMPT + c for c in ("meminfo", "alloc 2 dma", "allocs", "verify", long[:127], "allocs",
+                                            "poweroff")]
     i = lines.index(PROMPT + "allocs")
     assert lines[i + 1] == "allocs: 1 blocks held" and re.match(r"^#0 pfn 0x[0-9a-f]+ order 2 .* zone DMA$",
                                                                  lines[i + 2])
+    i = lines.index(PROMPT + long[:127])
+    assert lines[i + 1:i + 4] == ["line too long (137 characters, at most 127): not run", PROMPT + "allocs",
+                                  "allocs: 1 blocks held"]
     assert lines[lines.index(PROMPT + "verify") + 1].startswith("verify: 0 problems")
     assert [line for line in lines if line][-1] == "reboot: Power down"  # help never ran
     boot_times.add("qemu-monitor-run", run.wall, "powered off", parse_meminfo(lines).get("MemTotal"))
@@ -486,7 +573,7 @@ def test_pfnmap_dump_and_memplot(artifacts, tmp_path, emu_logs, boot_times):
     # mem_map where the boot log put it; the kernel image as memmap says
     m_start, m_end, _ = log.mem_map_at
     assert {p for p, c in codes.items() if c == "M"} == set(range(m_start >> 12, -(-m_end // 4096)))
-    k = re.search(r"^kernel image: pfn (0x[0-9a-f]+)-(0x[0-9a-f]+) \(reserved\)", text, re.M)
+    k = re.search(r"^kernel image: pfn (0x[0-9a-f]+)-(0x[0-9a-f]+) \(memblock-reserved\)", text, re.M)
     k_pfns = set(range(int(k.group(1), 16), int(k.group(2), 16) + 1))
     assert {p for p, c in codes.items() if c == "K"} <= k_pfns
     assert {p for p, c in codes.items() if c == "T"}  # the kernel's page tables
@@ -499,6 +586,7 @@ def test_pfnmap_dump_and_memplot(artifacts, tmp_path, emu_logs, boot_times):
     buddy = parse_buddyinfo(lines[lines.index(PROMPT + "buddyinfo"):])
     (count, _, batch), listed, _ = lists[("DMA32", 0)]
     assert count == batch - 1 == len(listed) == buddy.pcp_pages and lists[("DMA", 0)][0][0] == 0
+    assert buddy.pcp == (("DMA", 0), ("DMA32", count))
     codes2 = _pfn_codes(after)
     changed = {p for p in codes if codes[p] != codes2[p] and not (codes[p][0] == "F" and codes2[p][0] == "F")}
     assert changed == set(range(a3, a3 + 8)) | {a0_dma, a0} | set(listed)

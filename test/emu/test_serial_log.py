@@ -13,7 +13,6 @@ from emulators import kernel_image_end
 from serial_log import (
     MapEntry,
     Pageset,
-    PcpLine,
     SerialLog,
     ZoneTried,
     clean_lines,
@@ -41,6 +40,16 @@ def report(bug: str, caller: str = "caller: free_pages_test+0x1f/0x60", page: bo
     return "".join(line + "\r\n" for line in out)
 
 
+# buddyinfo's last line: each populated zone's pages on its per-CPU lists.
+FREE_PCP_TAIL = " (free order-0 pages on the per-CPU lists, in no count above; the monitor's pcp shows the lists)"
+
+
+def free_pcp(dma: int = 0, dma32: int = 0) -> str:
+    return f"free_pcp: DMA {dma}, DMA32 {dma32}{FREE_PCP_TAIL}\r\n"
+
+
+FREE_PCP = free_pcp()
+
 ALLOC_FAILURE = (
     "buddy: page allocation failure: order:0, mode:0x20cc0, zone Normal and below\r\n"
     "caller: oom_at_each_order+0x4f/0x1a0\r\n"
@@ -51,8 +60,7 @@ ALLOC_FAILURE = (
     " no free block)\r\n"
     "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0 \r\n"
     "Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      0      0 \r\n"
-    "pcp: Node 0, zone      DMA, cpu 0: count 0 high 52 batch 1\r\n"
-    "pcp: Node 0, zone    DMA32, cpu 0: count 0 high 393 batch 7\r\n"
+    + FREE_PCP +
     "buddy: free pages: 0 of 32188\r\n"
 )
 # zone_dma_exhausted: GFP_DMA with ZONE_DMA emptied
@@ -63,8 +71,7 @@ DMA_FAILURE = (
     " no free block)\r\n"
     "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0 \r\n"
     "Node 0, zone    DMA32      1      0      0      1      1      0      1      1      0      1     27 \r\n"
-    "pcp: Node 0, zone      DMA, cpu 0: count 0 high 52 batch 1\r\n"
-    "pcp: Node 0, zone    DMA32, cpu 0: count 0 high 393 batch 7\r\n"
+    + FREE_PCP +
     "buddy: free pages: 28377 of 32188\r\n"
 )
 
@@ -84,12 +91,10 @@ ZONE_RANGES = (
     "  DMA32    [mem 0x0000000001000000-0x0000000007fdffff]\r\n"
     "  Normal   empty\r\n"
 )
-PCP_DMA = "pcp: Node 0, zone      DMA, cpu 0: count 0 high 52 batch 1\r\n"
-PCP_DMA32 = "pcp: Node 0, zone    DMA32, cpu 0: count 0 high 393 batch 7\r\n"
 BUDDYINFO = (
     "Node 0, zone      DMA      3      2      3      2      2      1      0      1      0      1      3 \r\n"
     "Node 0, zone    DMA32      1      0      0      1      1      0      1      1      0      1     27 \r\n"
-    + PCP_DMA + PCP_DMA32
+    + FREE_PCP
 )
 
 
@@ -770,9 +775,7 @@ def test_min_free_kbytes_from_the_command_line_is_checked():
                          (0, 1127, 7))
         + zoneinfo_block("Normal", 0, (0, 0, 0, 0), 0, 0, 0, (0, 0, 0), 0)
     )
-    redone = (mfk.replace(ZONEINFO, zoneinfo).replace("MemAvailable:     126180 kB", "MemAvailable:     122180 kB")
-              .replace(PCP_DMA, PCP_DMA.replace("high 52", "high 151"))
-              .replace(PCP_DMA32, PCP_DMA32.replace("high 393", "high 1127")))
+    redone = mfk.replace(ZONEINFO, zoneinfo).replace("MemAvailable:     126180 kB", "MemAvailable:     122180 kB")
     assert zone_problems(redone) == []
     # the value on the command line without the kernel's line, and the line without the value
     assert any("no 'mm: min_free_kbytes=4096 from the command line' line" in p
@@ -847,7 +850,7 @@ def test_alloc_failure_warnings_that_do_not_add_up_fail():
         zone = f"Node 0, zone      DMA      {free % 2}      {free % 4 // 2}    {free // 4:>3}" + "      0" * 8
         return GOOD.replace(ALLOC_FAILURE, ALLOC_FAILURE.replace(dma_line, line).replace(
             "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0", zone)
-            .replace(PCP_DMA, PCP_DMA.replace("count 0", f"count {pcp}"))
+            .replace(FREE_PCP, free_pcp(dma=pcp))
             .replace("buddy: free pages: 0 of", f"buddy: free pages: {free + pcp} of"))
 
     assert alloc_problems(below(152)) == []  # min 42 + protection 110: at the mark is below it
@@ -867,40 +870,46 @@ def test_alloc_failure_warnings_that_do_not_add_up_fail():
     assert any("case 11 zone_dma_exhausted printed no 'page allocation failure:' warning" in p for p in found)
 
 
-# --- per-CPU lists: the pcp lines of buddyinfo, the pagesets of zoneinfo ------
+# --- per-CPU lists: the free_pcp line of buddyinfo, the pagesets of zoneinfo --
 
 PAGESETS_DMA32 = "".join(line + "\r\n" for line in pagesets_block(0, 393, 7))
 
 
-def test_pcp_lines_and_pagesets_parse():
+def test_free_pcp_line_and_pagesets_parse():
     log = SerialLog.parse(GOOD)
     bi = log.buddyinfo
-    assert bi.pcp == (PcpLine(0, "DMA", 0, 0, 52, 1), PcpLine(0, "DMA32", 0, 0, 393, 7))
-    assert bi.zone_pcp("DMA32") == [PcpLine(0, "DMA32", 0, 0, 393, 7)] and bi.zone_pcp("Normal") == []
+    assert bi.pcp == (("DMA", 0), ("DMA32", 0))
+    assert bi.zone_pcp("DMA32") == 0 and bi.zone_pcp("Normal") is None
     dma, dma32, normal = log.zoneinfo
     assert dma.pagesets == [Pageset(0, 0, 52, 1)] and dma32.pagesets == [Pageset(0, 0, 393, 7)]
     assert normal.pagesets is None and dma32.pcp_count == 0
-    # each failure warning's report carries its own pcp lines and free pages line
-    assert [len(f.buddyinfo.pcp) for f in log.alloc_failures] == [2, 2]
+    # each failure warning's report carries its own free_pcp and free pages lines
+    assert [f.buddyinfo.pcp for f in log.alloc_failures] == [(("DMA", 0), ("DMA32", 0))] * 2
     assert [f.free_pages for f in log.alloc_failures] == [0, 28377]
     # a report with pages on a list: they are free, but on no buddy list
+    tail = FREE_PCP_TAIL
     lines = ["Node 0, zone    DMA32      0      1      0      0      0      0      0      0      0      0      0",
-             "pcp: Node 0, zone    DMA32, cpu 0: count 6 high 395 batch 7",
+             f"free_pcp: DMA32 6{tail}",
              "Node 0, zone    DMA32      0      0      0      0      0      0      0      0      0      0      0",
-             "pcp: Node 0, zone    DMA32, cpu 0: count 0 high 395 batch 7"]
+             f"free_pcp: DMA32 0{tail}"]
     first, second = parse_buddyinfo_reports(lines)
-    assert first[0] == 0 and second[0] == 2  # a buddyinfo line after pcp lines starts a new report
+    assert first[0] == 0 and second[0] == 2  # a buddyinfo line after a free_pcp line starts a new report
     assert (first[1].buddy_pages, first[1].pcp_pages, first[1].free_pages, first[1].free_kb) == (2, 6, 8, 32)
     assert second[1].free_pages == 0
-    # the monitor's pcp command is no pcp line of buddyinfo
-    assert parse_buddyinfo(lines[:2] + ["pcp: zone DMA32 cpu 0: count 6 high 395 batch 7"]) == first[1]
+    # three zones; and the monitor's pcp command is no line of buddyinfo
+    three = parse_buddyinfo(lines[:1] + [f"free_pcp: DMA 1, DMA32 6, Normal 40{tail}"])
+    assert three.pcp == (("DMA", 1), ("DMA32", 6), ("Normal", 40)) and three.pcp_pages == 47
+    alone = parse_buddyinfo(lines[:1] + ["pcp: zone DMA32 cpu 0: count 6 high 395 batch 7"])
+    assert alone.pcp is None and alone.pcp_pages == 0
 
 
-def test_malformed_pcp_lines_are_errors():
-    with pytest.raises(ValueError, match="unparsable pcp line"):
-        SerialLog.parse(GOOD.replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count -1")))
-    with pytest.raises(ValueError, match="pcp line after no buddyinfo line"):
-        SerialLog.parse(GOOD.replace("KTAP version 1\r\n", PCP_DMA + "KTAP version 1\r\n"))
+def test_malformed_free_pcp_lines_are_errors():
+    for bad in (free_pcp(dma32=-1), free_pcp().replace("DMA 0, ", "DMA 0 "), "free_pcp: DMA 0, DMA32 0\r\n",
+                free_pcp().replace("DMA32 0", "DMA32 x")):
+        with pytest.raises(ValueError, match="unparsable free_pcp line"):
+            SerialLog.parse(GOOD.replace(FREE_PCP, bad, 1))
+    with pytest.raises(ValueError, match="free_pcp line after no buddyinfo line"):
+        SerialLog.parse(GOOD.replace("KTAP version 1\r\n", FREE_PCP + "KTAP version 1\r\n"))
     with pytest.raises(ValueError, match="a cpu line before 'pagesets'"):
         SerialLog.parse(GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32.replace("  pagesets\r\n", "")))
     with pytest.raises(ValueError, match="prints pagesets twice"):
@@ -913,9 +922,9 @@ def test_malformed_pcp_lines_are_errors():
 
 def test_pages_on_per_cpu_lists_count_in_memfree_not_in_pages_free():
     # one DMA32 page moves from its buddy list to the per-CPU list: buddyinfo
-    # and pages free lose it, the pcp line and pagesets count it, MemFree stays
+    # and pages free lose it, the free_pcp line and pagesets count it, MemFree stays
     moved = (GOOD.replace(BUDDYINFO, BUDDYINFO.replace("zone    DMA32      1 ", "zone    DMA32      0 ")
-                          .replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count 1")))
+                          .replace(FREE_PCP, free_pcp(dma32=1)))
              .replace(ZONEINFO, ZONEINFO.replace(
                  zoneinfo_block("DMA32", 28377, (315, 393, 471, 549), 28640, 28640, 28377, (0, 0, 0), 4096,
                                 (0, 393, 7)),
@@ -925,9 +934,9 @@ def test_pages_on_per_cpu_lists_count_in_memfree_not_in_pages_free():
     assert (log.buddyinfo.buddy_pages, log.buddyinfo.pcp_pages, log.zoneinfo[1].pcp_count) == (32187, 1, 1)
     assert problems(moved) == []
     # the same page counted twice: on the list and in a free block
-    twice = GOOD.replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count 1")).replace(
+    twice = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(FREE_PCP, free_pcp(dma32=1))).replace(
         PAGESETS_DMA32, PAGESETS_DMA32.replace("count: 0", "count: 1"))
-    assert any("its pcp lines (1 pages) add up to 128756 kB" in p and "MemFree is 128752 kB" in p
+    assert any("its free_pcp line (1 pages) add up to 128756 kB" in p and "MemFree is 128752 kB" in p
                for p in checks.check_memory(SerialLog.parse(twice)))
     assert any("pages free and pagesets counts add up to 128756 kB (1 pages on per-CPU lists), MemFree is 128752 kB"
                in p for p in zone_problems(twice))
@@ -939,41 +948,44 @@ def test_pcp_batch_and_high_follow_linux():
     assert checks.expected_pcp_high(52, 1) == 52 and checks.expected_pcp_high(0, 7) == 28
     assert checks.expected_pcp_high(1280, 63) == 1280 and checks.expected_pcp_high(100, 63) == 252
     cases = {
-        ("batch 7", "batch 8", "batch: 7", "batch: 8"): "DMA32 pagesets cpu 0: batch 8, but managed 28377 gives 7",
-        ("high 393", "high 394", "high:  393", "high:  394"):
+        ("batch: 7", "batch: 8"): "DMA32 pagesets cpu 0: batch 8, but managed 28377 gives 7",
+        ("high:  393", "high:  394"):
             "DMA32 pagesets cpu 0: high 394, but low 393 and batch 7 give 393",
     }
-    for (old_line, new_line, old_set, new_set), want in cases.items():
-        bad = GOOD.replace(PCP_DMA32, PCP_DMA32.replace(old_line, new_line)).replace(
-            PAGESETS_DMA32, PAGESETS_DMA32.replace(old_set, new_set))
+    for (old_set, new_set), want in cases.items():
+        bad = GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32.replace(old_set, new_set))
         assert bad != GOOD
         found = zone_problems(bad)
         assert any(want in p for p in found), (want, found)
-        assert not any("its pcp line in buddyinfo says" in p for p in found)  # the two agree
+        assert not any("free_pcp line says" in p for p in found)  # the counts agree
 
 
 def test_pcp_count_above_high_fails():
-    over = GOOD.replace(PCP_DMA, PCP_DMA.replace("count 0", "count 53")).replace(
+    over = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(FREE_PCP, free_pcp(dma=53))).replace(
         "              count: 0\r\n              high:  52", "              count: 53\r\n              high:  52")
-    assert any("pcp line of zone DMA, cpu 0: count 53 > high 52" in p for p in checks.check_memory(SerialLog.parse(over)))
     assert any("zoneinfo DMA pagesets cpu 0: count 53 > high 52" in p for p in zone_problems(over))
 
 
-def test_pcp_lines_and_pagesets_exactly_for_populated_zones():
-    normal = GOOD.replace(PCP_DMA32, PCP_DMA32 + "pcp: Node 0, zone   Normal, cpu 0: count 0 high 0 batch 1\r\n")
-    assert any("a pcp line for zone Normal, which has no managed pages" in p for p in zone_problems(normal))
-    assert any("pcp lines for (zone, cpu)" in p for p in checks.check_memory(SerialLog.parse(normal)))
-    gone = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(PCP_DMA32, ""))
-    assert any("zoneinfo DMA32 pagesets cpu 0: no pcp line for it in buddyinfo" in p for p in zone_problems(gone))
-    assert any("expected one per zone of its lines and CPU" in p for p in checks.check_memory(SerialLog.parse(gone)))
-    swapped = GOOD.replace(PCP_DMA + PCP_DMA32, PCP_DMA32 + PCP_DMA)
-    assert any("pcp lines for (zone, cpu) [('DMA32', 0), ('DMA', 0)]" in p
+def test_free_pcp_line_and_pagesets_exactly_for_populated_zones():
+    normal = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(FREE_PCP, FREE_PCP.replace("DMA32 0", "DMA32 0, Normal 0")))
+    assert any("buddyinfo's free_pcp line names zone Normal, which has no managed pages" in p
+               for p in zone_problems(normal))
+    assert any("the free_pcp line names the zones ['DMA', 'DMA32', 'Normal'], its buddyinfo lines ['DMA', 'DMA32']"
+               in p for p in checks.check_memory(SerialLog.parse(normal)))
+    gone = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(FREE_PCP, FREE_PCP.replace("DMA 0, ", "")))
+    assert any("zoneinfo DMA: buddyinfo's free_pcp line does not name the zone" in p for p in zone_problems(gone))
+    assert any("the free_pcp line names the zones ['DMA32']" in p for p in checks.check_memory(SerialLog.parse(gone)))
+    none = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(FREE_PCP, ""))
+    assert any("buddyinfo: no free_pcp line after the buddyinfo lines" in p
+               for p in checks.check_memory(SerialLog.parse(none)))
+    swapped = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(FREE_PCP, f"free_pcp: DMA32 0, DMA 0{FREE_PCP_TAIL}\r\n"))
+    assert any("the free_pcp line names the zones ['DMA32', 'DMA']" in p
                for p in checks.check_memory(SerialLog.parse(swapped)))
     other_cpu = GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32.replace("cpu: 0", "cpu: 1"))
     assert any("zoneinfo DMA32: pagesets for cpus [1], expected [0]" in p for p in zone_problems(other_cpu))
-    disagree = GOOD.replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count 2"))
-    assert any("DMA32 pagesets cpu 0: count/high/batch (0, 393, 7), but its pcp line in buddyinfo says (2, 393, 7)"
-               in p for p in zone_problems(disagree))
+    disagree = GOOD.replace(BUDDYINFO, BUDDYINFO.replace(FREE_PCP, free_pcp(dma32=2)))
+    assert any("zoneinfo DMA32: the pagesets hold 0 pages, buddyinfo's free_pcp line says 2" in p
+               for p in zone_problems(disagree))
     no_pagesets = GOOD.replace(PAGESETS_DMA32, "")
     assert any("zoneinfo DMA32: no pagesets line(s)" in p for p in zone_problems(no_pagesets))
     no_batch = GOOD.replace(PAGESETS_DMA32, PAGESETS_DMA32.replace("              batch: 7\r\n", ""))
@@ -985,15 +997,16 @@ def test_pcp_lines_and_pagesets_exactly_for_populated_zones():
     assert any("Normal: pagesets printed for a zone without managed pages" in p for p in zone_problems(extra))
 
 
-def test_alloc_failure_free_pages_and_pcp_lines_are_checked():
+def test_alloc_failure_free_pages_and_free_pcp_line_are_checked():
     wrong = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace("free pages: 28377 of", "free pages: 28378 of"))
-    assert any("'free pages: 28378', but its buddyinfo lines add up to 28377 pages and its pcp lines to 0" in p
+    assert any("'free pages: 28378', but its buddyinfo lines add up to 28377 pages and its free_pcp line to 0" in p
                for p in alloc_problems(wrong))
     # pages on a list count in the free pages line, not in the zone's free count
-    listed = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(PCP_DMA32, PCP_DMA32.replace("count 0", "count 3"))
+    listed = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(FREE_PCP, free_pcp(dma32=3))
                           .replace("free pages: 28377 of", "free pages: 28380 of"))
     assert alloc_problems(listed) == []
     no_line = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace("buddy: free pages: 28377 of 32188\r\n", ""))
     assert any("no 'buddy: free pages: N of M' line after the buddyinfo lines" in p for p in alloc_problems(no_line))
-    no_pcp = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(PCP_DMA32, ""))
-    assert any("pcp lines for (zone, cpu) [('DMA', 0)]" in p for p in alloc_problems(no_pcp))
+    no_pcp = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(FREE_PCP, ""))
+    assert any("allocation failure at line" in p and "no free_pcp line after the buddyinfo lines" in p
+               for p in alloc_problems(no_pcp))

@@ -39,6 +39,8 @@ echo @@ page-hole\n
 pw-page 0xa0
 echo @@ page-kernel\n
 pw-page (unsigned long)&_text - 0xffffffff80000000
+echo @@ page-max_pfn\n
+pw-page 0x7fe0
 echo @@ page-freelist\n
 # The first block on DMA32's order-10 list, by the pw- commands' own helpers.
 python gdb.execute("pw-page %d" % pw_mm.free_list_pfns(pw_mm.zones()[1], 10)[0])

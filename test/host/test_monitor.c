@@ -2,8 +2,9 @@
 /*
  * test_monitor.c - the monitor's portable core (src/monitor_core.c): numbers
  * with K/M/G, words, run= scripts, the line editor (echo, Backspace, Ctrl-U,
- * Ctrl-C, CR/LF, history on up/down) and the hexdump -C and page-table flag
- * formats, against exact expected strings.
+ * Ctrl-C, CR/LF, history on up/down, over-long lines refused), canonical
+ * addresses, the forms of page's argument and the hexdump -C and
+ * page-table flag formats, against exact expected strings.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -154,26 +155,40 @@ static void script_commands(void **state)
 {
 	const char *p = " meminfo;x 0x1000  64 ;; ;poweroff;";
 	char buf[MON_LINE_MAX];
+	size_t len = 99;
 
 	(void)state;
-	p = mon_next_command(p, buf, sizeof(buf));
+	p = mon_next_command(p, buf, sizeof(buf), &len);
 	assert_non_null(p);
 	assert_string_equal(buf, "meminfo");
-	p = mon_next_command(p, buf, sizeof(buf));
+	assert_int_equal(len, 7);
+	p = mon_next_command(p, buf, sizeof(buf), &len);
 	assert_string_equal(buf, "x 0x1000  64");
-	p = mon_next_command(p, buf, sizeof(buf));
+	assert_int_equal(len, 12);
+	p = mon_next_command(p, buf, sizeof(buf), &len);
 	assert_string_equal(buf, "poweroff");
-	assert_null(mon_next_command(p, buf, sizeof(buf)));
-	assert_null(mon_next_command("", buf, sizeof(buf)));
+	assert_null(mon_next_command(p, buf, sizeof(buf), &len));
+	assert_int_equal(len, 8); /* unchanged: no command */
+	assert_null(mon_next_command("", buf, sizeof(buf), &len));
 }
 
-static void script_command_cut(void **state)
+/* A command longer than the buffer is cut, and its whole length told, so
+ * the monitor refuses it instead of running what is left. */
+static void script_command_cut_is_told(void **state)
 {
 	char buf[5];
+	size_t len;
 
 	(void)state;
-	assert_non_null(mon_next_command("buddyinfo", buf, sizeof(buf)));
+	assert_non_null(
+		mon_next_command("buddyinfo; x", buf, sizeof(buf), &len));
 	assert_string_equal(buf, "budd");
+	assert_int_equal(len, 9);
+	assert_non_null(mon_next_command("verify", buf, sizeof(buf), &len));
+	assert_int_equal(len, 6);
+	assert_non_null(mon_next_command("vrfy ", buf, sizeof(buf), &len));
+	assert_string_equal(buf, "vrfy");
+	assert_int_equal(len, 4); /* fits: 4 bytes and the NUL */
 }
 
 /* run="..." as GRUB passes it: each quote escaped, spaces inside kept. */
@@ -267,15 +282,65 @@ static void other_control_bytes_ignored(void **state)
 	assert_string_equal(echo, "abc\n");
 }
 
-static void full_line_takes_no_more(void **state)
+/* Bytes past a full line are counted, not kept or echoed (one BEL says
+ * so), and Enter refuses the line instead of handing on what was kept. */
+static void full_line_is_refused_not_cut(void **state)
 {
 	(void)state;
 	for (int i = 0; i < MON_LINE_MAX + 10; i++)
-		mon_line_feed(&line, 'z');
+		assert_int_equal(mon_line_feed(&line, 'z'), MON_MORE);
 	assert_int_equal(line.len, MON_LINE_MAX - 1);
-	assert_int_equal(echo_len, MON_LINE_MAX - 1);
+	assert_int_equal(line.over, 11);
+	assert_int_equal(echo_len, MON_LINE_MAX); /* the kept bytes and BEL */
+	assert_int_equal(echo[echo_len - 1], '\a');
+	assert_int_equal(feed("\r"), MON_TOO_LONG);
+	assert_int_equal(line.len + line.over, MON_LINE_MAX + 10);
+	assert_int_equal(line.nr_hist, 0); /* not in the history either */
+	assert_int_equal(feed("x\r"), MON_ENTER); /* the next line is new */
+	assert_string_equal(line.buf, "x");
+	assert_int_equal(line.over, 0);
+}
+
+/* The longest line that fits is a line; one more byte makes it too long. */
+static void longest_line_fits(void **state)
+{
+	(void)state;
+	for (int i = 0; i < MON_LINE_MAX - 1; i++)
+		mon_line_feed(&line, 'a');
 	assert_int_equal(feed("\r"), MON_ENTER);
 	assert_int_equal(strlen(line.buf), MON_LINE_MAX - 1);
+	for (int i = 0; i < MON_LINE_MAX; i++)
+		mon_line_feed(&line, 'a');
+	assert_int_equal(feed("\r"), MON_TOO_LONG);
+	assert_int_equal(line.len + line.over, MON_LINE_MAX);
+}
+
+/* Backspace takes the uncounted bytes back first (nothing to erase on the
+ * terminal); once the line fits again it runs. Ctrl-U and Ctrl-C forget
+ * them too. */
+static void backspace_undoes_the_overflow(void **state)
+{
+	(void)state;
+	for (int i = 0; i < MON_LINE_MAX + 1; i++)
+		mon_line_feed(&line, 'b');
+	assert_int_equal(line.over, 2);
+	clear_echo();
+	feed("\b\b");
+	assert_string_equal(echo, ""); /* nothing shown was erased */
+	assert_int_equal(line.over, 0);
+	assert_int_equal(line.len, MON_LINE_MAX - 1);
+	assert_int_equal(feed("\r"), MON_ENTER);
+	for (int i = 0; i < MON_LINE_MAX + 1; i++)
+		mon_line_feed(&line, 'c');
+	feed("\x15");
+	assert_int_equal(line.over, 0);
+	assert_int_equal(feed("v\r"), MON_ENTER);
+	assert_string_equal(line.buf, "v");
+	for (int i = 0; i < MON_LINE_MAX + 1; i++)
+		mon_line_feed(&line, 'd');
+	assert_int_equal(feed("\x03"), MON_DROPPED);
+	assert_int_equal(feed("w\r"), MON_ENTER);
+	assert_string_equal(line.buf, "w");
 }
 
 static void history_up_and_down(void **state)
@@ -341,6 +406,91 @@ static void history_add_from_a_script(void **state)
 	assert_int_equal(line.nr_hist, 1);
 	feed(UP);
 	assert_string_equal(line.buf, "meminfo");
+}
+
+/* Addresses ---------------------------------------------------------------- */
+
+static void canonical_addresses(void **state)
+{
+	(void)state;
+	assert_true(mon_canonical(0));
+	assert_true(mon_canonical(
+		0x00007fffffffffffUL)); /* the top of the low half */
+	assert_false(mon_canonical(0x0000800000000000UL)); /* bit 47 alone */
+	assert_false(mon_canonical(
+		0x0000888000100000UL)); /* the direct map's PGD slot, unsigned */
+	assert_false(mon_canonical(0x7fffffffffffffffUL));
+	assert_false(mon_canonical(
+		0xffff7fffffffffffUL)); /* the bottom of the hole's top */
+	assert_true(mon_canonical(
+		0xffff800000000000UL)); /* the bottom of the high half */
+	assert_true(mon_canonical(0xffff888000100000UL));
+	assert_true(mon_canonical(0xffffffff80100000UL));
+	assert_true(mon_canonical(~0UL));
+	assert_false(mon_canonical(0x8000000000000000UL));
+}
+
+#define MAX_PFN	   0x7fe0UL /* 128 MiB less QEMU's top 128 KiB */
+#define DIRECT_MAP 0xffff888000000000UL
+#define MAP_SIZE   (64UL << 40)
+
+static void check_page_arg(const char *s, enum mon_page_arg how,
+			   unsigned long val)
+{
+	unsigned long v = 12345;
+
+	assert_int_equal(mon_page_arg(s, MAX_PFN, DIRECT_MAP, MAP_SIZE, &v),
+			 how);
+	assert_int_equal(v, val);
+}
+
+/* At and just above max_pfn a number is no pfn: it is read as a physical
+ * address, and the caller is told it was a guess. */
+static void page_arg_around_max_pfn(void **state)
+{
+	(void)state;
+	check_page_arg("0", MON_PAGE_PFN, 0);
+	check_page_arg("0x7fdf", MON_PAGE_PFN, MAX_PFN - 1);
+	check_page_arg("0x7fe0", MON_PAGE_PHYS_GUESSED, MAX_PFN);
+	check_page_arg("32737", MON_PAGE_PHYS_GUESSED, MAX_PFN + 1);
+	check_page_arg("0x100000", MON_PAGE_PHYS_GUESSED, 0x100000);
+	check_page_arg("1G", MON_PAGE_PHYS_GUESSED, 1UL << 30);
+	check_page_arg("0x3fffffffffff", MON_PAGE_PHYS_GUESSED, MAP_SIZE - 1);
+	check_page_arg("0x400000000000", MON_PAGE_NOWHERE, MAP_SIZE);
+	check_page_arg("0xffffffff80100000", MON_PAGE_NOWHERE,
+		       0xffffffff80100000UL);
+}
+
+/* pfn: and phys: say which, whatever the number; the direct map is read
+ * as its page. */
+static void page_arg_explicit_forms(void **state)
+{
+	(void)state;
+	check_page_arg("pfn:0x7fe0", MON_PAGE_PFN, MAX_PFN);
+	check_page_arg("pfn:12", MON_PAGE_PFN, 12);
+	check_page_arg("phys:0x7fe0", MON_PAGE_PHYS, MAX_PFN);
+	check_page_arg("phys:1M", MON_PAGE_PHYS, 1UL << 20);
+	check_page_arg("0xffff888000100000", MON_PAGE_DIRECT_MAP,
+		       DIRECT_MAP + 0x100000);
+	check_page_arg("0xffff888000000000", MON_PAGE_DIRECT_MAP, DIRECT_MAP);
+	check_page_arg("0xffffc88000000000", MON_PAGE_NOWHERE,
+		       DIRECT_MAP + MAP_SIZE); /* just past the direct map */
+}
+
+static void page_arg_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",	      "pfn:",
+		"phys:",      "pfn:zz",
+		"phys:0x",    "pfn 12",
+		"PFN:1",      "page:1",
+		"pfn:phys:1", "99999999999999999999",
+		"0x1000q",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		check_page_arg(bad[i], MON_PAGE_BAD, 12345);
 }
 
 /* Formats ------------------------------------------------------------------ */
@@ -419,7 +569,7 @@ int main(void)
 		cmocka_unit_test(split_words),
 		cmocka_unit_test(split_empty_and_too_many),
 		cmocka_unit_test(script_commands),
-		cmocka_unit_test(script_command_cut),
+		cmocka_unit_test(script_command_cut_is_told),
 		cmocka_unit_test(script_from_the_command_line),
 		EDITOR_TEST(typing_echoes),
 		EDITOR_TEST(cr_lf_is_one_enter),
@@ -427,11 +577,17 @@ int main(void)
 		EDITOR_TEST(ctrl_u_erases_the_line),
 		EDITOR_TEST(ctrl_c_drops_the_line),
 		EDITOR_TEST(other_control_bytes_ignored),
-		EDITOR_TEST(full_line_takes_no_more),
+		EDITOR_TEST(full_line_is_refused_not_cut),
+		EDITOR_TEST(longest_line_fits),
+		EDITOR_TEST(backspace_undoes_the_overflow),
 		EDITOR_TEST(history_up_and_down),
 		EDITOR_TEST(history_edit_a_recalled_line),
 		EDITOR_TEST(history_keeps_the_newest),
 		EDITOR_TEST(history_add_from_a_script),
+		cmocka_unit_test(canonical_addresses),
+		cmocka_unit_test(page_arg_around_max_pfn),
+		cmocka_unit_test(page_arg_explicit_forms),
+		cmocka_unit_test(page_arg_malformed),
 		cmocka_unit_test(hexdump_full_line),
 		cmocka_unit_test(hexdump_short_line),
 		cmocka_unit_test(hexdump_cut_to_the_buffer),

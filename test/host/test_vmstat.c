@@ -58,11 +58,11 @@ static void buddyinfo_prints_nr_free_of_each_order(void **state)
 	assert_string_equal(
 		printk_log(),
 		"Node 0, zone      DMA      3      0      3      2      0      0      0      0      0      0      0 \n"
-		"pcp: Node 0, zone      DMA, cpu 0: count 0 high 4 batch 1\n");
+		"free_pcp: DMA 0 (free order-0 pages on the per-CPU lists, in no count above; the monitor's pcp shows the lists)\n");
 }
 
-/* An order-0 page freed sits on the per-CPU list: buddyinfo's pcp line
- * counts it, and the zone lines plus it still add up to MemFree. */
+/* An order-0 page freed sits on the per-CPU list: buddyinfo's free_pcp
+ * line counts it, and the zone lines plus it still add up to MemFree. */
 static void buddyinfo_counts_the_per_cpu_list(void **state)
 {
 	struct page *page;
@@ -76,7 +76,7 @@ static void buddyinfo_counts_the_per_cpu_list(void **state)
 	assert_string_equal(
 		printk_log(),
 		"Node 0, zone      DMA      2      0      3      2      0      0      0      0      0      0      0 \n"
-		"pcp: Node 0, zone      DMA, cpu 0: count 1 high 4 batch 1\n");
+		"free_pcp: DMA 1 (free order-0 pages on the per-CPU lists, in no count above; the monitor's pcp shows the lists)\n");
 	assert_int_equal(nr_free_pages(), 2 + 3 * 4 + 2 * 8 + 1);
 }
 
@@ -119,7 +119,7 @@ static void allocation_failure_report_shows_buddyinfo(void **state)
 		"buddy:   zone DMA32: order 4: empty (free 0 pages, min 0, protection 0, no free block)\n"
 		"buddy:   zone DMA: order 4: no free block of this order or above (free 31 pages, min 0, protection 0, largest free block order 3)\n"
 		"Node 0, zone      DMA      3      0      3      2      0      0      0      0      0      0      0 \n"
-		"pcp: Node 0, zone      DMA, cpu 0: count 0 high 4 batch 1\n"
+		"free_pcp: DMA 0 (free order-0 pages on the per-CPU lists, in no count above; the monitor's pcp shows the lists)\n"
 		"buddy: free pages: 31 of 31\n";
 	const char *log, *nl;
 

@@ -42,7 +42,7 @@ Zone ranges:
 
 MEMMAP = """\
 what the kernel made of it (pfns 0 to max_pfn):
-  [mem 0x0000000000000000-0x000000000009efff] reserved: 159 pages
+  [mem 0x0000000000000000-0x000000000009efff] memblock-reserved: 159 pages
   [mem 0x000000000009f000-0x00000000000fffff] not RAM: 97 pages
   [mem 0x0000000000100000-0x0000000000107fff] buddy: 8 free, 0 pcp, 0 allocated pages
   [mem 0x0000000000108000-0x000000000011cfff] kernel image: 21 pages
@@ -217,7 +217,7 @@ def test_map_lines_become_ranges_with_exclusive_ends():
                                      "multiboot2 information"]
     assert res[2] == Range(0x108000, 0x152000, "kernel image")
     made = labfigs.parse_memmap_made(MEMMAP.splitlines())
-    assert [r.what for r in made][:3] == ["reserved", "not RAM", "buddy"]
+    assert [r.what for r in made][:3] == ["memblock-reserved", "not RAM", "buddy"]
     assert made[-1] == Range(0x7FD9000, 0x7FE0000, "page tables")
     # the pieces tile [0, max_pfn) without a gap
     assert all(a.end == b.start for a, b in zip(made, made[1:]))
