@@ -44,6 +44,10 @@ HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/lib/siphash.c \
 	src/ktest.c src/lab.c
 HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test_*.c))
 HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
+# The one host machine (test/host/fake_machine.h): fake RAM with a memory
+# map, memblock and mm_core_init() over it, and its reset. The host tests
+# (HOST_SUPPORT), the fuzzer and the bench all run on it.
+HOST_MACHINE := test/host/fake_machine.c test/host/mm_reset.c
 # The multiboot2 parser is portable too, with the command line it fills.
 HOST_MM  += $(ARCH)/multiboot2.c src/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
@@ -220,7 +224,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-Dvsnprintf=pagewise_vsnprintf -Dsnprintf=pagewise_snprintf \
 	-I test/host -I src -I src/mm
 FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c src/ktest.c \
-	src/lib/siphash.c src/lab.c $(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
+	src/lib/siphash.c src/lab.c $(wildcard test/host/kallsyms_host.c) $(HOST_MACHINE)
 FUZZ        := $(BUILD)/fuzz/fuzz_buddy
 FUZZ_TIME   ?= 300
 FUZZ_ARGS   ?=
@@ -255,7 +259,7 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 # src/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
 BENCH_MM := src/mm/memblock.c src/mm/mm_init.c src/mm/page_alloc.c src/mm/vmstat.c \
 	src/lab.c
-BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) test/host/mm_reset.c
+BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) $(HOST_MACHINE)
 BENCH_ARGS ?=
 BENCH_CALLGRIND_ARGS ?= --ops 100000 --init-sizes 1G,4G
 

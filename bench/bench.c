@@ -17,8 +17,6 @@
 #include "bench.h"
 #include "mm.h"
 
-#define KiB (1UL << 10)
-#define MiB (1UL << 20)
 #define GiB (1UL << 30)
 
 /* Simulated RAM sizes are multiples of this: an order-10 block, 4 MiB. */
@@ -460,7 +458,7 @@ static void run_init(const struct options *opt, unsigned int si,
 		r->skipped = "writes every free page";
 		return;
 	}
-	if (!bench_reserve_ram(ram)) {
+	if (!fake_ram_reserve(ram)) {
 		r->skipped = "host refused the address space";
 		return;
 	}
@@ -689,7 +687,7 @@ static void parse_options(int argc, char **argv, struct options *opt)
 			opt->runs = 1;
 			opt->warmups = 0;
 		} else if (!strcmp(arg, "--verbose")) {
-			bench_verbose = true;
+			printk_echo = stderr;
 		} else if (!val) {
 			usage();
 		} else if (i++, !strcmp(arg, "--mem")) {
@@ -763,10 +761,13 @@ int main(int argc, char **argv)
 	phys_addr_t biggest;
 	uint64_t start = now_ns();
 
+	/* Nothing reads the kernel's messages: printk() keeps none (and,
+	 * without --verbose, formats none). */
+	printk_capture = false;
 	parse_options(argc, argv, &opt);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	print_header(&opt);
-	if (!bench_reserve_ram(opt.mem)) {
+	if (!fake_ram_reserve(opt.mem)) {
 		fprintf(stderr,
 			"bench: cannot reserve %llu bytes of address space\n",
 			(unsigned long long)opt.mem);
@@ -778,7 +779,7 @@ int main(int argc, char **argv)
 		if ((opt.workload_mask & (1u << WL_INIT)) &&
 		    opt.init_sizes[si] > biggest)
 			biggest = opt.init_sizes[si];
-	bench_reserve_ram(biggest);
+	fake_ram_reserve(biggest);
 
 	c.capacity = opt.mem / PAGE_SIZE;
 	c.blocks = malloc(c.capacity * sizeof(*c.blocks));

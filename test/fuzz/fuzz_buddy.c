@@ -11,19 +11,19 @@
  * zeroed under __GFP_ZERO, lies in the zone the zonelist picks (the highest
  * allowed zone with a free block of the order: GFP_DMA below 16 MiB); a
  * refused call printed exactly one "BUG: " report and changed nothing in
- * mem_map or the zones. The watermarks are zeroed at boot (as the host
- * tests' fake_machine_load() does), so every free block can be had and the
- * model needs no watermark arithmetic. When everything is freed at
- * the end, mem_map must be as it was after boot. Under ASan, pages that are
- * not free RAM are poisoned, so the allocator may not even read them. The
- * first difference aborts with a message, so libFuzzer keeps the input.
+ * mem_map or the zones. The machine is the host tests' own
+ * (test/host/fake_machine.h), with the watermarks zeroed at boot, so every
+ * free block can be had and the model needs no watermark arithmetic. When
+ * everything is freed at the end, mem_map must be as it was after boot.
+ * Under ASan, pages that are not free RAM are poisoned, so the allocator
+ * may not even read them. The first difference aborts with a message, so
+ * libFuzzer keeps the input.
  *
  * Input layout (missing bytes read as 0): decode_machine(), then run_op()
  * per call. Run one input by hand: build/fuzz/fuzz_buddy FILE; with
  * FUZZ_BUDDY_VERBOSE=1 it prints each call and what the kernel printed.
  */
 #include <limits.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,18 +34,14 @@
 
 #include <sanitizer/asan_interface.h>
 
+#include "fake_machine.h"
 #include "memblock.h"
 #include "mm.h"
-#include "mm_reset.h"
-
-#define MiB (1UL << 20)
 
 /* The largest machine: RAM and reserved ranges end below 24 MiB, so a
  * machine may span ZONE_DMA and ZONE_DMA32 (the line is at 16 MiB). */
 #define FUZZ_MAX_PFNS 6144UL
-/* host_ram's alignment, so an order-10 block is 4 MiB-aligned in it too. */
-#define FUZZ_RAM_ALIGN (4 * MiB)
-/* host_ram is carved from one buffer of this many bytes, kept across runs. */
+/* host_ram's reservation (fake_machine.h), made once, kept across runs. */
 #define FUZZ_RAM_BYTES	    (FUZZ_MAX_PFNS * PAGE_SIZE)
 #define FUZZ_MAX_RAM_RANGES 4
 /* Largest RAM range and largest hole before one, in pages. */
@@ -58,8 +54,6 @@
 /* Largest reserved range and low reservation, in pages. */
 #define FUZZ_MAX_RESERVED_PAGES 64
 
-/* Fresh RAM holds this, so a missing clear_page() shows. */
-#define FUZZ_RAM_JUNK 0x6b
 /* The harness fills a block with this just before freeing it. */
 #define FUZZ_FREE_JUNK 0x5a
 /* Word at each end of each page of a held block: FUZZ_STAMP ^ pfn. */
@@ -76,11 +70,6 @@
 #define TRACE_LEN   192
 /* Good frees remembered, for double frees of a block freed lately. */
 #define RECENT_FREES 8
-
-unsigned char *host_ram;
-size_t host_ram_size;
-
-static unsigned char *ram_buf; /* FUZZ_RAM_BYTES, FUZZ_RAM_ALIGN-aligned */
 
 /* The input -------------------------------------------------------------- */
 
@@ -119,10 +108,7 @@ static uint64_t take_u64(struct input *in)
 
 /* Output, the trace and failure ------------------------------------------ */
 
-/* One call's printk() output (cleared before each call). */
-#define LOG_SIZE (64 * 1024)
-static char log_buf[LOG_SIZE];
-static size_t log_len; /* bytes in log_buf, not counting the NUL */
+/* printk() goes to fake_machine.c's capture, cleared before each call. */
 
 static char trace[TRACE_LINES][TRACE_LEN]; /* ring of call descriptions */
 static unsigned long nr_traced;		   /* calls described so far */
@@ -136,44 +122,12 @@ static bool verbose(void)
 	return cached;
 }
 
-int printk(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	size_t len;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	len = n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	if (log_len + len + 1 > sizeof(log_buf)) {
-		/* Keep the newer half: the end of a long log matters most. */
-		size_t keep = log_len / 2;
-
-		memmove(log_buf, log_buf + log_len - keep, keep);
-		log_len = keep;
-	}
-	memcpy(log_buf + log_len, line, len);
-	log_len += len;
-	log_buf[log_len] = '\0';
-	if (verbose())
-		fputs(line, stderr);
-	return n;
-}
-
-static void log_clear(void)
-{
-	log_len = 0;
-	log_buf[0] = '\0';
-}
-
 /* How many lines of the log carry a "BUG: " report. */
 static unsigned int log_bug_lines(void)
 {
 	unsigned int n = 0;
 
-	for (const char *p = log_buf; (p = strstr(p, "BUG: ")); n++) {
+	for (const char *p = printk_log(); (p = strstr(p, "BUG: ")); n++) {
 		p = strchr(p, '\n');
 		if (!p)
 			return n + 1;
@@ -224,7 +178,7 @@ static void fuzz_fail(const char *fmt, ...)
 	for (unsigned long i = first; i < nr_traced; i++)
 		fprintf(stderr, "  %s\n", trace[i % TRACE_LINES]);
 	fprintf(stderr, "fuzz_buddy: what the last call printed:\n%s\n",
-		log_buf);
+		printk_log());
 	abort();
 }
 
@@ -234,31 +188,10 @@ static void fuzz_fail(const char *fmt, ...)
 			fuzz_fail(__VA_ARGS__); \
 	} while (0)
 
-/* Where panic() returns to while a call is expected to panic, else NULL. */
-static jmp_buf *panic_trap;
-
-void panic(const char *fmt, ...)
+/* fake_panic_handler: a panic outside run_expecting_panic() is a failure. */
+static void __attribute__((noreturn)) unexpected_panic(const char *msg)
 {
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	printk("Kernel panic - not syncing: %s\n", msg);
-	if (panic_trap) {
-		jmp_buf *trap = panic_trap;
-
-		panic_trap = NULL;
-		longjmp(*trap, 1);
-	}
 	fuzz_fail("unexpected panic: %s", msg);
-}
-
-/* Only src/mm/mm_selftest.c asks for a seed, and the harness never runs it. */
-uint64_t mm_env_seed(void)
-{
-	return 0;
 }
 
 /* The machine ------------------------------------------------------------ */
@@ -279,7 +212,10 @@ struct fuzz_machine {
 	bool poison;		    /* page_poisoning_enabled */
 	unsigned int debug;	    /* mm_debug */
 	unsigned long max_pfn;	    /* expected: 1 + the last whole RAM pfn */
-	phys_addr_t top;	    /* bytes: end of the highest range */
+	/* The same machine as fake_machine.h boots it: RAM ranges, then the
+	 * reserved range unless it is the kernel image. */
+	struct fake_mem_range map[FUZZ_MAX_RAM_RANGES + 1];
+	struct fake_machine fm;
 };
 
 /* Bits of the input's first byte. */
@@ -359,13 +295,23 @@ static void decode_machine(struct input *in, struct fuzz_machine *m)
 
 		if (PFN_DOWN(r->base + r->size) > PFN_UP(r->base))
 			m->max_pfn = PFN_DOWN(r->base + r->size);
-		if (r->base + r->size > m->top)
-			m->top = r->base + r->size;
+		m->map[i] =
+			(struct fake_mem_range){ r->base, r->size, FAKE_RAM };
 	}
-	if (m->reserved.base + m->reserved.size > m->top)
-		m->top = m->reserved.base + m->reserved.size;
-	if (m->low_reserve > m->top)
-		m->top = m->low_reserve;
+	m->fm = (struct fake_machine){
+		.map = m->map,
+		.nr_ranges = m->nr_ram,
+		.low_reserve = m->low_reserve,
+		.poison_unusable = true,
+	};
+	if (m->kernel_image) {
+		m->fm.kernel_image_base = m->reserved.base;
+		m->fm.kernel_image_size = m->reserved.size;
+	} else if (m->reserved.size) {
+		m->map[m->fm.nr_ranges++] = (struct fake_mem_range){
+			m->reserved.base, m->reserved.size, FAKE_RESERVED
+		};
+	}
 }
 
 static void describe_machine(FILE *f)
@@ -397,17 +343,7 @@ static void describe_machine(FILE *f)
  */
 static bool map_says_free(const struct fuzz_machine *m, unsigned long pfn)
 {
-	phys_addr_t start = PFN_PHYS(pfn), end = start + PAGE_SIZE;
-	const struct fuzz_range *r = &m->reserved;
-	bool in_ram = false;
-
-	for (unsigned int i = 0; i < m->nr_ram; i++)
-		if (m->ram[i].base <= start &&
-		    end <= m->ram[i].base + m->ram[i].size)
-			in_ram = true;
-	if (!in_ram || start < m->low_reserve)
-		return false;
-	return !(r->size && start < r->base + r->size && r->base < end);
+	return fake_machine_pfn_usable(&m->fm, pfn);
 }
 
 /* The model ---------------------------------------------------------------- */
@@ -550,13 +486,11 @@ static void check_held(void)
 
 /* Booting ------------------------------------------------------------------ */
 
-/* Every mm global back to what a fresh process has (as fake_machine.c). */
+/* Every mm global back to what a fresh process has, the model empty. */
 static void reset_mm(void)
 {
-	mm_reset_globals();
-	panic_trap = NULL;
+	fake_machine_reset();
 	nr_held = held_pages = nr_recent = nr_traced = 0;
-	log_clear();
 }
 
 /*
@@ -581,23 +515,10 @@ static bool machine_bootable(const struct fuzz_machine *m)
 	return m->max_pfn && fits && total > map_pages;
 }
 
-static void feed_memblock(const struct fuzz_machine *m)
-{
-	for (unsigned int i = 0; i < m->nr_ram; i++)
-		CHECK(!memblock_add_pages(m->ram[i].base, m->ram[i].size),
-		      "memblock_add_pages() failed");
-	if (m->reserved.size)
-		CHECK(!memblock_reserve_pages(m->reserved.base,
-					      m->reserved.size),
-		      "memblock_reserve_pages() failed");
-	if (m->low_reserve)
-		CHECK(!memblock_reserve_pages(0, m->low_reserve),
-		      "memblock_reserve_pages() failed");
-}
-
 /*
- * Boot @m: free RAM full of junk, memblock fed as the arch does, then
- * mm_core_init(). Under ASan every page the map does not call free RAM is
+ * Boot @m on the shared machine (fake_machine_boot()): RAM full of junk,
+ * memblock fed as the arch does, then mm_core_init() with @m's mm_debug and
+ * page_poison. Under ASan every page the map does not call free RAM is
  * poisoned, so any access to a hole or reserved page is caught. Then check
  * the boot against the map and record the boot state.
  */
@@ -607,31 +528,15 @@ static void boot_machine(const struct fuzz_machine *m)
 	unsigned long map_free = 0;
 
 	reset_mm();
-	host_ram = ram_buf;
-	host_ram_size = (m->top + FUZZ_RAM_ALIGN - 1) & ~(FUZZ_RAM_ALIGN - 1);
-	ASAN_POISON_MEMORY_REGION(host_ram, host_ram_size);
-	for (unsigned long pfn = 0; pfn < m->max_pfn; pfn++) {
-		if (!map_says_free(m, pfn))
-			continue;
-		ASAN_UNPOISON_MEMORY_REGION(__va(PFN_PHYS(pfn)), PAGE_SIZE);
-		memset(__va(PFN_PHYS(pfn)), FUZZ_RAM_JUNK, PAGE_SIZE);
-	}
-
-	feed_memblock(m);
-	if (m->kernel_image) {
-		kernel_image_start_pfn = PFN_DOWN(m->reserved.base);
-		kernel_image_end_pfn =
-			PFN_UP(m->reserved.base + m->reserved.size);
-	}
 	page_poisoning_enabled = m->poison;
-	mm_debug = m->debug;
-	/* No watermarks, no lowmem_reserve: every free block can be had. */
-	watermark_tunables_zero();
+	fake_machine_mm_debug = m->debug;
+	/* fm.watermarks is false: no watermarks, no lowmem_reserve, so every
+	 * free block can be had. */
 	trace_call("boot: mm_core_init()");
-	mm_core_init();
+	fake_machine_boot(&m->fm);
 
-	CHECK(max_pfn == m->max_pfn, "max_pfn %#lx, expected %#lx", max_pfn,
-	      m->max_pfn);
+	CHECK(max_pfn == m->max_pfn && max_pfn == fake_machine_max_pfn(&m->fm),
+	      "max_pfn %#lx, expected %#lx", max_pfn, m->max_pfn);
 	CHECK(buddy_verify() == 0, "buddy_verify() fails after boot");
 	CHECK(log_bug_lines() == 0, "a BUG: report during boot");
 	map_pfn = PHYS_PFN(__pa(mem_map));
@@ -785,24 +690,27 @@ static void do_call(struct call *c)
  * Under mm_debug=panic a call with a report must panic right after it; the
  * panic is caught, and the state must still be unchanged.
  */
+static struct call *current_call; /* do_current_call()'s call */
+
+static void do_current_call(void)
+{
+	do_call(current_call);
+}
+
 static void run_call(struct call *c, unsigned int reports, bool unchanged)
 {
 	bool expect_panic = reports && (mm_debug & MM_DEBUG_PANIC);
-	jmp_buf trap;
 
 	if (unchanged)
 		save_state();
 	before_reports = mm_bad_page_reports;
-	log_clear();
+	printk_log_clear();
 	c->result = NULL;
 	if (expect_panic) {
-		if (!setjmp(trap)) {
-			panic_trap = &trap;
-			do_call(c);
-			panic_trap = NULL;
+		current_call = c;
+		if (!run_expecting_panic(do_current_call))
 			fuzz_fail(
 				"mm_debug=panic, but a bad call did not panic");
-		}
 	} else {
 		do_call(c);
 	}
@@ -1038,8 +946,6 @@ static bool is_held_tail(unsigned long pfn)
 }
 
 /* Decoding calls --------------------------------------------------------- */
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* An order: mostly 0..MAX_PAGE_ORDER + 1, sometimes far beyond. */
 static unsigned int decode_order(struct input *in)
@@ -1382,13 +1288,17 @@ static void free_everything(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Once, before the first input: the buffer every machine's RAM lives in. */
+/* Once, before the first input: the reservation every machine's RAM lives
+ * in, and where printk() and panic() go. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	ram_buf = aligned_alloc(FUZZ_RAM_ALIGN, FUZZ_RAM_BYTES);
-	CHECK(ram_buf, "no memory for host_ram");
+	CHECK(fake_ram_reserve(FUZZ_RAM_BYTES),
+	      "no address space for host_ram");
+	if (verbose())
+		printk_echo = stderr;
+	fake_panic_handler = unexpected_panic;
 	return 0;
 }
 

@@ -13,15 +13,18 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "mm.h"
 
 /* 8 MiB of RAM from 1 MiB, the first MiB reserved as on a PC. */
 static const struct fake_mem_range map[] = {
 	{ 0x0, 0x900000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 1 * MiB, 0,
-					     false };
+static const struct fake_machine machine = {
+	.map = map,
+	.nr_ranges = ARRAY_SIZE(map),
+	.low_reserve = 1 * MiB,
+};
 
 static int boot(void **state)
 {
