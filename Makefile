@@ -32,7 +32,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-I src -I src/lib -I src/mm -I $(ARCH) -MMD -MP
 KLDFLAGS := -n -nostdlib --no-warn-rwx-segments -z max-page-size=0x1000 -T $(ARCH)/linker.ld
 
-KSRC := $(wildcard src/*.c src/lib/*.c src/mm/*.c $(ARCH)/*.c)
+KSRC := $(wildcard src/*.c src/lib/*.c src/mm/*.c src/test/*.c $(ARCH)/*.c)
 KASM := $(wildcard $(ARCH)/*.asm)
 KOBJ := $(patsubst %.c,$(BUILD)/%.o,$(KSRC)) $(patsubst %.asm,$(BUILD)/%.o,$(KASM))
 
@@ -259,11 +259,13 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 # src/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
 BENCH_MM := src/mm/memblock.c src/mm/mm_init.c src/mm/page_alloc.c src/mm/vmstat.c \
 	src/lab.c
+# The workloads, shared with the kernel's bench command.
+BENCH_MM += src/test/bench_workloads.c
 BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) $(HOST_MACHINE)
 BENCH_ARGS ?=
 BENCH_CALLGRIND_ARGS ?= --ops 100000 --init-sizes 1G,4G
 
-$(BENCH): $(BENCH_SRC) $(wildcard bench/*.h test/host/*.h src/mm/*.h src/*.h)
+$(BENCH): $(BENCH_SRC) $(wildcard bench/*.h test/host/*.h src/mm/*.h src/*.h src/test/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_SRC)
 

@@ -10,9 +10,7 @@
 
 #include "bench.h"
 #include "mm.h"
-
-/* GFP_KERNEL; __GFP_NOWARN because the mixed workload may run out. */
-#define BENCH_GFP (GFP_KERNEL | __GFP_NOWARN)
+#include "test/bench_workloads.h"
 
 /* The counters right after mm_core_init(): the boot state. */
 static struct buddy_snapshot boot_state;
@@ -47,21 +45,6 @@ void buddy_print_boot_state(void)
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 		printf(" %lu", boot_state.nr_free[o]);
 	printf("\n");
-}
-
-static void *buddy_alloc(unsigned int order)
-{
-	return (void *)__get_free_pages(BENCH_GFP, order);
-}
-
-static void *buddy_alloc_zeroed(void)
-{
-	return (void *)get_zeroed_page(BENCH_GFP);
-}
-
-static void buddy_free(void *va, unsigned int order)
-{
-	free_pages((unsigned long)va, order);
 }
 
 static bool buddy_at_boot_state(void)
@@ -107,8 +90,9 @@ static unsigned long buddy_nopcp_init(phys_addr_t ram_size)
 #define BUDDY_ALLOCATOR(name_, init_)                                          \
 	{                                                                      \
 		.name = (name_), .max_order = MAX_PAGE_ORDER, .init = (init_), \
-		.alloc = buddy_alloc, .alloc_zeroed = buddy_alloc_zeroed,      \
-		.free = buddy_free, .nr_free = nr_free_pages,                  \
+		.alloc = bench_buddy_alloc,                                    \
+		.alloc_zeroed = bench_buddy_alloc_zeroed,                      \
+		.free = bench_buddy_free, .nr_free = nr_free_pages,            \
 		.at_boot_state = buddy_at_boot_state,                          \
 		.fully_fragmented = buddy_fully_fragmented,                    \
 	}
