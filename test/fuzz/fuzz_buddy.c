@@ -5,8 +5,10 @@
  * range, page_poison and mm_debug); the rest is a sequence of page-API calls,
  * bad ones included, and writes to free pages. A reference model of the
  * blocks the harness holds predicts each call's outcome, and after every call
- * the harness checks: buddy_verify() finds nothing; the free page count and
- * every held block (its struct page and its data) agree with the model; a
+ * the harness checks: buddy_verify() finds nothing; the allocator's counters
+ * (nr_free_pages(), and each zone's free_pages and nr_free per order) and
+ * every held block (its struct page and its data) agree with the model,
+ * which never reads those counters (check_counters()); a
  * good allocation is aligned, inside free RAM, overlaps nothing held and is
  * zeroed under __GFP_ZERO, lies in the zone the zonelist picks (the highest
  * allowed zone with a free block of the order: GFP_DMA below 16 MiB); a
@@ -358,7 +360,8 @@ static unsigned long nr_held;
 static unsigned long held_pages; /* sum of 2^order over held[] */
 /* owner[pfn]: index in held[] of the block holding pfn, or -1. */
 static long owner[FUZZ_MAX_PFNS];
-/* boot_free[pfn]: free right after mm_core_init(). */
+/* boot_free[pfn]: free right after mm_core_init(), by the map alone: usable
+ * RAM (fake_machine_pfn_usable()) outside mem_map. */
 static bool boot_free[FUZZ_MAX_PFNS];
 static unsigned long boot_free_pages;
 /* mem_map and the free counts right after boot, compared at the end. */
@@ -403,22 +406,135 @@ static uint64_t *page_word(unsigned long pfn, unsigned long offset)
 }
 
 /*
+ * The model of the buddy lists. Every free page is on a per-CPU list or in
+ * the buddy allocator; which ones the per-CPU lists hold is the allocator's
+ * choice (its refills take whatever its lists give first), so model_pcp()
+ * reads the lists and checks them against the model: each page on one is
+ * free by the model, in the list's zone, marked PG_pcp and listed once, and
+ * each list holds its count. The rest of the free pages merge fully in the
+ * buddy, so its free blocks are the canonical blocks of those pages
+ * (canonical_heads()), computed here without the allocator's counters; no
+ * block crosses a zone line (the lines are 4 MiB-aligned).
+ */
+static bool on_pcp[FUZZ_MAX_PFNS];   /* on a per-CPU list (model_pcp()) */
+static bool in_buddy[FUZZ_MAX_PFNS]; /* free by the model, not on a list */
+static signed char buddy_head[FUZZ_MAX_PFNS]; /* canonical block order or -1 */
+/* The model's free blocks per zone and order, and free pages per zone. */
+static unsigned long model_nr_free[MAX_NR_ZONES][NR_PAGE_ORDERS];
+static unsigned long model_zone_free[MAX_NR_ZONES];
+/* The above hold since the last allocator call (check_counters() sets it,
+ * run_call() clears it). */
+static bool model_buddy_valid;
+
+static void model_pcp(void)
+{
+	memset(on_pcp, 0, max_pfn * sizeof(on_pcp[0]));
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+			struct per_cpu_pages *pcp =
+				&contig_page_data.node_zones[z]
+					 .per_cpu_pageset[cpu];
+			unsigned long n = 0;
+
+			for (struct list_head *l = pcp->list.next;
+			     l != &pcp->list; l = l->next, n++) {
+				struct page *page =
+					list_entry(l, struct page, lru);
+				unsigned long pfn =
+					(unsigned long)(page - mem_map);
+
+				CHECK(n < max_pfn && page >= mem_map &&
+					      pfn < max_pfn,
+				      "zone %d: a per-CPU list runs outside mem_map or loops",
+				      z);
+				CHECK(model_free(pfn) && !on_pcp[pfn] &&
+					      PagePcp(page) &&
+					      (int)pfn_zonenum(pfn) == z,
+				      "zone %d: pfn %#lx on a per-CPU list is %s",
+				      z, pfn,
+				      !model_free(pfn) ? "not free by the model"
+				      : on_pcp[pfn]    ? "listed twice"
+				      : !PagePcp(page) ? "not marked PG_pcp"
+						       : "in another zone");
+				on_pcp[pfn] = true;
+			}
+			CHECK(n == (unsigned long)pcp->count,
+			      "zone %d: a per-CPU list of %lu pages counts %d",
+			      z, n, pcp->count);
+		}
+	}
+}
+
+/* model_buddy() - read the per-CPU lists, then the buddy's free blocks as
+ * the model has them: buddy_head[], model_nr_free[][], model_zone_free[]. */
+static void model_buddy(void)
+{
+	model_pcp();
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+		in_buddy[pfn] = model_free(pfn) && !on_pcp[pfn];
+	canonical_heads(in_buddy, max_pfn, buddy_head);
+	memset(model_nr_free, 0, sizeof(model_nr_free));
+	memset(model_zone_free, 0, sizeof(model_zone_free));
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++) {
+		if (buddy_head[pfn] < 0)
+			continue;
+		model_nr_free[pfn_zonenum(pfn)][buddy_head[pfn]]++;
+		model_zone_free[pfn_zonenum(pfn)] += 1UL << buddy_head[pfn];
+	}
+	model_buddy_valid = true;
+}
+
+/*
+ * check_counters() - the allocator's counters against the model: each
+ * zone's nr_free of each order and its free_pages as model_buddy() has
+ * them, and nr_free_pages() the pages free at boot less those held.
+ */
+static void check_counters(void)
+{
+	model_buddy();
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			CHECK(zone->free_area[o].nr_free == model_nr_free[z][o],
+			      "zone %s: nr_free[%u] is %lu, but the free pages off the per-CPU lists merge into %lu blocks of that order",
+			      zone->name, o, zone->free_area[o].nr_free,
+			      model_nr_free[z][o]);
+		CHECK(zone->free_pages == model_zone_free[z],
+		      "zone %s: free_pages %lu, the model has %lu in the buddy",
+		      zone->name, zone->free_pages, model_zone_free[z]);
+	}
+	CHECK(nr_free_pages() == boot_free_pages - held_pages,
+	      "nr_free_pages() %lu, but %lu free at boot and %lu held",
+	      nr_free_pages(), boot_free_pages, held_pages);
+}
+
+/* buddy_snapshot(), which drains the per-CPU lists: the model is then out
+ * of date until model_buddy() runs again. */
+static void take_snapshot(struct buddy_snapshot *snap)
+{
+	buddy_snapshot(snap);
+	model_buddy_valid = false;
+}
+
+/*
  * The zone the zonelist gives an order-@order block from, for a request
- * whose highest zone is @highest, the watermarks being off. The model
- * merges every free page, but pages on the per-CPU lists are not merged in
- * the allocator until drained, so a larger block is found in two steps, as
- * page_alloc.c does: first the highest zone whose buddy lists (read from
- * the zone; buddy_verify() checks them after every call) hold a block of
- * the order; failing that, after the drain, the highest zone with a free
- * block of the order in the model. Order 0 is served from any free page,
- * listed or not, so the model alone decides. MAX_NR_ZONES: none.
+ * whose highest zone is @highest, the watermarks being off. Pages on the
+ * per-CPU lists are not merged in the buddy until drained, so a larger
+ * block is found in two steps, as page_alloc.c does: first the highest
+ * zone whose buddy, by the model (model_buddy()), holds a block of the
+ * order or larger; failing that, after the drain, the highest zone with a
+ * free block of the order in the model. Order 0 is served from any free
+ * page, listed or not, so the model alone decides. MAX_NR_ZONES: none.
  */
 static enum zone_type model_block_zone(unsigned int order,
 				       enum zone_type highest)
 {
+	if (order && !model_buddy_valid)
+		model_buddy();
 	for (int z = (int)highest; order && z >= 0; z--)
 		for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
-			if (contig_page_data.node_zones[z].free_area[o].nr_free)
+			if (model_nr_free[z][o])
 				return (enum zone_type)z;
 	for (int z = (int)highest; z >= 0; z--)
 		if (model_has_block(order, (enum zone_type)z))
@@ -548,26 +664,25 @@ static void boot_machine(const struct fuzz_machine *m)
 
 		owner[pfn] = -1;
 		dirty[pfn] = false;
-		boot_free[pfn] = !PageReserved(page);
+		boot_free[pfn] = map_says_free(m, pfn) && !in_map;
 		boot_free_pages += boot_free[pfn];
 		map_free += map_says_free(m, pfn);
 		CHECK(!in_map || map_says_free(m, pfn),
 		      "mem_map page %#lx is not free RAM", pfn);
-		CHECK(!boot_free[pfn] || (map_says_free(m, pfn) && !in_map),
-		      "pfn %#lx is free after boot but the map reserves it or mem_map uses it",
-		      pfn);
+		CHECK(PageReserved(page) == !boot_free[pfn],
+		      "pfn %#lx is %s after boot, but the map and mem_map make it %s",
+		      pfn, PageReserved(page) ? "reserved" : "free",
+		      boot_free[pfn] ? "free" : "reserved");
 	}
 	CHECK(boot_free_pages == map_free - map_pages,
 	      "%lu pages free after boot; the map gives %lu free minus %lu for mem_map",
 	      boot_free_pages, map_free, map_pages);
-	CHECK(nr_free_pages() == boot_free_pages,
-	      "nr_free_pages() %lu after boot, %lu pages are free",
-	      nr_free_pages(), boot_free_pages);
+	check_counters();
 	CHECK(totalreserve_pages == 0 && min_free_kbytes == 0,
 	      "watermarks left after boot: totalreserve_pages %lu, min_free_kbytes %d",
 	      totalreserve_pages, min_free_kbytes);
 	memcpy(boot_map, mem_map, max_pfn * sizeof(struct page));
-	buddy_snapshot(&boot_snap);
+	take_snapshot(&boot_snap);
 	/* The rest of mem_map's last page: a read of mem_map[max_pfn] or
 	 * beyond (a buddy past the end) trips ASan. */
 	ASAN_POISON_MEMORY_REGION(mem_map + max_pfn,
@@ -586,7 +701,7 @@ static unsigned long before_reports;
 static void save_state(void)
 {
 	/* The snapshot drains the per-CPU lists: take it before the copies. */
-	buddy_snapshot(&before_snap);
+	take_snapshot(&before_snap);
 	memcpy(before_map, mem_map, max_pfn * sizeof(struct page));
 	memcpy(&before_pgdat, &contig_page_data, sizeof(before_pgdat));
 }
@@ -594,8 +709,9 @@ static void save_state(void)
 /*
  * check_after() - the checks after every call: @expected_reports "BUG: "
  * lines (and as many counted in mm_bad_page_reports), buddy_verify() clean,
- * free pages as the model says, held blocks intact; with @unchanged, mem_map
- * and every zone (contig_page_data) exactly as save_state() saw them.
+ * the counters as the model says (check_counters()), held blocks intact;
+ * with @unchanged, mem_map and every zone (contig_page_data) exactly as
+ * save_state() saw them.
  */
 static void check_after(unsigned int expected_reports, bool unchanged)
 {
@@ -608,13 +724,11 @@ static void check_after(unsigned int expected_reports, bool unchanged)
 	      "mm_bad_page_reports went up by %lu, expected %u",
 	      mm_bad_page_reports - before_reports, expected_reports);
 	CHECK(problems == 0, "buddy_verify() found %lu problems", problems);
-	CHECK(nr_free_pages() == boot_free_pages - held_pages,
-	      "nr_free_pages() %lu, but %lu free at boot and %lu held",
-	      nr_free_pages(), boot_free_pages, held_pages);
+	check_counters();
 	if (unchanged) {
 		struct buddy_snapshot now;
 
-		buddy_snapshot(&now);
+		take_snapshot(&now);
 		CHECK(buddy_snapshot_equal(&before_snap, &now),
 		      "a refused call changed the free counts");
 		CHECK(!memcmp(&before_pgdat, &contig_page_data,
@@ -706,6 +820,7 @@ static void run_call(struct call *c, unsigned int reports, bool unchanged)
 	before_reports = mm_bad_page_reports;
 	printk_log_clear();
 	c->result = NULL;
+	model_buddy_valid = false;
 	if (expect_panic) {
 		current_call = c;
 		if (!run_expecting_panic(do_current_call))
@@ -1272,7 +1387,8 @@ static void free_everything(void)
 
 		free_block(&blk, nr_held & 1, "cleanup");
 	}
-	buddy_snapshot(&now);
+	take_snapshot(&now); /* drains the per-CPU lists */
+	check_counters();
 	CHECK(buddy_snapshot_equal(&boot_snap, &now),
 	      "after freeing everything the free counts differ from boot");
 	for (unsigned long pfn = 0; pfn < max_pfn; pfn++) {

@@ -380,21 +380,36 @@ bool *memblock_free_pfns(unsigned long nr_pfns)
 
 /*
  * Bottom-up: whole[o][b] says block b of order o is wholly free; a wholly
- * free block is a head unless its parent is wholly free too.
+ * free block is a head unless its parent is wholly free too. The rows of
+ * whole[] live in one scratch buffer, kept and grown as needed: the fuzzer
+ * calls this after every call it makes.
  */
 void canonical_heads(const bool *is_free, unsigned long nr_pfns,
 		     signed char *head)
 {
+	static bool *scratch;
+	static size_t scratch_size; /* entries in scratch */
 	bool *whole[NR_PAGE_ORDERS];
+	size_t need = 0;
 
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+		need += (nr_pfns >> o) + 1;
+	if (need > scratch_size) {
+		free(scratch);
+		scratch = zalloc(need, sizeof(bool));
+		scratch_size = need;
+	}
+	whole[0] = scratch;
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
 		unsigned long nr_blocks = nr_pfns >> o;
 
-		whole[o] = zalloc(nr_blocks + 1, sizeof(bool));
+		if (o)
+			whole[o] = whole[o - 1] + (nr_pfns >> (o - 1)) + 1;
 		for (unsigned long b = 0; b < nr_blocks; b++)
 			whole[o][b] = o ? whole[o - 1][2 * b] &&
 						      whole[o - 1][2 * b + 1]
 					: is_free[b];
+		whole[o][nr_blocks] = false;
 	}
 	for (unsigned long pfn = 0; pfn < nr_pfns; pfn++)
 		head[pfn] = -1;
@@ -410,8 +425,6 @@ void canonical_heads(const bool *is_free, unsigned long nr_pfns,
 				head[b << o] = (signed char)o;
 		}
 	}
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		free(whole[o]);
 }
 
 void canonical_nr_free(const bool *is_free, unsigned long nr_pfns,
