@@ -70,7 +70,7 @@ help:
 	@echo "make bochs      boot the ISO in Bochs (debugger on this terminal, COM1 in $(BUILD)/bochs-com1.log)"
 	@echo "make bochs-headless  the same boot in Bochs without a debugger; ends on its own"
 	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
-	@echo "make test-host  only the host unit tests (cmocka, ASan + UBSan)"
+	@echo "make test-host  only the host unit tests (cmocka, ASan + UBSan), each with mm_debug=verify and off; HOST_MM_DEBUG=off for one"
 	@echo "make test-emu   only the emulator boot tests (pytest)"
 	@echo "make test-tools only the tests of tools/ (memplot, benchplot, handout; pytest)"
 	@echo "make fuzz       fuzz the buddy allocator with libFuzzer for FUZZ_TIME=$(FUZZ_TIME) seconds"
@@ -210,8 +210,14 @@ $(BUILD)/host/%: test/host/%.c $(HOST_OBJ)
 # Kept after a build (not intermediate), so `make -q` of a test is true.
 .SECONDARY: $(HOST_OBJ)
 
+# Each test runs twice: with the checks on (mm_debug=verify: buddy_verify()
+# after every call, the order-0 fast paths off) and as the kernel boots
+# (mm_debug off: the fast paths users run). host_tests_init() reads
+# PAGEWISE_MM_DEBUG; HOST_MM_DEBUG="verify" or "off" runs one way only.
+HOST_MM_DEBUG ?= verify off
 test-host: $(HOST_TESTS)
-	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
+	@set -e; for mode in $(HOST_MM_DEBUG); do for t in $(HOST_TESTS); do \
+		echo "== $$t (mm_debug=$$mode)"; PAGEWISE_MM_DEBUG=$$mode $$t; done; done
 
 # The libFuzzer harness (test/fuzz/, README "Fuzzing"): src/mm compiled
 # unchanged with clang, ASan and UBSan. The kernel's vsnprintf/snprintf are

@@ -45,11 +45,6 @@ void host_tests_init(void)
 	fake_panic_handler = fail_test;
 }
 
-bool host_tests_checks_on(void)
-{
-	return fake_machine_mm_debug & MM_DEBUG_VERIFY;
-}
-
 int fake_machine_teardown_case(void **state)
 {
 	(void)state;

@@ -24,9 +24,6 @@
  */
 void host_tests_init(void);
 
-/* host_tests_checks_on() - does this run boot with mm_debug=verify? */
-bool host_tests_checks_on(void);
-
 /* fake_machine_teardown() as a cmocka teardown function. */
 int fake_machine_teardown_case(void **state);
 
