@@ -76,6 +76,10 @@ HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/lib/siphash.c \
 	src/test/ktest.c src/test/lab.c $(wildcard src/test/mm_selftest*.c)
 HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test_*.c))
 HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
+# The one host machine (test/host/fake_machine.h): fake RAM with a memory
+# map, memblock and mm_core_init() over it, and its reset. The host tests
+# (HOST_SUPPORT), the fuzzer and the bench all run on it.
+HOST_MACHINE := test/host/fake_machine.c test/host/mm_reset.c
 # The multiboot2 parser is portable too, with the command line it fills.
 HOST_MM  += $(ARCH)/multiboot2.c src/kernel/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
@@ -99,7 +103,7 @@ help:
 	@echo "make bochs      boot the ISO in Bochs (debugger on this terminal, COM1 in $(BUILD)/bochs-com1.log)"
 	@echo "make bochs-headless  the same boot in Bochs without a debugger; ends on its own"
 	@echo "make test       host unit tests, format check, then QEMU and Bochs boot tests"
-	@echo "make test-host  only the host unit tests (cmocka, ASan + UBSan)"
+	@echo "make test-host  only the host unit tests (cmocka, ASan + UBSan), each with mm_debug=verify and off; HOST_MM_DEBUG=off for one"
 	@echo "make test-emu   only the emulator boot tests (pytest)"
 	@echo "make test-tools only the tests of tools/ (memplot, benchplot, handout; pytest)"
 	@echo "make fuzz       fuzz the buddy allocator with libFuzzer for FUZZ_TIME=$(FUZZ_TIME) seconds"
@@ -253,8 +257,14 @@ $(BUILD)/host/%: test/host/%.c $(HOST_OBJ)
 # Kept after a build (not intermediate), so `make -q` of a test is true.
 .SECONDARY: $(HOST_OBJ)
 
+# Each test runs twice: with the checks on (mm_debug=verify: buddy_verify()
+# after every call, the order-0 fast paths off) and as the kernel boots
+# (mm_debug off: the fast paths users run). host_tests_init() reads
+# PAGEWISE_MM_DEBUG; HOST_MM_DEBUG="verify" or "off" runs one way only.
+HOST_MM_DEBUG ?= verify off
 test-host: $(HOST_TESTS)
-	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
+	@set -e; for mode in $(HOST_MM_DEBUG); do for t in $(HOST_TESTS); do \
+		echo "== $$t (mm_debug=$$mode)"; PAGEWISE_MM_DEBUG=$$mode $$t; done; done
 
 # The libFuzzer harness (test/fuzz/, README "Fuzzing"): src/mm compiled
 # unchanged with clang, ASan and UBSan. The kernel's vsnprintf/snprintf are
@@ -267,7 +277,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-Dvsnprintf=pagewise_vsnprintf -Dsnprintf=pagewise_snprintf \
 	-I test/host -I src -I src/kernel -I src/mm -I src/test
 FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c \
-	src/test/lab.c $(wildcard test/host/kallsyms_host.c) test/host/mm_reset.c
+	src/test/lab.c $(wildcard test/host/kallsyms_host.c) $(HOST_MACHINE)
 FUZZ        := $(BUILD)/fuzz/fuzz_buddy
 FUZZ_TIME   ?= 300
 FUZZ_ARGS   ?=
@@ -302,7 +312,9 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 # src/test/lab.c: a lab handout's stubs report through it (docs/labs/lab5.md).
 BENCH_MM := $(wildcard src/mm/*.c) \
 	src/test/lab.c
-BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) test/host/mm_reset.c
+# The workloads, shared with the kernel's bench command.
+BENCH_MM += src/test/bench_workloads.c
+BENCH_SRC := $(wildcard bench/*.c bench/baselines/*.c) $(BENCH_MM) $(HOST_MACHINE)
 BENCH_ARGS ?=
 BENCH_CALLGRIND_ARGS ?= --ops 100000 --init-sizes 1G,4G
 

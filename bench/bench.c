@@ -16,9 +16,8 @@
 
 #include "bench.h"
 #include "mm.h"
+#include "test/bench_workloads.h"
 
-#define KiB (1UL << 10)
-#define MiB (1UL << 20)
 #define GiB (1UL << 30)
 
 /* Simulated RAM sizes are multiples of this: an order-10 block, 4 MiB. */
@@ -28,23 +27,6 @@
 
 #define MAX_RUNS       101
 #define MAX_INIT_SIZES 8
-
-/* What fresh pages are dirtied with before the zero workload. */
-#define JUNK_BYTE 0x6b
-
-enum workload {
-	WL_ORDER0,
-	WL_BATCH,
-	WL_MIXED,
-	WL_FRAG,
-	WL_ZERO,
-	WL_INIT,
-	NR_WORKLOADS
-};
-
-static const char *const workload_names[NR_WORKLOADS] = {
-	"order0", "batch", "mixed", "frag", "zero", "init",
-};
 
 static const struct bench_allocator *const allocators[] = {
 	&buddy_allocator,     &buddy_nopcp_allocator, &free_stack_allocator,
@@ -64,7 +46,7 @@ struct options {
 	unsigned long order0_pairs;  /* alloc+free pairs per order0 run */
 	unsigned long mixed_pairs;   /* alloc+free pairs per mixed run */
 	unsigned long zero_pairs;    /* pairs per zero run */
-	unsigned int workload_mask;  /* 1 << enum workload */
+	unsigned int workload_mask;  /* 1 << enum bench_workload */
 	unsigned int allocator_mask; /* 1 << index in allocators[] */
 	uint64_t seed;
 	bool callgrind; /* dump callgrind counts per cell */
@@ -81,11 +63,13 @@ struct result {
 	unsigned long failures; /* mixed: allocations refused */
 };
 
-static struct result results[NR_WORKLOADS][MAX_INIT_SIZES][NR_ALLOCATORS];
+static struct result results[NR_BENCH_WORKLOADS][MAX_INIT_SIZES][NR_ALLOCATORS];
 
 /* What a workload run works with. */
 struct run_ctx {
 	const struct bench_allocator *a;
+	struct bench_ops wops; /* a's calls and this clock, for the shared
+				  workloads */
 	const struct options *opt;
 	uint64_t rng;		/* xorshift64 state, never 0 */
 	void **blocks;		/* blocks held, bench-owned */
@@ -118,23 +102,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* xorshift64 (Marsaglia): fast, and the same sequence for every allocator. */
-static inline uint64_t next_random(struct run_ctx *c)
-{
-	c->rng ^= c->rng << 13;
-	c->rng ^= c->rng >> 7;
-	c->rng ^= c->rng << 17;
-	return c->rng;
-}
-
-/* A random number in [0, @n), @n < 2^32, by multiplying instead of dividing
- * (Lemire): a division costs tens of cycles, which the timed loops of mixed
- * would otherwise spend in the harness. */
-static inline unsigned long random_below(struct run_ctx *c, unsigned long n)
-{
-	return (unsigned long)(((next_random(c) >> 32) * (uint64_t)n) >> 32);
-}
-
 /*
  * A timed section: only what lies between these is timed, and only it is
  * counted by callgrind (collection is off outside, --collect-atstart=no).
@@ -151,6 +118,17 @@ static inline void timed_end(struct run_ctx *c)
 	c->ns += now_ns() - c->t0;
 }
 
+/* The same, as struct bench_ops' clock (@clock: the run_ctx). */
+static void ops_timed_begin(void *clock)
+{
+	timed_begin(clock);
+}
+
+static void ops_timed_end(void *clock)
+{
+	timed_end(clock);
+}
+
 static inline unsigned long pfn_of(const void *va)
 {
 	return __pa(va) / PAGE_SIZE;
@@ -158,21 +136,14 @@ static inline unsigned long pfn_of(const void *va)
 
 /* The workloads ----------------------------------------------------------- */
 
-/* order0: allocate one page and free it at once, LIFO. Op: the pair. */
+/* order0 (bench_order0()): one page taken and given back at once, LIFO.
+ * Op: the pair. */
 static void wl_order0(struct run_ctx *c)
 {
-	const struct bench_allocator *a = c->a;
 	unsigned long n = c->opt->order0_pairs;
 
-	timed_begin(c);
-	for (unsigned long i = 0; i < n; i++) {
-		void *p = a->alloc(0);
-
-		if (!p)
-			die("order0: out of memory", c);
-		a->free(p, 0);
-	}
-	timed_end(c);
+	if (bench_order0(&c->wops, n) < n)
+		die("order0: out of memory", c);
 	c->ops = n;
 }
 
@@ -213,7 +184,7 @@ static void wl_batch(struct run_ctx *c)
 	unsigned long n = alloc_all(c);
 
 	for (unsigned long i = n; i > 1; i--) { /* Fisher-Yates, untimed */
-		unsigned long j = next_random(c) % i;
+		unsigned long j = bench_next_random(&c->rng) % i;
 		void *t = c->blocks[i - 1];
 
 		c->blocks[i - 1] = c->blocks[j];
@@ -253,105 +224,44 @@ static void wl_frag(struct run_ctx *c)
 	c->ops = n;
 }
 
-/* Give back held block @i, moving the last one into its slot. */
-static void drop_block(struct run_ctx *c, unsigned long *held,
-		       unsigned long *held_pages, unsigned long i)
-{
-	c->a->free(c->blocks[i], c->orders[i]);
-	*held_pages -= 1UL << c->orders[i];
-	(*held)--;
-	c->blocks[i] = c->blocks[*held];
-	c->orders[i] = c->orders[*held];
-}
-
-/*
- * One step of mixed: draw an order in 0..max_order; allocate a block of it
- * if that keeps occupancy at or below @target pages, else free a random held
- * block. A refused allocation is counted and a random block freed instead.
- */
-static inline void mixed_step(struct run_ctx *c, unsigned long target,
-			      unsigned long *held, unsigned long *held_pages)
-{
-	unsigned int order = (unsigned int)random_below(c, c->a->max_order + 1);
-
-	if (*held_pages + (1UL << order) <= target) {
-		void *p = c->a->alloc(order);
-
-		if (p) {
-			c->blocks[*held] = p;
-			c->orders[*held] = (unsigned char)order;
-			(*held)++;
-			*held_pages += 1UL << order;
-			return;
-		}
-		c->failures++;
-	}
-	if (*held)
-		drop_block(c, held, held_pages, random_below(c, *held));
-}
-
-/* mixed: random orders 0..10 at ~50 % occupancy, after an untimed run-in.
- * Op: one alloc+free pair (two steps). */
+/* mixed (bench_mixed()): random orders 0..10 at ~50 % occupancy, after an
+ * untimed run-in. Op: one alloc+free pair (two steps). */
 static void wl_mixed(struct run_ctx *c)
 {
-	unsigned long target = c->a->nr_free() / 2, held = 0, held_pages = 0;
-	unsigned long steps = 2 * c->opt->mixed_pairs;
+	struct bench_mixed m = {
+		.rng = c->rng,
+		.max_order = c->a->max_order,
+		.target = bench_mixed_target(c->a->nr_free(), c->capacity),
+		.blocks = c->blocks,
+		.orders = c->orders,
+		.capacity = c->capacity,
+	};
 
-	for (unsigned long i = 0; i < steps; i++)
-		mixed_step(c, target, &held, &held_pages);
-	c->failures = 0;
-	timed_begin(c);
-	for (unsigned long i = 0; i < steps; i++)
-		mixed_step(c, target, &held, &held_pages);
-	timed_end(c);
-	while (held)
-		drop_block(c, &held, &held_pages, held - 1);
+	bench_mixed(&c->wops, &m, c->opt->mixed_pairs);
+	CHECK(m.full == 0, c); /* the slots can hold every page */
+	c->failures = m.refused;
 	c->ops = c->opt->mixed_pairs;
 }
 
-/* zero: get a zeroed page and free it, LIFO. Op: the pair. */
+/* zero (bench_zero()): a zeroed page taken and given back, LIFO, after an
+ * untimed check that it is zeroed. Op: the pair. */
 static void wl_zero(struct run_ctx *c)
 {
-	const struct bench_allocator *a = c->a;
-	unsigned long n = c->opt->zero_pairs;
-	unsigned char *p;
+	unsigned long at;
+	const char *err = bench_zero(&c->wops, c->opt->zero_pairs, &at);
 
-	/* Untimed: a dirty page first, then check a zeroed one is zero. */
-	p = a->alloc(0);
-	CHECK(p != NULL, c);
-	memset(p, JUNK_BYTE, PAGE_SIZE);
-	a->free(p, 0);
-	p = a->alloc_zeroed ? a->alloc_zeroed()
-			    : memset(a->alloc(0), 0, PAGE_SIZE);
-	for (unsigned long i = 0; i < PAGE_SIZE; i++)
-		if (p[i])
-			die("zero: a zeroed page is not zero", c);
-	memset(p, JUNK_BYTE, PAGE_SIZE);
-	a->free(p, 0);
-
-	timed_begin(c);
-	for (unsigned long i = 0; i < n; i++) {
-		void *z;
-
-		if (a->alloc_zeroed) {
-			z = a->alloc_zeroed();
-		} else {
-			z = a->alloc(0);
-			if (z)
-				memset(z, 0, PAGE_SIZE);
-		}
-		if (!z)
-			die("zero: out of memory", c);
-		a->free(z, 0);
+	if (err) {
+		fprintf(stderr, "bench: zero: %s (%lu)\n", err, at);
+		die("zero failed", c);
 	}
-	timed_end(c);
-	c->ops = n;
+	c->ops = c->opt->zero_pairs;
 }
 
 typedef void (*workload_fn)(struct run_ctx *c);
-static const workload_fn workload_fns[NR_WORKLOADS] = {
-	[WL_ORDER0] = wl_order0, [WL_BATCH] = wl_batch, [WL_MIXED] = wl_mixed,
-	[WL_FRAG] = wl_frag,	 [WL_ZERO] = wl_zero,
+static const workload_fn workload_fns[NR_BENCH_WORKLOADS] = {
+	[BENCH_ORDER0] = wl_order0, [BENCH_BATCH] = wl_batch,
+	[BENCH_MIXED] = wl_mixed,   [BENCH_FRAG] = wl_frag,
+	[BENCH_ZERO] = wl_zero,
 };
 
 /* Running and recording ----------------------------------------------------- */
@@ -365,7 +275,7 @@ static void size_str(phys_addr_t size, char *buf, size_t len)
 }
 
 /* Under callgrind: write out the counts of the timed sections of one run. */
-static void callgrind_dump(const struct options *opt, enum workload w,
+static void callgrind_dump(const struct options *opt, enum bench_workload w,
 			   const struct bench_allocator *a, phys_addr_t ram,
 			   unsigned long ops)
 {
@@ -375,7 +285,7 @@ static void callgrind_dump(const struct options *opt, enum workload w,
 		return;
 	size_str(ram, sz, sizeof(sz));
 	snprintf(label, sizeof(label), "bench %s %s %s ops=%lu",
-		 workload_names[w], sz, a->name, ops);
+		 bench_workload_names[w], sz, a->name, ops);
 	CALLGRIND_DUMP_STATS_AT(label);
 }
 
@@ -388,16 +298,16 @@ static void record(struct result *r, unsigned int run, const struct run_ctx *c)
 	r->done = true;
 }
 
-static void run_workload(const struct options *opt, enum workload w,
+static void run_workload(const struct options *opt, enum bench_workload w,
 			 unsigned int ai, struct run_ctx *c)
 {
 	struct result *r = &results[w][0][ai];
 	const struct bench_allocator *a = allocators[ai];
 
 	r->ram = opt->mem;
-	if (a->zero_only && w != WL_ZERO)
+	if (a->zero_only && w != BENCH_ZERO)
 		return; /* not a row of this workload */
-	if (w == WL_MIXED && a->max_order < MAX_PAGE_ORDER) {
+	if (w == BENCH_MIXED && a->max_order < MAX_PAGE_ORDER) {
 		r->skipped = "order 0 only";
 		return;
 	}
@@ -449,7 +359,7 @@ static void evict_caches(const struct options *opt)
 static void run_init(const struct options *opt, unsigned int si,
 		     unsigned int ai, struct run_ctx *c)
 {
-	struct result *r = &results[WL_INIT][si][ai];
+	struct result *r = &results[BENCH_INIT][si][ai];
 	const struct bench_allocator *a = allocators[ai];
 	phys_addr_t ram = opt->init_sizes[si];
 
@@ -460,7 +370,7 @@ static void run_init(const struct options *opt, unsigned int si,
 		r->skipped = "writes every free page";
 		return;
 	}
-	if (!bench_reserve_ram(ram)) {
+	if (!fake_ram_reserve(ram)) {
 		r->skipped = "host refused the address space";
 		return;
 	}
@@ -476,7 +386,7 @@ static void run_init(const struct options *opt, unsigned int si,
 		c->ops = ram / PAGE_SIZE;
 		if (i >= opt->warmups) {
 			record(r, i - opt->warmups, c);
-			callgrind_dump(opt, WL_INIT, a, ram, c->ops);
+			callgrind_dump(opt, BENCH_INIT, a, ram, c->ops);
 		}
 	}
 }
@@ -502,7 +412,7 @@ static double median(const struct result *r, double *min, double *max)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void print_row(enum workload w, const struct result *row)
+static void print_row(enum bench_workload w, const struct result *row)
 {
 	const struct result *ref = &row[REFERENCE];
 	double ref_median = 0, lo, hi;
@@ -519,17 +429,17 @@ static void print_row(enum workload w, const struct result *row)
 		size_str(r->ram, sz, sizeof(sz));
 		if (r->skipped) {
 			printf("%-7s %5s  %-11s %10s  skipped: %s\n",
-			       workload_names[w], sz, allocators[ai]->name, "-",
-			       r->skipped);
+			       bench_workload_names[w], sz,
+			       allocators[ai]->name, "-", r->skipped);
 			continue;
 		}
 		m = median(r, &lo, &hi);
 		if (ref_median > 0)
 			snprintf(ratio, sizeof(ratio), "%.2f", m / ref_median);
 		printf("%-7s %5s  %-11s %10lu %10.2f %10.2f %10.2f %8s",
-		       workload_names[w], sz, allocators[ai]->name, r->ops, m,
-		       lo, hi, ratio);
-		if (w == WL_MIXED)
+		       bench_workload_names[w], sz, allocators[ai]->name,
+		       r->ops, m, lo, hi, ratio);
+		if (w == BENCH_MIXED)
 			printf("  (%lu refused)", r->failures);
 		printf("\n");
 	}
@@ -587,10 +497,10 @@ static void print_table(const struct options *opt)
 {
 	printf("%-7s %5s  %-11s %10s %10s %10s %10s %8s\n", "work", "RAM",
 	       "allocator", "ops/run", "median", "min", "max", "x stack");
-	for (int w = 0; w < NR_WORKLOADS; w++) {
+	for (int w = 0; w < NR_BENCH_WORKLOADS; w++) {
 		if (!(opt->workload_mask & (1u << w)))
 			continue;
-		if (w == WL_INIT)
+		if (w == BENCH_INIT)
 			for (unsigned int si = 0; si < opt->nr_init_sizes; si++)
 				print_row(w, results[w][si]);
 		else
@@ -668,9 +578,9 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		.nr_init_sizes = 4,
 		.runs = 5,
 		.warmups = 1,
-		.workload_mask = (1u << NR_WORKLOADS) - 1,
+		.workload_mask = (1u << NR_BENCH_WORKLOADS) - 1,
 		.allocator_mask = (1u << NR_ALLOCATORS) - 1,
-		.seed = 0x9e3779b97f4a7c15ull,
+		.seed = BENCH_SEED,
 	};
 	set_ops(opt, 1000000);
 	for (int i = 1; i < argc; i++) {
@@ -689,7 +599,7 @@ static void parse_options(int argc, char **argv, struct options *opt)
 			opt->runs = 1;
 			opt->warmups = 0;
 		} else if (!strcmp(arg, "--verbose")) {
-			bench_verbose = true;
+			printk_echo = stderr;
 		} else if (!val) {
 			usage();
 		} else if (i++, !strcmp(arg, "--mem")) {
@@ -727,10 +637,10 @@ static void parse_options(int argc, char **argv, struct options *opt)
 			     tok = strtok_r(NULL, ",", &save)) {
 				int w = 0;
 
-				while (w < NR_WORKLOADS &&
-				       strcmp(tok, workload_names[w]))
+				while (w < NR_BENCH_WORKLOADS &&
+				       strcmp(tok, bench_workload_names[w]))
 					w++;
-				if (w == NR_WORKLOADS)
+				if (w == NR_BENCH_WORKLOADS)
 					usage();
 				opt->workload_mask |= 1u << w;
 			}
@@ -763,10 +673,13 @@ int main(int argc, char **argv)
 	phys_addr_t biggest;
 	uint64_t start = now_ns();
 
+	/* Nothing reads the kernel's messages: printk() keeps none (and,
+	 * without --verbose, formats none). */
+	printk_capture = false;
 	parse_options(argc, argv, &opt);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	print_header(&opt);
-	if (!bench_reserve_ram(opt.mem)) {
+	if (!fake_ram_reserve(opt.mem)) {
 		fprintf(stderr,
 			"bench: cannot reserve %llu bytes of address space\n",
 			(unsigned long long)opt.mem);
@@ -775,10 +688,10 @@ int main(int argc, char **argv)
 	/* One reservation for every size, if the host grants it. */
 	biggest = opt.mem;
 	for (unsigned int si = 0; si < opt.nr_init_sizes; si++)
-		if ((opt.workload_mask & (1u << WL_INIT)) &&
+		if ((opt.workload_mask & (1u << BENCH_INIT)) &&
 		    opt.init_sizes[si] > biggest)
 			biggest = opt.init_sizes[si];
-	bench_reserve_ram(biggest);
+	fake_ram_reserve(biggest);
 
 	c.capacity = opt.mem / PAGE_SIZE;
 	c.blocks = malloc(c.capacity * sizeof(*c.blocks));
@@ -789,13 +702,21 @@ int main(int argc, char **argv)
 		if (!(opt.allocator_mask & (1u << ai)))
 			continue;
 		c.a = allocators[ai];
+		c.wops = (struct bench_ops){
+			.alloc = c.a->alloc,
+			.alloc_zeroed = c.a->alloc_zeroed,
+			.free = c.a->free,
+			.timed_begin = ops_timed_begin,
+			.timed_end = ops_timed_end,
+			.clock = &c,
+		};
 		CHECK(c.a->init(opt.mem) > 0, &c);
 		if (c.a == &buddy_allocator)
 			buddy_print_boot_state();
-		for (int w = 0; w < WL_INIT; w++)
+		for (int w = 0; w < BENCH_INIT; w++)
 			if (opt.workload_mask & (1u << w))
 				run_workload(&opt, w, ai, &c);
-		if (opt.workload_mask & (1u << WL_INIT))
+		if (opt.workload_mask & (1u << BENCH_INIT))
 			for (unsigned int si = 0; si < opt.nr_init_sizes; si++)
 				run_init(&opt, si, ai, &c);
 		fprintf(stderr, "bench: %s done\n", c.a->name);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fake_machine.h"
 #include "gfp.h"
 #include "mm_env.h"
 
@@ -28,8 +29,9 @@ struct bench_allocator {
 	 */
 	phys_addr_t max_init_size;
 	/*
-	 * Take over host_ram, [0, @ram_size): every pfn at or above
-	 * BENCH_LOW_RESERVE is free. Return: the number of free pages.
+	 * Take over host_ram, [0, @ram_size) of fake_machine.h's reservation
+	 * (fake_ram_use()): every pfn at or above BENCH_LOW_RESERVE is free.
+	 * Return: the number of free pages.
 	 */
 	unsigned long (*init)(phys_addr_t ram_size);
 	/* The direct-map address of 2^@order free contiguous pages, or NULL. */
@@ -65,23 +67,5 @@ extern const struct bench_allocator bitmap_allocator;
  * mm_core_init() left them (after buddy_allocator.init()).
  */
 void buddy_print_boot_state(void);
-
-/* bench_machine.c ---------------------------------------------------------- */
-
-/* printk() output goes to stderr when set (--verbose), else nowhere. */
-extern bool bench_verbose;
-
-/*
- * bench_reserve_ram() - reserve (MAP_NORESERVE) host address space for up to
- * @max_size bytes of simulated RAM, once: host_ram points at it from then
- * on, 4 MiB-aligned. Only the pages an allocator writes are ever backed.
- * A larger reservation replaces a smaller one: re-init() after it.
- * Return: false when the host refuses that much address space (the old
- * reservation is kept).
- */
-bool bench_reserve_ram(phys_addr_t max_size);
-
-/* Use the first @size bytes of the reservation as the machine's RAM. */
-void bench_set_ram_size(phys_addr_t size);
 
 #endif

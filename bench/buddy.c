@@ -1,39 +1,40 @@
 // SPDX-License-Identifier: MIT
 /*
- * buddy.c - the allocator under test: src/mm compiled unchanged, booted on a
- * fake machine (one RAM range from 0, its first 1 MiB reserved) with
- * mm_debug 0 and no watermarks or lowmem_reserve, so every free page can be
- * allocated and no buddy_verify() runs per operation.
+ * buddy.c - the allocator under test: src/mm compiled unchanged, booted on
+ * the host tests' machine (test/host/fake_machine.h: one RAM range from 0,
+ * its first 1 MiB reserved, RAM left untouched) with mm_debug 0 and no
+ * watermarks or lowmem_reserve, so every free page can be allocated and no
+ * buddy_verify() runs per operation.
  */
 #include <stdio.h>
 
 #include "bench.h"
-#include "memblock.h"
 #include "mm.h"
-#include "mm_reset.h"
-
-/* GFP_KERNEL; __GFP_NOWARN because the mixed workload may run out. */
-#define BENCH_GFP (GFP_KERNEL | __GFP_NOWARN)
+#include "test/bench_workloads.h"
 
 /* The counters right after mm_core_init(): the boot state. */
 static struct buddy_snapshot boot_state;
 
 /*
- * As test/host/fake_machine.c: memblock gets the firmware map, the watermark
- * tunables are zeroed, then mm_core_init() builds mem_map and frees all.
+ * fake_machine_boot(): memblock gets the firmware map, the watermark
+ * tunables are zeroed, then mm_core_init() (mm_debug 0, as
+ * fake_machine_mm_debug is left) builds mem_map and frees all. RAM is not
+ * junk-filled: init is timed, and the untouched pages of a 64 GiB machine
+ * are never backed.
  */
 static unsigned long buddy_init(phys_addr_t ram_size)
 {
-	bench_set_ram_size(ram_size);
-	mm_reset_globals();
-	if (memblock_add_pages(0, ram_size) ||
-	    memblock_reserve_pages(0, BENCH_LOW_RESERVE))
-		panic("bench: memblock refused a %llu-byte machine",
-		      (unsigned long long)ram_size);
-	watermark_tunables_zero();
-	mm_debug = 0;
-	mm_core_init();
-	drain_all_pages(NULL);
+	const struct fake_mem_range map[] = { { 0, ram_size, FAKE_RAM } };
+	const struct fake_machine machine = {
+		.map = map,
+		.nr_ranges = ARRAY_SIZE(map),
+		.low_reserve = BENCH_LOW_RESERVE,
+		.untouched = true,
+	};
+
+	fake_machine_reset();
+	fake_machine_boot(&machine);
+	drain_all_pages(NULL); /* buddy_snapshot() only reads */
 	buddy_snapshot(&boot_state);
 	return nr_free_pages();
 }
@@ -45,21 +46,6 @@ void buddy_print_boot_state(void)
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 		printf(" %lu", boot_state.nr_free[o]);
 	printf("\n");
-}
-
-static void *buddy_alloc(unsigned int order)
-{
-	return (void *)__get_free_pages(BENCH_GFP, order);
-}
-
-static void *buddy_alloc_zeroed(void)
-{
-	return (void *)get_zeroed_page(BENCH_GFP);
-}
-
-static void buddy_free(void *va, unsigned int order)
-{
-	free_pages((unsigned long)va, order);
 }
 
 static bool buddy_at_boot_state(void)
@@ -108,8 +94,9 @@ static unsigned long buddy_nopcp_init(phys_addr_t ram_size)
 #define BUDDY_ALLOCATOR(name_, init_)                                          \
 	{                                                                      \
 		.name = (name_), .max_order = MAX_PAGE_ORDER, .init = (init_), \
-		.alloc = buddy_alloc, .alloc_zeroed = buddy_alloc_zeroed,      \
-		.free = buddy_free, .nr_free = nr_free_pages,                  \
+		.alloc = bench_buddy_alloc,                                    \
+		.alloc_zeroed = bench_buddy_alloc_zeroed,                      \
+		.free = bench_buddy_free, .nr_free = nr_free_pages,            \
 		.at_boot_state = buddy_at_boot_state,                          \
 		.fully_fragmented = buddy_fully_fragmented,                    \
 	}

@@ -80,7 +80,7 @@ static unsigned long bitmap_init(phys_addr_t ram_size)
 {
 	unsigned long first = BENCH_LOW_RESERVE / PAGE_SIZE;
 
-	bench_set_ram_size(ram_size);
+	fake_ram_use(ram_size);
 	nr_bits = ram_size / PAGE_SIZE;
 	nr_words = (nr_bits + BITS_PER_WORD - 1) / BITS_PER_WORD;
 	if (nr_words > map_words) {

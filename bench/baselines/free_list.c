@@ -31,7 +31,7 @@ static unsigned long list_init(phys_addr_t ram_size)
 {
 	unsigned long end = ram_size / PAGE_SIZE;
 
-	bench_set_ram_size(ram_size);
+	fake_ram_use(ram_size);
 	free_head = NULL;
 	nr_free = 0;
 	for (unsigned long pfn = end; pfn-- > BENCH_LOW_RESERVE / PAGE_SIZE;)

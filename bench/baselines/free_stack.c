@@ -20,7 +20,7 @@ static unsigned long stack_init(phys_addr_t ram_size)
 	unsigned long first = BENCH_LOW_RESERVE / PAGE_SIZE;
 	unsigned long end = ram_size / PAGE_SIZE;
 
-	bench_set_ram_size(ram_size);
+	fake_ram_use(ram_size);
 	if (end > capacity) {
 		free(stack);
 		stack = malloc(end * sizeof(*stack));

@@ -18,7 +18,7 @@ static void *zero_page(void)
 
 static unsigned long one_page_init(phys_addr_t ram_size)
 {
-	bench_set_ram_size(ram_size);
+	fake_ram_use(ram_size);
 	return 1;
 }
 

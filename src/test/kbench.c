@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * kbench.c - the monitor's `bench`: the order0, mixed and zero workloads of
- * bench/bench.c (docs/bench.md), with the same definitions, run on the
- * kernel's page allocator and timed with the TSC instead of the host clock.
- * Invariant: every block a workload takes it gives back before it returns,
- * so the allocator ends with the free pages and free blocks it started with.
+ * `make bench`, the very same code (src/test/bench_workloads.c, from the
+ * same seed), run on the kernel's page allocator and timed with the TSC
+ * instead of the host clock. Invariant: every block a workload takes it
+ * gives back before it returns, so the allocator ends with the free pages
+ * and free blocks it started with.
  */
 #include "kbench.h"
 
@@ -17,52 +18,52 @@
 #include "mmzone.h"
 #include "printk.h"
 #include "string.h"
-
-/* bench/bench.c's default seed: mixed draws the same orders as there. */
-#define KBENCH_SEED 0x9e3779b97f4a7c15ull
+#include "test/bench_workloads.h"
 
 /*
- * mixed holds at most KBENCH_MAX_HELD blocks (a static array). Its target
- * is capped at KBENCH_MAX_TARGET pages: held blocks average about
- * 2047 / 11 = 186 pages (orders 0..10 drawn uniformly), so at the cap some
- * 1400 blocks are held, a third of the array. Should the array fill all
- * the same, a step frees a block instead of allocating, and the output
- * counts it ("array full").
+ * mixed holds at most KBENCH_MAX_HELD blocks (a static array), so its
+ * target is capped at BENCH_MIXED_PAGES_PER_SLOT pages a slot
+ * (bench_mixed_target()). Should the array fill all the same, a step frees
+ * a block instead of allocating, and the output counts it ("array full").
  */
-#define KBENCH_MAX_HELD	  4096
-#define KBENCH_MAX_TARGET (KBENCH_MAX_HELD * 64UL)
+#define KBENCH_MAX_HELD 4096
 
 /* The calibration loop: 2 * CAL_LOOPS instructions (count_loop()). */
 #define CAL_LOOPS 1000000UL
 
-/* What a page is dirtied with before zero checks get_zeroed_page(). */
-#define JUNK_BYTE 0x6b
-
-/* mixed may run out of a large block: refusals are counted, not warned. */
-#define MIXED_GFP (GFP_KERNEL | __GFP_NOWARN)
-
-/* What mixed holds: block i starts at held_page[i], of order held_order[i]. */
-static struct page *held_page[KBENCH_MAX_HELD];
+/* What mixed holds: block i at held_va[i], of order held_order[i]. Used by
+ * one bench run at a time: the monitor runs one command at a time. */
+static void *held_va[KBENCH_MAX_HELD];
 static unsigned char held_order[KBENCH_MAX_HELD];
 
-/* One run of mixed. */
-struct mixed_ctx {
-	uint64_t rng;		  /* xorshift64 state, never 0 */
-	unsigned long target;	  /* pages held at most */
-	unsigned long held;	  /* blocks in held_page[] */
-	unsigned long held_pages; /* pages in them */
-	unsigned long refused;	  /* allocations refused (timed phase) */
-	unsigned long full;	  /* allocations skipped: held_page[] full */
+/* The TSC as struct bench_ops' clock: ticks summed over timed sections. */
+struct tsc_clock {
+	uint64_t t0;	 /* TSC at the open section's start */
+	uint64_t cycles; /* ticks in the closed sections */
 };
 
-/* xorshift64 (Marsaglia), as bench/bench.c's next_random(). */
-static inline uint64_t next_random(struct mixed_ctx *m)
+static void tsc_begin(void *clock)
 {
-	m->rng ^= m->rng << 13;
-	m->rng ^= m->rng >> 7;
-	m->rng ^= m->rng << 17;
-	return m->rng;
+	((struct tsc_clock *)clock)->t0 = rdtsc_ordered();
 }
+
+static void tsc_end(void *clock)
+{
+	struct tsc_clock *c = clock;
+
+	c->cycles += rdtsc_ordered() - c->t0;
+}
+
+/* The kernel's page allocator under the TSC, as the host's buddy rows. */
+static struct tsc_clock bench_clock;
+static const struct bench_ops kernel_ops = {
+	.alloc = bench_buddy_alloc,
+	.alloc_zeroed = bench_buddy_alloc_zeroed,
+	.free = bench_buddy_free,
+	.timed_begin = tsc_begin,
+	.timed_end = tsc_end,
+	.clock = &bench_clock,
+};
 
 /* @num / @den, rounded to @decimals (at least 1) decimals, into @buf:
  * "12.3". Return: @buf. */
@@ -89,155 +90,73 @@ static void report(const char *name, unsigned long ops, uint64_t cycles,
 	       ratio_str(per_op, sizeof(per_op), cycles, ops, 1), tail);
 }
 
-/* order0: allocate one page and free it at once, LIFO. Op: the pair. */
+/* order0 (bench_order0()): one page taken and given back at once, LIFO.
+ * Op: the pair. */
 static bool wl_order0(unsigned long n)
 {
-	uint64_t t0, t1;
-	unsigned long i;
+	unsigned long done;
 
-	t0 = rdtsc_ordered();
-	for (i = 0; i < n; i++) {
-		struct page *page = alloc_pages(GFP_KERNEL, 0);
-
-		if (!page)
-			break;
-		__free_pages(page, 0);
-	}
-	t1 = rdtsc_ordered();
-	if (i < n) {
+	bench_clock.cycles = 0;
+	done = bench_order0(&kernel_ops, n);
+	if (done < n) {
 		printk("bench: order0: FAILED: out of memory after %lu ops\n",
-		       i);
+		       done);
 		return false;
 	}
-	report("order0", n, t1 - t0, "");
+	report("order0", n, bench_clock.cycles, "");
 	return true;
 }
 
-/* Give back held block @i, moving the last one into its slot. */
-static void drop_block(struct mixed_ctx *m, unsigned long i)
-{
-	__free_pages(held_page[i], held_order[i]);
-	m->held_pages -= 1UL << held_order[i];
-	m->held--;
-	held_page[i] = held_page[m->held];
-	held_order[i] = held_order[m->held];
-}
-
 /*
- * One step of mixed, as bench/bench.c's mixed_step(): draw an order in
- * 0..MAX_PAGE_ORDER; allocate a block of it if that keeps occupancy at or
- * below the target, else free a random held block. A refused allocation
- * is counted and a random block freed instead. The draws take the same
- * xorshift64 stream modulo n, where the host multiplies (random_below()),
- * so the two see the same kind of sequence, not the same sequence.
- */
-static inline void mixed_step(struct mixed_ctx *m)
-{
-	unsigned int order = next_random(m) % NR_PAGE_ORDERS;
-
-	if (m->held_pages + (1UL << order) <= m->target) {
-		struct page *page;
-
-		if (m->held == KBENCH_MAX_HELD) {
-			m->full++;
-		} else if ((page = alloc_pages(MIXED_GFP, order))) {
-			held_page[m->held] = page;
-			held_order[m->held] = (unsigned char)order;
-			m->held++;
-			m->held_pages += 1UL << order;
-			return;
-		} else {
-			m->refused++;
-		}
-	}
-	if (m->held)
-		drop_block(m, next_random(m) % m->held);
-}
-
-/*
- * mixed: random orders 0..10 at about 50 % of the free pages, 2n steps
- * untimed to reach steady state, then 2n timed; then every block freed.
- * Op: one alloc+free pair (two steps), as in bench/bench.c.
+ * mixed (bench_mixed()): random orders 0..10 at about 50 % of the free
+ * pages, 2n steps untimed to reach steady state, then 2n timed; then every
+ * block freed. Op: one alloc+free pair (two steps).
  */
 static bool wl_mixed(unsigned long n)
 {
-	struct mixed_ctx m = { .rng = KBENCH_SEED };
-	unsigned long free_now = nr_free_pages(), steps = 2 * n;
-	uint64_t t0, t1;
+	unsigned long free_now = nr_free_pages();
+	struct bench_mixed m = {
+		.rng = BENCH_SEED,
+		.max_order = MAX_PAGE_ORDER,
+		.target = bench_mixed_target(free_now, KBENCH_MAX_HELD),
+		.blocks = held_va,
+		.orders = held_order,
+		.capacity = KBENCH_MAX_HELD,
+	};
 	char tail[64];
 
-	m.target = free_now / 2;
-	if (m.target > KBENCH_MAX_TARGET)
-		m.target = KBENCH_MAX_TARGET;
 	printk("bench: mixed: seed %#llx, orders 0..%d, target %lu pages (50 %% of %lu free, capped at %lu), at most %d blocks held; %lu steps untimed, then %lu timed\n",
-	       (unsigned long long)KBENCH_SEED, MAX_PAGE_ORDER, m.target,
-	       free_now, KBENCH_MAX_TARGET, KBENCH_MAX_HELD, steps, steps);
-	for (unsigned long i = 0; i < steps; i++)
-		mixed_step(&m);
-	m.refused = m.full = 0;
-	t0 = rdtsc_ordered();
-	for (unsigned long i = 0; i < steps; i++)
-		mixed_step(&m);
-	t1 = rdtsc_ordered();
-	while (m.held)
-		drop_block(&m, m.held - 1);
+	       (unsigned long long)BENCH_SEED, MAX_PAGE_ORDER, m.target,
+	       free_now, KBENCH_MAX_HELD * BENCH_MIXED_PAGES_PER_SLOT,
+	       KBENCH_MAX_HELD, 2 * n, 2 * n);
+	bench_clock.cycles = 0;
+	bench_mixed(&kernel_ops, &m, n);
 	if (m.full)
 		snprintf(tail, sizeof(tail), ", %lu refused, %lu array full",
 			 m.refused, m.full);
 	else
 		snprintf(tail, sizeof(tail), ", %lu refused", m.refused);
-	report("mixed", n, t1 - t0, tail);
+	report("mixed", n, bench_clock.cycles, tail);
 	return true;
 }
 
 /*
- * zero: get_zeroed_page() and free it, LIFO. Untimed first, as in
- * bench/bench.c: a page dirtied and freed, then a zeroed page (the same
- * one, LIFO) checked to be all zero. Op: the pair.
+ * zero (bench_zero()): get_zeroed_page() and free it, LIFO, after an
+ * untimed check that a dirtied page comes back zeroed. Op: the pair.
  */
 static bool wl_zero(unsigned long n)
 {
-	unsigned long va;
-	const unsigned char *p;
-	uint64_t t0, t1;
-	unsigned long i;
+	unsigned long at;
+	const char *err;
 
-	va = __get_free_page(GFP_KERNEL);
-	if (!va) {
-		printk("bench: zero: FAILED: out of memory\n");
+	bench_clock.cycles = 0;
+	err = bench_zero(&kernel_ops, n, &at);
+	if (err) {
+		printk("bench: zero: FAILED: %s (%s %lu)\n", err,
+		       strcmp(err, "out of memory") ? "byte" : "after ops", at);
 		return false;
 	}
-	memset((void *)va, JUNK_BYTE, PAGE_SIZE);
-	free_page(va);
-	va = get_zeroed_page(GFP_KERNEL);
-	if (!va) {
-		printk("bench: zero: FAILED: out of memory\n");
-		return false;
-	}
-	p = (const unsigned char *)va;
-	for (i = 0; i < PAGE_SIZE && !p[i]; i++)
-		;
-	memset((void *)va, JUNK_BYTE, PAGE_SIZE);
-	free_page(va);
-	if (i < PAGE_SIZE) {
-		printk("bench: zero: FAILED: byte %lu of a zeroed page is not zero\n",
-		       i);
-		return false;
-	}
-
-	t0 = rdtsc_ordered();
-	for (i = 0; i < n; i++) {
-		va = get_zeroed_page(GFP_KERNEL);
-		if (!va)
-			break;
-		free_pages(va, 0);
-	}
-	t1 = rdtsc_ordered();
-	if (i < n) {
-		printk("bench: zero: FAILED: out of memory after %lu ops\n", i);
-		return false;
-	}
-	report("zero", n, t1 - t0, "");
+	report("zero", n, bench_clock.cycles, "");
 	return true;
 }
 

@@ -5,25 +5,27 @@
  * range, page_poison and mm_debug); the rest is a sequence of page-API calls,
  * bad ones included, and writes to free pages. A reference model of the
  * blocks the harness holds predicts each call's outcome, and after every call
- * the harness checks: buddy_verify() finds nothing; the free page count and
- * every held block (its struct page and its data) agree with the model; a
+ * the harness checks: buddy_verify() finds nothing; the allocator's counters
+ * (nr_free_pages(), and each zone's free_pages and nr_free per order) and
+ * every held block (its struct page and its data) agree with the model,
+ * which never reads those counters (check_counters()); a
  * good allocation is aligned, inside free RAM, overlaps nothing held and is
  * zeroed under __GFP_ZERO, lies in the zone the zonelist picks (the highest
  * allowed zone with a free block of the order: GFP_DMA below 16 MiB); a
  * refused call printed exactly one "BUG: " report and changed nothing in
- * mem_map or the zones. The watermarks are zeroed at boot (as the host
- * tests' fake_machine_load() does), so every free block can be had and the
- * model needs no watermark arithmetic. When everything is freed at
- * the end, mem_map must be as it was after boot. Under ASan, pages that are
- * not free RAM are poisoned, so the allocator may not even read them. The
- * first difference aborts with a message, so libFuzzer keeps the input.
+ * mem_map or the zones. The machine is the host tests' own
+ * (test/host/fake_machine.h), with the watermarks zeroed at boot, so every
+ * free block can be had and the model needs no watermark arithmetic. When
+ * everything is freed at the end, mem_map must be as it was after boot.
+ * Under ASan, pages that are not free RAM are poisoned, so the allocator
+ * may not even read them. The first difference aborts with a message, so
+ * libFuzzer keeps the input.
  *
  * Input layout (missing bytes read as 0): decode_machine(), then run_op()
  * per call. Run one input by hand: build/fuzz/fuzz_buddy FILE; with
  * FUZZ_BUDDY_VERBOSE=1 it prints each call and what the kernel printed.
  */
 #include <limits.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,18 +36,14 @@
 
 #include <sanitizer/asan_interface.h>
 
+#include "fake_machine.h"
 #include "memblock.h"
 #include "mm.h"
-#include "mm_reset.h"
-
-#define MiB (1UL << 20)
 
 /* The largest machine: RAM and reserved ranges end below 24 MiB, so a
  * machine may span ZONE_DMA and ZONE_DMA32 (the line is at 16 MiB). */
 #define FUZZ_MAX_PFNS 6144UL
-/* host_ram's alignment, so an order-10 block is 4 MiB-aligned in it too. */
-#define FUZZ_RAM_ALIGN (4 * MiB)
-/* host_ram is carved from one buffer of this many bytes, kept across runs. */
+/* host_ram's reservation (fake_machine.h), made once, kept across runs. */
 #define FUZZ_RAM_BYTES	    (FUZZ_MAX_PFNS * PAGE_SIZE)
 #define FUZZ_MAX_RAM_RANGES 4
 /* Largest RAM range and largest hole before one, in pages. */
@@ -58,8 +56,6 @@
 /* Largest reserved range and low reservation, in pages. */
 #define FUZZ_MAX_RESERVED_PAGES 64
 
-/* Fresh RAM holds this, so a missing clear_page() shows. */
-#define FUZZ_RAM_JUNK 0x6b
 /* The harness fills a block with this just before freeing it. */
 #define FUZZ_FREE_JUNK 0x5a
 /* Word at each end of each page of a held block: FUZZ_STAMP ^ pfn. */
@@ -76,11 +72,6 @@
 #define TRACE_LEN   192
 /* Good frees remembered, for double frees of a block freed lately. */
 #define RECENT_FREES 8
-
-unsigned char *host_ram;
-size_t host_ram_size;
-
-static unsigned char *ram_buf; /* FUZZ_RAM_BYTES, FUZZ_RAM_ALIGN-aligned */
 
 /* The input -------------------------------------------------------------- */
 
@@ -119,10 +110,7 @@ static uint64_t take_u64(struct input *in)
 
 /* Output, the trace and failure ------------------------------------------ */
 
-/* One call's printk() output (cleared before each call). */
-#define LOG_SIZE (64 * 1024)
-static char log_buf[LOG_SIZE];
-static size_t log_len; /* bytes in log_buf, not counting the NUL */
+/* printk() goes to fake_machine.c's capture, cleared before each call. */
 
 static char trace[TRACE_LINES][TRACE_LEN]; /* ring of call descriptions */
 static unsigned long nr_traced;		   /* calls described so far */
@@ -136,44 +124,12 @@ static bool verbose(void)
 	return cached;
 }
 
-int printk(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	size_t len;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	len = n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	if (log_len + len + 1 > sizeof(log_buf)) {
-		/* Keep the newer half: the end of a long log matters most. */
-		size_t keep = log_len / 2;
-
-		memmove(log_buf, log_buf + log_len - keep, keep);
-		log_len = keep;
-	}
-	memcpy(log_buf + log_len, line, len);
-	log_len += len;
-	log_buf[log_len] = '\0';
-	if (verbose())
-		fputs(line, stderr);
-	return n;
-}
-
-static void log_clear(void)
-{
-	log_len = 0;
-	log_buf[0] = '\0';
-}
-
 /* How many lines of the log carry a "BUG: " report. */
 static unsigned int log_bug_lines(void)
 {
 	unsigned int n = 0;
 
-	for (const char *p = log_buf; (p = strstr(p, "BUG: ")); n++) {
+	for (const char *p = printk_log(); (p = strstr(p, "BUG: ")); n++) {
 		p = strchr(p, '\n');
 		if (!p)
 			return n + 1;
@@ -224,7 +180,7 @@ static void fuzz_fail(const char *fmt, ...)
 	for (unsigned long i = first; i < nr_traced; i++)
 		fprintf(stderr, "  %s\n", trace[i % TRACE_LINES]);
 	fprintf(stderr, "fuzz_buddy: what the last call printed:\n%s\n",
-		log_buf);
+		printk_log());
 	abort();
 }
 
@@ -234,31 +190,10 @@ static void fuzz_fail(const char *fmt, ...)
 			fuzz_fail(__VA_ARGS__); \
 	} while (0)
 
-/* Where panic() returns to while a call is expected to panic, else NULL. */
-static jmp_buf *panic_trap;
-
-void panic(const char *fmt, ...)
+/* fake_panic_handler: a panic outside run_expecting_panic() is a failure. */
+static void __attribute__((noreturn)) unexpected_panic(const char *msg)
 {
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	printk("Kernel panic - not syncing: %s\n", msg);
-	if (panic_trap) {
-		jmp_buf *trap = panic_trap;
-
-		panic_trap = NULL;
-		longjmp(*trap, 1);
-	}
 	fuzz_fail("unexpected panic: %s", msg);
-}
-
-/* Only the mm self-tests (src/test/) ask for a seed; the harness has none. */
-uint64_t mm_env_seed(void)
-{
-	return 0;
 }
 
 /* The machine ------------------------------------------------------------ */
@@ -279,7 +214,10 @@ struct fuzz_machine {
 	bool poison;		    /* page_poisoning_enabled */
 	unsigned int debug;	    /* mm_debug */
 	unsigned long max_pfn;	    /* expected: 1 + the last whole RAM pfn */
-	phys_addr_t top;	    /* bytes: end of the highest range */
+	/* The same machine as fake_machine.h boots it: RAM ranges, then the
+	 * reserved range unless it is the kernel image. */
+	struct fake_mem_range map[FUZZ_MAX_RAM_RANGES + 1];
+	struct fake_machine fm;
 };
 
 /* Bits of the input's first byte. */
@@ -359,13 +297,23 @@ static void decode_machine(struct input *in, struct fuzz_machine *m)
 
 		if (PFN_DOWN(r->base + r->size) > PFN_UP(r->base))
 			m->max_pfn = PFN_DOWN(r->base + r->size);
-		if (r->base + r->size > m->top)
-			m->top = r->base + r->size;
+		m->map[i] =
+			(struct fake_mem_range){ r->base, r->size, FAKE_RAM };
 	}
-	if (m->reserved.base + m->reserved.size > m->top)
-		m->top = m->reserved.base + m->reserved.size;
-	if (m->low_reserve > m->top)
-		m->top = m->low_reserve;
+	m->fm = (struct fake_machine){
+		.map = m->map,
+		.nr_ranges = m->nr_ram,
+		.low_reserve = m->low_reserve,
+		.poison_unusable = true,
+	};
+	if (m->kernel_image) {
+		m->fm.kernel_image_base = m->reserved.base;
+		m->fm.kernel_image_size = m->reserved.size;
+	} else if (m->reserved.size) {
+		m->map[m->fm.nr_ranges++] = (struct fake_mem_range){
+			m->reserved.base, m->reserved.size, FAKE_RESERVED
+		};
+	}
 }
 
 static void describe_machine(FILE *f)
@@ -397,17 +345,7 @@ static void describe_machine(FILE *f)
  */
 static bool map_says_free(const struct fuzz_machine *m, unsigned long pfn)
 {
-	phys_addr_t start = PFN_PHYS(pfn), end = start + PAGE_SIZE;
-	const struct fuzz_range *r = &m->reserved;
-	bool in_ram = false;
-
-	for (unsigned int i = 0; i < m->nr_ram; i++)
-		if (m->ram[i].base <= start &&
-		    end <= m->ram[i].base + m->ram[i].size)
-			in_ram = true;
-	if (!in_ram || start < m->low_reserve)
-		return false;
-	return !(r->size && start < r->base + r->size && r->base < end);
+	return fake_machine_pfn_usable(&m->fm, pfn);
 }
 
 /* The model ---------------------------------------------------------------- */
@@ -422,7 +360,8 @@ static unsigned long nr_held;
 static unsigned long held_pages; /* sum of 2^order over held[] */
 /* owner[pfn]: index in held[] of the block holding pfn, or -1. */
 static long owner[FUZZ_MAX_PFNS];
-/* boot_free[pfn]: free right after mm_core_init(). */
+/* boot_free[pfn]: free right after mm_core_init(), by the map alone: usable
+ * RAM (fake_machine_pfn_usable()) outside mem_map. */
 static bool boot_free[FUZZ_MAX_PFNS];
 static unsigned long boot_free_pages;
 /* mem_map and the free counts right after boot, compared at the end. */
@@ -467,22 +406,138 @@ static uint64_t *page_word(unsigned long pfn, unsigned long offset)
 }
 
 /*
+ * The model of the buddy lists. Every free page is on a per-CPU list or in
+ * the buddy allocator; which ones the per-CPU lists hold is the allocator's
+ * choice (its refills take whatever its lists give first), so model_pcp()
+ * reads the lists and checks them against the model: each page on one is
+ * free by the model, in the list's zone, marked PG_pcp and listed once, and
+ * each list holds its count. The rest of the free pages merge fully in the
+ * buddy, so its free blocks are the canonical blocks of those pages
+ * (canonical_heads()), computed here without the allocator's counters; no
+ * block crosses a zone line (the lines are 4 MiB-aligned).
+ */
+static bool on_pcp[FUZZ_MAX_PFNS];   /* on a per-CPU list (model_pcp()) */
+static bool in_buddy[FUZZ_MAX_PFNS]; /* free by the model, not on a list */
+static signed char buddy_head[FUZZ_MAX_PFNS]; /* canonical block order or -1 */
+/* The model's free blocks per zone and order, and free pages per zone. */
+static unsigned long model_nr_free[MAX_NR_ZONES][NR_PAGE_ORDERS];
+static unsigned long model_zone_free[MAX_NR_ZONES];
+/* The above hold since the last allocator call (check_counters() sets it,
+ * run_call() clears it). */
+static bool model_buddy_valid;
+
+static void model_pcp(void)
+{
+	memset(on_pcp, 0, max_pfn * sizeof(on_pcp[0]));
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+			struct per_cpu_pages *pcp =
+				&contig_page_data.node_zones[z]
+					 .per_cpu_pageset[cpu];
+			unsigned long n = 0;
+
+			for (struct list_head *l = pcp->list.next;
+			     l != &pcp->list; l = l->next, n++) {
+				struct page *page =
+					list_entry(l, struct page, lru);
+				unsigned long pfn =
+					(unsigned long)(page - mem_map);
+
+				CHECK(n < max_pfn && page >= mem_map &&
+					      pfn < max_pfn,
+				      "zone %d: a per-CPU list runs outside mem_map or loops",
+				      z);
+				CHECK(model_free(pfn) && !on_pcp[pfn] &&
+					      PagePcp(page) &&
+					      (int)pfn_zonenum(pfn) == z,
+				      "zone %d: pfn %#lx on a per-CPU list is %s",
+				      z, pfn,
+				      !model_free(pfn) ? "not free by the model"
+				      : on_pcp[pfn]    ? "listed twice"
+				      : !PagePcp(page) ? "not marked PG_pcp"
+						       : "in another zone");
+				on_pcp[pfn] = true;
+			}
+			CHECK(n == (unsigned long)pcp->count,
+			      "zone %d: a per-CPU list of %lu pages counts %d",
+			      z, n, pcp->count);
+		}
+	}
+}
+
+/* model_buddy() - read the per-CPU lists, then the buddy's free blocks as
+ * the model has them: buddy_head[], model_nr_free[][], model_zone_free[]. */
+static void model_buddy(void)
+{
+	model_pcp();
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+		in_buddy[pfn] = model_free(pfn) && !on_pcp[pfn];
+	canonical_heads(in_buddy, max_pfn, buddy_head);
+	memset(model_nr_free, 0, sizeof(model_nr_free));
+	memset(model_zone_free, 0, sizeof(model_zone_free));
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++) {
+		if (buddy_head[pfn] < 0)
+			continue;
+		model_nr_free[pfn_zonenum(pfn)][buddy_head[pfn]]++;
+		model_zone_free[pfn_zonenum(pfn)] += 1UL << buddy_head[pfn];
+	}
+	model_buddy_valid = true;
+}
+
+/*
+ * check_counters() - the allocator's counters against the model: each
+ * zone's nr_free of each order and its free_pages as model_buddy() has
+ * them, and nr_free_pages() the pages free at boot less those held.
+ */
+static void check_counters(void)
+{
+	model_buddy();
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &contig_page_data.node_zones[z];
+
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			CHECK(zone->free_area[o].nr_free == model_nr_free[z][o],
+			      "zone %s: nr_free[%u] is %lu, but the free pages off the per-CPU lists merge into %lu blocks of that order",
+			      zone->name, o, zone->free_area[o].nr_free,
+			      model_nr_free[z][o]);
+		CHECK(zone->free_pages == model_zone_free[z],
+		      "zone %s: free_pages %lu, the model has %lu in the buddy",
+		      zone->name, zone->free_pages, model_zone_free[z]);
+	}
+	CHECK(nr_free_pages() == boot_free_pages - held_pages,
+	      "nr_free_pages() %lu, but %lu free at boot and %lu held",
+	      nr_free_pages(), boot_free_pages, held_pages);
+}
+
+/* buddy_snapshot(), which drains the per-CPU lists: the model is then out
+ * of date until model_buddy() runs again. */
+static void take_snapshot(struct buddy_snapshot *snap)
+{
+	/* buddy_snapshot() only reads: drain first, so it sees every free
+	 * page merged. */
+	drain_all_pages(NULL);
+	buddy_snapshot(snap);
+	model_buddy_valid = false;
+}
+
+/*
  * The zone the zonelist gives an order-@order block from, for a request
- * whose highest zone is @highest, the watermarks being off. The model
- * merges every free page, but pages on the per-CPU lists are not merged in
- * the allocator until drained, so a larger block is found in two steps, as
- * page_alloc.c does: first the highest zone whose buddy lists (read from
- * the zone; buddy_verify() checks them after every call) hold a block of
- * the order; failing that, after the drain, the highest zone with a free
- * block of the order in the model. Order 0 is served from any free page,
- * listed or not, so the model alone decides. MAX_NR_ZONES: none.
+ * whose highest zone is @highest, the watermarks being off. Pages on the
+ * per-CPU lists are not merged in the buddy until drained, so a larger
+ * block is found in two steps, as page_alloc.c does: first the highest
+ * zone whose buddy, by the model (model_buddy()), holds a block of the
+ * order or larger; failing that, after the drain, the highest zone with a
+ * free block of the order in the model. Order 0 is served from any free
+ * page, listed or not, so the model alone decides. MAX_NR_ZONES: none.
  */
 static enum zone_type model_block_zone(unsigned int order,
 				       enum zone_type highest)
 {
+	if (order && !model_buddy_valid)
+		model_buddy();
 	for (int z = (int)highest; order && z >= 0; z--)
 		for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
-			if (contig_page_data.node_zones[z].free_area[o].nr_free)
+			if (model_nr_free[z][o])
 				return (enum zone_type)z;
 	for (int z = (int)highest; z >= 0; z--)
 		if (model_has_block(order, (enum zone_type)z))
@@ -550,13 +605,11 @@ static void check_held(void)
 
 /* Booting ------------------------------------------------------------------ */
 
-/* Every mm global back to what a fresh process has (as fake_machine.c). */
+/* Every mm global back to what a fresh process has, the model empty. */
 static void reset_mm(void)
 {
-	mm_reset_globals();
-	panic_trap = NULL;
+	fake_machine_reset();
 	nr_held = held_pages = nr_recent = nr_traced = 0;
-	log_clear();
 }
 
 /*
@@ -581,23 +634,10 @@ static bool machine_bootable(const struct fuzz_machine *m)
 	return m->max_pfn && fits && total > map_pages;
 }
 
-static void feed_memblock(const struct fuzz_machine *m)
-{
-	for (unsigned int i = 0; i < m->nr_ram; i++)
-		CHECK(!memblock_add_pages(m->ram[i].base, m->ram[i].size),
-		      "memblock_add_pages() failed");
-	if (m->reserved.size)
-		CHECK(!memblock_reserve_pages(m->reserved.base,
-					      m->reserved.size),
-		      "memblock_reserve_pages() failed");
-	if (m->low_reserve)
-		CHECK(!memblock_reserve_pages(0, m->low_reserve),
-		      "memblock_reserve_pages() failed");
-}
-
 /*
- * Boot @m: free RAM full of junk, memblock fed as the arch does, then
- * mm_core_init(). Under ASan every page the map does not call free RAM is
+ * Boot @m on the shared machine (fake_machine_boot()): RAM full of junk,
+ * memblock fed as the arch does, then mm_core_init() with @m's mm_debug and
+ * page_poison. Under ASan every page the map does not call free RAM is
  * poisoned, so any access to a hole or reserved page is caught. Then check
  * the boot against the map and record the boot state.
  */
@@ -607,31 +647,15 @@ static void boot_machine(const struct fuzz_machine *m)
 	unsigned long map_free = 0;
 
 	reset_mm();
-	host_ram = ram_buf;
-	host_ram_size = (m->top + FUZZ_RAM_ALIGN - 1) & ~(FUZZ_RAM_ALIGN - 1);
-	ASAN_POISON_MEMORY_REGION(host_ram, host_ram_size);
-	for (unsigned long pfn = 0; pfn < m->max_pfn; pfn++) {
-		if (!map_says_free(m, pfn))
-			continue;
-		ASAN_UNPOISON_MEMORY_REGION(__va(PFN_PHYS(pfn)), PAGE_SIZE);
-		memset(__va(PFN_PHYS(pfn)), FUZZ_RAM_JUNK, PAGE_SIZE);
-	}
-
-	feed_memblock(m);
-	if (m->kernel_image) {
-		kernel_image_start_pfn = PFN_DOWN(m->reserved.base);
-		kernel_image_end_pfn =
-			PFN_UP(m->reserved.base + m->reserved.size);
-	}
 	page_poisoning_enabled = m->poison;
-	mm_debug = m->debug;
-	/* No watermarks, no lowmem_reserve: every free block can be had. */
-	watermark_tunables_zero();
+	fake_machine_mm_debug = m->debug;
+	/* fm.watermarks is false: no watermarks, no lowmem_reserve, so every
+	 * free block can be had. */
 	trace_call("boot: mm_core_init()");
-	mm_core_init();
+	fake_machine_boot(&m->fm);
 
-	CHECK(max_pfn == m->max_pfn, "max_pfn %#lx, expected %#lx", max_pfn,
-	      m->max_pfn);
+	CHECK(max_pfn == m->max_pfn && max_pfn == fake_machine_max_pfn(&m->fm),
+	      "max_pfn %#lx, expected %#lx", max_pfn, m->max_pfn);
 	CHECK(buddy_verify() == 0, "buddy_verify() fails after boot");
 	CHECK(log_bug_lines() == 0, "a BUG: report during boot");
 	map_pfn = PHYS_PFN(__pa(mem_map));
@@ -643,27 +667,25 @@ static void boot_machine(const struct fuzz_machine *m)
 
 		owner[pfn] = -1;
 		dirty[pfn] = false;
-		boot_free[pfn] = !PageReserved(page);
+		boot_free[pfn] = map_says_free(m, pfn) && !in_map;
 		boot_free_pages += boot_free[pfn];
 		map_free += map_says_free(m, pfn);
 		CHECK(!in_map || map_says_free(m, pfn),
 		      "mem_map page %#lx is not free RAM", pfn);
-		CHECK(!boot_free[pfn] || (map_says_free(m, pfn) && !in_map),
-		      "pfn %#lx is free after boot but the map reserves it or mem_map uses it",
-		      pfn);
+		CHECK(PageReserved(page) == !boot_free[pfn],
+		      "pfn %#lx is %s after boot, but the map and mem_map make it %s",
+		      pfn, PageReserved(page) ? "reserved" : "free",
+		      boot_free[pfn] ? "free" : "reserved");
 	}
 	CHECK(boot_free_pages == map_free - map_pages,
 	      "%lu pages free after boot; the map gives %lu free minus %lu for mem_map",
 	      boot_free_pages, map_free, map_pages);
-	CHECK(nr_free_pages() == boot_free_pages,
-	      "nr_free_pages() %lu after boot, %lu pages are free",
-	      nr_free_pages(), boot_free_pages);
+	check_counters();
 	CHECK(totalreserve_pages == 0 && min_free_kbytes == 0,
 	      "watermarks left after boot: totalreserve_pages %lu, min_free_kbytes %d",
 	      totalreserve_pages, min_free_kbytes);
 	memcpy(boot_map, mem_map, max_pfn * sizeof(struct page));
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_snap);
+	take_snapshot(&boot_snap);
 	/* The rest of mem_map's last page: a read of mem_map[max_pfn] or
 	 * beyond (a buddy past the end) trips ASan. */
 	ASAN_POISON_MEMORY_REGION(mem_map + max_pfn,
@@ -681,9 +703,8 @@ static unsigned long before_reports;
 
 static void save_state(void)
 {
-	/* Drain first, so the copies show every free page merged. */
-	drain_all_pages(NULL);
-	buddy_snapshot(&before_snap);
+	/* The snapshot drains the per-CPU lists: take it before the copies. */
+	take_snapshot(&before_snap);
 	memcpy(before_map, mem_map, max_pfn * sizeof(struct page));
 	memcpy(&before_pgdat, &contig_page_data, sizeof(before_pgdat));
 }
@@ -691,8 +712,9 @@ static void save_state(void)
 /*
  * check_after() - the checks after every call: @expected_reports "BUG: "
  * lines (and as many counted in mm_bad_page_reports), buddy_verify() clean,
- * free pages as the model says, held blocks intact; with @unchanged, mem_map
- * and every zone (contig_page_data) exactly as save_state() saw them.
+ * the counters as the model says (check_counters()), held blocks intact;
+ * with @unchanged, mem_map and every zone (contig_page_data) exactly as
+ * save_state() saw them.
  */
 static void check_after(unsigned int expected_reports, bool unchanged)
 {
@@ -705,14 +727,11 @@ static void check_after(unsigned int expected_reports, bool unchanged)
 	      "mm_bad_page_reports went up by %lu, expected %u",
 	      mm_bad_page_reports - before_reports, expected_reports);
 	CHECK(problems == 0, "buddy_verify() found %lu problems", problems);
-	CHECK(nr_free_pages() == boot_free_pages - held_pages,
-	      "nr_free_pages() %lu, but %lu free at boot and %lu held",
-	      nr_free_pages(), boot_free_pages, held_pages);
+	check_counters();
 	if (unchanged) {
 		struct buddy_snapshot now;
 
-		drain_all_pages(NULL);
-		buddy_snapshot(&now);
+		take_snapshot(&now);
 		CHECK(buddy_snapshot_equal(&before_snap, &now),
 		      "a refused call changed the free counts");
 		CHECK(!memcmp(&before_pgdat, &contig_page_data,
@@ -788,24 +807,28 @@ static void do_call(struct call *c)
  * Under mm_debug=panic a call with a report must panic right after it; the
  * panic is caught, and the state must still be unchanged.
  */
+static struct call *current_call; /* do_current_call()'s call */
+
+static void do_current_call(void)
+{
+	do_call(current_call);
+}
+
 static void run_call(struct call *c, unsigned int reports, bool unchanged)
 {
 	bool expect_panic = reports && (mm_debug & MM_DEBUG_PANIC);
-	jmp_buf trap;
 
 	if (unchanged)
 		save_state();
 	before_reports = mm_bad_page_reports;
-	log_clear();
+	printk_log_clear();
 	c->result = NULL;
+	model_buddy_valid = false;
 	if (expect_panic) {
-		if (!setjmp(trap)) {
-			panic_trap = &trap;
-			do_call(c);
-			panic_trap = NULL;
+		current_call = c;
+		if (!run_expecting_panic(do_current_call))
 			fuzz_fail(
 				"mm_debug=panic, but a bad call did not panic");
-		}
 	} else {
 		do_call(c);
 	}
@@ -1367,8 +1390,8 @@ static void free_everything(void)
 
 		free_block(&blk, nr_held & 1, "cleanup");
 	}
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	take_snapshot(&now); /* drains the per-CPU lists */
+	check_counters();
 	CHECK(buddy_snapshot_equal(&boot_snap, &now),
 	      "after freeing everything the free counts differ from boot");
 	for (unsigned long pfn = 0; pfn < max_pfn; pfn++) {
@@ -1384,13 +1407,17 @@ static void free_everything(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Once, before the first input: the buffer every machine's RAM lives in. */
+/* Once, before the first input: the reservation every machine's RAM lives
+ * in, and where printk() and panic() go. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	ram_buf = aligned_alloc(FUZZ_RAM_ALIGN, FUZZ_RAM_BYTES);
-	CHECK(ram_buf, "no memory for host_ram");
+	CHECK(fake_ram_reserve(FUZZ_RAM_BYTES),
+	      "no address space for host_ram");
+	if (verbose())
+		printk_echo = stderr;
+	fake_panic_handler = unexpected_panic;
 	return 0;
 }
 

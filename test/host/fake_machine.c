@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * fake_machine.c - the host side of the mm seam: printk() into a capture
- * buffer, panic() that fails the test, host_ram as physical memory, and a
- * fake firmware map fed to memblock. Teardown leaves every mm global as a
- * fresh process has it, so each test starts from nothing.
+ * fake_machine.c - the host side of the mm seam, shared by the host tests,
+ * the fuzzer and the bench: printk() into a capture buffer, panic() that
+ * ends as the harness says, host_ram as physical memory (one reservation,
+ * reused from machine to machine) and a fake firmware map fed to memblock.
+ * A reset leaves every mm global as a fresh process has it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,16 +15,17 @@
 #include <time.h>
 #include <sys/mman.h>
 
-#include <cmocka.h>
+#include <sanitizer/asan_interface.h>
 
 #include "fake_machine.h"
 #include "memblock.h"
 #include "mm.h"
 #include "mm_reset.h"
 
+/* The direct map: set by fake_ram_use(); NULL and 0 with no reservation. */
 unsigned char *host_ram;
 size_t host_ram_size;
-/* The mmap() that holds host_ram, aligned inside it. */
+/* The mmap() that holds host_ram, aligned inside it; NULL and 0: none. */
 static void *host_ram_mapping;
 static size_t host_ram_mapping_size;
 
@@ -37,14 +39,8 @@ static size_t host_ram_mapping_size;
 static char log_buf[PRINTK_LOG_SIZE];
 static size_t log_len; /* bytes in log_buf, not counting the NUL */
 
-static bool verbose(void)
-{
-	static int cached = -1; /* -1: not looked up yet */
-
-	if (cached < 0)
-		cached = getenv("PAGEWISE_VERBOSE") != NULL;
-	return cached;
-}
+FILE *printk_echo;
+bool printk_capture = true;
 
 static void log_append(const char *s, size_t len)
 {
@@ -66,13 +62,16 @@ int printk(const char *fmt, ...)
 	size_t len;
 	int n;
 
+	if (!printk_capture && !printk_echo)
+		return 0;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	len = n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	log_append(line, len);
-	if (verbose())
-		fputs(line, stdout);
+	if (printk_capture)
+		log_append(line, len);
+	if (printk_echo)
+		fputs(line, printk_echo);
 	return n;
 }
 
@@ -100,6 +99,7 @@ unsigned int printk_log_count(const char *s)
 /* panic ------------------------------------------------------------------- */
 
 static jmp_buf *panic_trap; /* set by run_expecting_panic(), else NULL */
+void (*fake_panic_handler)(const char *msg);
 
 void panic(const char *fmt, ...)
 {
@@ -116,9 +116,10 @@ void panic(const char *fmt, ...)
 		panic_trap = NULL;
 		longjmp(*trap, 1);
 	}
+	if (fake_panic_handler)
+		fake_panic_handler(msg);
 	fprintf(stderr, "Kernel panic - not syncing: %s\n", msg);
-	_fail(__FILE__, __LINE__);
-	abort(); /* _fail() returns only outside a running test */
+	abort(); /* also if the handler returned */
 }
 
 bool run_expecting_panic(void (*fn)(void))
@@ -133,7 +134,7 @@ bool run_expecting_panic(void (*fn)(void))
 	return false;
 }
 
-/* seed and filter ---------------------------------------------------------- */
+/* seed --------------------------------------------------------------------- */
 
 uint64_t mm_env_seed(void)
 {
@@ -155,58 +156,166 @@ uint64_t mm_env_seed(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void host_tests_init(void)
-{
-	const char *pattern = getenv("PAGEWISE_TEST");
+/* host_ram ---------------------------------------------------------------- */
 
-	if (pattern && *pattern)
-		cmocka_set_test_filter(pattern);
+bool fake_ram_reserve(phys_addr_t max_size)
+{
+	size_t want = max_size + HOST_RAM_ALIGN;
+	void *mapping;
+
+	if (host_ram_mapping_size >= want)
+		return true;
+	mapping = mmap(NULL, want, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mapping == MAP_FAILED)
+		return false; /* the old reservation stays */
+	fake_ram_release();
+	host_ram_mapping = mapping;
+	host_ram_mapping_size = want;
+	host_ram = (unsigned char *)(((uintptr_t)mapping + HOST_RAM_ALIGN - 1) &
+				     ~(uintptr_t)(HOST_RAM_ALIGN - 1));
+	return true;
+}
+
+void fake_ram_use(phys_addr_t size)
+{
+	if (!host_ram || size + HOST_RAM_ALIGN > host_ram_mapping_size)
+		panic("fake_machine: %llu bytes of RAM, but %zu reserved",
+		      (unsigned long long)size,
+		      host_ram_mapping_size
+			      ? host_ram_mapping_size - HOST_RAM_ALIGN
+			      : 0);
+	host_ram_size = size;
+}
+
+void fake_ram_release(void)
+{
+	if (host_ram_mapping) {
+		/* The fuzzer's poison must not outlive the mapping. */
+		ASAN_UNPOISON_MEMORY_REGION(host_ram_mapping,
+					    host_ram_mapping_size);
+		munmap(host_ram_mapping, host_ram_mapping_size);
+	}
+	host_ram_mapping = NULL;
+	host_ram_mapping_size = 0;
+	host_ram = NULL;
+	host_ram_size = 0;
 }
 
 /* the machine ------------------------------------------------------------- */
 
-void fake_machine_load(const struct fake_machine *m)
+unsigned int fake_machine_mm_debug;
+
+/* Does byte range [base, base + size) touch page @pfn? */
+static bool touches(phys_addr_t base, phys_addr_t size, unsigned long pfn)
+{
+	return size && base < PFN_PHYS(pfn) + PAGE_SIZE &&
+	       PFN_PHYS(pfn) < base + size;
+}
+
+unsigned long fake_machine_max_pfn(const struct fake_machine *m)
+{
+	unsigned long max = 0;
+
+	for (unsigned int i = 0; i < m->nr_ranges; i++) {
+		const struct fake_mem_range *r = &m->map[i];
+		unsigned long end = PFN_DOWN(r->base + r->size);
+
+		if (r->type == FAKE_RAM && end > PFN_UP(r->base) && end > max)
+			max = end;
+	}
+	return max;
+}
+
+bool fake_machine_pfn_usable(const struct fake_machine *m, unsigned long pfn)
+{
+	phys_addr_t start = PFN_PHYS(pfn), end = start + PAGE_SIZE;
+	bool in_ram = false;
+
+	for (unsigned int i = 0; i < m->nr_ranges; i++) {
+		const struct fake_mem_range *r = &m->map[i];
+
+		if (r->type == FAKE_RESERVED && touches(r->base, r->size, pfn))
+			return false;
+		if (r->type == FAKE_RAM && r->base <= start &&
+		    end <= r->base + r->size)
+			in_ram = true;
+	}
+	return in_ram && !touches(0, m->low_reserve, pfn) &&
+	       !touches(m->kernel_image_base, m->kernel_image_size, pfn);
+}
+
+/* The end of the highest byte @m names, rounded up to HOST_RAM_ALIGN. */
+static phys_addr_t machine_ram_size(const struct fake_machine *m)
 {
 	phys_addr_t top = m->low_reserve;
 
-	assert_null(host_ram);
+	if (m->kernel_image_size &&
+	    m->kernel_image_base + m->kernel_image_size > top)
+		top = m->kernel_image_base + m->kernel_image_size;
 	for (unsigned int i = 0; i < m->nr_ranges; i++) {
 		phys_addr_t end = m->map[i].base + m->map[i].size;
 
 		if (end > top)
 			top = end;
 	}
-	host_ram_size = (top + HOST_RAM_ALIGN - 1) & ~(HOST_RAM_ALIGN - 1);
-	if (!host_ram_size)
-		host_ram_size = HOST_RAM_ALIGN;
-	/* Reserved address space, so a machine may span the 4 GiB line with
-	 * a hole: only the ranges in the map are touched (junk-filled). */
-	host_ram_mapping_size = host_ram_size + HOST_RAM_ALIGN;
-	host_ram_mapping =
-		mmap(NULL, host_ram_mapping_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	assert_true(host_ram_mapping != MAP_FAILED);
-	host_ram = (unsigned char *)(((uintptr_t)host_ram_mapping +
-				      HOST_RAM_ALIGN - 1) &
-				     ~(uintptr_t)(HOST_RAM_ALIGN - 1));
-	memset(host_ram, HOST_RAM_JUNK, m->low_reserve);
-	for (unsigned int i = 0; i < m->nr_ranges; i++)
-		memset(host_ram + m->map[i].base, HOST_RAM_JUNK,
-		       m->map[i].size);
+	top = (top + HOST_RAM_ALIGN - 1) & ~(phys_addr_t)(HOST_RAM_ALIGN - 1);
+	return top ? top : HOST_RAM_ALIGN;
+}
+
+/* Under ASan: only the usable pages of @m may be touched. */
+static void poison_unusable(const struct fake_machine *m)
+{
+	unsigned long nr_pfns = host_ram_size / PAGE_SIZE;
+
+	ASAN_POISON_MEMORY_REGION(host_ram, host_ram_size);
+	for (unsigned long pfn = 0; pfn < nr_pfns; pfn++)
+		if (fake_machine_pfn_usable(m, pfn))
+			ASAN_UNPOISON_MEMORY_REGION(__va(PFN_PHYS(pfn)),
+						    PAGE_SIZE);
+}
+
+void fake_machine_load(const struct fake_machine *m)
+{
+	phys_addr_t size = machine_ram_size(m);
+
+	if (!fake_ram_reserve(size))
+		panic("fake_machine: the host refused %llu bytes of address space",
+		      (unsigned long long)size);
+	/* A fuzzer machine before this one may have poisoned some. */
+	ASAN_UNPOISON_MEMORY_REGION(host_ram, host_ram_size);
+	fake_ram_use(size);
+	if (!m->untouched) {
+		memset(host_ram, HOST_RAM_JUNK, m->low_reserve);
+		for (unsigned int i = 0; i < m->nr_ranges; i++)
+			memset(host_ram + m->map[i].base, HOST_RAM_JUNK,
+			       m->map[i].size);
+	}
+	if (m->poison_unusable)
+		poison_unusable(m);
 
 	memblock_reset();
 	for (unsigned int i = 0; i < m->nr_ranges; i++) {
 		const struct fake_mem_range *r = &m->map[i];
+		int err = r->type == FAKE_RAM
+				  ? memblock_add_pages(r->base, r->size)
+				  : memblock_reserve_pages(r->base, r->size);
 
-		if (r->type == FAKE_RAM)
-			assert_int_equal(memblock_add_pages(r->base, r->size),
-					 0);
-		else
-			assert_int_equal(
-				memblock_reserve_pages(r->base, r->size), 0);
+		if (err)
+			panic("fake_machine: memblock refused map entry %u [mem %#llx-%#llx]: %d",
+			      i, (unsigned long long)r->base,
+			      (unsigned long long)(r->base + r->size - 1), err);
 	}
-	if (m->low_reserve)
-		assert_int_equal(memblock_reserve_pages(0, m->low_reserve), 0);
+	if (m->low_reserve && memblock_reserve_pages(0, m->low_reserve))
+		panic("fake_machine: memblock refused the low reservation");
+	if (m->kernel_image_size) {
+		if (memblock_reserve_pages(m->kernel_image_base,
+					   m->kernel_image_size))
+			panic("fake_machine: memblock refused the kernel image");
+		kernel_image_start_pfn = PFN_DOWN(m->kernel_image_base);
+		kernel_image_end_pfn =
+			PFN_UP(m->kernel_image_base + m->kernel_image_size);
+	}
 	if (m->mem_map_limit)
 		memblock_set_current_limit(m->mem_map_limit);
 	/* No watermarks, no lowmem_reserve: every free page can be
@@ -218,22 +327,21 @@ void fake_machine_load(const struct fake_machine *m)
 void fake_machine_boot(const struct fake_machine *m)
 {
 	fake_machine_load(m);
-	/* Every host test runs as mm_debug=verify: buddy_verify() after each
-	 * allocation and free, and a problem fails the test (via panic()). */
-	mm_debug = MM_DEBUG_VERIFY;
+	mm_debug = fake_machine_mm_debug;
 	mm_core_init();
+}
+
+void fake_machine_reset(void)
+{
+	mm_reset_globals();
+	panic_trap = NULL;
+	printk_log_clear();
 }
 
 void fake_machine_teardown(void)
 {
-	if (host_ram_mapping)
-		munmap(host_ram_mapping, host_ram_mapping_size);
-	host_ram_mapping = NULL;
-	host_ram = NULL;
-	host_ram_size = 0;
-	mm_reset_globals();
-	panic_trap = NULL;
-	printk_log_clear();
+	fake_machine_reset();
+	fake_ram_release();
 }
 
 /* the expected state ------------------------------------------------------ */
@@ -252,35 +360,56 @@ static void mark_free(unsigned long start_pfn, unsigned long end_pfn, void *arg)
 		map->free[pfn] = true;
 }
 
+/* calloc() that panics instead of returning NULL. */
+static void *zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		panic("fake_machine: out of host memory");
+	return p;
+}
+
 bool *memblock_free_pfns(unsigned long nr_pfns)
 {
-	struct pfn_map map = { calloc(nr_pfns ? nr_pfns : 1, sizeof(bool)),
-			       nr_pfns };
+	struct pfn_map map = { zalloc(nr_pfns, sizeof(bool)), nr_pfns };
 
-	assert_non_null(map.free);
 	for_each_free_mem_pfn_range(mark_free, &map);
 	return map.free;
 }
 
 /*
- * Fill @head[pfn] with the order of the canonical free block starting at pfn,
- * or -1. Bottom-up: whole[o][b] says block b of order o is wholly free; a
- * wholly free block is a head unless its parent is wholly free too.
+ * Bottom-up: whole[o][b] says block b of order o is wholly free; a wholly
+ * free block is a head unless its parent is wholly free too. The rows of
+ * whole[] live in one scratch buffer, kept and grown as needed: the fuzzer
+ * calls this after every call it makes.
  */
-static void canonical_heads(const bool *is_free, unsigned long nr_pfns,
-			    signed char *head)
+void canonical_heads(const bool *is_free, unsigned long nr_pfns,
+		     signed char *head)
 {
+	static bool *scratch;
+	static size_t scratch_size; /* entries in scratch */
 	bool *whole[NR_PAGE_ORDERS];
+	size_t need = 0;
 
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+		need += (nr_pfns >> o) + 1;
+	if (need > scratch_size) {
+		free(scratch);
+		scratch = zalloc(need, sizeof(bool));
+		scratch_size = need;
+	}
+	whole[0] = scratch;
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
 		unsigned long nr_blocks = nr_pfns >> o;
 
-		whole[o] = calloc(nr_blocks + 1, sizeof(bool));
-		assert_non_null(whole[o]);
+		if (o)
+			whole[o] = whole[o - 1] + (nr_pfns >> (o - 1)) + 1;
 		for (unsigned long b = 0; b < nr_blocks; b++)
 			whole[o][b] = o ? whole[o - 1][2 * b] &&
 						      whole[o - 1][2 * b + 1]
 					: is_free[b];
+		whole[o][nr_blocks] = false;
 	}
 	for (unsigned long pfn = 0; pfn < nr_pfns; pfn++)
 		head[pfn] = -1;
@@ -296,16 +425,13 @@ static void canonical_heads(const bool *is_free, unsigned long nr_pfns,
 				head[b << o] = (signed char)o;
 		}
 	}
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		free(whole[o]);
 }
 
 void canonical_nr_free(const bool *is_free, unsigned long nr_pfns,
 		       unsigned long nr_free[])
 {
-	signed char *head = malloc(nr_pfns ? nr_pfns : 1);
+	signed char *head = zalloc(nr_pfns, 1);
 
-	assert_non_null(head);
 	canonical_heads(is_free, nr_pfns, head);
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 		nr_free[o] = 0;
@@ -322,46 +448,4 @@ unsigned long total_nr_free(unsigned int order)
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		n += contig_page_data.node_zones[z].free_area[order].nr_free;
 	return n;
-}
-
-void assert_canonical_buddy(const bool *is_free, unsigned long nr_pfns)
-{
-	signed char *head = malloc(nr_pfns ? nr_pfns : 1);
-	unsigned long nr_free[NR_PAGE_ORDERS] = { 0 }, free_pages = 0;
-
-	drain_all_pages(NULL); /* the per-CPU lists hold free pages too */
-	assert_int_equal(nr_pfns, max_pfn);
-	assert_non_null(head);
-	canonical_heads(is_free, nr_pfns, head);
-	for (unsigned long pfn = 0; pfn < nr_pfns; pfn++) {
-		const struct page *page = pfn_to_page(pfn);
-
-		if (head[pfn] >= 0) {
-			nr_free[head[pfn]]++;
-			free_pages += 1UL << head[pfn];
-		}
-		if (head[pfn] >= 0 && PageBuddy(page) &&
-		    page_private(page) == (unsigned long)head[pfn])
-			continue;
-		if (head[pfn] < 0 && !PageBuddy(page))
-			continue;
-		print_error(
-			"pfn %#lx: expected %s of order %d, found flags %#x order %lu\n",
-			pfn, head[pfn] >= 0 ? "a free block" : "no free block",
-			head[pfn], page->flags, page_private(page));
-		free(head);
-		fail();
-	}
-	free(head);
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		assert_int_equal(total_nr_free(o), nr_free[o]);
-	assert_int_equal(nr_free_pages(), free_pages);
-	assert_int_equal(buddy_verify(), 0);
-}
-
-int fake_machine_teardown_case(void **state)
-{
-	(void)state;
-	fake_machine_teardown();
-	return 0;
 }

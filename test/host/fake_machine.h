@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fake_machine.h - what the host tests run the mm core on: a printk() whose
- * output is captured, a panic() that fails the test (or is caught on
- * purpose), and a machine booted from a fake firmware memory map.
+ * fake_machine.h - the one machine the mm core runs on outside the kernel,
+ * for the host tests, the fuzzer (test/fuzz/) and the benchmark (bench/):
+ * host_ram as physical memory, a fake firmware memory map (RAM ranges,
+ * holes, reserved ranges, zones by address) fed to memblock, mm_core_init()
+ * over it, and a reset between machines; printk() into a capture buffer and
+ * a panic() whose end each harness chooses. Needs no test framework: the
+ * cmocka side of the host tests is host_test.h.
  */
 #ifndef FAKE_MACHINE_H
 #define FAKE_MACHINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mm_env.h"
 
@@ -20,11 +25,12 @@
 /* What fresh host_ram holds: never what a zeroed page holds. */
 #define HOST_RAM_JUNK 0x6b
 
+/* printk ------------------------------------------------------------------ */
+
 /*
  * printk_log() - everything printk() wrote since the last printk_log_clear(),
  * as one NUL-terminated string. When the capture buffer fills, its older
  * half is dropped, so the most recent output is always there.
- * Set PAGEWISE_VERBOSE=1 to also see printk() output on stdout.
  */
 const char *printk_log(void);
 void printk_log_clear(void);
@@ -32,18 +38,62 @@ void printk_log_clear(void);
 unsigned int printk_log_count(const char *s);
 
 /*
+ * printk_echo - where printk() output goes besides the capture: NULL (the
+ * default) for nowhere. The host tests set stdout under PAGEWISE_VERBOSE=1,
+ * the fuzzer stderr under FUZZ_BUDDY_VERBOSE=1, the bench stderr under
+ * --verbose. Set before a machine boots; not changed during a call.
+ */
+extern FILE *printk_echo;
+/*
+ * printk_capture - true (the default): printk() keeps its output for
+ * printk_log(). false: it keeps nothing and, with printk_echo NULL, does not
+ * even format (the bench: nothing reads the log, and init is timed).
+ */
+extern bool printk_capture;
+
+/* panic ------------------------------------------------------------------- */
+
+/*
  * run_expecting_panic() - call @fn; if it calls panic(), come back here.
- * The panic message is in printk_log().
+ * The panic message is in printk_log() ("Kernel panic - not syncing: ...").
  * Return: true if @fn panicked, false if it returned normally.
- * Outside this, panic() fails the running cmocka test.
  */
 bool run_expecting_panic(void (*fn)(void));
 
 /*
- * host_tests_init() - call first in main(): $PAGEWISE_TEST, if set, is a
- * cmocka filter pattern ("free_*") choosing which cases run.
+ * fake_panic_handler - what panic() does outside run_expecting_panic(),
+ * after printing the message with printk(): called with the message, must
+ * not return. NULL (the default): print it on stderr and abort(). The host
+ * tests fail the running cmocka test; the fuzzer reports its trace.
  */
-void host_tests_init(void);
+extern void (*fake_panic_handler)(const char *msg);
+
+/* host_ram ---------------------------------------------------------------- */
+
+/*
+ * fake_ram_reserve() - make sure host_ram can hold @max_size bytes of
+ * simulated RAM: reserve that much host address space (MAP_NORESERVE, so
+ * only the pages written are ever backed), HOST_RAM_ALIGN-aligned, unless
+ * the reservation already held is as large. A larger reservation replaces
+ * the old one, whose contents are lost: boot again after it.
+ * Return: false when the host refuses the address space (the old
+ * reservation, if any, is kept).
+ */
+bool fake_ram_reserve(phys_addr_t max_size);
+
+/*
+ * fake_ram_use() - let the machine's "physical" memory be bytes
+ * [0, @size) of the reservation: host_ram_size = @size. Panics if
+ * fake_ram_reserve() has not reserved that much. Touches no byte. For an
+ * allocator that takes over host_ram without memblock (bench/baselines/);
+ * fake_machine_load() calls it.
+ */
+void fake_ram_use(phys_addr_t size);
+
+/* fake_ram_release() - give the reservation back: host_ram NULL, size 0. */
+void fake_ram_release(void);
+
+/* the machine ------------------------------------------------------------- */
 
 /* The type of a firmware memory-map entry, as far as the mm core cares. */
 enum fake_mem_type {
@@ -58,7 +108,12 @@ struct fake_mem_range {
 	enum fake_mem_type type;
 };
 
-/* A machine to boot: its firmware map and what the "arch" reserves. */
+/*
+ * A machine to boot: its firmware map and what the "arch" reserves. The
+ * zones follow from the addresses (ZONE_DMA below 16 MiB, ZONE_DMA32 below
+ * 4 GiB); a gap between the map's ranges is a hole. Fields after
+ * watermarks are 0 in most machines.
+ */
 struct fake_machine {
 	const struct fake_mem_range *map; /* entries in any order */
 	unsigned int nr_ranges;
@@ -67,36 +122,79 @@ struct fake_machine {
 	phys_addr_t mem_map_limit; /* memblock current_limit while mem_map is
 				      allocated, 0 for anywhere (the top) */
 	/* true: Linux's default watermarks and lowmem_reserve; false (most
-	 * tests): none, so every free page can be allocated */
+	 * tests, the fuzzer, the bench): none, so every free page can be
+	 * allocated */
 	bool watermarks;
+	/* Bytes reserved as the kernel image, as the arch reserves it:
+	 * kernel_image_start_pfn/end_pfn cover them. Size 0: no image. */
+	phys_addr_t kernel_image_base;
+	phys_addr_t kernel_image_size;
+	/* true: RAM left as the host maps it (zero, backed only once written),
+	 * for machines of many GiB (the bench); false: junk-filled */
+	bool untouched;
+	/* true, under ASan: every page that is not usable RAM
+	 * (fake_machine_pfn_usable()) is poisoned at load, so the mm core may
+	 * not even read a hole or a reserved page (the fuzzer) */
+	bool poison_unusable;
 };
 
 /*
- * fake_machine_load() - reserve host_ram to cover every map entry, the
- * entries (and low_reserve) filled with the junk byte HOST_RAM_JUNK (so
- * zeroing is tested against dirt) and the holes never touched, then
- * reset memblock and feed it the map and low_reserve, as the arch's setup
- * code does. Unless @m->watermarks, the watermark tunables are zeroed (see
- * mmzone.h), so the mm_core_init() that follows sets no watermark and no
- * lowmem_reserve. Stops short of mm_core_init().
+ * fake_machine_mm_debug - the mm_debug fake_machine_boot() boots with. 0
+ * (the default) is how the kernel boots: no buddy_verify(), the order-0
+ * fast paths on. The host tests take it from $PAGEWISE_MM_DEBUG
+ * (host_tests_init()); the fuzzer from its input.
+ */
+extern unsigned int fake_machine_mm_debug;
+
+/*
+ * fake_machine_load() - give host_ram room for every map entry
+ * (fake_ram_reserve(), then fake_ram_use() of the top rounded up to
+ * HOST_RAM_ALIGN), fill the entries and low_reserve with the junk byte
+ * HOST_RAM_JUNK unless @m->untouched (so zeroing is tested against dirt;
+ * holes are never touched), poison what is not usable if
+ * @m->poison_unusable, then reset memblock and feed it the map,
+ * low_reserve and the kernel image, as the arch's setup code does. Unless
+ * @m->watermarks, the watermark tunables are zeroed (see mmzone.h), so the
+ * mm_core_init() that follows sets no watermark and no lowmem_reserve.
+ * Stops short of mm_core_init(); leaves every other mm global as it is.
+ * A map memblock refuses panics.
  */
 void fake_machine_load(const struct fake_machine *m);
 
 /*
- * fake_machine_boot() - fake_machine_load() then mm_core_init(), with
- * mm_debug = MM_DEBUG_VERIFY: buddy_verify() runs after every allocation
- * and free, and a problem panics, which fails the test.
+ * fake_machine_boot() - fake_machine_load(), then mm_core_init() with
+ * mm_debug = fake_machine_mm_debug. Under mm_debug=verify, buddy_verify()
+ * runs after every allocation and free, and a problem panics.
  */
 void fake_machine_boot(const struct fake_machine *m);
 
 /*
- * fake_machine_teardown() - free host_ram and reset every global of the mm
- * core (memblock, mem_map, max_pfn, the zones, the tunables) and the
- * printk log.
+ * fake_machine_reset() - every global of the mm core back as a fresh
+ * process has it (mm_reset_globals()), the printk log cleared and no panic
+ * trap set. host_ram and its contents stay: the next load reuses them.
+ */
+void fake_machine_reset(void);
+
+/*
+ * fake_machine_teardown() - fake_machine_reset() and fake_ram_release():
+ * the next machine starts from nothing.
  */
 void fake_machine_teardown(void);
-/* fake_machine_teardown_case() - the same, as a cmocka teardown function. */
-int fake_machine_teardown_case(void **state);
+
+/*
+ * fake_machine_max_pfn() - by @m's map alone: one past the highest pfn
+ * wholly inside a RAM range (what mm_core_init() must make max_pfn), or 0.
+ */
+unsigned long fake_machine_max_pfn(const struct fake_machine *m);
+
+/*
+ * fake_machine_pfn_usable() - by @m's map alone: is page @pfn wholly inside
+ * a RAM range and touched by no reserved byte (reserved range, low_reserve,
+ * kernel image)? Such pages are free after boot, but for mem_map's.
+ */
+bool fake_machine_pfn_usable(const struct fake_machine *m, unsigned long pfn);
+
+/* the expected state ------------------------------------------------------ */
 
 /*
  * memblock_free_pfns() - a @nr_pfns-long array, true where memblock says
@@ -113,15 +211,15 @@ bool *memblock_free_pfns(unsigned long nr_pfns);
 void canonical_nr_free(const bool *is_free, unsigned long nr_pfns,
 		       unsigned long nr_free[]);
 
+/*
+ * canonical_heads() - the same blocks by pfn: @head[pfn] (@nr_pfns
+ * entries) gets the order of the canonical free block starting at pfn,
+ * or -1.
+ */
+void canonical_heads(const bool *is_free, unsigned long nr_pfns,
+		     signed char *head);
+
 /* total_nr_free() - free blocks of @order, summed over the zones. */
 unsigned long total_nr_free(unsigned int order);
-
-/*
- * assert_canonical_buddy() - drain the per-CPU lists, then fail the test
- * unless the free lists hold exactly the canonical blocks of @is_free (same
- * pfns, same orders, same nr_free), every other page is not free, and
- * buddy_verify() finds nothing.
- */
-void assert_canonical_buddy(const bool *is_free, unsigned long nr_pfns);
 
 #endif

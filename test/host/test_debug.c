@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_debug.c - the allocator's debug policies: the shape of a bad-page
- * report, mm_debug=panic, mm_debug=verify (which every host test runs
- * under) catching corruption at the next operation, and page_poison=1
- * filling freed pages and catching writes to them.
+ * report, mm_debug=panic, mm_debug=verify (which the host tests run under
+ * in one of their two runs) catching corruption at the next operation, and
+ * page_poison=1 filling freed pages and catching writes to them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,15 +13,18 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "mm.h"
 
 /* 8 MiB of RAM from 1 MiB, the first MiB reserved as on a PC. */
 static const struct fake_mem_range map[] = {
 	{ 0x0, 0x900000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 1 * MiB, 0,
-					     false };
+static const struct fake_machine machine = {
+	.map = map,
+	.nr_ranges = ARRAY_SIZE(map),
+	.low_reserve = 1 * MiB,
+};
 
 static int boot(void **state)
 {
@@ -182,15 +185,16 @@ static void alloc_one(void)
 }
 
 /*
- * Under mm_debug=verify (the host tests' default), corruption made behind
- * the allocator's back is caught by the very next operation. Without it,
- * the same operation goes through unnoticed.
+ * Under mm_debug=verify, corruption made behind the allocator's back is
+ * caught by the very next operation. Without it, the same operation goes
+ * through unnoticed. The case sets mm_debug itself, whichever way the run
+ * boots (PAGEWISE_MM_DEBUG).
  */
 static void
 mm_debug_verify_catches_corruption_at_the_next_operation(void **state)
 {
 	(void)state;
-	assert_true(mm_debug & MM_DEBUG_VERIFY);
+	mm_debug = MM_DEBUG_VERIFY;
 	contig_page_data.node_zones[ZONE_DMA]
 		.free_area[MAX_PAGE_ORDER]
 		.nr_free++;

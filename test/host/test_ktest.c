@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "ktest.h"
 #include "lab.h"
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "memblock.h"
 #include "mm.h"
 
@@ -354,8 +354,10 @@ static void mm_core_init_retires_memblock(void **state)
 	static const struct fake_mem_range map[] = {
 		{ 0x100000, 0x300000, FAKE_RAM },
 	};
-	static const struct fake_machine m = { map, ARRAY_SIZE(map), 0, 0,
-					       false };
+	static const struct fake_machine m = {
+		.map = map,
+		.nr_ranges = ARRAY_SIZE(map),
+	};
 
 	(void)state;
 	fake_machine_boot(&m);
@@ -432,9 +434,10 @@ static const unsigned long overlap_reserved_pfns[] = {
 
 static void reserved_pages_are_never_handed_out(void **state)
 {
-	static const struct fake_machine m = { overlap_map,
-					       ARRAY_SIZE(overlap_map), 0, 0,
-					       false };
+	static const struct fake_machine m = {
+		.map = overlap_map,
+		.nr_ranges = ARRAY_SIZE(overlap_map),
+	};
 	unsigned long n = 0, nr_free;
 	bool *is_free, *taken;
 	struct page *page;

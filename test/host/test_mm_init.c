@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "memblock.h"
 #include "mm.h"
 
@@ -27,8 +27,10 @@ static const struct fake_mem_range map[] = {
 	{ 0x400000, 0x2000, FAKE_RESERVED },
 	{ 0x1c00000, 0x100000, FAKE_RESERVED },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0,
-					     false };
+static const struct fake_machine machine = {
+	.map = map,
+	.nr_ranges = ARRAY_SIZE(map),
+};
 #define MACHINE_MAX_PFN	      0x1800
 #define MACHINE_PRESENT_PAGES (0x9f + 0x1700)
 
@@ -62,8 +64,11 @@ static void mem_map_is_taken_top_down_and_reserved(void **state)
 
 static void mem_map_stays_below_current_limit(void **state)
 {
-	static const struct fake_machine low = { map, ARRAY_SIZE(map), 0,
-						 0x300000, false };
+	static const struct fake_machine low = {
+		.map = map,
+		.nr_ranges = ARRAY_SIZE(map),
+		.mem_map_limit = 0x300000,
+	};
 
 	(void)state;
 	fake_machine_boot(&low);
@@ -205,9 +210,10 @@ static void no_usable_ram_panics(void **state)
 		{ 0x0, 0x100000, FAKE_RESERVED },
 		{ 0x100800, 0x800, FAKE_RAM }, /* not one whole page */
 	};
-	static const struct fake_machine m = { only_reserved,
-					       ARRAY_SIZE(only_reserved), 0, 0,
-					       false };
+	static const struct fake_machine m = {
+		.map = only_reserved,
+		.nr_ranges = ARRAY_SIZE(only_reserved),
+	};
 
 	(void)state;
 	boot_expecting_panic(&m, "no usable RAM in the memory map");
@@ -220,8 +226,10 @@ static void mem_map_that_does_not_fit_panics(void **state)
 		{ 0x0, 0x1000000, FAKE_RAM },
 		{ 0x0, 0x1000000 - 64 * KiB, FAKE_RESERVED },
 	};
-	static const struct fake_machine m = { crowded, ARRAY_SIZE(crowded), 0,
-					       0, false };
+	static const struct fake_machine m = {
+		.map = crowded,
+		.nr_ranges = ARRAY_SIZE(crowded),
+	};
 
 	(void)state;
 	boot_expecting_panic(&m, "too little memory for mem_map");
@@ -234,8 +242,10 @@ static void nothing_left_after_mem_map_panics(void **state)
 		{ 0x0, 0x100000, FAKE_RAM },
 		{ 0x0, 0x100000 - 8 * KiB, FAKE_RESERVED },
 	};
-	static const struct fake_machine m = { full, ARRAY_SIZE(full), 0, 0,
-					       false };
+	static const struct fake_machine m = {
+		.map = full,
+		.nr_ranges = ARRAY_SIZE(full),
+	};
 
 	(void)state;
 	boot_expecting_panic(&m, "no memory left for the page allocator");

@@ -22,7 +22,7 @@
 
 #include "arch/x86_64/multiboot2.h"
 #include "cmdline.h"
-#include "fake_machine.h"
+#include "host_test.h"
 
 /* Tag types (multiboot2 spec 3.6). */
 #define TAG_END		  0

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "memblock.h"
 #include "mm.h"
 
@@ -32,8 +32,11 @@ static const struct fake_mem_range pc_map[] = {
 	{ 0x7ff800, 0x1000, FAKE_RESERVED },
 	{ 0x1fe0000, 0x20000, FAKE_RESERVED },
 };
-static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB, 0,
-					false };
+static const struct fake_machine pc = {
+	.map = pc_map,
+	.nr_ranges = ARRAY_SIZE(pc_map),
+	.low_reserve = 1 * MiB,
+};
 
 /*
  * 8 MiB with a hole of 32 pages, 0x3f0-0x40f, across the 4 MiB line, where
@@ -43,8 +46,10 @@ static const struct fake_mem_range holes_map[] = {
 	{ 0x0, 0x3f0000, FAKE_RAM },
 	{ 0x410000, 0x3f0000, FAKE_RAM },
 };
-static const struct fake_machine holes = { holes_map, ARRAY_SIZE(holes_map), 0,
-					   0, false };
+static const struct fake_machine holes = {
+	.map = holes_map,
+	.nr_ranges = ARRAY_SIZE(holes_map),
+};
 #define HOLE_START_PFN 0x3f0
 #define HOLE_END_PFN   0x410
 
@@ -52,8 +57,10 @@ static const struct fake_machine holes = { holes_map, ARRAY_SIZE(holes_map), 0,
 static const struct fake_mem_range pfn0_map[] = {
 	{ 0x0, 0x802000, FAKE_RAM },
 };
-static const struct fake_machine pfn0 = { pfn0_map, ARRAY_SIZE(pfn0_map), 0, 0,
-					  false };
+static const struct fake_machine pfn0 = {
+	.map = pfn0_map,
+	.nr_ranges = ARRAY_SIZE(pfn0_map),
+};
 
 /*
  * RAM ends at pfn 0x7fd and mem_map is kept below 2 MiB, so the last pfn,
@@ -62,9 +69,11 @@ static const struct fake_machine pfn0 = { pfn0_map, ARRAY_SIZE(pfn0_map), 0, 0,
 static const struct fake_mem_range lastpfn_map[] = {
 	{ 0x100000, 0x6fd000, FAKE_RAM },
 };
-static const struct fake_machine lastpfn = { lastpfn_map,
-					     ARRAY_SIZE(lastpfn_map), 0,
-					     2 * MiB, false };
+static const struct fake_machine lastpfn = {
+	.map = lastpfn_map,
+	.nr_ranges = ARRAY_SIZE(lastpfn_map),
+	.mem_map_limit = 2 * MiB,
+};
 #define LASTPFN_MAX_PFN 0x7fd
 
 /*
@@ -75,9 +84,10 @@ static const struct fake_mem_range nonpow2_map[] = {
 	{ 0x2800, 0x137ff, FAKE_RAM },
 	{ 0x100000, 0x10000, FAKE_RAM },
 };
-static const struct fake_machine nonpow2 = { nonpow2_map,
-					     ARRAY_SIZE(nonpow2_map), 0, 0,
-					     false };
+static const struct fake_machine nonpow2 = {
+	.map = nonpow2_map,
+	.nr_ranges = ARRAY_SIZE(nonpow2_map),
+};
 
 /* 20 MiB, irregular: holes, reserved pages inside RAM, one order-10 block. */
 static const struct fake_mem_range random_map[] = {
@@ -87,9 +97,11 @@ static const struct fake_mem_range random_map[] = {
 	{ 0x603000, 0xdfd000, FAKE_RAM },
 	{ 0x900123, 0x1000, FAKE_RESERVED },
 };
-static const struct fake_machine random_machine = { random_map,
-						    ARRAY_SIZE(random_map),
-						    PAGE_SIZE, 0, false };
+static const struct fake_machine random_machine = {
+	.map = random_map,
+	.nr_ranges = ARRAY_SIZE(random_map),
+	.low_reserve = PAGE_SIZE,
+};
 
 /* Fixture: the machine, and the test's model of the free pfns --------------*/
 

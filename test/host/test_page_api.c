@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "mm.h"
 
 /* 16 MiB of RAM from 0, the first MiB reserved as on a PC: 4-8 MiB and
@@ -23,8 +23,11 @@
 static const struct fake_mem_range map[] = {
 	{ 0x0, 0x1000000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 1 * MiB, 0,
-					     false };
+static const struct fake_machine machine = {
+	.map = map,
+	.nr_ranges = ARRAY_SIZE(map),
+	.low_reserve = 1 * MiB,
+};
 
 static struct buddy_snapshot boot_state;
 

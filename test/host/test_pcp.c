@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "memblock.h"
 #include "mm.h"
 
@@ -24,10 +24,15 @@
 static const struct fake_mem_range map[] = {
 	{ 0x100000, 0x7f00000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0,
-					     false };
-static const struct fake_machine machine_wmark = { map, ARRAY_SIZE(map), 0, 0,
-						   true };
+static const struct fake_machine machine = {
+	.map = map,
+	.nr_ranges = ARRAY_SIZE(map),
+};
+static const struct fake_machine machine_wmark = {
+	.map = map,
+	.nr_ranges = ARRAY_SIZE(map),
+	.watermarks = true,
+};
 
 static struct zone *dma32(void)
 {

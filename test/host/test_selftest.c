@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "mm.h"
 #include "mm_selftest.h"
 
@@ -22,15 +22,20 @@ static const struct fake_mem_range pc_map[] = {
 	{ 0x100000, 0xee0000, FAKE_RAM },
 	{ 0xfe0000, 0x20000, FAKE_RESERVED },
 };
-static const struct fake_machine pc = { pc_map, ARRAY_SIZE(pc_map), 1 * MiB, 0,
-					false };
+static const struct fake_machine pc = {
+	.map = pc_map,
+	.nr_ranges = ARRAY_SIZE(pc_map),
+	.low_reserve = 1 * MiB,
+};
 
 /* 2 MiB, pfn 0 usable: no order-10 block at all (the case skips it). */
 static const struct fake_mem_range tiny_map[] = {
 	{ 0x0, 0x200000, FAKE_RAM },
 };
-static const struct fake_machine tiny = { tiny_map, ARRAY_SIZE(tiny_map), 0, 0,
-					  false };
+static const struct fake_machine tiny = {
+	.map = tiny_map,
+	.nr_ranges = ARRAY_SIZE(tiny_map),
+};
 
 /* RAM in three pieces with holes between, none a power of two long. */
 static const struct fake_mem_range holey_map[] = {
@@ -38,8 +43,10 @@ static const struct fake_mem_range holey_map[] = {
 	{ 0x480000, 0x123000, FAKE_RAM },
 	{ 0x700000, 0x8fd000, FAKE_RAM },
 };
-static const struct fake_machine holey = { holey_map, ARRAY_SIZE(holey_map), 0,
-					   0, false };
+static const struct fake_machine holey = {
+	.map = holey_map,
+	.nr_ranges = ARRAY_SIZE(holey_map),
+};
 
 static int boot_pc(void **state)
 {
@@ -59,8 +66,12 @@ static const struct fake_mem_range zones3_map[] = {
 	{ 0x100000, 0x1f00000, FAKE_RAM },
 	{ 0x100000000, 0x4000000, FAKE_RAM },
 };
-static const struct fake_machine zones3 = { zones3_map, ARRAY_SIZE(zones3_map),
-					    1 * MiB, 0, true };
+static const struct fake_machine zones3 = {
+	.map = zones3_map,
+	.nr_ranges = ARRAY_SIZE(zones3_map),
+	.low_reserve = 1 * MiB,
+	.watermarks = true,
+};
 
 /* The names of the cases expected to skip, NULL-terminated. */
 #define SKIPS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -173,8 +184,10 @@ static void kernel_selftests_pass_on_three_zones_with_watermarks(void **state)
 static const struct fake_mem_range scarce_map[] = {
 	{ 0x100000, 0x6000, FAKE_RAM },
 };
-static const struct fake_machine scarce = { scarce_map, ARRAY_SIZE(scarce_map),
-					    0, 0, false };
+static const struct fake_machine scarce = {
+	.map = scarce_map,
+	.nr_ranges = ARRAY_SIZE(scarce_map),
+};
 
 /* With almost no memory, cases that cannot get theirs skip; none fails,
  * and each gives back what it took (counters_restored passes). */

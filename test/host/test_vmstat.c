@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "mm.h"
 
 /*
@@ -24,8 +24,10 @@ static const struct fake_mem_range map[] = {
 	{ 0x3000, 0x12000, FAKE_RAM },
 	{ 0x100000, 0x10000, FAKE_RAM },
 };
-static const struct fake_machine machine = { map, ARRAY_SIZE(map), 0, 0,
-					     false };
+static const struct fake_machine machine = {
+	.map = map,
+	.nr_ranges = ARRAY_SIZE(map),
+};
 
 static int boot(void **state)
 {

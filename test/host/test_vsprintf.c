@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "kallsyms_host.h"
 
 #define BUF_SIZE 256

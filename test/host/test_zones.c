@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "fake_machine.h"
+#include "host_test.h"
 #include "memblock.h"
 #include "mm.h"
 
@@ -35,11 +35,17 @@ static const struct fake_mem_range zones3_map[] = {
 	{ 0x100000, 0x3f00000, FAKE_RAM },
 	{ 0x100000000, 0x4000000, FAKE_RAM },
 };
-static const struct fake_machine zones3 = { zones3_map, ARRAY_SIZE(zones3_map),
-					    1 * MiB, 0, false };
-static const struct fake_machine zones3_wmark = { zones3_map,
-						  ARRAY_SIZE(zones3_map),
-						  1 * MiB, 0, true };
+static const struct fake_machine zones3 = {
+	.map = zones3_map,
+	.nr_ranges = ARRAY_SIZE(zones3_map),
+	.low_reserve = 1 * MiB,
+};
+static const struct fake_machine zones3_wmark = {
+	.map = zones3_map,
+	.nr_ranges = ARRAY_SIZE(zones3_map),
+	.low_reserve = 1 * MiB,
+	.watermarks = true,
+};
 
 /*
  * No RAM above 4 GiB: DMA and DMA32 only, Normal empty. A firmware range
@@ -50,15 +56,21 @@ static const struct fake_mem_range zones2_map[] = {
 	{ 0x100000, 0x3f00000, FAKE_RAM },
 	{ 0xf00000, 0x200000, FAKE_RESERVED },
 };
-static const struct fake_machine zones2 = { zones2_map, ARRAY_SIZE(zones2_map),
-					    1 * MiB, 0, false };
+static const struct fake_machine zones2 = {
+	.map = zones2_map,
+	.nr_ranges = ARRAY_SIZE(zones2_map),
+	.low_reserve = 1 * MiB,
+};
 
 /* 512 KiB of RAM: sqrt(16 * its KiB) is below 128, the floor. */
 static const struct fake_mem_range tiny_map[] = {
 	{ 0x100000, 0x80000, FAKE_RAM },
 };
-static const struct fake_machine tiny = { tiny_map, ARRAY_SIZE(tiny_map), 0, 0,
-					  true };
+static const struct fake_machine tiny = {
+	.map = tiny_map,
+	.nr_ranges = ARRAY_SIZE(tiny_map),
+	.watermarks = true,
+};
 
 static struct zone *zone_of(enum zone_type z)
 {
