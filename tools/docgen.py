@@ -273,17 +273,30 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
 
     child.logfile_read = _Log()
     try:
+        names: dict[str, str] = {}  # named groups matched so far: ${name} in an expanded send
         for step in run.send:
             if isinstance(step, str):
                 expect, text = run.prompt, step + "\n"
             else:
                 expect = step.get("expect", run.prompt)
                 text = step["send"] + ("" if step.get("raw") else "\n")
-            child.expect(expect)
+            if isinstance(step, dict) and step.get("file"):
+                # Wait at the prompt, then for RE in a file the run writes
+                # (one of its streams, e.g. Bochs's COM1 log): what the
+                # kernel printed there decides what to type.
+                child.expect(step.get("prompt", run.prompt))
+                match = _wait_in_file(tree / run.streams[step["file"]], expect, int(step.get("nth", 1)),
+                                      run.timeout, f"run {run.name}")
+            else:
+                child.expect(expect)
+                match = child.match
+            if match is not None and not isinstance(match, type(pexpect.EOF)) and hasattr(match, "groupdict"):
+                names.update({k: v for k, v in match.groupdict().items() if v is not None})
             if isinstance(step, dict) and step.get("expand"):
                 # What to type depends on what was printed (Bochs has no
                 # "finish": a return address read off the stack is typed back).
-                text = child.match.expand(text)
+                text = match.expand(text)
+                text = re.sub(r"\$\{(\w+)\}", lambda m: names[m.group(1)], text)
             time.sleep(float(step.get("delay", 0)) if isinstance(step, dict) else 0)
             child.send(text)
         child.expect(pexpect.EOF)
@@ -315,6 +328,21 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
         (outdir / f"{sname}.txt").write_text("\n".join(lines) + "\n")
     (outdir / "key").write_text(run.key())
     return streams
+
+
+def _wait_in_file(path: Path, pattern: str, nth: int, timeout: float, who: str) -> re.Match:
+    """The @nth match of @pattern in the file at @path, waiting up to
+    @timeout seconds for it to appear (the file is being written)."""
+    pat = re.compile(pattern, re.M)
+    end = time.monotonic() + timeout
+    while True:
+        text = "\n".join(clean_transcript(path.read_bytes().decode("utf-8", "replace"))) if path.exists() else ""
+        found = list(pat.finditer(text))
+        if len(found) >= nth:
+            return found[nth - 1]
+        if time.monotonic() > end:
+            raise DocgenError(f"{who}: {path.name} never showed /{pattern}/ (match {nth})")
+        time.sleep(0.2)
 
 
 def cached(run: Run, outdir: Path) -> dict[str, list[str]] | None:
