@@ -131,7 +131,7 @@ extern struct pglist_data contig_page_data;
  * for_each_zone_zonelist(zone, highest) - the zonelist of an allocation
  *   whose highest zone is @highest: that zone, then each one below it
  *   down to ZONE_DMA (empty ones too), as Linux's for_each_zone_zonelist()
- *   walks a node's zonelist.
+ *   walks a node's zonelist; @zone is NULL after the last.
  * for_each_pcp(zone, cpu, pcp) - each CPU's per-CPU list of @zone: @cpu
  *   from 0 to NR_CPUS - 1, @pcp = &@zone->per_cpu_pageset[@cpu] (Linux:
  *   for_each_possible_cpu() with per_cpu_ptr(zone->per_cpu_pageset, cpu)).
@@ -149,11 +149,10 @@ extern struct pglist_data contig_page_data;
 			;                  \
 		else
 
-#define for_each_zone_zonelist(zone, highest)                            \
-	for (int zonelist_i_ = (int)(highest);                           \
-	     zonelist_i_ >= 0 &&                                         \
-	     ((zone) = &contig_page_data.node_zones[zonelist_i_], true); \
-	     zonelist_i_--)
+#define for_each_zone_zonelist(zone, highest)                        \
+	for ((zone) = &contig_page_data.node_zones[highest]; (zone); \
+	     (zone) = (zone) == contig_page_data.node_zones ? NULL   \
+							    : &(zone)[-1])
 
 #define for_each_pcp(zone, cpu, pcp)                                     \
 	for ((cpu) = 0; (cpu) < NR_CPUS &&                               \
