@@ -60,7 +60,7 @@ static inline unsigned int smp_processor_id(void)
  * @batch pages from the cold end go back to the buddy lists, where they
  * merge (free_pcppages_bulk). The pages stay free: MemFree counts them,
  * the zone's free_pages and the watermark checks do not (as Linux's
- * NR_FREE_PAGES). See page_alloc.c for how high and batch are chosen.
+ * NR_FREE_PAGES). See mm_init.c for how high and batch are chosen.
  * Linux caches orders up to 3 and the THP order, one list per migratetype;
  * we cache order 0 only, on one list.
  */
@@ -84,7 +84,7 @@ struct free_area {
 
 struct zone {
 	const char *name; /* as /proc/buddyinfo prints it: "DMA32" */
-	/* Watermarks in pages (see page_alloc.c __setup_per_zone_wmarks()). */
+	/* Watermarks in pages (see mm_init.c setup_per_zone_wmarks()). */
 	unsigned long _watermark[NR_WMARK];
 	/*
 	 * lowmem_reserve[z]: pages this zone keeps back from an allocation
