@@ -524,33 +524,14 @@ static __always_inline struct page *prep_new_page(struct page *page,
 }
 
 /*
- * alloc_page_refill() - alloc_page_fast() with the per-CPU list of its
- * preferred @zone empty: the general path for that zone alone, a refill
- * from its buddy lists (rmqueue_pcplist()) and prep_new_page(), without
- * the zonelist walk; the caller has checked the gfp and the watermark. When
- * the zone has no page after all, the general path decides. Out of line,
- * and called last, so that the fast path saves no register for it.
- * Return: the page, or NULL as alloc_pages_caller() returns it.
- */
-static noinline struct page *alloc_page_refill(struct zone *zone, gfp_t gfp,
-					       unsigned long caller)
-{
-	struct page *page = rmqueue_pcplist(zone);
-
-	if (unlikely(!page))
-		return alloc_pages_caller(gfp, 0, caller);
-	return prep_new_page(page, 0, gfp, caller);
-}
-
-/*
  * The order-0 fast paths, for the common case only: a valid gfp, no
  * mm_debug=verify and no page_poison; on allocation the preferred zone
  * above its low watermark, its per-CPU list refilled from its buddy lists
  * when empty, so that the zonelist walk and the general path run only when
  * that zone cannot serve; on free the head of an unshared order-0 block.
  * They do exactly what the general paths below would do then, in a few
- * dozen instructions; any other case returns false / NULL and the general
- * path decides.
+ * dozen instructions; any other case goes to the general path, which
+ * decides (the allocation calls it, the free returns false).
  */
 static __always_inline bool mm_checks_on(void)
 {
@@ -571,6 +552,25 @@ static __always_inline struct zone *preferred_zone(enum zone_type highest)
 		if (populated_zone(zone))
 			return zone;
 	return NULL;
+}
+
+/*
+ * alloc_page_refill() - alloc_page_fast() with the per-CPU list of its
+ * preferred @zone empty: the general path for that zone alone, a refill
+ * from its buddy lists (rmqueue_pcplist()) and prep_new_page(), without
+ * the zonelist walk; the caller has checked the gfp and the watermark. When
+ * the zone has no page after all, the general path decides. Out of line,
+ * and called last, so that the fast path saves no register for it.
+ * Return: the page, or NULL as alloc_pages_caller() returns it.
+ */
+static noinline struct page *alloc_page_refill(struct zone *zone, gfp_t gfp,
+					       unsigned long caller)
+{
+	struct page *page = rmqueue_pcplist(zone);
+
+	if (unlikely(!page))
+		return alloc_pages_caller(gfp, 0, caller);
+	return prep_new_page(page, 0, gfp, caller);
 }
 
 static __always_inline struct page *alloc_page_fast(gfp_t gfp,
