@@ -253,8 +253,5 @@ static const struct ktest_case lab1_cases[] = {
 	{ "memblock_alloc_avoids_reserved", memblock_alloc_avoids_reserved },
 };
 
-const struct lab_suite lab1_suite = {
-	.name = "lab1",
-	.cases = lab1_cases,
-	.nr_cases = ARRAY_SIZE(lab1_cases),
-};
+const struct lab_suite lab1_suite = { "lab1", lab1_cases,
+				      ARRAY_SIZE(lab1_cases), NULL, 0 };

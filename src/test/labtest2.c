@@ -181,8 +181,5 @@ static const struct ktest_case lab2_cases[] = {
 	{ "page_address_matches_direct_map", page_address_matches_direct_map },
 };
 
-const struct lab_suite lab2_suite = {
-	.name = "lab2",
-	.cases = lab2_cases,
-	.nr_cases = ARRAY_SIZE(lab2_cases),
-};
+const struct lab_suite lab2_suite = { "lab2", lab2_cases,
+				      ARRAY_SIZE(lab2_cases), NULL, 0 };

@@ -215,8 +215,5 @@ static const struct ktest_case lab3_cases[] = {
 	  merge_needs_free_buddy_of_same_order },
 };
 
-const struct lab_suite lab3_suite = {
-	.name = "lab3",
-	.cases = lab3_cases,
-	.nr_cases = ARRAY_SIZE(lab3_cases),
-};
+const struct lab_suite lab3_suite = { "lab3", lab3_cases,
+				      ARRAY_SIZE(lab3_cases), NULL, 0 };

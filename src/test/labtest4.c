@@ -113,10 +113,6 @@ static const struct ktest_case lab4_cases[] = {
 	{ "dma32_falls_back_to_dma", dma32_falls_back_to_dma },
 };
 
-const struct lab_suite lab4_suite = {
-	.name = "lab4",
-	.cases = lab4_cases,
-	.nr_cases = ARRAY_SIZE(lab4_cases),
-	.selftests = lab4_selftests,
-	.nr_selftests = ARRAY_SIZE(lab4_selftests),
-};
+const struct lab_suite lab4_suite = { "lab4", lab4_cases,
+				      ARRAY_SIZE(lab4_cases), lab4_selftests,
+				      ARRAY_SIZE(lab4_selftests) };

@@ -63,10 +63,6 @@ static const struct ktest_case lab5_cases[] = {
 /* The mm self-test case (mm_selftest.c) that grades lab 5 too. */
 static const char *const lab5_selftests[] = { "pcp_lists" };
 
-const struct lab_suite lab5_suite = {
-	.name = "lab5",
-	.cases = lab5_cases,
-	.nr_cases = ARRAY_SIZE(lab5_cases),
-	.selftests = lab5_selftests,
-	.nr_selftests = ARRAY_SIZE(lab5_selftests),
-};
+const struct lab_suite lab5_suite = { "lab5", lab5_cases,
+				      ARRAY_SIZE(lab5_cases), lab5_selftests,
+				      ARRAY_SIZE(lab5_selftests) };
