@@ -46,12 +46,6 @@ unsigned long buddy_core_find_buddy_pfn(unsigned long pfn, unsigned int order);
 void __isolate_free_page(struct page *page, unsigned int order);
 
 /*
- * setup_per_zone_pcp() - choose each zone's per-CPU high and batch from its
- * size and low watermark (page_alloc.c), for init_per_zone_wmark_min().
- */
-void setup_per_zone_pcp(void);
-
-/*
  * The API's general paths (page_alloc.c), for the calls built on them
  * (page_ref.c, page_isolation.c). @caller is the address the API call
  * returns to, for the reports.

@@ -216,6 +216,65 @@ void mm_core_init(void)
 	print_memory_line();
 }
 
+/* Per-CPU lists' high and batch ------------------------------------------------- */
+
+/*
+ * Linux's zone_batchsize(): a quarter of the smaller of 0.1 % of the zone
+ * and 1 MiB of pages, rounded to 2^n - 1 (a power of two was found to
+ * alias badly in CPU caches), at least 1. Any zone of 1 GiB or more:
+ * min(262144 >> 10, 256) / 4 = 64, rounddown_pow_of_two(64 + 32) - 1 = 63.
+ */
+static int zone_batchsize(const struct zone *zone)
+{
+	unsigned long batch = zone->managed_pages >> 10;
+
+	if (batch > (1UL << 20) / PAGE_SIZE)
+		batch = (1UL << 20) / PAGE_SIZE;
+	batch /= 4;
+	if (batch < 1)
+		batch = 1;
+	batch += batch / 2;
+	batch = (1UL << (63 - __builtin_clzl(batch))) - 1;
+	return batch < 1 ? 1 : (int)batch;
+}
+
+/*
+ * Linux's zone_highsize() with percpu_pagelist_high_fraction at its default
+ * 0: the zone's low watermark shared among the CPUs, so that full lists
+ * never push the zone below it, but at least 4 batches. 1 GiB with Linux's
+ * watermarks: low 1280 pages, high 1280; with zeroed watermarks 4 * 63 = 252.
+ * (Linux 6.7 lets high float between this and a larger bound; ours is
+ * fixed at the lower one.)
+ */
+static int zone_highsize(const struct zone *zone, int batch)
+{
+	unsigned long high = low_wmark_pages(zone) / NR_CPUS;
+
+	if (high < 4UL * (unsigned long)batch)
+		high = 4UL * (unsigned long)batch;
+	return high > (1UL << 30) ? 1 << 30 : (int)high;
+}
+
+/*
+ * setup_per_zone_pcp() - choose each zone's per-CPU high and batch, as
+ * Linux's zone_pcp_update() after its watermarks change. A list above its
+ * new high is drained down at its next free. An empty zone keeps the boot
+ * pageset (high 0: its frees bypass the list).
+ */
+static void setup_per_zone_pcp(void)
+{
+	struct per_cpu_pages *pcp;
+	struct zone *zone;
+	int cpu;
+
+	for_each_zone_pcp (zone, cpu, pcp) {
+		pcp->batch = zone_batchsize(zone);
+		pcp->high = populated_zone(zone)
+				    ? zone_highsize(zone, pcp->batch)
+				    : 0;
+	}
+}
+
 /* Watermarks ------------------------------------------------------------------ */
 
 int user_min_free_kbytes = USER_MIN_FREE_KBYTES_DEFAULT;

@@ -60,7 +60,7 @@ static inline unsigned int smp_processor_id(void)
  * @batch pages from the cold end go back to the buddy lists, where they
  * merge (free_pcppages_bulk). The pages stay free: MemFree counts them,
  * the zone's free_pages and the watermark checks do not (as Linux's
- * NR_FREE_PAGES). See page_alloc.c for how high and batch are chosen.
+ * NR_FREE_PAGES). See mm_init.c for how high and batch are chosen.
  * Linux caches orders up to 3 and the THP order, one list per migratetype;
  * we cache order 0 only, on one list.
  */
@@ -84,7 +84,7 @@ struct free_area {
 
 struct zone {
 	const char *name; /* as /proc/buddyinfo prints it: "DMA32" */
-	/* Watermarks in pages (see page_alloc.c __setup_per_zone_wmarks()). */
+	/* Watermarks in pages (see mm_init.c setup_per_zone_wmarks()). */
 	unsigned long _watermark[NR_WMARK];
 	/*
 	 * lowmem_reserve[z]: pages this zone keeps back from an allocation
@@ -131,7 +131,7 @@ extern struct pglist_data contig_page_data;
  * for_each_zone_zonelist(zone, highest) - the zonelist of an allocation
  *   whose highest zone is @highest: that zone, then each one below it
  *   down to ZONE_DMA (empty ones too), as Linux's for_each_zone_zonelist()
- *   walks a node's zonelist.
+ *   walks a node's zonelist; @zone is NULL after the last.
  * for_each_pcp(zone, cpu, pcp) - each CPU's per-CPU list of @zone: @cpu
  *   from 0 to NR_CPUS - 1, @pcp = &@zone->per_cpu_pageset[@cpu] (Linux:
  *   for_each_possible_cpu() with per_cpu_ptr(zone->per_cpu_pageset, cpu)).
@@ -149,11 +149,10 @@ extern struct pglist_data contig_page_data;
 			;                  \
 		else
 
-#define for_each_zone_zonelist(zone, highest)                            \
-	for (int zonelist_i_ = (int)(highest);                           \
-	     zonelist_i_ >= 0 &&                                         \
-	     ((zone) = &contig_page_data.node_zones[zonelist_i_], true); \
-	     zonelist_i_--)
+#define for_each_zone_zonelist(zone, highest)                        \
+	for ((zone) = &contig_page_data.node_zones[highest]; (zone); \
+	     (zone) = (zone) == contig_page_data.node_zones ? NULL   \
+							    : &(zone)[-1])
 
 #define for_each_pcp(zone, cpu, pcp)                                     \
 	for ((cpu) = 0; (cpu) < NR_CPUS &&                               \

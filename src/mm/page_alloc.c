@@ -408,63 +408,6 @@ void drain_all_pages(struct zone *zone)
 			free_pcppages_bulk(z, pcp, pcp->count);
 }
 
-/*
- * Linux's zone_batchsize(): a quarter of the smaller of 0.1 % of the zone
- * and 1 MiB of pages, rounded to 2^n - 1 (a power of two was found to
- * alias badly in CPU caches), at least 1. Any zone of 1 GiB or more:
- * min(262144 >> 10, 256) / 4 = 64, rounddown_pow_of_two(64 + 32) - 1 = 63.
- */
-static int zone_batchsize(const struct zone *zone)
-{
-	unsigned long batch = zone->managed_pages >> 10;
-
-	if (batch > (1UL << 20) / PAGE_SIZE)
-		batch = (1UL << 20) / PAGE_SIZE;
-	batch /= 4;
-	if (batch < 1)
-		batch = 1;
-	batch += batch / 2;
-	batch = (1UL << (63 - __builtin_clzl(batch))) - 1;
-	return batch < 1 ? 1 : (int)batch;
-}
-
-/*
- * Linux's zone_highsize() with percpu_pagelist_high_fraction at its default
- * 0: the zone's low watermark shared among the CPUs, so that full lists
- * never push the zone below it, but at least 4 batches. 1 GiB with Linux's
- * watermarks: low 1280 pages, high 1280; with zeroed watermarks 4 * 63 = 252.
- * (Linux 6.7 lets high float between this and a larger bound; ours is
- * fixed at the lower one.)
- */
-static int zone_highsize(const struct zone *zone, int batch)
-{
-	unsigned long high = low_wmark_pages(zone) / NR_CPUS;
-
-	if (high < 4UL * (unsigned long)batch)
-		high = 4UL * (unsigned long)batch;
-	return high > (1UL << 30) ? 1 << 30 : (int)high;
-}
-
-/*
- * setup_per_zone_pcp() - choose each zone's per-CPU high and batch, as
- * Linux's zone_pcp_update() after its watermarks change. A list above its
- * new high is drained down at its next free. An empty zone keeps the boot
- * pageset (high 0: its frees bypass the list).
- */
-void setup_per_zone_pcp(void)
-{
-	struct per_cpu_pages *pcp;
-	struct zone *zone;
-	int cpu;
-
-	for_each_zone_pcp (zone, cpu, pcp) {
-		pcp->batch = zone_batchsize(zone);
-		pcp->high = populated_zone(zone)
-				    ? zone_highsize(zone, pcp->batch)
-				    : 0;
-	}
-}
-
 /* The zonelist ----------------------------------------------------------------- */
 
 /*
@@ -518,9 +461,8 @@ get_page_from_freelist(unsigned int order, enum zone_type highest,
  * them when direct reclaim fails; reclaim is all we lack, so every caller
  * gets the drain); then, for __GFP_MEMALLOC, with no watermark at all.
  */
-static struct page *noinline __alloc_pages_slowpath(gfp_t gfp,
-						    unsigned int order,
-						    enum zone_type highest)
+static noinline struct page *
+__alloc_pages_slowpath(gfp_t gfp, unsigned int order, enum zone_type highest)
 {
 	struct page *page;
 
@@ -549,28 +491,101 @@ static __always_inline struct page *__alloc_pages_zonelist(gfp_t gfp,
 }
 
 /*
+ * prep_new_page() - make the block of 2^@order pages at @page, just taken
+ * off a free list for a caller at @caller, allocated: head, order, one
+ * reference, zeroed under __GFP_ZERO. A free block's pages are clean;
+ * anything else means the lists are corrupt, which is our bug, not the
+ * caller's: reported, then BUG(). The tails are checked under
+ * mm_debug=verify (Linux: only with check_pages enabled), as no call of the
+ * API can leave one dirty. As Linux's prep_new_page(). Return: @page.
+ */
+static __always_inline struct page *prep_new_page(struct page *page,
+						  unsigned int order, gfp_t gfp,
+						  unsigned long caller)
+{
+	if (unlikely(page->flags || page->_refcount ||
+		     ((mm_debug & MM_DEBUG_VERIFY) &&
+		      !block_pages_clean(page, order, 1)))) {
+		bad_page(page, caller,
+			 "free block at pfn %#lx has a page in use",
+			 page_to_pfn(page));
+		BUG();
+	}
+	if (unlikely(page_poisoning_enabled))
+		check_poison(page, order, caller);
+	__SetPageHead(page);
+	set_page_private(page, order);
+	page->_refcount = 1;
+	if (gfp & __GFP_ZERO)
+		for (unsigned long i = 0; i < (1UL << order); i++)
+			clear_page(page_address(page + i));
+	debug_verify("alloc_pages", caller);
+	return page;
+}
+
+/*
  * The order-0 fast paths, for the common case only: a valid gfp, no
- * mm_debug=verify and no page_poison; on allocation the first populated
- * zone of the zonelist above its low watermark with a page on its per-CPU
- * list; on free the head of an unshared order-0 block. They do exactly what
- * the general paths below would do then, in a few dozen instructions; any
- * other case returns false / NULL and the general path decides.
+ * mm_debug=verify and no page_poison; on allocation the preferred zone
+ * above its low watermark, its per-CPU list refilled from its buddy lists
+ * when empty, so that the zonelist walk and the general path run only when
+ * that zone cannot serve; on free the head of an unshared order-0 block.
+ * They do exactly what the general paths below would do then, in a few
+ * dozen instructions; any other case goes to the general path, which
+ * decides (the allocation calls it, the free returns false).
  */
 static __always_inline bool mm_checks_on(void)
 {
 	return (mm_debug & MM_DEBUG_VERIFY) || page_poisoning_enabled;
 }
 
-static __always_inline struct page *alloc_page_fast(gfp_t gfp)
+/*
+ * preferred_zone() - the zone an allocation whose highest zone is @highest
+ * tries first: the first populated zone of its zonelist, as Linux's
+ * ac->preferred_zoneref (whose zonelists hold populated zones only).
+ * Return: the zone, or NULL when no zone has pages.
+ */
+static __always_inline struct zone *preferred_zone(enum zone_type highest)
+{
+	struct zone *zone;
+
+	for_each_zone_zonelist (zone, highest)
+		if (populated_zone(zone))
+			return zone;
+	return NULL;
+}
+
+/*
+ * alloc_page_refill() - alloc_page_fast() with the per-CPU list of its
+ * preferred @zone empty: the general path for that zone alone, a refill
+ * from its buddy lists (rmqueue_pcplist()) and prep_new_page(), without
+ * the zonelist walk; the caller has checked the gfp and the watermark. When
+ * the zone has no page after all, the general path decides. Out of line,
+ * and called last, so that the fast path saves no register for it.
+ * Return: the page, or NULL as alloc_pages_caller() returns it.
+ */
+static noinline struct page *alloc_page_refill(struct zone *zone, gfp_t gfp,
+					       unsigned long caller)
+{
+	struct page *page = rmqueue_pcplist(zone);
+
+	if (unlikely(!page))
+		return alloc_pages_caller(gfp, 0, caller);
+	return prep_new_page(page, 0, gfp, caller);
+}
+
+static __always_inline struct page *alloc_page_fast(gfp_t gfp,
+						    unsigned long caller)
 {
 	/* LAB 5 BEGIN alloc_page_fast: the common order-0 case in a few
 	 * dozen instructions, doing exactly what the general path would:
-	 * plain gfp only, no debug checks, the first populated zone of the
-	 * zonelist above its low watermark, a page already on this CPU's
-	 * list (else return NULL and let the general path decide).
+	 * plain gfp only, no debug checks, the preferred zone
+	 * (preferred_zone()) above its low watermark, a page on this CPU's
+	 * list (when it is empty, alloc_page_refill() does the rest); in
+	 * any other case hand the call to the general path,
+	 * alloc_pages_caller(gfp, 0, caller), and return what it returns.
 	 * STUB:
-	 *	(void)gfp;
-	 *	return NULL;
+	 *	(void)alloc_page_refill;
+	 *	return alloc_pages_caller(gfp, 0, caller);
 	 */
 	enum zone_type highest;
 	struct per_cpu_pages *pcp;
@@ -581,21 +596,20 @@ static __always_inline struct page *alloc_page_fast(gfp_t gfp)
 		     (gfp & (__GFP_DMA | __GFP_DMA32)) ==
 			     (__GFP_DMA | __GFP_DMA32) ||
 		     mm_checks_on()))
-		return NULL;
+		goto general;
 	highest = gfp_zone(gfp);
-	zone = &contig_page_data.node_zones[highest];
-	while (!populated_zone(zone))
-		if (zone-- == contig_page_data.node_zones)
-			return NULL;
+	zone = preferred_zone(highest);
+	if (unlikely(!zone))
+		goto general;
 	pcp = this_cpu_pcp(zone);
 	if (unlikely(zone->free_pages + zone_pcp_pages(zone) <=
 		     low_wmark_pages(zone) + zone->lowmem_reserve[highest]))
-		return NULL;
+		goto general;
 	if (unlikely(list_empty(&pcp->list)))
-		return NULL;
+		return alloc_page_refill(zone, gfp, caller);
 	page = list_first_entry(&pcp->list, struct page, lru);
 	if (unlikely(page->flags != (1u << PG_pcp) || page->_refcount))
-		return NULL; /* corrupt: the general path reports it */
+		goto general; /* corrupt: the general path reports it */
 	__list_del_entry(&page->lru);
 	pcp->count--;
 	page->flags = 1u << PG_head;
@@ -603,6 +617,8 @@ static __always_inline struct page *alloc_page_fast(gfp_t gfp)
 	if (gfp & __GFP_ZERO)
 		clear_page(page_address(page));
 	return page;
+general:
+	return alloc_pages_caller(gfp, 0, caller);
 	/* LAB 5 END */
 }
 
@@ -631,7 +647,7 @@ static __always_inline bool free_page_fast(struct page *page)
 	/* LAB 5 END */
 }
 
-struct page *noinline alloc_pages_caller(gfp_t gfp, unsigned int order,
+noinline struct page *alloc_pages_caller(gfp_t gfp, unsigned int order,
 					 unsigned long caller)
 {
 	struct page *page;
@@ -651,52 +667,31 @@ struct page *noinline alloc_pages_caller(gfp_t gfp, unsigned int order,
 		warn_alloc(gfp, order, caller);
 		return NULL;
 	}
-	/* A free block's pages are clean; anything else means the lists are
-	 * corrupt, which is our bug, not the caller's. The tails are checked
-	 * under mm_debug=verify (Linux: only with check_pages enabled), as no
-	 * call of the API can leave one dirty. */
-	if (unlikely(page->flags || page->_refcount ||
-		     ((mm_debug & MM_DEBUG_VERIFY) &&
-		      !block_pages_clean(page, order, 1)))) {
-		bad_page(page, caller,
-			 "free block at pfn %#lx has a page in use",
-			 page_to_pfn(page));
-		BUG();
-	}
-	if (unlikely(page_poisoning_enabled))
-		check_poison(page, order, caller);
-	__SetPageHead(page);
-	set_page_private(page, order);
-	page->_refcount = 1;
-	if (gfp & __GFP_ZERO)
-		for (unsigned long i = 0; i < (1UL << order); i++)
-			clear_page(page_address(page + i));
-	debug_verify("alloc_pages", caller);
-	return page;
+	return prep_new_page(page, order, gfp, caller);
 }
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
-	struct page *page = order ? NULL : alloc_page_fast(gfp);
-
-	return likely(page) ? page : alloc_pages_caller(gfp, order, _RET_IP_);
+	if (order)
+		return alloc_pages_caller(gfp, order, _RET_IP_);
+	return alloc_page_fast(gfp, _RET_IP_);
 }
 
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
 {
-	/* LAB 4 BEGIN __get_free_pages: as alloc_pages() (the fast path for
-	 * order 0, else alloc_pages_caller() with _RET_IP_), but return the
-	 * block's direct-map address, or 0 (docs/labs/lab4.md).
+	/* LAB 4 BEGIN __get_free_pages: as alloc_pages() (the fast path,
+	 * alloc_page_fast(), for order 0, else alloc_pages_caller(); both
+	 * with _RET_IP_), but return the block's direct-map address, or 0
+	 * (docs/labs/lab4.md).
 	 * STUB:
 	 *	(void)gfp;
 	 *	(void)order;
 	 *	lab_missing(4, "__get_free_pages");
 	 *	return 0;
 	 */
-	struct page *page = order ? NULL : alloc_page_fast(gfp);
+	struct page *page = order ? alloc_pages_caller(gfp, order, _RET_IP_)
+				  : alloc_page_fast(gfp, _RET_IP_);
 
-	if (unlikely(!page))
-		page = alloc_pages_caller(gfp, order, _RET_IP_);
 	return page ? (unsigned long)page_address(page) : 0;
 	/* LAB 4 END */
 }
@@ -710,10 +705,7 @@ unsigned long get_zeroed_page(gfp_t gfp)
 	 *	lab_missing(4, "get_zeroed_page");
 	 *	return 0;
 	 */
-	struct page *page = alloc_page_fast(gfp | __GFP_ZERO);
-
-	if (unlikely(!page))
-		page = alloc_pages_caller(gfp | __GFP_ZERO, 0, _RET_IP_);
+	struct page *page = alloc_page_fast(gfp | __GFP_ZERO, _RET_IP_);
 
 	return page ? (unsigned long)page_address(page) : 0;
 	/* LAB 4 END */
@@ -754,7 +746,7 @@ static __always_inline void free_block(struct page *page, unsigned int order,
 	debug_verify(op, caller);
 }
 
-void noinline free_pages_caller(struct page *page, unsigned int order,
+noinline void free_pages_caller(struct page *page, unsigned int order,
 				unsigned long caller)
 {
 	if (unlikely(!page)) {

@@ -45,10 +45,11 @@ static void give_back_range(unsigned long start, unsigned long end)
 /*
  * Take the free pages [start, end) off the free lists as allocated order-0
  * pages. Every free block overlapping the range is taken whole; its parts
- * outside the range go straight back.
+ * outside the range go straight back. The caller has drained the per-CPU
+ * lists, once, and found the range free (range_is_free()).
  */
-static void isolate_range(unsigned long start, unsigned long end, gfp_t gfp,
-			  unsigned long caller)
+static void take_free_range(unsigned long start, unsigned long end, gfp_t gfp,
+			    unsigned long caller)
 {
 	unsigned long pfn = start;
 
@@ -75,6 +76,7 @@ static void isolate_range(unsigned long start, unsigned long end, gfp_t gfp,
 		if (gfp & __GFP_ZERO)
 			clear_page(page_address(page));
 	}
+	debug_verify("alloc_contig_range", caller);
 }
 
 static int alloc_contig_range_caller(unsigned long start_pfn,
@@ -99,8 +101,7 @@ static int alloc_contig_range_caller(unsigned long start_pfn,
 				(void *)caller);
 		return -EBUSY;
 	}
-	isolate_range(start_pfn, end_pfn, gfp, caller);
-	debug_verify("alloc_contig_range", caller);
+	take_free_range(start_pfn, end_pfn, gfp, caller);
 	return 0;
 }
 
@@ -128,8 +129,8 @@ void free_contig_range(unsigned long pfn, unsigned long nr_pages)
 
 /*
  * Take the lowest run of @nr_pages free pfns in [@start, @end) that starts
- * at a multiple of @align_pages. Return: true with its first pfn in *@found,
- * or false with nothing taken.
+ * at a multiple of @align_pages; the caller has drained the per-CPU lists.
+ * Return: true with its first pfn in *@found, or false with nothing taken.
  */
 static bool take_contig_run(unsigned long start, unsigned long end,
 			    unsigned long nr_pages, unsigned long align_pages,
@@ -141,9 +142,8 @@ static bool take_contig_run(unsigned long start, unsigned long end,
 
 	for (; pfn >= start && pfn + nr_pages <= end && pfn + nr_pages > pfn;
 	     pfn += align_pages)
-		if (range_is_free(pfn, pfn + nr_pages) &&
-		    !alloc_contig_range_caller(pfn, pfn + nr_pages, gfp,
-					       caller)) {
+		if (range_is_free(pfn, pfn + nr_pages)) {
+			take_free_range(pfn, pfn + nr_pages, gfp, caller);
 			*found = pfn;
 			return true;
 		}

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_ktest.c - the KTAP runner's grade mode (src/ktest.c) and what it
+ * test_ktest.c - the KTAP runner's grade mode (src/test/ktest.c) and what it
  * stands on: SipHash-2-4 (src/lib/siphash.c) against the published test
  * vectors, seal lines that verify and chain, the checks and digest of a
- * case; and the lab stubs' reports (src/lab.c).
+ * case; and the lab stubs' reports (src/test/lab.c).
  */
 #include <inttypes.h>
 #include <setjmp.h>

@@ -144,7 +144,7 @@ def sealed(key: bytes, prev: int, suite: str, case: str, status: str, checks: in
 
 def kernel_log(key: bytes, suites: dict[str, list[tuple]], *, end: bool = True,
                between: dict[str, list[str]] | None = None) -> list[str]:
-    """The lines a grade-mode kernel prints (src/ktest.c's format) for
+    """The lines a grade-mode kernel prints (src/test/ktest.c's format) for
     @suites: {suite: [(case, status, checks, digest), ...]}; a "fail" case
     has a diagnostic line first. @between: lines printed before a suite."""
     lines = ["Command line: grade=... seed=1 poweroff", "KTAP version 1", "# grade: begin v1",
@@ -156,7 +156,7 @@ def kernel_log(key: bytes, suites: dict[str, list[tuple]], *, end: bool = True,
                   f"    1..{len(cases)}"]
         for j, (case, status, checks, digest) in enumerate(cases, 1):
             if status == "fail":
-                lines.append(f"    # {case}: src/labtest.c:{100 + j}: expected page != NULL")
+                lines.append(f"    # {case}: src/test/labtest3.c:{100 + j}: expected page != NULL")
             result = {"ok": f"    ok {j} {case}", "fail": f"    not ok {j} {case}",
                       "skip": f"    ok {j} {case} # SKIP no Normal zone"}[status]
             prev = sealed(key, prev, suite, case, status, checks, digest)
@@ -201,7 +201,7 @@ def test_every_result_of_an_honest_log_verifies():
     assert log.results[("lab1", "mmap_entries_match_tag")][0].checks == 31
     assert log.begun and log.ended and not log.end_problem and not log.rejected
     assert log.diagnostics[("lab3", "expand_splits_upper_halves")] == \
-        "src/labtest.c:102: expected page != NULL"
+        "src/test/labtest3.c:102: expected page != NULL"
     assert log.skip_reasons[("lab3", "free_lists_consistent")] == "no Normal zone"
 
 
