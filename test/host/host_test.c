@@ -52,6 +52,29 @@ int fake_machine_teardown_case(void **state)
 	return 0;
 }
 
+int fake_machine_boot_case(void **state)
+{
+	fake_machine_boot(*state);
+	printk_log_clear();
+	return 0;
+}
+
+int fake_machine_boot_poisoned_case(void **state)
+{
+	page_poisoning_enabled = true;
+	return fake_machine_boot_case(state);
+}
+
+bool bytes_are(const void *p, unsigned char byte, size_t len)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != byte)
+			return false;
+	return true;
+}
+
 void assert_canonical_buddy(const bool *is_free, unsigned long nr_pfns)
 {
 	signed char *head = malloc(nr_pfns ? nr_pfns : 1);

@@ -24,17 +24,13 @@
  * ROM below it, a firmware range across the 8 MiB line (pages 0x7ff and
  * 0x800), ACPI tables at the top. Four order-10 blocks, two order-0 blocks.
  */
-static const struct fake_mem_range pc_map[] = {
-	{ 0x0, 0x9fc00, FAKE_RAM },
-	{ 0x9fc00, 0x400, FAKE_RESERVED },
-	{ 0xf0000, 0x10000, FAKE_RESERVED },
-	{ 0x100000, 0x1ee0000, FAKE_RAM },
-	{ 0x7ff800, 0x1000, FAKE_RESERVED },
-	{ 0x1fe0000, 0x20000, FAKE_RESERVED },
-};
 static const struct fake_machine pc = {
-	.map = pc_map,
-	.nr_ranges = ARRAY_SIZE(pc_map),
+	FAKE_RANGES({ 0x0, 0x9fc00, FAKE_RAM },
+		    { 0x9fc00, 0x400, FAKE_RESERVED },
+		    { 0xf0000, 0x10000, FAKE_RESERVED },
+		    { 0x100000, 0x1ee0000, FAKE_RAM },
+		    { 0x7ff800, 0x1000, FAKE_RESERVED },
+		    { 0x1fe0000, 0x20000, FAKE_RESERVED }),
 	.low_reserve = 1 * MiB,
 };
 
@@ -42,36 +38,24 @@ static const struct fake_machine pc = {
  * 8 MiB with a hole of 32 pages, 0x3f0-0x40f, across the 4 MiB line, where
  * an order-10 block would otherwise be. The smallest free block is order 4.
  */
-static const struct fake_mem_range holes_map[] = {
-	{ 0x0, 0x3f0000, FAKE_RAM },
-	{ 0x410000, 0x3f0000, FAKE_RAM },
-};
 static const struct fake_machine holes = {
-	.map = holes_map,
-	.nr_ranges = ARRAY_SIZE(holes_map),
+	FAKE_RANGES({ 0x0, 0x3f0000, FAKE_RAM },
+		    { 0x410000, 0x3f0000, FAKE_RAM }),
 };
 #define HOLE_START_PFN 0x3f0
 #define HOLE_END_PFN   0x410
 
 /* pfn 0 usable: free pfns 0..0x7f0, mem_map on top; pfn 0 heads order 10. */
-static const struct fake_mem_range pfn0_map[] = {
-	{ 0x0, 0x802000, FAKE_RAM },
-};
 static const struct fake_machine pfn0 = {
-	.map = pfn0_map,
-	.nr_ranges = ARRAY_SIZE(pfn0_map),
+	FAKE_RANGES({ 0x0, 0x802000, FAKE_RAM }),
 };
 
 /*
  * RAM ends at pfn 0x7fd and mem_map is kept below 2 MiB, so the last pfn,
  * 0x7fc, is free: an order-0 block whose buddy (0x7fd) is past the end.
  */
-static const struct fake_mem_range lastpfn_map[] = {
-	{ 0x100000, 0x6fd000, FAKE_RAM },
-};
 static const struct fake_machine lastpfn = {
-	.map = lastpfn_map,
-	.nr_ranges = ARRAY_SIZE(lastpfn_map),
+	FAKE_RANGES({ 0x100000, 0x6fd000, FAKE_RAM }),
 	.mem_map_limit = 2 * MiB,
 };
 #define LASTPFN_MAX_PFN 0x7fd
@@ -80,26 +64,18 @@ static const struct fake_machine lastpfn = {
  * Ranges whose sizes are not powers of two: pfns 3..20 (from unaligned
  * bytes) and 0x100..0x10c (mem_map takes 0x10d..0x10f).
  */
-static const struct fake_mem_range nonpow2_map[] = {
-	{ 0x2800, 0x137ff, FAKE_RAM },
-	{ 0x100000, 0x10000, FAKE_RAM },
-};
 static const struct fake_machine nonpow2 = {
-	.map = nonpow2_map,
-	.nr_ranges = ARRAY_SIZE(nonpow2_map),
+	FAKE_RANGES({ 0x2800, 0x137ff, FAKE_RAM },
+		    { 0x100000, 0x10000, FAKE_RAM }),
 };
 
 /* 20 MiB, irregular: holes, reserved pages inside RAM, one order-10 block. */
-static const struct fake_mem_range random_map[] = {
-	{ 0x0, 0x9f000, FAKE_RAM },
-	{ 0x9f000, 0x61000, FAKE_RESERVED },
-	{ 0x100000, 0x4ff800, FAKE_RAM },
-	{ 0x603000, 0xdfd000, FAKE_RAM },
-	{ 0x900123, 0x1000, FAKE_RESERVED },
-};
 static const struct fake_machine random_machine = {
-	.map = random_map,
-	.nr_ranges = ARRAY_SIZE(random_map),
+	FAKE_RANGES({ 0x0, 0x9f000, FAKE_RAM },
+		    { 0x9f000, 0x61000, FAKE_RESERVED },
+		    { 0x100000, 0x4ff800, FAKE_RAM },
+		    { 0x603000, 0xdfd000, FAKE_RAM },
+		    { 0x900123, 0x1000, FAKE_RESERVED }),
 	.low_reserve = PAGE_SIZE,
 };
 
@@ -111,9 +87,10 @@ static struct {
 	struct buddy_snapshot boot; /* the counters right after boot */
 } fx;
 
-static int boot(const struct fake_machine *m)
+/* The setup of every case: boot the machine *@state, note what is free. */
+static int boot(void **state)
 {
-	fake_machine_boot(m);
+	fake_machine_boot(*state);
 	fx.is_free = memblock_free_pfns(max_pfn);
 	fx.nr_free = 0;
 	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
@@ -123,42 +100,6 @@ static int boot(const struct fake_machine *m)
 	assert_canonical_buddy(fx.is_free, max_pfn);
 	printk_log_clear();
 	return 0;
-}
-
-static int boot_pc(void **state)
-{
-	(void)state;
-	return boot(&pc);
-}
-
-static int boot_holes(void **state)
-{
-	(void)state;
-	return boot(&holes);
-}
-
-static int boot_pfn0(void **state)
-{
-	(void)state;
-	return boot(&pfn0);
-}
-
-static int boot_lastpfn(void **state)
-{
-	(void)state;
-	return boot(&lastpfn);
-}
-
-static int boot_nonpow2(void **state)
-{
-	(void)state;
-	return boot(&nonpow2);
-}
-
-static int boot_random(void **state)
-{
-	(void)state;
-	return boot(&random_machine);
 }
 
 static int teardown(void **state)
@@ -296,17 +237,6 @@ static unsigned long first_free_pfn(unsigned int order)
 
 	assert_false(list_empty(list));
 	return page_to_pfn(list_first_entry(list, struct page, lru));
-}
-
-/* Is every one of the @n bytes at @p equal to @byte? (memset's order) */
-static bool bytes_are(const void *p, unsigned char byte, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i] != byte)
-			return false;
-	return true;
 }
 
 /* Boot state -------------------------------------------------------------- */
@@ -1295,8 +1225,9 @@ static void random_ops_match_reference_model(void **state)
 	assert_back_to_boot_state();
 }
 
-#define ON(machine, fn) \
-	cmocka_unit_test_setup_teardown(fn, boot_##machine, teardown)
+#define ON(machine, fn)                                              \
+	cmocka_unit_test_prestate_setup_teardown(fn, boot, teardown, \
+						 (void *)&machine)
 
 int main(void)
 {
@@ -1332,7 +1263,7 @@ int main(void)
 		ON(pfn0, pfn0_block_address_is_not_the_failure_value),
 		ON(lastpfn,
 		   last_pfn_is_handed_out_and_never_merged_past_the_end),
-		ON(random, random_ops_match_reference_model),
+		ON(random_machine, random_ops_match_reference_model),
 	};
 
 	host_tests_init();

@@ -24,17 +24,16 @@ static const struct fake_mem_range map[] = {
 	{ 0x0, 0x1000000, FAKE_RAM },
 };
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 	.low_reserve = 1 * MiB,
 };
 
 static struct buddy_snapshot boot_state;
 
+/* The setup of every case: boot, then note the free lists as boot left them. */
 static int boot(void **state)
 {
-	(void)state;
-	fake_machine_boot(&machine);
+	fake_machine_boot(*state);
 	drain_all_pages(NULL);
 	buddy_snapshot(&boot_state);
 	printk_log_clear();
@@ -215,16 +214,6 @@ static void split_page_of_a_wrong_block_is_refused(void **state)
 }
 
 /* alloc_pages_exact ----------------------------------------------------------- */
-
-static bool bytes_are(const void *p, unsigned char byte, unsigned long len)
-{
-	const unsigned char *b = p;
-
-	for (unsigned long i = 0; i < len; i++)
-		if (b[i] != byte)
-			return false;
-	return true;
-}
 
 /* Exactly PAGE_ALIGN(size) pages stay taken, for sizes around each power. */
 static void alloc_pages_exact_takes_only_the_pages_needed(void **state)
@@ -562,8 +551,7 @@ static void free_reserved_area_frees_reserved_pages_once(void **state)
 	assert_int_equal(buddy_verify(), 0);
 }
 
-#define CASE(fn) \
-	cmocka_unit_test_setup_teardown(fn, boot, fake_machine_teardown_case)
+#define CASE(fn) MACHINE_CASE(fn, boot, &machine)
 
 int main(void)
 {

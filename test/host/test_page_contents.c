@@ -21,35 +21,13 @@
 #include "mm.h"
 
 /* 8 MiB of RAM from 0, the first MiB reserved as on a PC: all ZONE_DMA. */
-static const struct fake_mem_range map[] = {
-	{ 0x0, 0x800000, FAKE_RAM },
-};
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_RANGES({ 0x0, 0x800000, FAKE_RAM }),
 	.low_reserve = 1 * MiB,
 };
 
 /* What the cases dirty pages with: neither 0 nor PAGE_POISON. */
 #define DIRTY 0xa5
-
-static int boot(void **state)
-{
-	(void)state;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
-
-/* page_poison=1 is read before mm_core_init(), as the kernel does. */
-static int boot_poisoned(void **state)
-{
-	(void)state;
-	page_poisoning_enabled = true;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
 
 static struct per_cpu_pages *dma_pcp(void)
 {
@@ -238,20 +216,20 @@ static void poison_check_covers_the_last_byte_of_a_block(void **state)
 	write_after_free_is_reported(2, (PAGE_SIZE << 2) - 1, 0x00);
 }
 
-#define CASE(fn, setup) \
-	cmocka_unit_test_setup_teardown(fn, setup, fake_machine_teardown_case)
+/* Cases on the machine booted as the kernel boots, or with page_poison=1. */
+#define CASE(fn)     MACHINE_CASE(fn, fake_machine_boot_case, &machine)
+#define POISONED(fn) MACHINE_CASE(fn, fake_machine_boot_poisoned_case, &machine)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		CASE(fast_path_zeroes_the_whole_page, boot),
-		CASE(general_path_zeroes_the_whole_page, boot),
-		CASE(refill_path_zeroes_the_whole_page, boot),
-		CASE(gfp_zero_clears_every_page_of_a_block, boot),
-		CASE(poison_check_covers_the_first_byte, boot_poisoned),
-		CASE(poison_check_covers_the_last_word, boot_poisoned),
-		CASE(poison_check_covers_the_last_byte_of_a_block,
-		     boot_poisoned),
+		CASE(fast_path_zeroes_the_whole_page),
+		CASE(general_path_zeroes_the_whole_page),
+		CASE(refill_path_zeroes_the_whole_page),
+		CASE(gfp_zero_clears_every_page_of_a_block),
+		POISONED(poison_check_covers_the_first_byte),
+		POISONED(poison_check_covers_the_last_word),
+		POISONED(poison_check_covers_the_last_byte_of_a_block),
 	};
 
 	host_tests_init();

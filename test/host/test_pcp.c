@@ -25,12 +25,10 @@ static const struct fake_mem_range map[] = {
 	{ 0x100000, 0x7f00000, FAKE_RAM },
 };
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 };
 static const struct fake_machine machine_wmark = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 	.watermarks = true,
 };
 
@@ -44,18 +42,10 @@ static struct per_cpu_pages *pcp_of(struct zone *z)
 	return &z->per_cpu_pageset[0];
 }
 
-static int boot(void **state)
-{
-	(void)state;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
-
 /* Boot without mm_debug=verify: the order-0 fast paths run. */
 static int boot_fast(void **state)
 {
-	boot(state);
+	fake_machine_boot_case(state);
 	mm_debug = 0;
 	return 0;
 }
@@ -395,11 +385,8 @@ static void fast_and_general_paths_agree(void **state)
 	free(general);
 }
 
-#define CASE(fn) \
-	cmocka_unit_test_setup_teardown(fn, boot, fake_machine_teardown_case)
-#define CASE_FAST(fn)                                  \
-	cmocka_unit_test_setup_teardown(fn, boot_fast, \
-					fake_machine_teardown_case)
+#define CASE(fn)      MACHINE_CASE(fn, fake_machine_boot_case, &machine)
+#define CASE_FAST(fn) MACHINE_CASE(fn, boot_fast, &machine)
 
 int main(void)
 {

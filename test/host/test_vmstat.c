@@ -25,17 +25,8 @@ static const struct fake_mem_range map[] = {
 	{ 0x100000, 0x10000, FAKE_RAM },
 };
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 };
-
-static int boot(void **state)
-{
-	(void)state;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
 
 static void totals_count_pages(void **state)
 {
@@ -195,8 +186,7 @@ static void snapshot_leaves_the_per_cpu_list_alone(void **state)
 	assert_int_equal(buddy_verify(), 0);
 }
 
-#define CASE(fn) \
-	cmocka_unit_test_setup_teardown(fn, boot, fake_machine_teardown_case)
+#define CASE(fn) MACHINE_CASE(fn, fake_machine_boot_case, &machine)
 
 int main(void)
 {

@@ -36,13 +36,11 @@ static const struct fake_mem_range zones3_map[] = {
 	{ 0x100000000, 0x4000000, FAKE_RAM },
 };
 static const struct fake_machine zones3 = {
-	.map = zones3_map,
-	.nr_ranges = ARRAY_SIZE(zones3_map),
+	FAKE_MAP(zones3_map),
 	.low_reserve = 1 * MiB,
 };
 static const struct fake_machine zones3_wmark = {
-	.map = zones3_map,
-	.nr_ranges = ARRAY_SIZE(zones3_map),
+	FAKE_MAP(zones3_map),
 	.low_reserve = 1 * MiB,
 	.watermarks = true,
 };
@@ -51,24 +49,16 @@ static const struct fake_machine zones3_wmark = {
  * No RAM above 4 GiB: DMA and DMA32 only, Normal empty. A firmware range
  * from 15 to 17 MiB straddles the DMA limit (freed by a test).
  */
-static const struct fake_mem_range zones2_map[] = {
-	{ 0x0, 0x9f000, FAKE_RAM },
-	{ 0x100000, 0x3f00000, FAKE_RAM },
-	{ 0xf00000, 0x200000, FAKE_RESERVED },
-};
 static const struct fake_machine zones2 = {
-	.map = zones2_map,
-	.nr_ranges = ARRAY_SIZE(zones2_map),
+	FAKE_RANGES({ 0x0, 0x9f000, FAKE_RAM },
+		    { 0x100000, 0x3f00000, FAKE_RAM },
+		    { 0xf00000, 0x200000, FAKE_RESERVED }),
 	.low_reserve = 1 * MiB,
 };
 
 /* 512 KiB of RAM: sqrt(16 * its KiB) is below 128, the floor. */
-static const struct fake_mem_range tiny_map[] = {
-	{ 0x100000, 0x80000, FAKE_RAM },
-};
 static const struct fake_machine tiny = {
-	.map = tiny_map,
-	.nr_ranges = ARRAY_SIZE(tiny_map),
+	FAKE_RANGES({ 0x100000, 0x80000, FAKE_RAM }),
 	.watermarks = true,
 };
 
@@ -92,26 +82,10 @@ static void boot(const struct fake_machine *m)
 	assert_int_equal(buddy_verify(), 0);
 }
 
-static int boot_zones3(void **state)
+/* The setup of the cases ON() a machine: boot() the machine *@state. */
+static int boot_case(void **state)
 {
-	(void)state;
-	boot(&zones3);
-	printk_log_clear();
-	return 0;
-}
-
-static int boot_zones3_wmark(void **state)
-{
-	(void)state;
-	boot(&zones3_wmark);
-	printk_log_clear();
-	return 0;
-}
-
-static int boot_zones2(void **state)
-{
-	(void)state;
-	boot(&zones2);
+	boot(*state);
 	printk_log_clear();
 	return 0;
 }
@@ -1141,10 +1115,8 @@ static void free_reserved_area_adds_to_each_zones_managed(void **state)
 	assert_int_equal(buddy_verify(), 0);
 }
 
-#define ON(machine, fn)                                     \
-	cmocka_unit_test_setup_teardown(fn, boot_##machine, \
-					fake_machine_teardown_case)
-#define CASE(fn) cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
+#define ON(machine, fn) MACHINE_CASE(fn, boot_case, &machine)
+#define CASE(fn)	cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
 
 int main(void)
 {
