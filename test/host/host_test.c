@@ -65,6 +65,12 @@ int fake_machine_boot_poisoned_case(void **state)
 	return fake_machine_boot_case(state);
 }
 
+void snapshot_drained(struct buddy_snapshot *s)
+{
+	drain_all_pages(NULL);
+	buddy_snapshot(s);
+}
+
 bool bytes_are(const void *p, unsigned char byte, size_t len)
 {
 	const unsigned char *b = p;

@@ -12,6 +12,8 @@
 
 #include "fake_machine.h"
 
+struct buddy_snapshot;
+
 /*
  * host_tests_init() - call first in main(). Reads the environment:
  * $PAGEWISE_TEST, if set, is a cmocka filter pattern ("free_*") choosing
@@ -50,6 +52,12 @@ int fake_machine_boot_case(void **state);
  * Return: 0.
  */
 int fake_machine_boot_poisoned_case(void **state);
+
+/*
+ * snapshot_drained() - drain_all_pages(), then buddy_snapshot(@s): the
+ * counters with every page of the per-CPU lists back in the buddy.
+ */
+void snapshot_drained(struct buddy_snapshot *s);
 
 /*
  * bytes_are() - is every one of the @len bytes at @p equal to @byte?

@@ -179,13 +179,11 @@ static void boot_is_repeatable(void **state)
 
 	(void)state;
 	fake_machine_boot(&machine);
-	drain_all_pages(NULL);
-	buddy_snapshot(&first);
+	snapshot_drained(&first);
 	is_free = memblock_free_pfns(max_pfn);
 	fake_machine_teardown();
 	fake_machine_boot(&machine);
-	drain_all_pages(NULL);
-	buddy_snapshot(&second);
+	snapshot_drained(&second);
 	assert_true(buddy_snapshot_equal(&first, &second));
 	assert_canonical_buddy(is_free, max_pfn);
 	free(is_free);

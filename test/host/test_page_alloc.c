@@ -95,8 +95,7 @@ static int boot(void **state)
 	fx.nr_free = 0;
 	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
 		fx.nr_free += fx.is_free[pfn];
-	drain_all_pages(NULL);
-	buddy_snapshot(&fx.boot);
+	snapshot_drained(&fx.boot);
 	assert_canonical_buddy(fx.is_free, max_pfn);
 	printk_log_clear();
 	return 0;
@@ -191,8 +190,7 @@ static void assert_back_to_boot_state(void)
 {
 	struct buddy_snapshot now;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(&fx.boot, &now));
 	assert_canonical_buddy(fx.is_free, max_pfn);
 }
@@ -328,13 +326,11 @@ static void alloc_order0_splits_smallest_block_like_expand(void **state)
 
 	(void)state;
 	assert_true(o >= 3); /* the machine is chosen so that it splits */
-	drain_all_pages(NULL);
-	buddy_snapshot(&before);
+	snapshot_drained(&before);
 	page = checked_alloc(GFP_KERNEL, 0);
 	assert_non_null(page);
 	assert_int_equal(page_to_pfn(page), head); /* the lower half is kept */
-	drain_all_pages(NULL);
-	buddy_snapshot(&after);
+	snapshot_drained(&after);
 	assert_int_equal(after.free_pages, before.free_pages - 1);
 	for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
 		assert_int_equal(after.nr_free[k],
@@ -674,8 +670,7 @@ static void assert_refused(const struct buddy_snapshot *before,
 {
 	struct buddy_snapshot now;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(before, &now));
 	assert_int_equal(buddy_verify(), 0);
 	assert_canonical_buddy(fx.is_free, max_pfn);
@@ -699,8 +694,7 @@ static struct page *alloc_for_misuse(unsigned int order,
 	struct page *page = checked_alloc(GFP_KERNEL, order);
 
 	assert_non_null(page);
-	drain_all_pages(NULL);
-	buddy_snapshot(s);
+	snapshot_drained(s);
 	printk_log_clear();
 	return page;
 }
@@ -712,8 +706,7 @@ static void double_free_of_merged_block_is_refused(void **state)
 
 	(void)state;
 	checked_free(page, 2);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
+	snapshot_drained(&s);
 	__free_pages(page, 2);
 	assert_refused(&s, "Bad page state");
 	assert_back_to_boot_state();
@@ -746,8 +739,7 @@ static void double_free_of_unmerged_block_is_refused(void **state)
 	checked_free(pages[a], 0); /* its buddy b is taken: stays order 0 */
 	assert_true(PageBuddy(pages[a]));
 	assert_int_equal(page_private(pages[a]), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
+	snapshot_drained(&s);
 	printk_log_clear();
 	__free_pages(pages[a], 0);
 	assert_refused(&s, "double free: the block at pfn");
@@ -1003,8 +995,7 @@ static void last_pfn_is_handed_out_and_never_merged_past_the_end(void **state)
 
 	page = checked_alloc(GFP_KERNEL, 0);
 	assert_int_equal(page_to_pfn(page), max_pfn - 1);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
+	snapshot_drained(&s);
 	printk_log_clear();
 	__free_pages(page, 1); /* aligned, but runs past the end */
 	assert_refused(&s, "freed at order 1 but allocated at order 0");
@@ -1100,12 +1091,10 @@ static void random_alloc(struct random_run *run, uint64_t r)
 		/* a gfp bit nobody defined: refused, reported, nothing changes */
 		struct buddy_snapshot before, after;
 
-		drain_all_pages(NULL);
-		buddy_snapshot(&before);
+		snapshot_drained(&before);
 		printk_log_clear();
 		assert_null(alloc_pages(gfp | 0x40000000u, order));
-		drain_all_pages(NULL);
-		buddy_snapshot(&after);
+		snapshot_drained(&after);
 		assert_true(buddy_snapshot_equal(&before, &after));
 		assert_int_equal(printk_log_count("BUG: "), 1);
 		run->misuses++;
@@ -1139,8 +1128,7 @@ static void random_misuse(struct random_run *run, uint64_t r,
 	struct page *page = pfn_to_page(b->pfn);
 	struct buddy_snapshot before, after;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&before);
+	snapshot_drained(&before);
 	printk_log_clear();
 	switch ((r >> 48) & 3) {
 	case 0:
@@ -1156,8 +1144,7 @@ static void random_misuse(struct random_run *run, uint64_t r,
 		free_pages((unsigned long)page_address(page) + 64, b->order);
 		break;
 	}
-	drain_all_pages(NULL);
-	buddy_snapshot(&after);
+	snapshot_drained(&after);
 	assert_true(buddy_snapshot_equal(&before, &after));
 	assert_int_equal(printk_log_count("BUG: "), 1);
 	assert_still_allocated(page, b->order);

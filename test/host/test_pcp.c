@@ -173,8 +173,7 @@ static void reaching_high_drains_a_batch(void **state)
 
 	(void)state;
 	assert_non_null(pages);
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	for (unsigned long i = 0; i < n; i++) {
 		pages[i] = alloc_pages(GFP_DMA32, 0);
 		assert_non_null(pages[i]);
@@ -187,8 +186,7 @@ static void reaching_high_drains_a_batch(void **state)
 	assert_true(PagePcp(pages[n - 1]));
 	assert_false(PagePcp(pages[0]));
 	assert_int_equal(buddy_verify(), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(&boot_state, &now));
 	assert_int_equal(pcp->count, 0);
 	free(pages);
@@ -202,8 +200,7 @@ static void larger_frees_bypass_the_list_and_merge(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&before);
+	snapshot_drained(&before);
 	page = alloc_pages(GFP_KERNEL, 3);
 	assert_non_null(page);
 	count = pcp_of(dma32())->count;
@@ -263,8 +260,7 @@ static void every_free_page_can_be_allocated(void **state)
 		pages[i] = alloc_pages(GFP_KERNEL, 0);
 	for (int i = 0; i < 5; i++)
 		__free_pages(pages[i], 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	while ((pages[got] = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0)))
 		if (++got > n)
 			break;
@@ -274,8 +270,7 @@ static void every_free_page_can_be_allocated(void **state)
 	for (unsigned long i = 0; i < got; i++)
 		__free_pages(pages[i], 0);
 	assert_int_equal(nr_free_pages(), n);
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(&boot_state, &now));
 	free(pages);
 }

@@ -78,8 +78,7 @@ static void run_kernel_selftests_on(const struct fake_machine *m,
 		kernel_image_start_pfn = 0x10;
 		kernel_image_end_pfn = 0x20;
 	}
-	drain_all_pages(NULL);
-	buddy_snapshot(&before);
+	snapshot_drained(&before);
 	printk_log_clear();
 	print_message(
 		"[ SEED     ] %#llx (PAGEWISE_SEED=%#llx repeats this run)\n",
@@ -103,8 +102,7 @@ static void run_kernel_selftests_on(const struct fake_machine *m,
 	assert_int_equal(printk_log_count("KTAP version 1\n"), 1);
 	assert_int_equal(printk_log_count(totals), 1);
 	assert_int_equal(printk_log_count("not ok"), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&after);
+	snapshot_drained(&after);
 	assert_true(buddy_snapshot_equal(&before, &after));
 	assert_int_equal(buddy_verify(), 0);
 }

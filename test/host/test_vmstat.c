@@ -131,18 +131,15 @@ static void snapshots_differ_when_any_counter_does(void **state)
 	struct buddy_snapshot a, b;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&a);
-	drain_all_pages(NULL);
-	buddy_snapshot(&b);
+	snapshot_drained(&a);
+	snapshot_drained(&b);
 	assert_true(buddy_snapshot_equal(&a, &b));
 	assert_int_equal(a.free_pages, 31);
 	assert_int_equal(a.nr_free[3], 2);
 	b.free_pages++;
 	assert_false(buddy_snapshot_equal(&a, &b));
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-		drain_all_pages(NULL);
-		buddy_snapshot(&b);
+		snapshot_drained(&b);
 		b.nr_free[o]++;
 		assert_false(buddy_snapshot_equal(&a, &b));
 	}
@@ -152,13 +149,11 @@ static void snapshots_differ_when_any_counter_does(void **state)
 	assert_int_equal(a.zone_free[ZONE_NORMAL], 0);
 	assert_int_equal(a.zone_nr_free[ZONE_DMA][3], 2);
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
-		drain_all_pages(NULL);
-		buddy_snapshot(&b);
+		snapshot_drained(&b);
 		b.zone_free[z]++;
 		assert_false(buddy_snapshot_equal(&a, &b));
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-			drain_all_pages(NULL);
-			buddy_snapshot(&b);
+			snapshot_drained(&b);
 			b.zone_nr_free[z][o]++;
 			assert_false(buddy_snapshot_equal(&a, &b));
 		}

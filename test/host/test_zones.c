@@ -130,8 +130,7 @@ static void assert_snapshot_is(const struct buddy_snapshot *want)
 {
 	struct buddy_snapshot now;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(want, &now));
 }
 
@@ -300,8 +299,7 @@ static void gfp_zone_modifiers_pick_the_zone_at_every_order(void **state)
 	struct buddy_snapshot boot_state;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
 		for (unsigned int order = 0; order <= MAX_PAGE_ORDER; order++) {
 			struct page *page = alloc_pages(cases[i].gfp, order);
@@ -334,8 +332,7 @@ static void zonelist_falls_back_normal_then_dma32_then_dma(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		assert_true(boot_state.zone_nr_free[z][MAX_PAGE_ORDER] > 0);
@@ -371,8 +368,7 @@ static void gfp_dma32_never_gets_normal_and_fails_naming_its_zones(void **state)
 	char line[96];
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	want = (boot_state.zone_nr_free[ZONE_DMA32][order] +
 		boot_state.zone_nr_free[ZONE_DMA][order]) +
 	       2 * (boot_state.zone_nr_free[ZONE_DMA32][MAX_PAGE_ORDER] +
@@ -384,8 +380,7 @@ static void gfp_dma32_never_gets_normal_and_fails_naming_its_zones(void **state)
 		n++;
 	}
 	assert_int_equal(n, want);
-	drain_all_pages(NULL);
-	buddy_snapshot(&drained);
+	snapshot_drained(&drained);
 	printk_log_clear();
 	assert_null(alloc_pages(GFP_KERNEL | GFP_DMA32, order));
 	snprintf(
@@ -419,8 +414,7 @@ static void gfp_dma_never_above_16m_and_fails_naming_zone_dma(void **state)
 	char line[96];
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	while ((page = take(GFP_KERNEL | GFP_DMA, 0, &taken))) {
 		assert_int_equal(page_zone(page), zone_of(ZONE_DMA));
@@ -429,8 +423,7 @@ static void gfp_dma_never_above_16m_and_fails_naming_zone_dma(void **state)
 	}
 	assert_int_equal(n, boot_state.zone_free[ZONE_DMA]);
 	assert_int_equal(zone_of(ZONE_DMA)->free_pages, 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&drained);
+	snapshot_drained(&drained);
 	assert_int_equal(drained.zone_free[ZONE_DMA32],
 			 boot_state.zone_free[ZONE_DMA32]);
 	printk_log_clear();
@@ -463,8 +456,7 @@ static void gfp_dma_with_dma32_is_a_bad_call(void **state)
 	struct buddy_snapshot boot_state;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		unsigned long reports = mm_bad_page_reports;
 
@@ -637,8 +629,7 @@ static void drain_stops_at_each_watermark_then_memalloc_takes_all(void **state)
 	struct list_head taken;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		before[z] = zone_free_pages(zone_of((enum zone_type)z));
@@ -684,8 +675,7 @@ static void gfp_kernel_never_leaves_a_zone_below_min(void **state)
 	unsigned long n = 0;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	while (take(GFP_KERNEL, 3, &taken)) {
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
@@ -724,8 +714,7 @@ static void lowmem_reserve_keeps_dma_from_gfp_kernel(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	assert_true(dma->lowmem_reserve[ZONE_NORMAL] >
 		    dma->lowmem_reserve[ZONE_DMA32]);
@@ -769,8 +758,7 @@ static void fast_path_moves_down_at_the_low_watermark(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	assert_true(low_wmark_pages(normal) > min_wmark_pages(normal));
 	while ((page = take(GFP_KERNEL, 0, &taken)) &&
@@ -945,8 +933,7 @@ static void contig_pages_follow_the_zones(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	page = alloc_contig_pages(5, GFP_KERNEL | GFP_DMA);
 	assert_non_null(page);
 	assert_int_equal(page_zone(page), zone_of(ZONE_DMA));
@@ -995,11 +982,9 @@ static void contig_range_across_the_dma_limit(void **state)
 	struct buddy_snapshot boot_state, now;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	assert_int_equal(alloc_contig_range(start, end, GFP_KERNEL), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_int_equal(now.zone_free[ZONE_DMA],
 			 boot_state.zone_free[ZONE_DMA] - 3);
 	assert_int_equal(now.zone_free[ZONE_DMA32],
@@ -1048,6 +1033,18 @@ static void verify_catches_a_zone_managed_off_by_one(void **state)
 	assert_int_equal(buddy_verify(), 0);
 }
 
+/* Move the free order-10 block @page from @from's list to @to's, counts too. */
+static void move_max_order_block(struct page *page, struct zone *from,
+				 struct zone *to)
+{
+	list_del(&page->lru);
+	from->free_area[MAX_PAGE_ORDER].nr_free--;
+	from->free_pages -= 1UL << MAX_PAGE_ORDER;
+	list_add(&page->lru, &to->free_area[MAX_PAGE_ORDER].free_list);
+	to->free_area[MAX_PAGE_ORDER].nr_free++;
+	to->free_pages += 1UL << MAX_PAGE_ORDER;
+}
+
 /* A DMA32 block moved onto DMA's list, the counts moved with it. */
 static void verify_catches_a_block_on_another_zones_list(void **state)
 {
@@ -1058,19 +1055,9 @@ static void verify_catches_a_block_on_another_zones_list(void **state)
 	assert_false(list_empty(&dma32->free_area[MAX_PAGE_ORDER].free_list));
 	page = list_first_entry(&dma32->free_area[MAX_PAGE_ORDER].free_list,
 				struct page, lru);
-	list_del(&page->lru);
-	dma32->free_area[MAX_PAGE_ORDER].nr_free--;
-	dma32->free_pages -= 1UL << MAX_PAGE_ORDER;
-	list_add(&page->lru, &dma->free_area[MAX_PAGE_ORDER].free_list);
-	dma->free_area[MAX_PAGE_ORDER].nr_free++;
-	dma->free_pages += 1UL << MAX_PAGE_ORDER;
+	move_max_order_block(page, dma32, dma);
 	assert_verify_names("zone DMA: free block at pfn");
-	list_del(&page->lru);
-	dma->free_area[MAX_PAGE_ORDER].nr_free--;
-	dma->free_pages -= 1UL << MAX_PAGE_ORDER;
-	list_add(&page->lru, &dma32->free_area[MAX_PAGE_ORDER].free_list);
-	dma32->free_area[MAX_PAGE_ORDER].nr_free++;
-	dma32->free_pages += 1UL << MAX_PAGE_ORDER;
+	move_max_order_block(page, dma, dma32);
 	assert_int_equal(buddy_verify(), 0);
 }
 
