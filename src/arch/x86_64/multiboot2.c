@@ -68,6 +68,15 @@ static void copy_string(char *dst, size_t size, const char *src, size_t max)
 	dst[n] = '\0';
 }
 
+/* Is the @what tag of @size bytes at least @min long? If not, say so. */
+static bool tag_fits(const char *what, uint32_t size, uint32_t min)
+{
+	if (size >= min)
+		return true;
+	pr_err("%s tag of %u bytes is too short; skipped\n", what, size);
+	return false;
+}
+
 /*
  * Append the entries of the map tag at @tag (@size bytes, checked to lie in
  * the information) to boot_params.mmap, as they are: entry_size may grow in
@@ -126,10 +135,8 @@ static void parse_module(const uint8_t *tag, uint32_t size)
 {
 	struct boot_module *m;
 
-	if (size < MB2_MODULE_HDR) {
-		pr_err("module tag of %u bytes is too short; skipped\n", size);
+	if (!tag_fits("module", size, MB2_MODULE_HDR))
 		return;
-	}
 	if (boot_params.nr_modules == BOOT_MODULES_MAX) {
 		pr_err("more than %d modules; the rest ignored\n",
 		       BOOT_MODULES_MAX);
@@ -155,11 +162,8 @@ static void parse_basic_meminfo(const uint8_t *tag, uint32_t size)
 {
 	uint32_t lower, upper;
 
-	if (size < MB2_BASIC_MEMINFO) {
-		pr_err("basic meminfo tag of %u bytes is too short; skipped\n",
-		       size);
+	if (!tag_fits("basic meminfo", size, MB2_BASIC_MEMINFO))
 		return;
-	}
 	lower = load_u32(tag + 8);
 	upper = load_u32(tag + 12);
 	boot_params.nr_mmap = 2;
