@@ -102,14 +102,6 @@ def elf_bytes(elf: Path, vaddr: int, n: int) -> bytes:
     raise ValueError(f"{vaddr:#x} is in no PT_LOAD segment's file bytes")
 
 
-def symbol(sym: Path, name: str) -> int:
-    for line in sym.read_text().splitlines():
-        addr, sname = line.split()
-        if sname == name:
-            return int(addr, 16)
-    raise KeyError(name)
-
-
 def hexdump_bytes(lines: list[str], first: int) -> bytes:
     """The bytes of hexdump -C lines, checking that addresses run on from first."""
     out = b""
@@ -420,7 +412,7 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         check_per_cpu_lists(mon)
 
         # The kernel image: x against the ELF, walk against the image map.
-        text = symbol(artifacts.kernel_sym, "_text")
+        text = artifacts.symbol("_text")
         dump = mon.run(f"x {text:#x} 40")
         assert hexdump_bytes(dump[:-1], text) == elf_bytes(artifacts.kernel_elf, text, 40)
         assert dump[-1] == f"{text + 40:016x}"
