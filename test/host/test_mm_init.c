@@ -214,28 +214,32 @@ static void no_usable_ram_panics(void **state)
 	boot_expecting_panic(&m, "no usable RAM in the memory map");
 }
 
+/* @ram bytes of RAM from 0, all reserved but the top @left bytes. */
+static void boot_almost_full_expecting_panic(phys_addr_t ram, phys_addr_t left,
+					     const char *message)
+{
+	const struct fake_machine m = {
+		FAKE_RANGES({ 0x0, ram, FAKE_RAM },
+			    { 0x0, ram - left, FAKE_RESERVED }),
+	};
+
+	boot_expecting_panic(&m, message);
+}
+
 static void mem_map_that_does_not_fit_panics(void **state)
 {
 	/* 16 MiB needs 128 KiB of mem_map; only 64 KiB is left free */
-	const struct fake_machine m = {
-		FAKE_RANGES({ 0x0, 0x1000000, FAKE_RAM },
-			    { 0x0, 0x1000000 - 64 * KiB, FAKE_RESERVED }),
-	};
-
 	(void)state;
-	boot_expecting_panic(&m, "too little memory for mem_map");
+	boot_almost_full_expecting_panic(16 * MiB, 64 * KiB,
+					 "too little memory for mem_map");
 }
 
 static void nothing_left_after_mem_map_panics(void **state)
 {
 	/* 1 MiB needs 8 KiB of mem_map: exactly the two pages left free */
-	const struct fake_machine m = {
-		FAKE_RANGES({ 0x0, 0x100000, FAKE_RAM },
-			    { 0x0, 0x100000 - 8 * KiB, FAKE_RESERVED }),
-	};
-
 	(void)state;
-	boot_expecting_panic(&m, "no memory left for the page allocator");
+	boot_almost_full_expecting_panic(
+		1 * MiB, 8 * KiB, "no memory left for the page allocator");
 }
 
 #define CASE(fn) cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
