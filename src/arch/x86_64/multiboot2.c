@@ -68,15 +68,6 @@ static void copy_string(char *dst, size_t size, const char *src, size_t max)
 	dst[n] = '\0';
 }
 
-/* Is the @what tag of @size bytes at least @min long? If not, say so. */
-static bool tag_fits(const char *what, uint32_t size, uint32_t min)
-{
-	if (size >= min)
-		return true;
-	pr_err("%s tag of %u bytes is too short; skipped\n", what, size);
-	return false;
-}
-
 /*
  * Append the entries of the map tag at @tag (@size bytes, checked to lie in
  * the information) to boot_params.mmap, as they are: entry_size may grow in
@@ -129,6 +120,15 @@ static void parse_mmap(const uint8_t *tag, uint32_t size)
 		pr_err("memory map tag ends with %u bytes that are not a whole entry; ignored\n",
 		       size - off);
 	/* LAB 1 END */
+}
+
+/* Is the @what tag of @size bytes at least @min long? If not, say so. */
+static bool tag_fits(const char *what, uint32_t size, uint32_t min)
+{
+	if (size >= min)
+		return true;
+	pr_err("%s tag of %u bytes is too short; skipped\n", what, size);
+	return false;
 }
 
 static void parse_module(const uint8_t *tag, uint32_t size)
