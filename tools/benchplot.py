@@ -30,7 +30,7 @@ matplotlib.use("Agg")  # headless: files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
-from figsave import DPI, save_figure  # noqa: E402
+from figsave import DPI, save_figure_and_say  # noqa: E402
 
 _NUM = r"\d+(?:\.\d*)?"
 _TABLE_HEAD = re.compile(r"work\s+RAM\s+allocator\s+ops/run\s+median\s+min\s+max\b")
@@ -286,10 +286,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
 
     fig = render(bench, args.targets)
-    outputs = [png, png.with_suffix(".svg")]
-    save_figure(fig, outputs)
-    print(f"benchplot: wrote {', '.join(map(str, outputs))} "
-          f"({len(bench.rows)} cells, {len(bench.workloads())} workloads)")
+    save_figure_and_say("benchplot", fig, [png, png.with_suffix(".svg")],
+                        f"{len(bench.rows)} cells, {len(bench.workloads())} workloads")
     return 0
 
 

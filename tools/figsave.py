@@ -23,3 +23,9 @@ def save_figure(fig, outputs: list[Path]) -> None:
         os.makedirs(out.parent, exist_ok=True)
         fig.savefig(out, dpi=DPI, metadata={"Date": None} if out.suffix == ".svg" else None)
     plt.close(fig)
+
+
+def save_figure_and_say(tool: str, fig, outputs: list[Path], what: str) -> None:
+    """save_figure(), then say so on stdout: "TOOL: wrote A, B (WHAT)"."""
+    save_figure(fig, outputs)
+    print(f"{tool}: wrote {', '.join(map(str, outputs))} ({what})")

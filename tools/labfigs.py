@@ -33,7 +33,7 @@ sys.path.insert(0, str(TOOLS))
 from benchplot import BenchplotError  # noqa: E402
 from benchplot import parse as parse_bench  # noqa: E402
 from figsave import save_figure  # noqa: E402
-from memplot import colour_of  # noqa: E402
+from memplot import colour_of, human  # noqa: E402
 from pfnmap import Block, PfnmapError  # noqa: E402
 from pfnmap import parse as parse_pfnmap  # noqa: E402
 
@@ -333,14 +333,6 @@ def blank_axes(fig, rect: tuple[float, float, float, float], xlim: float, ylim: 
     ax.set_ylim(0, ylim)
     ax.axis("off")
     return ax
-
-
-def human(nbytes: int) -> str:
-    """A byte count in the largest binary unit it reaches: "640 KiB"."""
-    for unit, name in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
-        if nbytes >= unit:
-            return f"{nbytes / unit:.4g} {name}"
-    return f"{nbytes} B"
 
 
 # --- Lab 1: the firmware map and memblock ------------------------------------

@@ -27,6 +27,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from serial_log import intersect, merge, subtract
+
 PAGE = 4096
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 KERNEL_VMA = 0xFFFFFFFF80000000  # __START_KERNEL_map (memlayout.h)
@@ -128,22 +130,8 @@ class Boot:
         """memblock.memory: the usable entries trimmed inward to whole pages,
         minus every other entry widened outward (setup.c)."""
         mem = [((s + PAGE - 1) // PAGE * PAGE, e // PAGE * PAGE) for s, e, t in self.mmap if t == "usable"]
-        mem = [(s, e) for s, e in mem if s < e]
-        for s, e, t in self.mmap:
-            if t == "usable":
-                continue
-            s, e = s // PAGE * PAGE, (e + PAGE - 1) // PAGE * PAGE
-            cut = []
-            for a, z in mem:
-                if z <= s or a >= e:
-                    cut.append((a, z))
-                else:
-                    if a < s:
-                        cut.append((a, s))
-                    if z > e:
-                        cut.append((e, z))
-            mem = cut
-        return sorted(mem)
+        other = [(s // PAGE * PAGE, (e + PAGE - 1) // PAGE * PAGE) for s, e, t in self.mmap if t != "usable"]
+        return subtract(mem, other)
 
     def made_range(self, what: str) -> tuple[int, int]:
         found = [(s, e) for s, e, w in self.made if w == what]
@@ -481,16 +469,6 @@ def physical_5g(boot: Boot, out: Out) -> None:
     out.fact("5g_2m_split", " + ".join(str(e // (2 * MiB) - (s + 2 * MiB - 1) // (2 * MiB)) for s, e in runs))
 
 
-def merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[list[int]] = []
-    for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return [(s, e) for s, e in out]
-
-
 def memory_sums(boot: Boot, sym: dict[str, int], out: Out, fig: str) -> None:
     """The Memory: line added up: present, reserved, managed."""
     mem, usable = boot.memory, boot.usable()
@@ -674,22 +652,12 @@ def free_blocks(boot: Boot, out: Out) -> None:
     and into the largest naturally aligned blocks, as memblock_free_all()
     hands them over; their count by order must be the boot's buddyinfo."""
     fig = "free-runs-128M"
-    res = merge([((s // PAGE), (e + PAGE - 1) // PAGE) for s, e, _ in boot.reservations()])
-    runs = []
-    for s, e in boot.usable():
-        s, e = s // PAGE, e // PAGE
-        for rs, re_ in res:
-            if re_ <= s or rs >= e:
-                continue
-            if rs > s:
-                runs.append((s, rs))
-            s = max(s, re_)
-        if s < e:
-            runs.append((s, e))
+    res = [(s // PAGE, (e + PAGE - 1) // PAGE) for s, e, _ in boot.reservations()]
+    runs = subtract([(s // PAGE, e // PAGE) for s, e in boot.usable()], res)
     rows, counts = [], {z: [0] * (MAX_ORDER + 1) for z in ZONES}
     limits = ((0, DMA_END, "DMA"), (DMA_END, DMA32_END, "DMA32"), (DMA32_END, 1 << 52, "Normal"))
     for lo, hi, zone in limits:
-        parts = [(max(s, lo), min(e, hi)) for s, e in runs if s < hi and e > lo]
+        parts = intersect(runs, lo, hi)
         if not parts:
             continue
         rows.append(f" ZONE_{zone}")

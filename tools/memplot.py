@@ -23,7 +23,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
-from figsave import DPI, save_figure  # noqa: E402
+from figsave import DPI, save_figure_and_say  # noqa: E402
 from pfnmap import MAX_PAGE_ORDER, PAGE_SIZE, PCP_CODE, PCP_NAME, PLAIN_CODES, Block, PfnmapError, parse  # noqa: E402
 
 # --- The grid --------------------------------------------------------------
@@ -488,9 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     fig = render(chosen, len(blocks), args.title, zoom=not args.no_zoom)
     png = Path(args.output)
     outputs = [png] + ([] if args.no_svg else [Path(args.svg) if args.svg else png.with_suffix(".svg")])
-    save_figure(fig, outputs)
-    print(f"memplot: wrote {', '.join(map(str, outputs))} "
-          f"(block {', '.join(str(b.number) for b in chosen)} of {len(blocks)})")
+    save_figure_and_say("memplot", fig, outputs,
+                        f"block {', '.join(str(b.number) for b in chosen)} of {len(blocks)}")
     return 0
 
 

@@ -33,6 +33,13 @@ def _first_match(pattern: re.Pattern, lines: list[str]) -> re.Match | None:
     return None
 
 
+def _parse_first(pattern: re.Pattern, lines: list[str], convert):
+    """convert(match) of the first line that @pattern matches in full, or
+    None when no line does."""
+    m = _first_match(pattern, lines)
+    return convert(m) if m else None
+
+
 # CSI sequences (ESC [ ... final byte) and two-byte escapes: GRUB clears the
 # screen and sets colours on the serial line before the kernel runs.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
@@ -197,10 +204,7 @@ _MEMORY = re.compile(
 
 
 def parse_memory_line(lines: list[str]) -> MemoryLine | None:
-    m = _first_match(_MEMORY, lines)
-    if not m:
-        return None
-    return MemoryLine(*(int(g) for g in m.groups()))
+    return _parse_first(_MEMORY, lines, lambda m: MemoryLine(*(int(g) for g in m.groups())))
 
 
 _MEMINFO = re.compile(r"^(MemTotal|MemFree|MemAvailable): +(\d+) kB$")
@@ -619,10 +623,7 @@ def parse_mem_map_info(lines: list[str]) -> MemMapInfo | None:
 
 def parse_mem_map_location(lines: list[str]) -> tuple[int, int, int] | None:
     """Where mem_map was put: (start, end one past, number of struct pages)."""
-    m = _first_match(_MEM_MAP_AT, lines)
-    if not m:
-        return None
-    return int(m.group(1), 16), int(m.group(2), 16) + 1, int(m.group(3))
+    return _parse_first(_MEM_MAP_AT, lines, lambda m: (int(m.group(1), 16), int(m.group(2), 16) + 1, int(m.group(3))))
 
 
 @dataclass(frozen=True)
@@ -650,11 +651,11 @@ _DIRECT_MAP = re.compile(
 
 
 def parse_direct_map(lines: list[str]) -> DirectMap | None:
-    m = _first_match(_DIRECT_MAP, lines)
-    if not m:
-        return None
-    a, b, va, g, m2, k = m.groups()
-    return DirectMap(int(a, 16), int(b, 16) + 1, int(va, 16), int(g), int(m2), int(k))
+    def direct_map(m: re.Match) -> DirectMap:
+        a, b, va, g, m2, k = m.groups()
+        return DirectMap(int(a, 16), int(b, 16) + 1, int(va, 16), int(g), int(m2), int(k))
+
+    return _parse_first(_DIRECT_MAP, lines, direct_map)
 
 
 _IMAGE = re.compile(r"^paging: kernel image at \S+: (.*); (\d+) page-table pages?$")
@@ -676,10 +677,8 @@ _CPU = re.compile(r"^cpu: (\S+), NX (yes|no), 1 GiB pages (yes|no)")
 
 
 def parse_cpu(lines: list[str]) -> dict[str, object] | None:
-    m = _first_match(_CPU, lines)
-    if not m:
-        return None
-    return {"vendor": m.group(1), "nx": m.group(2) == "yes", "gbpages": m.group(3) == "yes"}
+    return _parse_first(_CPU, lines,
+                        lambda m: {"vendor": m.group(1), "nx": m.group(2) == "yes", "gbpages": m.group(3) == "yes"})
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* cmdline.c - a copy of the boot command line, and word lookup in it. */
 #include "cmdline.h"
+#include "lib/kernel.h"
 
 #include "printk.h"
 #include "string.h"
@@ -93,17 +94,11 @@ bool cmdline_ull(const char *key, unsigned long long *val)
 		p += 2;
 	}
 	for (; *p; p++, digits++) {
-		unsigned int d;
+		int d = hex_to_bin(*p);
 
-		if (*p >= '0' && *p <= '9')
-			d = (unsigned int)(*p - '0');
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			d = (unsigned int)(*p - 'a' + 10);
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			d = (unsigned int)(*p - 'A' + 10);
-		else
+		if (d < 0 || (unsigned int)d >= base)
 			break;
-		v = v * base + d;
+		v = v * base + (unsigned int)d;
 	}
 	if (*p || !digits) {
 		printk("cmdline: %s=%s is not a number (decimal or 0x-hex); ignored\n",

@@ -2,8 +2,9 @@
 /*
  * kernel.h - the basics every file may use, in the kernel and in the host
  * build alike (it needs no C library): branch hints and function attributes,
- * as Linux's <linux/compiler.h>; ARRAY_SIZE(), as <linux/array_size.h>; and
- * the error numbers our calls return negated, as <linux/errno.h>. The mm
+ * as Linux's <linux/compiler.h>; ARRAY_SIZE(), as <linux/array_size.h>;
+ * hex_to_bin(), as <linux/hex.h>; and the error numbers our calls return
+ * negated, as <linux/errno.h>. The mm
  * core gets it through mm_env.h (both sides of the seam include it).
  */
 #ifndef LIB_KERNEL_H
@@ -44,6 +45,23 @@
 
 /* ARRAY_SIZE() - the number of elements of the array @a (not a pointer). */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/**
+ * hex_to_bin() - the value of a hex digit, as Linux's lib/hexdump.c.
+ * @ch: '0'-'9', 'a'-'f' or 'A'-'F'.
+ *
+ * Return: 0 to 15, or -1 if @ch is not a hex digit.
+ */
+static inline int hex_to_bin(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
 
 /*
  * Error numbers, returned negated (-EBUSY) as Linux's calls return them;

@@ -27,19 +27,13 @@ int mon_parse_ulong(const char *s, unsigned long *val)
 		s += 2;
 	}
 	for (;; s++, digits++) {
-		unsigned long d;
+		int d = hex_to_bin(*s);
 
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned long)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned long)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned long)(*s - 'A' + 10);
-		else
+		if (d < 0 || (unsigned long)d >= base)
 			break;
-		if (v > (max - d) / base)
+		if (v > (max - (unsigned long)d) / base)
 			return -1;
-		v = v * base + d;
+		v = v * base + (unsigned long)d;
 	}
 	switch (*s) {
 	case 'k':

@@ -35,6 +35,15 @@ class Artifacts:
     kernel_sym: Path
     grub_cfg: Path
 
+    def symbol(self, name: str) -> int:
+        """@name's address in kernel.sym ("hexaddr name" lines); KeyError
+        if it has none."""
+        for line in self.kernel_sym.read_text().splitlines():
+            addr, sym_name = line.split()
+            if sym_name == name:
+                return int(addr, 16)
+        raise KeyError(name)
+
 
 @pytest.fixture(scope="session")
 def artifacts(tmp_path_factory) -> Artifacts:

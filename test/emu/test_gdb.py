@@ -59,14 +59,6 @@ def listening(port: int) -> bool:
     return False
 
 
-def symbol(sym: Path, name: str) -> int:
-    for line in sym.read_text().splitlines():
-        addr, sym_name = line.split()
-        if sym_name == name:
-            return int(addr, 16)
-    raise KeyError(name)
-
-
 def sections(text: str, marker: str) -> dict[str, list[str]]:
     """text cut at lines starting with marker: {rest of that line: lines up
     to the next marker line}."""
@@ -108,7 +100,7 @@ def run_gdb(iso: Path, kernel_elf: Path, commands: Path, serial: Path, gdb_log: 
 
 
 def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
-    text_va = symbol(artifacts.kernel_sym, "_text")
+    text_va = artifacts.symbol("_text")
     text_pa = text_va - 0xFFFFFFFF80000000
     script = ["alloc 0", "buddyinfo", "pcp", "memmap", "free_area 10", "walk 0xffff888000100000", f"walk {text_va:#x}",
               "page 0", "page 0x2345", "page 0x100000", "page 0xa0", f"page {text_pa:#x}", "page 0x7fe0"]

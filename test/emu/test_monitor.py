@@ -51,7 +51,8 @@ DOWN = "\x1b[B"
 
 class Monitor:
     """QEMU with COM1 on a pty; run() types a command and returns its
-    answer's lines (the echo and the next prompt left out)."""
+    answer's lines (the echo and the next prompt left out). A context
+    manager: QEMU is closed at the end of the with block, however it ends."""
 
     def __init__(self, iso: Path, tmp: Path, no_reboot: bool = True):
         argv = ["-m", "128M", "-display", "none", "-device", ISA_DEBUG_EXIT, "-cdrom", str(iso),
@@ -62,6 +63,13 @@ class Monitor:
                                    codec_errors="replace")
         self.log_path = tmp / "terminal.log"
         self.child.logfile_read = open(self.log_path, "w")
+        self.start = time.monotonic()
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def wait_prompt(self, timeout: float = 60) -> str:
         self.child.expect_exact(PROMPT, timeout=timeout * TIME_SCALE)
@@ -88,6 +96,12 @@ class Monitor:
         self.child.close(force=True)
         self.child.logfile_read.close()
 
+    def check_powered_off(self, boot_times, name: str, mem_total_kb: int | None) -> None:
+        """After close(): QEMU exited as the kernel's poweroff makes it; the
+        boot goes in the boot-time table as @name."""
+        assert self.child.exitstatus == QEMU_POWER_OFF_STATUS
+        boot_times.add(name, time.monotonic() - self.start, "powered off", mem_total_kb)
+
 
 def elf_bytes(elf: Path, vaddr: int, n: int) -> bytes:
     """n bytes of the loaded image at vaddr, from the ELF64 file's PT_LOADs."""
@@ -100,14 +114,6 @@ def elf_bytes(elf: Path, vaddr: int, n: int) -> bytes:
         if p_type == 1 and p_vaddr <= vaddr and vaddr + n <= p_vaddr + p_filesz:
             return data[p_offset + vaddr - p_vaddr:p_offset + vaddr - p_vaddr + n]
     raise ValueError(f"{vaddr:#x} is in no PT_LOAD segment's file bytes")
-
-
-def symbol(sym: Path, name: str) -> int:
-    for line in sym.read_text().splitlines():
-        addr, sname = line.split()
-        if sname == name:
-            return int(addr, 16)
-    raise KeyError(name)
 
 
 def hexdump_bytes(lines: list[str], first: int) -> bytes:
@@ -335,10 +341,8 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
     then reboot (a real one: the kernel boots again) and poweroff."""
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso",
                             'run="verify; allocs"', [])
-    mon = Monitor(iso, tmp_path, no_reboot=False)
-    emu_logs.add(mon.log_path)
-    start = time.monotonic()
-    try:
+    with Monitor(iso, tmp_path, no_reboot=False) as mon:
+        emu_logs.add(mon.log_path)
         # The run= script: each command echoed after the prompt, then its answer.
         boot = mon.wait_prompt().replace("\r", "").split("\n")
         assert boot[-1] == "" and boot[-2].startswith("Pagewise: boot complete. The monitor is on COM1")
@@ -420,7 +424,7 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         check_per_cpu_lists(mon)
 
         # The kernel image: x against the ELF, walk against the image map.
-        text = symbol(artifacts.kernel_sym, "_text")
+        text = artifacts.symbol("_text")
         dump = mon.run(f"x {text:#x} 40")
         assert hexdump_bytes(dump[:-1], text) == elf_bytes(artifacts.kernel_elf, text, 40)
         assert dump[-1] == f"{text + 40:016x}"
@@ -500,10 +504,7 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         mon.wait_prompt()  # after the script's allocs
         assert mon.run("allocs") == ["allocs: 0 blocks held"]  # a fresh kernel
         mon.power_off()
-    finally:
-        mon.close()
-    assert mon.child.exitstatus == QEMU_POWER_OFF_STATUS
-    boot_times.add("qemu-monitor", time.monotonic() - start, "powered off", meminfo["MemTotal"])
+    mon.check_powered_off(boot_times, "qemu-monitor", meminfo["MemTotal"])
 
 
 def test_monitor_script_powers_off(artifacts, tmp_path, emu_logs, boot_times):
@@ -667,10 +668,8 @@ def test_monitor_bench(artifacts, tmp_path, emu_logs, boot_times):
     starting state and MemFree unchanged; bad input gets the error and the
     usage."""
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", 'run="meminfo"', [])
-    mon = Monitor(iso, tmp_path)
-    emu_logs.add(mon.log_path)
-    start = time.monotonic()
-    try:
+    with Monitor(iso, tmp_path) as mon:
+        emu_logs.add(mon.log_path)
         mon.wait_prompt()
         before = parse_meminfo(mon.wait_prompt().replace("\r", "").split("\n"))
         free_pages = before["MemFree"] // 4
@@ -698,10 +697,7 @@ def test_monitor_bench(artifacts, tmp_path, emu_logs, boot_times):
                                          "(default N 100000, mixed 20000)", "example: bench order0 10000"]
         assert parse_meminfo(mon.run("meminfo")) == before
         mon.power_off()
-    finally:
-        mon.close()
-    assert mon.child.exitstatus == QEMU_POWER_OFF_STATUS
-    boot_times.add("qemu-monitor-bench", time.monotonic() - start, "powered off", before["MemTotal"])
+    mon.check_powered_off(boot_times, "qemu-monitor-bench", before["MemTotal"])
 
 
 def test_bench_in_bochs(artifacts, tmp_path, emu_logs, boot_times):

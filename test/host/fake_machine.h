@@ -139,6 +139,21 @@ struct fake_machine {
 };
 
 /*
+ * FAKE_MAP(ranges) - the .map and .nr_ranges of a struct fake_machine
+ * initializer: the array @ranges, all of it.
+ */
+#define FAKE_MAP(ranges) .map = (ranges), .nr_ranges = ARRAY_SIZE(ranges)
+
+/*
+ * FAKE_RANGES(...) - FAKE_MAP() of the struct fake_mem_range entries given,
+ * written in place: FAKE_RANGES({ 0x0, 0x800000, FAKE_RAM }). The array is
+ * a compound literal, static at file scope, automatic in a function (where
+ * the machine must then be automatic too).
+ */
+#define FAKE_RANGES(...) \
+	FAKE_MAP(((const struct fake_mem_range[]){ __VA_ARGS__ }))
+
+/*
  * fake_machine_mm_debug - the mm_debug fake_machine_boot() boots with. 0
  * (the default) is how the kernel boots: no buddy_verify(), the order-0
  * fast paths on. The host tests take it from $PAGEWISE_MM_DEBUG

@@ -86,3 +86,32 @@ void assert_canonical_buddy(const bool *is_free, unsigned long nr_pfns)
 	assert_int_equal(nr_free_pages(), free_pages);
 	assert_int_equal(buddy_verify(), 0);
 }
+
+int fake_machine_boot_case(void **state)
+{
+	fake_machine_boot(*state);
+	printk_log_clear();
+	return 0;
+}
+
+int fake_machine_boot_poisoned_case(void **state)
+{
+	page_poisoning_enabled = true;
+	return fake_machine_boot_case(state);
+}
+
+void snapshot_drained(struct buddy_snapshot *s)
+{
+	drain_all_pages(NULL);
+	buddy_snapshot(s);
+}
+
+bool bytes_are(const void *p, unsigned char byte, size_t len)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != byte)
+			return false;
+	return true;
+}

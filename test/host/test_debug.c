@@ -17,42 +17,10 @@
 #include "mm.h"
 
 /* 8 MiB of RAM from 1 MiB, the first MiB reserved as on a PC. */
-static const struct fake_mem_range map[] = {
-	{ 0x0, 0x900000, FAKE_RAM },
-};
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_RANGES({ 0x0, 0x900000, FAKE_RAM }),
 	.low_reserve = 1 * MiB,
 };
-
-static int boot(void **state)
-{
-	(void)state;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
-
-/* page_poison=1 is read before mm_core_init(), as the kernel does. */
-static int boot_poisoned(void **state)
-{
-	(void)state;
-	page_poisoning_enabled = true;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
-
-static bool bytes_are(const void *p, unsigned char byte, unsigned long len)
-{
-	const unsigned char *b = p;
-
-	for (unsigned long i = 0; i < len; i++)
-		if (b[i] != byte)
-			return false;
-	return true;
-}
 
 /* The log from the first occurrence of @s, or fail. */
 static const char *log_from(const char *s)
@@ -315,25 +283,24 @@ static void without_page_poison_freed_pages_keep_their_bytes(void **state)
 	assert_true(bytes_are(va, 0x11, PAGE_SIZE));
 }
 
-#define CASE(fn, setup) \
-	cmocka_unit_test_setup_teardown(fn, setup, fake_machine_teardown_case)
+/* Cases on the machine booted as the kernel boots, or with page_poison=1. */
+#define CASE(fn)     MACHINE_CASE(fn, fake_machine_boot_case, &machine)
+#define POISONED(fn) MACHINE_CASE(fn, fake_machine_boot_poisoned_case, &machine)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		CASE(bad_free_report_is_one_block, boot),
-		CASE(report_names_the_block_a_tail_page_is_in, boot),
-		CASE(flags_are_named, boot),
-		CASE(mm_debug_panic_stops_at_the_first_report, boot),
-		CASE(without_mm_debug_panic_a_report_goes_on, boot),
-		CASE(mm_debug_verify_catches_corruption_at_the_next_operation,
-		     boot),
-		CASE(boot_poisons_every_free_page, boot_poisoned),
-		CASE(freed_block_is_poisoned, boot_poisoned),
-		CASE(use_after_free_is_reported_with_page_and_offset,
-		     boot_poisoned),
-		CASE(gfp_zero_still_checks_the_poison, boot_poisoned),
-		CASE(without_page_poison_freed_pages_keep_their_bytes, boot),
+		CASE(bad_free_report_is_one_block),
+		CASE(report_names_the_block_a_tail_page_is_in),
+		CASE(flags_are_named),
+		CASE(mm_debug_panic_stops_at_the_first_report),
+		CASE(without_mm_debug_panic_a_report_goes_on),
+		CASE(mm_debug_verify_catches_corruption_at_the_next_operation),
+		POISONED(boot_poisons_every_free_page),
+		POISONED(freed_block_is_poisoned),
+		POISONED(use_after_free_is_reported_with_page_and_offset),
+		POISONED(gfp_zero_still_checks_the_poison),
+		CASE(without_page_poison_freed_pages_keep_their_bytes),
 	};
 
 	host_tests_init();

@@ -351,12 +351,8 @@ static void retired_memblock_refuses_work(void **state)
 
 static void mm_core_init_retires_memblock(void **state)
 {
-	static const struct fake_mem_range map[] = {
-		{ 0x100000, 0x300000, FAKE_RAM },
-	};
-	static const struct fake_machine m = {
-		.map = map,
-		.nr_ranges = ARRAY_SIZE(map),
+	const struct fake_machine m = {
+		FAKE_RANGES({ 0x100000, 0x300000, FAKE_RAM }),
 	};
 
 	(void)state;
@@ -435,8 +431,7 @@ static const unsigned long overlap_reserved_pfns[] = {
 static void reserved_pages_are_never_handed_out(void **state)
 {
 	static const struct fake_machine m = {
-		.map = overlap_map,
-		.nr_ranges = ARRAY_SIZE(overlap_map),
+		FAKE_MAP(overlap_map),
 	};
 	unsigned long n = 0, nr_free;
 	bool *is_free, *taken;

@@ -28,8 +28,7 @@ static const struct fake_mem_range map[] = {
 	{ 0x1c00000, 0x100000, FAKE_RESERVED },
 };
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 };
 #define MACHINE_MAX_PFN	      0x1800
 #define MACHINE_PRESENT_PAGES (0x9f + 0x1700)
@@ -65,8 +64,7 @@ static void mem_map_is_taken_top_down_and_reserved(void **state)
 static void mem_map_stays_below_current_limit(void **state)
 {
 	static const struct fake_machine low = {
-		.map = map,
-		.nr_ranges = ARRAY_SIZE(map),
+		FAKE_MAP(map),
 		.mem_map_limit = 0x300000,
 	};
 
@@ -181,13 +179,11 @@ static void boot_is_repeatable(void **state)
 
 	(void)state;
 	fake_machine_boot(&machine);
-	drain_all_pages(NULL);
-	buddy_snapshot(&first);
+	snapshot_drained(&first);
 	is_free = memblock_free_pfns(max_pfn);
 	fake_machine_teardown();
 	fake_machine_boot(&machine);
-	drain_all_pages(NULL);
-	buddy_snapshot(&second);
+	snapshot_drained(&second);
 	assert_true(buddy_snapshot_equal(&first, &second));
 	assert_canonical_buddy(is_free, max_pfn);
 	free(is_free);
@@ -211,44 +207,39 @@ static void no_usable_ram_panics(void **state)
 		{ 0x100800, 0x800, FAKE_RAM }, /* not one whole page */
 	};
 	static const struct fake_machine m = {
-		.map = only_reserved,
-		.nr_ranges = ARRAY_SIZE(only_reserved),
+		FAKE_MAP(only_reserved),
 	};
 
 	(void)state;
 	boot_expecting_panic(&m, "no usable RAM in the memory map");
 }
 
+/* @ram bytes of RAM from 0, all reserved but the top @left bytes. */
+static void boot_almost_full_expecting_panic(phys_addr_t ram, phys_addr_t left,
+					     const char *message)
+{
+	const struct fake_machine m = {
+		FAKE_RANGES({ 0x0, ram, FAKE_RAM },
+			    { 0x0, ram - left, FAKE_RESERVED }),
+	};
+
+	boot_expecting_panic(&m, message);
+}
+
 static void mem_map_that_does_not_fit_panics(void **state)
 {
 	/* 16 MiB needs 128 KiB of mem_map; only 64 KiB is left free */
-	static const struct fake_mem_range crowded[] = {
-		{ 0x0, 0x1000000, FAKE_RAM },
-		{ 0x0, 0x1000000 - 64 * KiB, FAKE_RESERVED },
-	};
-	static const struct fake_machine m = {
-		.map = crowded,
-		.nr_ranges = ARRAY_SIZE(crowded),
-	};
-
 	(void)state;
-	boot_expecting_panic(&m, "too little memory for mem_map");
+	boot_almost_full_expecting_panic(16 * MiB, 64 * KiB,
+					 "too little memory for mem_map");
 }
 
 static void nothing_left_after_mem_map_panics(void **state)
 {
 	/* 1 MiB needs 8 KiB of mem_map: exactly the two pages left free */
-	static const struct fake_mem_range full[] = {
-		{ 0x0, 0x100000, FAKE_RAM },
-		{ 0x0, 0x100000 - 8 * KiB, FAKE_RESERVED },
-	};
-	static const struct fake_machine m = {
-		.map = full,
-		.nr_ranges = ARRAY_SIZE(full),
-	};
-
 	(void)state;
-	boot_expecting_panic(&m, "no memory left for the page allocator");
+	boot_almost_full_expecting_panic(
+		1 * MiB, 8 * KiB, "no memory left for the page allocator");
 }
 
 #define CASE(fn) cmocka_unit_test_teardown(fn, fake_machine_teardown_case)

@@ -24,17 +24,13 @@
  * ROM below it, a firmware range across the 8 MiB line (pages 0x7ff and
  * 0x800), ACPI tables at the top. Four order-10 blocks, two order-0 blocks.
  */
-static const struct fake_mem_range pc_map[] = {
-	{ 0x0, 0x9fc00, FAKE_RAM },
-	{ 0x9fc00, 0x400, FAKE_RESERVED },
-	{ 0xf0000, 0x10000, FAKE_RESERVED },
-	{ 0x100000, 0x1ee0000, FAKE_RAM },
-	{ 0x7ff800, 0x1000, FAKE_RESERVED },
-	{ 0x1fe0000, 0x20000, FAKE_RESERVED },
-};
 static const struct fake_machine pc = {
-	.map = pc_map,
-	.nr_ranges = ARRAY_SIZE(pc_map),
+	FAKE_RANGES({ 0x0, 0x9fc00, FAKE_RAM },
+		    { 0x9fc00, 0x400, FAKE_RESERVED },
+		    { 0xf0000, 0x10000, FAKE_RESERVED },
+		    { 0x100000, 0x1ee0000, FAKE_RAM },
+		    { 0x7ff800, 0x1000, FAKE_RESERVED },
+		    { 0x1fe0000, 0x20000, FAKE_RESERVED }),
 	.low_reserve = 1 * MiB,
 };
 
@@ -42,36 +38,24 @@ static const struct fake_machine pc = {
  * 8 MiB with a hole of 32 pages, 0x3f0-0x40f, across the 4 MiB line, where
  * an order-10 block would otherwise be. The smallest free block is order 4.
  */
-static const struct fake_mem_range holes_map[] = {
-	{ 0x0, 0x3f0000, FAKE_RAM },
-	{ 0x410000, 0x3f0000, FAKE_RAM },
-};
 static const struct fake_machine holes = {
-	.map = holes_map,
-	.nr_ranges = ARRAY_SIZE(holes_map),
+	FAKE_RANGES({ 0x0, 0x3f0000, FAKE_RAM },
+		    { 0x410000, 0x3f0000, FAKE_RAM }),
 };
 #define HOLE_START_PFN 0x3f0
 #define HOLE_END_PFN   0x410
 
 /* pfn 0 usable: free pfns 0..0x7f0, mem_map on top; pfn 0 heads order 10. */
-static const struct fake_mem_range pfn0_map[] = {
-	{ 0x0, 0x802000, FAKE_RAM },
-};
 static const struct fake_machine pfn0 = {
-	.map = pfn0_map,
-	.nr_ranges = ARRAY_SIZE(pfn0_map),
+	FAKE_RANGES({ 0x0, 0x802000, FAKE_RAM }),
 };
 
 /*
  * RAM ends at pfn 0x7fd and mem_map is kept below 2 MiB, so the last pfn,
  * 0x7fc, is free: an order-0 block whose buddy (0x7fd) is past the end.
  */
-static const struct fake_mem_range lastpfn_map[] = {
-	{ 0x100000, 0x6fd000, FAKE_RAM },
-};
 static const struct fake_machine lastpfn = {
-	.map = lastpfn_map,
-	.nr_ranges = ARRAY_SIZE(lastpfn_map),
+	FAKE_RANGES({ 0x100000, 0x6fd000, FAKE_RAM }),
 	.mem_map_limit = 2 * MiB,
 };
 #define LASTPFN_MAX_PFN 0x7fd
@@ -80,26 +64,18 @@ static const struct fake_machine lastpfn = {
  * Ranges whose sizes are not powers of two: pfns 3..20 (from unaligned
  * bytes) and 0x100..0x10c (mem_map takes 0x10d..0x10f).
  */
-static const struct fake_mem_range nonpow2_map[] = {
-	{ 0x2800, 0x137ff, FAKE_RAM },
-	{ 0x100000, 0x10000, FAKE_RAM },
-};
 static const struct fake_machine nonpow2 = {
-	.map = nonpow2_map,
-	.nr_ranges = ARRAY_SIZE(nonpow2_map),
+	FAKE_RANGES({ 0x2800, 0x137ff, FAKE_RAM },
+		    { 0x100000, 0x10000, FAKE_RAM }),
 };
 
 /* 20 MiB, irregular: holes, reserved pages inside RAM, one order-10 block. */
-static const struct fake_mem_range random_map[] = {
-	{ 0x0, 0x9f000, FAKE_RAM },
-	{ 0x9f000, 0x61000, FAKE_RESERVED },
-	{ 0x100000, 0x4ff800, FAKE_RAM },
-	{ 0x603000, 0xdfd000, FAKE_RAM },
-	{ 0x900123, 0x1000, FAKE_RESERVED },
-};
 static const struct fake_machine random_machine = {
-	.map = random_map,
-	.nr_ranges = ARRAY_SIZE(random_map),
+	FAKE_RANGES({ 0x0, 0x9f000, FAKE_RAM },
+		    { 0x9f000, 0x61000, FAKE_RESERVED },
+		    { 0x100000, 0x4ff800, FAKE_RAM },
+		    { 0x603000, 0xdfd000, FAKE_RAM },
+		    { 0x900123, 0x1000, FAKE_RESERVED }),
 	.low_reserve = PAGE_SIZE,
 };
 
@@ -111,54 +87,18 @@ static struct {
 	struct buddy_snapshot boot; /* the counters right after boot */
 } fx;
 
-static int boot(const struct fake_machine *m)
+/* The setup of every case: boot the machine *@state, note what is free. */
+static int boot(void **state)
 {
-	fake_machine_boot(m);
+	fake_machine_boot(*state);
 	fx.is_free = memblock_free_pfns(max_pfn);
 	fx.nr_free = 0;
 	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
 		fx.nr_free += fx.is_free[pfn];
-	drain_all_pages(NULL);
-	buddy_snapshot(&fx.boot);
+	snapshot_drained(&fx.boot);
 	assert_canonical_buddy(fx.is_free, max_pfn);
 	printk_log_clear();
 	return 0;
-}
-
-static int boot_pc(void **state)
-{
-	(void)state;
-	return boot(&pc);
-}
-
-static int boot_holes(void **state)
-{
-	(void)state;
-	return boot(&holes);
-}
-
-static int boot_pfn0(void **state)
-{
-	(void)state;
-	return boot(&pfn0);
-}
-
-static int boot_lastpfn(void **state)
-{
-	(void)state;
-	return boot(&lastpfn);
-}
-
-static int boot_nonpow2(void **state)
-{
-	(void)state;
-	return boot(&nonpow2);
-}
-
-static int boot_random(void **state)
-{
-	(void)state;
-	return boot(&random_machine);
 }
 
 static int teardown(void **state)
@@ -250,8 +190,7 @@ static void assert_back_to_boot_state(void)
 {
 	struct buddy_snapshot now;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(&fx.boot, &now));
 	assert_canonical_buddy(fx.is_free, max_pfn);
 }
@@ -296,17 +235,6 @@ static unsigned long first_free_pfn(unsigned int order)
 
 	assert_false(list_empty(list));
 	return page_to_pfn(list_first_entry(list, struct page, lru));
-}
-
-/* Is every one of the @n bytes at @p equal to @byte? (memset's order) */
-static bool bytes_are(const void *p, unsigned char byte, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i] != byte)
-			return false;
-	return true;
 }
 
 /* Boot state -------------------------------------------------------------- */
@@ -398,13 +326,11 @@ static void alloc_order0_splits_smallest_block_like_expand(void **state)
 
 	(void)state;
 	assert_true(o >= 3); /* the machine is chosen so that it splits */
-	drain_all_pages(NULL);
-	buddy_snapshot(&before);
+	snapshot_drained(&before);
 	page = checked_alloc(GFP_KERNEL, 0);
 	assert_non_null(page);
 	assert_int_equal(page_to_pfn(page), head); /* the lower half is kept */
-	drain_all_pages(NULL);
-	buddy_snapshot(&after);
+	snapshot_drained(&after);
 	assert_int_equal(after.free_pages, before.free_pages - 1);
 	for (unsigned int k = 0; k < NR_PAGE_ORDERS; k++)
 		assert_int_equal(after.nr_free[k],
@@ -744,8 +670,7 @@ static void assert_refused(const struct buddy_snapshot *before,
 {
 	struct buddy_snapshot now;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(before, &now));
 	assert_int_equal(buddy_verify(), 0);
 	assert_canonical_buddy(fx.is_free, max_pfn);
@@ -769,8 +694,7 @@ static struct page *alloc_for_misuse(unsigned int order,
 	struct page *page = checked_alloc(GFP_KERNEL, order);
 
 	assert_non_null(page);
-	drain_all_pages(NULL);
-	buddy_snapshot(s);
+	snapshot_drained(s);
 	printk_log_clear();
 	return page;
 }
@@ -782,8 +706,7 @@ static void double_free_of_merged_block_is_refused(void **state)
 
 	(void)state;
 	checked_free(page, 2);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
+	snapshot_drained(&s);
 	__free_pages(page, 2);
 	assert_refused(&s, "Bad page state");
 	assert_back_to_boot_state();
@@ -816,8 +739,7 @@ static void double_free_of_unmerged_block_is_refused(void **state)
 	checked_free(pages[a], 0); /* its buddy b is taken: stays order 0 */
 	assert_true(PageBuddy(pages[a]));
 	assert_int_equal(page_private(pages[a]), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
+	snapshot_drained(&s);
 	printk_log_clear();
 	__free_pages(pages[a], 0);
 	assert_refused(&s, "double free: the block at pfn");
@@ -1073,8 +995,7 @@ static void last_pfn_is_handed_out_and_never_merged_past_the_end(void **state)
 
 	page = checked_alloc(GFP_KERNEL, 0);
 	assert_int_equal(page_to_pfn(page), max_pfn - 1);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
+	snapshot_drained(&s);
 	printk_log_clear();
 	__free_pages(page, 1); /* aligned, but runs past the end */
 	assert_refused(&s, "freed at order 1 but allocated at order 0");
@@ -1170,12 +1091,10 @@ static void random_alloc(struct random_run *run, uint64_t r)
 		/* a gfp bit nobody defined: refused, reported, nothing changes */
 		struct buddy_snapshot before, after;
 
-		drain_all_pages(NULL);
-		buddy_snapshot(&before);
+		snapshot_drained(&before);
 		printk_log_clear();
 		assert_null(alloc_pages(gfp | 0x40000000u, order));
-		drain_all_pages(NULL);
-		buddy_snapshot(&after);
+		snapshot_drained(&after);
 		assert_true(buddy_snapshot_equal(&before, &after));
 		assert_int_equal(printk_log_count("BUG: "), 1);
 		run->misuses++;
@@ -1209,8 +1128,7 @@ static void random_misuse(struct random_run *run, uint64_t r,
 	struct page *page = pfn_to_page(b->pfn);
 	struct buddy_snapshot before, after;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&before);
+	snapshot_drained(&before);
 	printk_log_clear();
 	switch ((r >> 48) & 3) {
 	case 0:
@@ -1226,8 +1144,7 @@ static void random_misuse(struct random_run *run, uint64_t r,
 		free_pages((unsigned long)page_address(page) + 64, b->order);
 		break;
 	}
-	drain_all_pages(NULL);
-	buddy_snapshot(&after);
+	snapshot_drained(&after);
 	assert_true(buddy_snapshot_equal(&before, &after));
 	assert_int_equal(printk_log_count("BUG: "), 1);
 	assert_still_allocated(page, b->order);
@@ -1295,8 +1212,9 @@ static void random_ops_match_reference_model(void **state)
 	assert_back_to_boot_state();
 }
 
-#define ON(machine, fn) \
-	cmocka_unit_test_setup_teardown(fn, boot_##machine, teardown)
+#define ON(machine, fn)                                              \
+	cmocka_unit_test_prestate_setup_teardown(fn, boot, teardown, \
+						 (void *)&machine)
 
 int main(void)
 {
@@ -1332,7 +1250,7 @@ int main(void)
 		ON(pfn0, pfn0_block_address_is_not_the_failure_value),
 		ON(lastpfn,
 		   last_pfn_is_handed_out_and_never_merged_past_the_end),
-		ON(random, random_ops_match_reference_model),
+		ON(random_machine, random_ops_match_reference_model),
 	};
 
 	host_tests_init();

@@ -24,19 +24,17 @@ static const struct fake_mem_range map[] = {
 	{ 0x0, 0x1000000, FAKE_RAM },
 };
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 	.low_reserve = 1 * MiB,
 };
 
 static struct buddy_snapshot boot_state;
 
+/* The setup of every case: boot, then note the free lists as boot left them. */
 static int boot(void **state)
 {
-	(void)state;
-	fake_machine_boot(&machine);
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	fake_machine_boot(*state);
+	snapshot_drained(&boot_state);
 	printk_log_clear();
 	return 0;
 }
@@ -45,22 +43,31 @@ static void assert_back_to_boot_state(void)
 {
 	struct buddy_snapshot now;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(&boot_state, &now));
 	assert_int_equal(buddy_verify(), 0);
 }
 
-/* The last call was refused: one report, the counters as in @before. */
-static void assert_refused(const struct buddy_snapshot *before,
-			   unsigned long reports_before, const char *what)
+/* What calls that must be refused have to leave as they found it. */
+struct before_calls {
+	struct buddy_snapshot s; /* the counters, the per-CPU lists drained */
+	unsigned long reports;	 /* mm_bad_page_reports so far */
+};
+
+static void note_before_calls(struct before_calls *b)
+{
+	snapshot_drained(&b->s);
+	b->reports = mm_bad_page_reports;
+}
+
+/* The last call was refused: one report more, the counters as in @b. */
+static void assert_refused(struct before_calls *b, const char *what)
 {
 	struct buddy_snapshot now;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
-	assert_true(buddy_snapshot_equal(before, &now));
-	assert_int_equal(mm_bad_page_reports, reports_before + 1);
+	snapshot_drained(&now);
+	assert_true(buddy_snapshot_equal(&b->s, &now));
+	assert_int_equal(mm_bad_page_reports, ++b->reports);
 	assert_int_equal(printk_log_count(what), 1);
 	assert_int_equal(buddy_verify(), 0);
 	printk_log_clear();
@@ -118,44 +125,38 @@ static void free_pages_on_a_shared_block_drops_one_reference(void **state)
 static void put_page_after_the_last_reference_is_refused(void **state)
 {
 	struct page *page = alloc_pages(GFP_KERNEL, 0);
-	struct buddy_snapshot s;
-	unsigned long reports;
+	struct before_calls before;
 
 	(void)state;
 	assert_non_null(page);
 	put_page(page);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
-	reports = mm_bad_page_reports;
+	note_before_calls(&before);
 	put_page(page);
-	assert_refused(&s, reports, "put_page: pfn");
+	assert_refused(&before, "put_page: pfn");
 	assert_int_equal(page_ref_count(page), 0);
 	get_page(page);
-	assert_refused(&s, reports + 1, "get_page: pfn");
+	assert_refused(&before, "get_page: pfn");
 	assert_back_to_boot_state();
 }
 
 static void get_and_put_of_reserved_foreign_and_null_are_refused(void **state)
 {
 	struct page not_in_mem_map = { 0 };
-	struct buddy_snapshot s;
-	unsigned long reports;
+	struct before_calls before;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
-	reports = mm_bad_page_reports;
+	note_before_calls(&before);
 	get_page(pfn_to_page(0)); /* reserved: the first MiB */
-	assert_refused(&s, reports++, "not in an allocated block");
+	assert_refused(&before, "not in an allocated block");
 	assert_int_equal(page_ref_count(pfn_to_page(0)), 0);
 	put_page(pfn_to_page(0));
-	assert_refused(&s, reports++, "not in an allocated block");
+	assert_refused(&before, "not in an allocated block");
 	put_page(&not_in_mem_map);
-	assert_refused(&s, reports++, "is not a struct page in mem_map");
+	assert_refused(&before, "is not a struct page in mem_map");
 	get_page(NULL);
-	assert_refused(&s, reports++, "get_page: NULL page");
+	assert_refused(&before, "get_page: NULL page");
 	put_page(NULL);
-	assert_refused(&s, reports++, "put_page: NULL page");
+	assert_refused(&before, "put_page: NULL page");
 }
 
 static void set_page_count_sets_the_count(void **state)
@@ -193,21 +194,18 @@ static void split_page_makes_order0_pages_freed_one_by_one(void **state)
 static void split_page_of_a_wrong_block_is_refused(void **state)
 {
 	struct page *page = alloc_pages(GFP_KERNEL, 2);
-	struct buddy_snapshot s;
-	unsigned long reports;
+	struct before_calls before;
 
 	(void)state;
 	assert_non_null(page);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
-	reports = mm_bad_page_reports;
+	note_before_calls(&before);
 	split_page(page, 1); /* wrong order */
-	assert_refused(&s, reports++, "not the head of an unshared block");
+	assert_refused(&before, "not the head of an unshared block");
 	split_page(page + 2, 1); /* a tail */
-	assert_refused(&s, reports++, "not the head of an unshared block");
+	assert_refused(&before, "not the head of an unshared block");
 	get_page(page);
 	split_page(page, 2); /* shared */
-	assert_refused(&s, reports++, "not the head of an unshared block");
+	assert_refused(&before, "not the head of an unshared block");
 	put_page(page);
 	assert_allocated(page, 2, 1);
 	__free_pages(page, 2);
@@ -215,16 +213,6 @@ static void split_page_of_a_wrong_block_is_refused(void **state)
 }
 
 /* alloc_pages_exact ----------------------------------------------------------- */
-
-static bool bytes_are(const void *p, unsigned char byte, unsigned long len)
-{
-	const unsigned char *b = p;
-
-	for (unsigned long i = 0; i < len; i++)
-		if (b[i] != byte)
-			return false;
-	return true;
-}
 
 /* Exactly PAGE_ALIGN(size) pages stay taken, for sizes around each power. */
 static void alloc_pages_exact_takes_only_the_pages_needed(void **state)
@@ -294,23 +282,20 @@ static void free_pages_exact_frees_what_it_is_told(void **state)
 
 static void alloc_pages_exact_bad_sizes_fail_cleanly(void **state)
 {
-	struct buddy_snapshot s;
-	unsigned long reports;
+	struct before_calls before;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
-	reports = mm_bad_page_reports;
+	note_before_calls(&before);
 	assert_null(alloc_pages_exact(0, GFP_KERNEL));
-	assert_refused(&s, reports++, "alloc_pages_exact: size 0");
+	assert_refused(&before, "alloc_pages_exact: size 0");
 	assert_null(alloc_pages_exact((PAGE_SIZE << MAX_PAGE_ORDER) + 1,
 				      GFP_KERNEL));
-	assert_refused(&s, reports++, "above MAX_ORDER");
+	assert_refused(&before, "above MAX_ORDER");
 	assert_null(alloc_pages_exact((PAGE_SIZE << MAX_PAGE_ORDER) + 1,
 				      GFP_KERNEL | __GFP_NOWARN));
 	assert_string_equal(printk_log(), "");
 	free_pages_exact((void *)0x1234, PAGE_SIZE);
-	assert_refused(&s, reports++, "free_pages_exact: 0x1234");
+	assert_refused(&before, "free_pages_exact: 0x1234");
 }
 
 /* Freeing an exact range twice: every page is reported, none freed twice. */
@@ -322,8 +307,7 @@ static void free_pages_exact_twice_is_refused_page_by_page(void **state)
 	(void)state;
 	assert_non_null(p);
 	free_pages_exact(p, 3 * PAGE_SIZE);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
+	snapshot_drained(&s);
 	printk_log_clear();
 	free_pages_exact(p, 3 * PAGE_SIZE);
 	assert_int_equal(printk_log_count("BUG: Bad page state: double free"),
@@ -440,32 +424,29 @@ static void alloc_contig_range_takes_exactly_the_range(void **state)
 /* A range with one page in use, or a reserved one: -EBUSY, nothing changes. */
 static void alloc_contig_range_of_a_busy_range_changes_nothing(void **state)
 {
-	struct buddy_snapshot s;
-	unsigned long reports;
+	struct before_calls before;
 
 	(void)state;
 	assert_int_equal(alloc_contig_range(0x300, 0x301, GFP_KERNEL), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
-	reports = mm_bad_page_reports;
+	note_before_calls(&before);
 	assert_int_equal(alloc_contig_range(0x2f0, 0x310, GFP_KERNEL), -EBUSY);
 	assert_int_equal(printk_log_count("is not all free: nothing taken"), 1);
 	assert_int_equal(
 		alloc_contig_range(0xf0, 0x110, GFP_KERNEL | __GFP_NOWARN),
 		-EBUSY); /* the first MiB is reserved */
 	assert_int_equal(printk_log_count("is not all free"), 1);
-	assert_int_equal(mm_bad_page_reports, reports);
+	assert_int_equal(mm_bad_page_reports, before.reports);
 	assert_true(pfn_is_free(0x2f0) && pfn_is_free(0x30f));
 	printk_log_clear();
 	assert_int_equal(alloc_contig_range(0x400, 0x400, GFP_KERNEL), -EINVAL);
-	assert_refused(&s, reports++, "is not a range of pfns below max_pfn");
+	assert_refused(&before, "is not a range of pfns below max_pfn");
 	assert_int_equal(
 		alloc_contig_range(max_pfn - 1, max_pfn + 1, GFP_KERNEL),
 		-EINVAL);
-	assert_refused(&s, reports++, "is not a range of pfns below max_pfn");
+	assert_refused(&before, "is not a range of pfns below max_pfn");
 	assert_int_equal(alloc_contig_range(0x400, 0x401, 0x80000000u),
 			 -EINVAL);
-	assert_refused(&s, reports++, "has bits this kernel does not know");
+	assert_refused(&before, "has bits this kernel does not know");
 	free_contig_range(0x300, 1);
 	assert_back_to_boot_state();
 }
@@ -501,8 +482,7 @@ static void alloc_contig_pages_takes_any_count(void **state)
 static void alloc_contig_pages_limit_stays_below_and_aligned(void **state)
 {
 	struct page *a, *b;
-	struct buddy_snapshot s;
-	unsigned long reports;
+	struct before_calls before;
 
 	(void)state;
 	a = alloc_contig_pages_limit(3, GFP_KERNEL, 0x180000, 0x10000);
@@ -523,15 +503,13 @@ static void alloc_contig_pages_limit_stays_below_and_aligned(void **state)
 	assert_int_equal(
 		printk_log_count("page allocation failure: 1 contiguous"), 1);
 	printk_log_clear();
-	drain_all_pages(NULL);
-	buddy_snapshot(&s);
-	reports = mm_bad_page_reports;
+	note_before_calls(&before);
 	assert_null(alloc_contig_pages_limit(1, GFP_KERNEL, 0, 3 * PAGE_SIZE));
-	assert_refused(&s, reports++, "is not a power of two");
+	assert_refused(&before, "is not a power of two");
 	assert_null(alloc_contig_pages_limit(1, GFP_KERNEL, 0, 512));
-	assert_refused(&s, reports++, "is not a power of two");
+	assert_refused(&before, "is not a power of two");
 	assert_null(alloc_contig_pages(0, GFP_KERNEL));
-	assert_refused(&s, reports++, "alloc_contig_pages: 0 pages");
+	assert_refused(&before, "alloc_contig_pages: 0 pages");
 }
 
 /* free_reserved_area -------------------------------------------------------- */
@@ -562,8 +540,7 @@ static void free_reserved_area_frees_reserved_pages_once(void **state)
 	assert_int_equal(buddy_verify(), 0);
 }
 
-#define CASE(fn) \
-	cmocka_unit_test_setup_teardown(fn, boot, fake_machine_teardown_case)
+#define CASE(fn) MACHINE_CASE(fn, boot, &machine)
 
 int main(void)
 {

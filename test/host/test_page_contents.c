@@ -21,35 +21,13 @@
 #include "mm.h"
 
 /* 8 MiB of RAM from 0, the first MiB reserved as on a PC: all ZONE_DMA. */
-static const struct fake_mem_range map[] = {
-	{ 0x0, 0x800000, FAKE_RAM },
-};
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_RANGES({ 0x0, 0x800000, FAKE_RAM }),
 	.low_reserve = 1 * MiB,
 };
 
 /* What the cases dirty pages with: neither 0 nor PAGE_POISON. */
 #define DIRTY 0xa5
-
-static int boot(void **state)
-{
-	(void)state;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
-
-/* page_poison=1 is read before mm_core_init(), as the kernel does. */
-static int boot_poisoned(void **state)
-{
-	(void)state;
-	page_poisoning_enabled = true;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
 
 static struct per_cpu_pages *dma_pcp(void)
 {
@@ -94,6 +72,30 @@ static unsigned long dirty_every_free_page(void)
 	return nr;
 }
 
+/*
+ * Allocate a page, fill it with DIRTY and free it: it is now the hottest
+ * page of the per-CPU list. Return: its address.
+ */
+static unsigned long free_a_dirty_page(void)
+{
+	unsigned long va = __get_free_page(GFP_KERNEL);
+
+	assert_true(va);
+	memset((void *)va, DIRTY, PAGE_SIZE);
+	free_page(va);
+	assert_true(PagePcp(virt_to_page((void *)va)));
+	return va;
+}
+
+/* Fail unless @va, just allocated at @order, is zero to its last byte; free it. */
+static void assert_zeroed_then_free(unsigned long va, unsigned int order)
+{
+	assert_true(va);
+	assert_all_zero((void *)va, PAGE_SIZE << order);
+	free_pages(va, order);
+	assert_int_equal(buddy_verify(), 0);
+}
+
 /* get_zeroed_page() ------------------------------------------------------- */
 
 /*
@@ -108,17 +110,12 @@ static void fast_path_zeroes_the_whole_page(void **state)
 
 	(void)state;
 	mm_debug = 0;
-	va = __get_free_page(GFP_KERNEL);
-	assert_true(va);
-	memset((void *)va, DIRTY, PAGE_SIZE);
-	free_page(va);
+	va = free_a_dirty_page();
 	count = dma_pcp()->count;
-	assert_true(PagePcp(virt_to_page((void *)va)));
 	again = get_zeroed_page(GFP_KERNEL);
 	assert_int_equal(again, va); /* the hottest listed page */
 	assert_int_equal(dma_pcp()->count, count - 1);
-	assert_all_zero((void *)again, PAGE_SIZE);
-	free_page(again);
+	assert_zeroed_then_free(again, 0);
 }
 
 /*
@@ -132,16 +129,10 @@ static void general_path_zeroes_the_whole_page(void **state)
 
 	(void)state;
 	mm_debug = MM_DEBUG_VERIFY;
-	va = __get_free_page(GFP_KERNEL);
-	assert_true(va);
-	memset((void *)va, DIRTY, PAGE_SIZE);
-	free_page(va);
-	assert_true(PagePcp(virt_to_page((void *)va)));
+	va = free_a_dirty_page();
 	again = get_zeroed_page(GFP_KERNEL);
 	assert_int_equal(again, va);
-	assert_all_zero((void *)again, PAGE_SIZE);
-	free_page(again);
-	assert_int_equal(buddy_verify(), 0);
+	assert_zeroed_then_free(again, 0);
 }
 
 /*
@@ -151,31 +142,20 @@ static void general_path_zeroes_the_whole_page(void **state)
  */
 static void refill_path_zeroes_the_whole_page(void **state)
 {
-	unsigned long again;
-
 	(void)state;
 	mm_debug = 0;
 	dirty_every_free_page(); /* and the list is empty */
-	again = get_zeroed_page(GFP_KERNEL);
-	assert_true(again);
-	assert_all_zero((void *)again, PAGE_SIZE);
-	free_page(again);
-	assert_int_equal(buddy_verify(), 0);
+	assert_zeroed_then_free(get_zeroed_page(GFP_KERNEL), 0);
 }
 
 /* __GFP_ZERO on a larger block clears every byte of every page of it. */
 static void gfp_zero_clears_every_page_of_a_block(void **state)
 {
-	unsigned long va;
-
 	(void)state;
 	mm_debug = 0;
 	dirty_every_free_page();
-	va = __get_free_pages(GFP_KERNEL | __GFP_ZERO, 3);
-	assert_true(va);
-	assert_all_zero((void *)va, PAGE_SIZE << 3);
-	free_pages(va, 3);
-	assert_int_equal(buddy_verify(), 0);
+	assert_zeroed_then_free(__get_free_pages(GFP_KERNEL | __GFP_ZERO, 3),
+				3);
 }
 
 /* page_poison=1 -------------------------------------------------------------- */
@@ -238,20 +218,20 @@ static void poison_check_covers_the_last_byte_of_a_block(void **state)
 	write_after_free_is_reported(2, (PAGE_SIZE << 2) - 1, 0x00);
 }
 
-#define CASE(fn, setup) \
-	cmocka_unit_test_setup_teardown(fn, setup, fake_machine_teardown_case)
+/* Cases on the machine booted as the kernel boots, or with page_poison=1. */
+#define CASE(fn)     MACHINE_CASE(fn, fake_machine_boot_case, &machine)
+#define POISONED(fn) MACHINE_CASE(fn, fake_machine_boot_poisoned_case, &machine)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		CASE(fast_path_zeroes_the_whole_page, boot),
-		CASE(general_path_zeroes_the_whole_page, boot),
-		CASE(refill_path_zeroes_the_whole_page, boot),
-		CASE(gfp_zero_clears_every_page_of_a_block, boot),
-		CASE(poison_check_covers_the_first_byte, boot_poisoned),
-		CASE(poison_check_covers_the_last_word, boot_poisoned),
-		CASE(poison_check_covers_the_last_byte_of_a_block,
-		     boot_poisoned),
+		CASE(fast_path_zeroes_the_whole_page),
+		CASE(general_path_zeroes_the_whole_page),
+		CASE(refill_path_zeroes_the_whole_page),
+		CASE(gfp_zero_clears_every_page_of_a_block),
+		POISONED(poison_check_covers_the_first_byte),
+		POISONED(poison_check_covers_the_last_word),
+		POISONED(poison_check_covers_the_last_byte_of_a_block),
 	};
 
 	host_tests_init();

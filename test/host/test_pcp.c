@@ -25,12 +25,10 @@ static const struct fake_mem_range map[] = {
 	{ 0x100000, 0x7f00000, FAKE_RAM },
 };
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 };
 static const struct fake_machine machine_wmark = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 	.watermarks = true,
 };
 
@@ -44,18 +42,10 @@ static struct per_cpu_pages *pcp_of(struct zone *z)
 	return &z->per_cpu_pageset[0];
 }
 
-static int boot(void **state)
-{
-	(void)state;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
-
 /* Boot without mm_debug=verify: the order-0 fast paths run. */
 static int boot_fast(void **state)
 {
-	boot(state);
+	fake_machine_boot_case(state);
 	mm_debug = 0;
 	return 0;
 }
@@ -183,8 +173,7 @@ static void reaching_high_drains_a_batch(void **state)
 
 	(void)state;
 	assert_non_null(pages);
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	for (unsigned long i = 0; i < n; i++) {
 		pages[i] = alloc_pages(GFP_DMA32, 0);
 		assert_non_null(pages[i]);
@@ -197,8 +186,7 @@ static void reaching_high_drains_a_batch(void **state)
 	assert_true(PagePcp(pages[n - 1]));
 	assert_false(PagePcp(pages[0]));
 	assert_int_equal(buddy_verify(), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(&boot_state, &now));
 	assert_int_equal(pcp->count, 0);
 	free(pages);
@@ -212,8 +200,7 @@ static void larger_frees_bypass_the_list_and_merge(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&before);
+	snapshot_drained(&before);
 	page = alloc_pages(GFP_KERNEL, 3);
 	assert_non_null(page);
 	count = pcp_of(dma32())->count;
@@ -273,8 +260,7 @@ static void every_free_page_can_be_allocated(void **state)
 		pages[i] = alloc_pages(GFP_KERNEL, 0);
 	for (int i = 0; i < 5; i++)
 		__free_pages(pages[i], 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	while ((pages[got] = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0)))
 		if (++got > n)
 			break;
@@ -284,8 +270,7 @@ static void every_free_page_can_be_allocated(void **state)
 	for (unsigned long i = 0; i < got; i++)
 		__free_pages(pages[i], 0);
 	assert_int_equal(nr_free_pages(), n);
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(&boot_state, &now));
 	free(pages);
 }
@@ -395,11 +380,8 @@ static void fast_and_general_paths_agree(void **state)
 	free(general);
 }
 
-#define CASE(fn) \
-	cmocka_unit_test_setup_teardown(fn, boot, fake_machine_teardown_case)
-#define CASE_FAST(fn)                                  \
-	cmocka_unit_test_setup_teardown(fn, boot_fast, \
-					fake_machine_teardown_case)
+#define CASE(fn)      MACHINE_CASE(fn, fake_machine_boot_case, &machine)
+#define CASE_FAST(fn) MACHINE_CASE(fn, boot_fast, &machine)
 
 int main(void)
 {

@@ -16,59 +16,35 @@
 #include "mm_selftest.h"
 
 /* A 16 MiB PC: low 1 MiB reserved, a ROM hole, ACPI data at the top. */
-static const struct fake_mem_range pc_map[] = {
-	{ 0x0, 0x9fc00, FAKE_RAM },
-	{ 0xf0000, 0x10000, FAKE_RESERVED },
-	{ 0x100000, 0xee0000, FAKE_RAM },
-	{ 0xfe0000, 0x20000, FAKE_RESERVED },
-};
 static const struct fake_machine pc = {
-	.map = pc_map,
-	.nr_ranges = ARRAY_SIZE(pc_map),
+	FAKE_RANGES({ 0x0, 0x9fc00, FAKE_RAM },
+		    { 0xf0000, 0x10000, FAKE_RESERVED },
+		    { 0x100000, 0xee0000, FAKE_RAM },
+		    { 0xfe0000, 0x20000, FAKE_RESERVED }),
 	.low_reserve = 1 * MiB,
 };
 
 /* 2 MiB, pfn 0 usable: no order-10 block at all (the case skips it). */
-static const struct fake_mem_range tiny_map[] = {
-	{ 0x0, 0x200000, FAKE_RAM },
-};
 static const struct fake_machine tiny = {
-	.map = tiny_map,
-	.nr_ranges = ARRAY_SIZE(tiny_map),
+	FAKE_RANGES({ 0x0, 0x200000, FAKE_RAM }),
 };
 
 /* RAM in three pieces with holes between, none a power of two long. */
-static const struct fake_mem_range holey_map[] = {
-	{ 0x100000, 0x2ff000, FAKE_RAM },
-	{ 0x480000, 0x123000, FAKE_RAM },
-	{ 0x700000, 0x8fd000, FAKE_RAM },
-};
 static const struct fake_machine holey = {
-	.map = holey_map,
-	.nr_ranges = ARRAY_SIZE(holey_map),
+	FAKE_RANGES({ 0x100000, 0x2ff000, FAKE_RAM },
+		    { 0x480000, 0x123000, FAKE_RAM },
+		    { 0x700000, 0x8fd000, FAKE_RAM }),
 };
-
-static int boot_pc(void **state)
-{
-	(void)state;
-	fake_machine_boot(&pc);
-	printk_log_clear();
-	return 0;
-}
 
 /*
  * RAM in all three zones, as a PC with more than 4 GiB: DMA (below 16 MiB),
  * DMA32 (to 32 MiB) and Normal (64 MiB from 4 GiB, where mem_map, 32.5 MiB
  * for the pfns up to there, goes). Booted with Linux's watermarks.
  */
-static const struct fake_mem_range zones3_map[] = {
-	{ 0x0, 0x9f000, FAKE_RAM },
-	{ 0x100000, 0x1f00000, FAKE_RAM },
-	{ 0x100000000, 0x4000000, FAKE_RAM },
-};
 static const struct fake_machine zones3 = {
-	.map = zones3_map,
-	.nr_ranges = ARRAY_SIZE(zones3_map),
+	FAKE_RANGES({ 0x0, 0x9f000, FAKE_RAM },
+		    { 0x100000, 0x1f00000, FAKE_RAM },
+		    { 0x100000000, 0x4000000, FAKE_RAM }),
 	.low_reserve = 1 * MiB,
 	.watermarks = true,
 };
@@ -102,8 +78,7 @@ static void run_kernel_selftests_on(const struct fake_machine *m,
 		kernel_image_start_pfn = 0x10;
 		kernel_image_end_pfn = 0x20;
 	}
-	drain_all_pages(NULL);
-	buddy_snapshot(&before);
+	snapshot_drained(&before);
 	printk_log_clear();
 	print_message(
 		"[ SEED     ] %#llx (PAGEWISE_SEED=%#llx repeats this run)\n",
@@ -127,8 +102,7 @@ static void run_kernel_selftests_on(const struct fake_machine *m,
 	assert_int_equal(printk_log_count("KTAP version 1\n"), 1);
 	assert_int_equal(printk_log_count(totals), 1);
 	assert_int_equal(printk_log_count("not ok"), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&after);
+	snapshot_drained(&after);
 	assert_true(buddy_snapshot_equal(&before, &after));
 	assert_int_equal(buddy_verify(), 0);
 }
@@ -181,12 +155,8 @@ static void kernel_selftests_pass_on_three_zones_with_watermarks(void **state)
 }
 
 /* 24 KiB of RAM: 6 pages, of which mem_map takes one: no order-3 block. */
-static const struct fake_mem_range scarce_map[] = {
-	{ 0x100000, 0x6000, FAKE_RAM },
-};
 static const struct fake_machine scarce = {
-	.map = scarce_map,
-	.nr_ranges = ARRAY_SIZE(scarce_map),
+	FAKE_RANGES({ 0x100000, 0x6000, FAKE_RAM }),
 };
 
 /* With almost no memory, cases that cannot get theirs skip; none fails,
@@ -375,9 +345,8 @@ static void selftest_fails_on_corrupt_free_lists(void **state)
 	assert_int_equal(printk_log_count("expected buddy_verify() == 0"), 1);
 }
 
-#define CASE(fn) cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
-#define ON_PC(fn) \
-	cmocka_unit_test_setup_teardown(fn, boot_pc, fake_machine_teardown_case)
+#define CASE(fn)  cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
+#define ON_PC(fn) MACHINE_CASE(fn, fake_machine_boot_case, &pc)
 
 int main(void)
 {

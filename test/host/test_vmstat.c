@@ -25,17 +25,8 @@ static const struct fake_mem_range map[] = {
 	{ 0x100000, 0x10000, FAKE_RAM },
 };
 static const struct fake_machine machine = {
-	.map = map,
-	.nr_ranges = ARRAY_SIZE(map),
+	FAKE_MAP(map),
 };
-
-static int boot(void **state)
-{
-	(void)state;
-	fake_machine_boot(&machine);
-	printk_log_clear();
-	return 0;
-}
 
 static void totals_count_pages(void **state)
 {
@@ -140,18 +131,15 @@ static void snapshots_differ_when_any_counter_does(void **state)
 	struct buddy_snapshot a, b;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&a);
-	drain_all_pages(NULL);
-	buddy_snapshot(&b);
+	snapshot_drained(&a);
+	snapshot_drained(&b);
 	assert_true(buddy_snapshot_equal(&a, &b));
 	assert_int_equal(a.free_pages, 31);
 	assert_int_equal(a.nr_free[3], 2);
 	b.free_pages++;
 	assert_false(buddy_snapshot_equal(&a, &b));
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-		drain_all_pages(NULL);
-		buddy_snapshot(&b);
+		snapshot_drained(&b);
 		b.nr_free[o]++;
 		assert_false(buddy_snapshot_equal(&a, &b));
 	}
@@ -161,13 +149,11 @@ static void snapshots_differ_when_any_counter_does(void **state)
 	assert_int_equal(a.zone_free[ZONE_NORMAL], 0);
 	assert_int_equal(a.zone_nr_free[ZONE_DMA][3], 2);
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
-		drain_all_pages(NULL);
-		buddy_snapshot(&b);
+		snapshot_drained(&b);
 		b.zone_free[z]++;
 		assert_false(buddy_snapshot_equal(&a, &b));
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-			drain_all_pages(NULL);
-			buddy_snapshot(&b);
+			snapshot_drained(&b);
 			b.zone_nr_free[z][o]++;
 			assert_false(buddy_snapshot_equal(&a, &b));
 		}
@@ -195,8 +181,7 @@ static void snapshot_leaves_the_per_cpu_list_alone(void **state)
 	assert_int_equal(buddy_verify(), 0);
 }
 
-#define CASE(fn) \
-	cmocka_unit_test_setup_teardown(fn, boot, fake_machine_teardown_case)
+#define CASE(fn) MACHINE_CASE(fn, fake_machine_boot_case, &machine)
 
 int main(void)
 {

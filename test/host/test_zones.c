@@ -36,13 +36,11 @@ static const struct fake_mem_range zones3_map[] = {
 	{ 0x100000000, 0x4000000, FAKE_RAM },
 };
 static const struct fake_machine zones3 = {
-	.map = zones3_map,
-	.nr_ranges = ARRAY_SIZE(zones3_map),
+	FAKE_MAP(zones3_map),
 	.low_reserve = 1 * MiB,
 };
 static const struct fake_machine zones3_wmark = {
-	.map = zones3_map,
-	.nr_ranges = ARRAY_SIZE(zones3_map),
+	FAKE_MAP(zones3_map),
 	.low_reserve = 1 * MiB,
 	.watermarks = true,
 };
@@ -51,24 +49,16 @@ static const struct fake_machine zones3_wmark = {
  * No RAM above 4 GiB: DMA and DMA32 only, Normal empty. A firmware range
  * from 15 to 17 MiB straddles the DMA limit (freed by a test).
  */
-static const struct fake_mem_range zones2_map[] = {
-	{ 0x0, 0x9f000, FAKE_RAM },
-	{ 0x100000, 0x3f00000, FAKE_RAM },
-	{ 0xf00000, 0x200000, FAKE_RESERVED },
-};
 static const struct fake_machine zones2 = {
-	.map = zones2_map,
-	.nr_ranges = ARRAY_SIZE(zones2_map),
+	FAKE_RANGES({ 0x0, 0x9f000, FAKE_RAM },
+		    { 0x100000, 0x3f00000, FAKE_RAM },
+		    { 0xf00000, 0x200000, FAKE_RESERVED }),
 	.low_reserve = 1 * MiB,
 };
 
 /* 512 KiB of RAM: sqrt(16 * its KiB) is below 128, the floor. */
-static const struct fake_mem_range tiny_map[] = {
-	{ 0x100000, 0x80000, FAKE_RAM },
-};
 static const struct fake_machine tiny = {
-	.map = tiny_map,
-	.nr_ranges = ARRAY_SIZE(tiny_map),
+	FAKE_RANGES({ 0x100000, 0x80000, FAKE_RAM }),
 	.watermarks = true,
 };
 
@@ -92,26 +82,10 @@ static void boot(const struct fake_machine *m)
 	assert_int_equal(buddy_verify(), 0);
 }
 
-static int boot_zones3(void **state)
+/* The setup of the cases ON() a machine: boot() the machine *@state. */
+static int boot_case(void **state)
 {
-	(void)state;
-	boot(&zones3);
-	printk_log_clear();
-	return 0;
-}
-
-static int boot_zones3_wmark(void **state)
-{
-	(void)state;
-	boot(&zones3_wmark);
-	printk_log_clear();
-	return 0;
-}
-
-static int boot_zones2(void **state)
-{
-	(void)state;
-	boot(&zones2);
+	boot(*state);
 	printk_log_clear();
 	return 0;
 }
@@ -156,8 +130,7 @@ static void assert_snapshot_is(const struct buddy_snapshot *want)
 {
 	struct buddy_snapshot now;
 
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_true(buddy_snapshot_equal(want, &now));
 }
 
@@ -326,8 +299,7 @@ static void gfp_zone_modifiers_pick_the_zone_at_every_order(void **state)
 	struct buddy_snapshot boot_state;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
 		for (unsigned int order = 0; order <= MAX_PAGE_ORDER; order++) {
 			struct page *page = alloc_pages(cases[i].gfp, order);
@@ -360,8 +332,7 @@ static void zonelist_falls_back_normal_then_dma32_then_dma(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		assert_true(boot_state.zone_nr_free[z][MAX_PAGE_ORDER] > 0);
@@ -397,8 +368,7 @@ static void gfp_dma32_never_gets_normal_and_fails_naming_its_zones(void **state)
 	char line[96];
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	want = (boot_state.zone_nr_free[ZONE_DMA32][order] +
 		boot_state.zone_nr_free[ZONE_DMA][order]) +
 	       2 * (boot_state.zone_nr_free[ZONE_DMA32][MAX_PAGE_ORDER] +
@@ -410,8 +380,7 @@ static void gfp_dma32_never_gets_normal_and_fails_naming_its_zones(void **state)
 		n++;
 	}
 	assert_int_equal(n, want);
-	drain_all_pages(NULL);
-	buddy_snapshot(&drained);
+	snapshot_drained(&drained);
 	printk_log_clear();
 	assert_null(alloc_pages(GFP_KERNEL | GFP_DMA32, order));
 	snprintf(
@@ -445,8 +414,7 @@ static void gfp_dma_never_above_16m_and_fails_naming_zone_dma(void **state)
 	char line[96];
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	while ((page = take(GFP_KERNEL | GFP_DMA, 0, &taken))) {
 		assert_int_equal(page_zone(page), zone_of(ZONE_DMA));
@@ -455,8 +423,7 @@ static void gfp_dma_never_above_16m_and_fails_naming_zone_dma(void **state)
 	}
 	assert_int_equal(n, boot_state.zone_free[ZONE_DMA]);
 	assert_int_equal(zone_of(ZONE_DMA)->free_pages, 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&drained);
+	snapshot_drained(&drained);
 	assert_int_equal(drained.zone_free[ZONE_DMA32],
 			 boot_state.zone_free[ZONE_DMA32]);
 	printk_log_clear();
@@ -489,8 +456,7 @@ static void gfp_dma_with_dma32_is_a_bad_call(void **state)
 	struct buddy_snapshot boot_state;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		unsigned long reports = mm_bad_page_reports;
 
@@ -663,8 +629,7 @@ static void drain_stops_at_each_watermark_then_memalloc_takes_all(void **state)
 	struct list_head taken;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		before[z] = zone_free_pages(zone_of((enum zone_type)z));
@@ -710,8 +675,7 @@ static void gfp_kernel_never_leaves_a_zone_below_min(void **state)
 	unsigned long n = 0;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	while (take(GFP_KERNEL, 3, &taken)) {
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
@@ -750,8 +714,7 @@ static void lowmem_reserve_keeps_dma_from_gfp_kernel(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	assert_true(dma->lowmem_reserve[ZONE_NORMAL] >
 		    dma->lowmem_reserve[ZONE_DMA32]);
@@ -795,8 +758,7 @@ static void fast_path_moves_down_at_the_low_watermark(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	INIT_LIST_HEAD(&taken);
 	assert_true(low_wmark_pages(normal) > min_wmark_pages(normal));
 	while ((page = take(GFP_KERNEL, 0, &taken)) &&
@@ -971,8 +933,7 @@ static void contig_pages_follow_the_zones(void **state)
 	struct page *page;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	page = alloc_contig_pages(5, GFP_KERNEL | GFP_DMA);
 	assert_non_null(page);
 	assert_int_equal(page_zone(page), zone_of(ZONE_DMA));
@@ -1021,11 +982,9 @@ static void contig_range_across_the_dma_limit(void **state)
 	struct buddy_snapshot boot_state, now;
 
 	(void)state;
-	drain_all_pages(NULL);
-	buddy_snapshot(&boot_state);
+	snapshot_drained(&boot_state);
 	assert_int_equal(alloc_contig_range(start, end, GFP_KERNEL), 0);
-	drain_all_pages(NULL);
-	buddy_snapshot(&now);
+	snapshot_drained(&now);
 	assert_int_equal(now.zone_free[ZONE_DMA],
 			 boot_state.zone_free[ZONE_DMA] - 3);
 	assert_int_equal(now.zone_free[ZONE_DMA32],
@@ -1074,6 +1033,18 @@ static void verify_catches_a_zone_managed_off_by_one(void **state)
 	assert_int_equal(buddy_verify(), 0);
 }
 
+/* Move the free order-10 block @page from @from's list to @to's, counts too. */
+static void move_max_order_block(struct page *page, struct zone *from,
+				 struct zone *to)
+{
+	list_del(&page->lru);
+	from->free_area[MAX_PAGE_ORDER].nr_free--;
+	from->free_pages -= 1UL << MAX_PAGE_ORDER;
+	list_add(&page->lru, &to->free_area[MAX_PAGE_ORDER].free_list);
+	to->free_area[MAX_PAGE_ORDER].nr_free++;
+	to->free_pages += 1UL << MAX_PAGE_ORDER;
+}
+
 /* A DMA32 block moved onto DMA's list, the counts moved with it. */
 static void verify_catches_a_block_on_another_zones_list(void **state)
 {
@@ -1084,19 +1055,9 @@ static void verify_catches_a_block_on_another_zones_list(void **state)
 	assert_false(list_empty(&dma32->free_area[MAX_PAGE_ORDER].free_list));
 	page = list_first_entry(&dma32->free_area[MAX_PAGE_ORDER].free_list,
 				struct page, lru);
-	list_del(&page->lru);
-	dma32->free_area[MAX_PAGE_ORDER].nr_free--;
-	dma32->free_pages -= 1UL << MAX_PAGE_ORDER;
-	list_add(&page->lru, &dma->free_area[MAX_PAGE_ORDER].free_list);
-	dma->free_area[MAX_PAGE_ORDER].nr_free++;
-	dma->free_pages += 1UL << MAX_PAGE_ORDER;
+	move_max_order_block(page, dma32, dma);
 	assert_verify_names("zone DMA: free block at pfn");
-	list_del(&page->lru);
-	dma->free_area[MAX_PAGE_ORDER].nr_free--;
-	dma->free_pages -= 1UL << MAX_PAGE_ORDER;
-	list_add(&page->lru, &dma32->free_area[MAX_PAGE_ORDER].free_list);
-	dma32->free_area[MAX_PAGE_ORDER].nr_free++;
-	dma32->free_pages += 1UL << MAX_PAGE_ORDER;
+	move_max_order_block(page, dma, dma32);
 	assert_int_equal(buddy_verify(), 0);
 }
 
@@ -1141,10 +1102,8 @@ static void free_reserved_area_adds_to_each_zones_managed(void **state)
 	assert_int_equal(buddy_verify(), 0);
 }
 
-#define ON(machine, fn)                                     \
-	cmocka_unit_test_setup_teardown(fn, boot_##machine, \
-					fake_machine_teardown_case)
-#define CASE(fn) cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
+#define ON(machine, fn) MACHINE_CASE(fn, boot_case, &machine)
+#define CASE(fn)	cmocka_unit_test_teardown(fn, fake_machine_teardown_case)
 
 int main(void)
 {

@@ -122,14 +122,21 @@ static void parse_mmap(const uint8_t *tag, uint32_t size)
 	/* LAB 1 END */
 }
 
+/* Is the @what tag of @size bytes at least @min long? If not, say so. */
+static bool tag_fits(const char *what, uint32_t size, uint32_t min)
+{
+	if (size >= min)
+		return true;
+	pr_err("%s tag of %u bytes is too short; skipped\n", what, size);
+	return false;
+}
+
 static void parse_module(const uint8_t *tag, uint32_t size)
 {
 	struct boot_module *m;
 
-	if (size < MB2_MODULE_HDR) {
-		pr_err("module tag of %u bytes is too short; skipped\n", size);
+	if (!tag_fits("module", size, MB2_MODULE_HDR))
 		return;
-	}
 	if (boot_params.nr_modules == BOOT_MODULES_MAX) {
 		pr_err("more than %d modules; the rest ignored\n",
 		       BOOT_MODULES_MAX);
@@ -155,11 +162,8 @@ static void parse_basic_meminfo(const uint8_t *tag, uint32_t size)
 {
 	uint32_t lower, upper;
 
-	if (size < MB2_BASIC_MEMINFO) {
-		pr_err("basic meminfo tag of %u bytes is too short; skipped\n",
-		       size);
+	if (!tag_fits("basic meminfo", size, MB2_BASIC_MEMINFO))
 		return;
-	}
 	lower = load_u32(tag + 8);
 	upper = load_u32(tag + 12);
 	boot_params.nr_mmap = 2;

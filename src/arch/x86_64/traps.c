@@ -143,6 +143,14 @@ static bool kernel_word_mapped(unsigned long va)
 	       lookup_address(va, &level);
 }
 
+/* One line of three 64-bit registers, named: "RAX: %016lx RBX: ...". */
+static void show_three(const char *n1, uint64_t v1, const char *n2, uint64_t v2,
+		       const char *n3, uint64_t v3)
+{
+	printk("%s: %016lx %s: %016lx %s: %016lx\n", n1, (unsigned long)v1, n2,
+	       (unsigned long)v2, n3, (unsigned long)v3);
+}
+
 /* The registers, as Linux's __show_regs() lays them out. */
 static void show_regs(const struct pt_regs *r, unsigned long cr2)
 {
@@ -153,16 +161,11 @@ static void show_regs(const struct pt_regs *r, unsigned long cr2)
 	printk("RIP: %04lx:%pS\n", (unsigned long)r->cs, (void *)r->ip);
 	printk("RSP: %04lx:%016lx EFLAGS: %08lx\n", (unsigned long)r->ss,
 	       (unsigned long)r->sp, (unsigned long)r->flags);
-	printk("RAX: %016lx RBX: %016lx RCX: %016lx\n", (unsigned long)r->ax,
-	       (unsigned long)r->bx, (unsigned long)r->cx);
-	printk("RDX: %016lx RSI: %016lx RDI: %016lx\n", (unsigned long)r->dx,
-	       (unsigned long)r->si, (unsigned long)r->di);
-	printk("RBP: %016lx R08: %016lx R09: %016lx\n", (unsigned long)r->bp,
-	       (unsigned long)r->r8, (unsigned long)r->r9);
-	printk("R10: %016lx R11: %016lx R12: %016lx\n", (unsigned long)r->r10,
-	       (unsigned long)r->r11, (unsigned long)r->r12);
-	printk("R13: %016lx R14: %016lx R15: %016lx\n", (unsigned long)r->r13,
-	       (unsigned long)r->r14, (unsigned long)r->r15);
+	show_three("RAX", r->ax, "RBX", r->bx, "RCX", r->cx);
+	show_three("RDX", r->dx, "RSI", r->si, "RDI", r->di);
+	show_three("RBP", r->bp, "R08", r->r8, "R09", r->r9);
+	show_three("R10", r->r10, "R11", r->r11, "R12", r->r12);
+	show_three("R13", r->r13, "R14", r->r14, "R15", r->r15);
 	printk("CS:  %04lx DS: %04x ES: %04x CR0: %016lx\n",
 	       (unsigned long)r->cs, ds, es, read_cr0());
 	printk("CR2: %016lx CR3: %016lx CR4: %016lx\n", cr2, read_cr3(),
