@@ -207,14 +207,28 @@ def clean_transcript(raw: str) -> list[str]:
     """Terminal output as lines: escape sequences, carriage returns and
     trailing blanks removed; backspaces applied."""
     lines = []
-    for line in clean_lines(raw):
-        while "\b" in line:
-            line = re.sub(r"[^\b]\b", "", line, count=1).replace("\b", "", 1) if re.search(r"[^\b]\b", line) \
-                else line.replace("\b", "")
+    for raw_line in clean_lines(raw):
+        line = []
+        for ch in raw_line:
+            if ch != "\b":
+                line.append(ch)
+            elif line:
+                line.pop()
+        line = "".join(line)
         lines.append(line)
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+class _Printed(list):
+    """What a spawned command printed, piece by piece (pexpect's logfile_read)."""
+
+    def write(self, s):
+        self.append(s)
+
+    def flush(self):
+        pass
 
 
 def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
@@ -229,19 +243,16 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
         p = subprocess.run(["bash", "-c", run.setup], cwd=tree, env=env, capture_output=True, text=True)
         if p.returncode:
             raise DocgenError(f"run {run.name}: setup failed ({p.returncode}):\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
-    bg, bg_log, bg_thread = None, [], None
+    def spawn(cmd: str):
+        """@cmd on a terminal of its own; what it prints collects in .printed."""
+        proc = pexpect.spawn("bash", ["-c", cmd], cwd=str(tree), env=env, encoding="utf-8",
+                             codec_errors="replace", timeout=run.timeout, dimensions=(50, run.cols))
+        proc.logfile_read = _Printed()
+        return proc
+
+    bg, bg_thread = None, None
     if run.background:
-        bg = pexpect.spawn("bash", ["-c", run.background], cwd=str(tree), env=env, encoding="utf-8",
-                           codec_errors="replace", timeout=run.timeout, dimensions=(50, run.cols))
-
-        class _BgLog:
-            def write(self, s):
-                bg_log.append(s)
-
-            def flush(self):
-                pass
-
-        bg.logfile_read = _BgLog()
+        bg = spawn(run.background)
         if run.background_ready:
             try:
                 bg.expect(run.background_ready)
@@ -260,18 +271,8 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
 
         bg_thread = threading.Thread(target=drain, daemon=True)
         bg_thread.start()
-    log = []
-    child = pexpect.spawn("bash", ["-c", run.cmd], cwd=str(tree), env=env, encoding="utf-8",
-                          codec_errors="replace", timeout=run.timeout, dimensions=(50, run.cols))
-
-    class _Log:
-        def write(self, s):
-            log.append(s)
-
-        def flush(self):
-            pass
-
-    child.logfile_read = _Log()
+    child = spawn(run.cmd)
+    log = child.logfile_read
     try:
         names: dict[str, str] = {}  # named groups matched so far: ${name} in an expanded send
         for step in run.send:
@@ -290,7 +291,7 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
             else:
                 child.expect(expect)
                 match = child.match
-            if match is not None and not isinstance(match, type(pexpect.EOF)) and hasattr(match, "groupdict"):
+            if match is not None:
                 names.update({k: v for k, v in match.groupdict().items() if v is not None})
             if isinstance(step, dict) and step.get("expand"):
                 # What to type depends on what was printed (Bochs has no
@@ -318,7 +319,7 @@ def execute(run: Run, tree: Path, outdir: Path) -> dict[str, list[str]]:
                           f"output in {outdir / 'transcript.raw'}:\n{raw[-2000:]}")
     streams = {"transcript": clean_transcript(raw)}
     if bg is not None:
-        streams["background"] = clean_transcript("".join(bg_log))
+        streams["background"] = clean_transcript("".join(bg.logfile_read))
     for sname, rel in run.streams.items():
         path = tree / rel
         if not path.exists():

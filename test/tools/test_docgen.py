@@ -233,3 +233,9 @@ def test_the_facts_table_shows_a_long_command_on_one_line(tmp_path):
     (root / "docs" / "guide.md").write_text(DOC + "\nThe n is <!--fact long.n-->0<!--/fact-->.\n")
     regenerate(root)
     assert "| `long.n` | `7` |  | `printf 'n 7\\n' \\| cat ...` |" in (root / "docs" / "facts.md").read_text()
+
+
+def test_clean_transcript_applies_backspaces_and_drops_escapes():
+    """What a terminal shows: a backspace takes back the character before
+    it (the monitor's and readline's line editing), escapes vanish."""
+    assert docgen.clean_transcript("ab\bc\r\nx\b\by\n\x1b[1mbold\x1b[0m\n\n") == ["ac", "y", "bold"]
