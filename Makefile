@@ -85,7 +85,7 @@ HOST_MM  += $(ARCH)/multiboot2.c src/kernel/cmdline.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor/monitor_core.c
 
-.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout lab-figures grade test-labs docs docs-check clean help
+.PHONY: all iso run qemu-gdb gdb gdb-port deps-debug dump plot test-tools bochs bochs-headless test test-host test-emu format format-check deps-build deps-run deps-test deps-bench bench bench-plot bench-callgrind bench-smoke handout lab-figures grade grade-submission grade-class gradescope deps-grade test-grading test-labs docs docs-check clean help
 
 all: deps-build
 	@$(MAKE) --no-print-directory $(KERNEL)
@@ -114,6 +114,11 @@ help:
 	@echo "make handout LAB=n  the student tree of lab n (1-5): $(BUILD)/handout-labN/ and .tar.gz, labs >= n stubbed"
 	@echo "make lab-figures  redraw docs/labs/images/ from fresh boots and make bench (tools/labfigs.py)"
 	@echo "make grade      score labs 1-5 (LAB=3, LAB=\"1 2\" or LAB=1-3 for some): host cases and sealed kernel cases, logs in $(BUILD)/grade/"
+	@echo "make grade-submission SUBMISSION=path LAB=n [JSON=file]  the instructor's mark of one submission:"
+	@echo "                its regions in a fresh handout, built and run in a sandbox, scored on observed state"
+	@echo "make grade-class CLASS=dir LAB=n [OUT=dir]  the same for every submission in dir: reports, JSON, grades.csv"
+	@echo "make gradescope LAB=n  Gradescope's autograder zip for lab n: $(BUILD)/gradescope-labN.zip"
+	@echo "make test-grading  CI of the instructor's grader: sandbox escapes, wrong solutions, a forgery"
 	@echo "make test-labs  CI of the labs: each handout scores below full marks on its lab and full marks on earlier ones"
 	@echo "make docs       rerun every run the docs quote (docs/runs/*.toml) and rewrite their transcripts, facts and figures"
 	@echo "make docs-check regenerate the docs into $(BUILD)/docgen/out and fail on any stale block, fact or name (part of make test)"
@@ -365,7 +370,7 @@ test-emu: $(TESTISO)
 	/usr/bin/python3 -m pytest -v $$(/usr/bin/python3 -c "import xdist" 2>/dev/null && echo "-n 2") test/emu
 
 test: deps-test
-	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke bench-smoke test-emu test-labs docs-check
+	@$(MAKE) --no-print-directory format-check test-host test-tools fuzz-smoke bench-smoke test-emu test-labs test-grading docs-check
 
 # tools/memplot's parser and renderer (docs/memplot.md).
 # The bench binary first: test_benchplot.py parses a real run of it.
@@ -389,6 +394,33 @@ handout:
 # print the points; exit status 0 only at full marks. Logs in build/grade/.
 grade: deps-test
 	tools/grade $(LAB)
+
+# The instructor's grading (docs/labs/INSTRUCTORS.md, "Grading a
+# submission"): lab LAB of one submission (a tree, a tarball or a git
+# repository), or of every submission in CLASS, spliced into a fresh handout,
+# built and run in the sandbox and scored on state observed from outside.
+# JSON=file also writes Gradescope's results.json; OUT= is --class's output
+# directory; SEED= repeats a grading.
+grade-submission: deps-grade
+	@test -n "$(SUBMISSION)" -a -n "$(LAB)" || { echo "make grade-submission SUBMISSION=path LAB=n [JSON=file] [SEED=n]"; exit 1; }
+	tools/grade --submission "$(SUBMISSION)" $(LAB) $(if $(JSON),--json "$(JSON)") $(if $(SEED),--seed $(SEED))
+grade-class: deps-grade
+	@test -n "$(CLASS)" -a -n "$(LAB)" || { echo "make grade-class CLASS=dir LAB=n [OUT=dir] [SEED=n]"; exit 1; }
+	tools/grade --class "$(CLASS)" $(LAB) --out "$(or $(OUT),grades)" $(if $(SEED),--seed $(SEED))
+# make gradescope LAB=n: Gradescope's autograder zip for lab n
+# (tools/gradescope/setup.sh and run_autograder at its top).
+gradescope:
+	@case "$(LAB)" in [1-5]) ;; *) echo "make gradescope LAB=n, n from 1 to 5"; exit 1;; esac
+	tools/grade --gradescope-zip $(BUILD)/gradescope-lab$(LAB).zip $(LAB)
+deps-grade:
+	@scripts/install-deps.sh grade
+
+# make test-grading: CI of the instructor's grader: the sandbox's escape
+# tests, the reference solution at full marks and every negative fixture of
+# test/grade/fixtures/ (wrong solutions, a forgery) at 20 or less, through
+# tools/grade --submission; the Gradescope layout tried in a directory.
+test-grading: deps-grade
+	/usr/bin/python3 -m pytest -q -rs test/grading
 
 # make test-labs: per-lab CI (scripts/test-labs.sh): the full tree at full
 # marks, and each lab's handout below full marks on that lab only.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # install-deps.sh - install the Debian 12 packages Pagewise needs, if missing.
-# Usage: scripts/install-deps.sh [build|run|debug|plot|bench|docs|test|all]   (default: all)
+# Usage: scripts/install-deps.sh [build|run|debug|plot|bench|docs|grade|test|all]   (default: all)
 # Runs apt-get only when something is missing; uses sudo when not root.
 set -eu
 
@@ -15,7 +15,10 @@ bench="$build valgrind"
 # make docs / docs-check (docs/README.md): the runs are driven through a
 # pseudo-terminal (pexpect); Sybil parses the docs for the check.
 docs="python3-pexpect python3-pytest python3-sybil"
-test="$debug $plot $docs valgrind bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
+# The instructor's grader (tools/grade --submission, docs/labs/INSTRUCTORS.md):
+# builds and runs student code in a bubblewrap sandbox, drives QEMU's gdbstub.
+grade="$debug bubblewrap git python3"
+test="$grade $plot $docs valgrind bochs bochsbios vgabios libcmocka-dev python3 python3-pytest python3-pexpect python3-pytest-xdist clang-format clang-14 libclang-rt-14-dev"
 
 case "${1:-all}" in
 build) want=$build ;;
@@ -24,8 +27,9 @@ debug) want=$debug ;;
 plot) want="$run $plot" ;;
 bench) want=$bench ;;
 docs) want="$docs" ;;
+grade) want=$grade ;;
 test | all) want=$test ;;
-*) echo "usage: $0 [build|run|debug|plot|bench|docs|test|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|run|debug|plot|bench|docs|grade|test|all]" >&2; exit 2 ;;
 esac
 
 missing=""

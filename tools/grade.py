@@ -863,6 +863,9 @@ def _time_scale() -> float:
 
 
 LOCK_NAME = Path("build") / "grade.lock"
+FEEDBACK_NOTE = ("grade: this is feedback, not your mark. Your instructor grades your lab's regions "
+                 "alone, spliced into a fresh handout, on other workloads and machines, and reads "
+                 "the state your code leaves from outside it: nothing your code prints counts there.")
 
 
 def lock_tree(tree: Path, say=print) -> int:
@@ -903,13 +906,62 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--table", default=str(DEFAULT_TABLE), help="the test table (default: "
                     "test/grade/labs.toml beside this grader)")
     ap.add_argument("--logs", help="where logs go, emptied first (default: TREE/build/grade)")
-    ap.add_argument("--jobs", "-j", type=int, default=2, help="builds, boots and host runs at a "
-                    "time (default 2)")
+    ap.add_argument("--jobs", "-j", type=int, help="builds, boots and host runs at a time "
+                    "(default 2); with --class, submissions at a time (default: one per two cores)")
+    official = ap.add_argument_group(
+        "the instructor's grading of a submission (docs/labs/INSTRUCTORS.md, \"Grading a submission\")")
+    official.add_argument("--submission", metavar="SRC", help="grade lab LAB of the submission SRC "
+                          "(a tree, a .tar.gz/.zip or a git repository): its regions spliced into a fresh "
+                          "handout, built and run in the sandbox, scored on observed state only")
+    official.add_argument("--class", dest="cls", metavar="DIR", help="grade lab LAB of every "
+                          "submission in DIR into --out (per-student report.txt and results.json, "
+                          "grades.csv), -j at a time")
+    official.add_argument("--json", metavar="FILE", help="with --submission: also write the result "
+                          "in Gradescope's results.json shape")
+    official.add_argument("--out", metavar="DIR", help="with --class: where results go "
+                          "(default ./grades)")
+    official.add_argument("--work", metavar="DIR", help="with --submission: the work directory "
+                          "(must not exist; default a fresh one under $TMPDIR)")
+    official.add_argument("--seed", type=int, help="the workload seed (default: drawn when grading; "
+                          "the report gives it so a grading can be repeated)")
+    official.add_argument("--keep", action="store_true", help="keep the spliced, built tree")
+    official.add_argument("--unsafe-no-sandbox", action="store_true", help="run student code "
+                          "without the sandbox (only inside a throwaway container of its own)")
+    official.add_argument("--check-sandbox", action="store_true", help="say whether this machine "
+                          "can run student code in the sandbox (exit status 0) or not (1), and why")
+    official.add_argument("--gradescope-zip", metavar="FILE", help="write Gradescope's autograder "
+                          "zip for lab LAB (make gradescope LAB=n)")
     args = ap.parse_args(argv)
+    if args.check_sandbox:
+        from grade_submission import check_sandbox
+        return check_sandbox()
+    if args.gradescope_zip:
+        from grade_submission import gradescope_zip
+        if len(args.labs) != 1:
+            ap.error("--gradescope-zip FILE LAB: one lab")
+        lab = parse_labs(args.labs)[0]
+        n = gradescope_zip(TOOL_REPO, lab, Path(args.gradescope_zip))
+        print(f"grade: wrote {args.gradescope_zip}: {n} files, lab {lab}")
+        return 0
+    if args.submission or args.cls:
+        if args.submission and args.cls:
+            ap.error("--submission and --class exclude each other")
+        if len(args.labs) != 1 or args.expect_fail:
+            ap.error("--submission and --class grade one lab: tools/grade --submission SRC LAB")
+        try:
+            args.lab = parse_labs(args.labs)[0]
+        except UsageError as e:
+            ap.error(str(e))
+        from grade_submission import main_submission
+        return main_submission(args)
+    for opt in ("json", "out", "work", "seed"):
+        if getattr(args, opt) is not None:
+            ap.error(f"--{opt} goes with --submission or --class")
     try:
         labs = parse_labs(args.labs) if args.labs or not args.expect_fail else []
         expect_fail = parse_labs(args.expect_fail) if args.expect_fail else []
         labs = sorted(set(labs) | set(expect_fail))
+        args.jobs = 2 if args.jobs is None else args.jobs
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
         tree = Path(args.tree).resolve()
@@ -932,6 +984,7 @@ def main(argv: list[str] | None = None) -> int:
         os.close(lock)  # a caller may grade this tree again (the tests do)
     print()
     print("\n".join(report))
+    print(FEEDBACK_NOTE)
     if any(not s.passed for s in scores.values()):
         print(f"grade: logs in {_rel(logs)}/: build.log, boot-*/serial.log, host/*.log")
     totals = lab_totals(labs, table, scores)

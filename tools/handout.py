@@ -39,7 +39,9 @@ from pathlib import Path
 
 FIRST_LAB, LAST_LAB = 1, 5
 REPO = Path(__file__).resolve().parents[1]  # the tree this tool belongs to
-EXCLUDED = ("build/",)  # tracked or not, never handed out
+# Tracked or not, never handed out: build output, the instructors' guide
+# and the grader's negative fixtures (wrong solutions, a forgery).
+EXCLUDED = ("build/", "docs/labs/INSTRUCTORS.md", "test/grade/fixtures/")
 # A solution line is checked by --check when, with its whitespace runs
 # collapsed to one space and its ends stripped, it is at least this long and
 # holds a letter or digit. Shorter lines ("}", "return;", "order++;") are
