@@ -420,7 +420,7 @@ deps-grade:
 # test/grade/fixtures/ (wrong solutions, a forgery) at 20 or less, through
 # tools/grade --submission; the Gradescope layout tried in a directory.
 test-grading: deps-grade
-	/usr/bin/python3 -m pytest -q -rs test/grading
+	/usr/bin/python3 -m pytest -q -rs $$(/usr/bin/python3 -c "import xdist" 2>/dev/null && echo "-n 2") test/grading
 
 # make test-labs: per-lab CI (scripts/test-labs.sh): the full tree at full
 # marks, and each lab's handout below full marks on that lab only.

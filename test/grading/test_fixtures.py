@@ -26,9 +26,11 @@ def fixture_paths() -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def base_cache(tmp_path_factory) -> Path:
-    """One built plain handout per lab, shared by every grading of the run."""
-    return tmp_path_factory.mktemp("base")
+def base_cache() -> Path:
+    """One built plain handout per lab, shared by every grading of the run
+    and by pytest-xdist's workers (grade_submission.built_base() locks it),
+    and reused by the next run while the handout is the same."""
+    return ROOT / "build" / "test-grading" / "base"
 
 
 def grade(src: Path, lab: int, work: Path, base_cache: Path) -> grade_submission.Outcome:
