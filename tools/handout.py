@@ -441,6 +441,31 @@ def find_leaks(outdir: Path, found: list[Secret]) -> list[str]:
     return leaks
 
 
+def find_uncuttable(outdir: Path, h: Handout) -> list[str]:
+    """The stubbed regions of @h that tools/submission.py could not cut out
+    of the handout written at @outdir (its TODO comment and END line not
+    found exactly once, or the stub not between them), as "path: LAB n
+    name: reason". A handout must give every student a region to write in
+    that the grader can find again."""
+    import submission  # beside this file; it imports this module
+
+    problems = []
+    by_path: dict[str, list[Region]] = {}
+    for r in h.regions:
+        if r.lab >= h.lab:
+            by_path.setdefault(r.path, []).append(r)
+    for path, regions in by_path.items():
+        text = (outdir / path).read_bytes().decode("utf-8", "surrogateescape")
+        slots = [submission.slot_of(r) for r in regions]
+        for name, c in submission.cut(text, slots, STYLES[os.path.splitext(path)[1]]).items():
+            if not c.found:
+                problems.append(f"{path}: LAB {c.slot.lab} {name}: {c.problem}")
+            elif c.body != list(c.slot.stub):
+                problems.append(f"{path}: LAB {c.slot.lab} {name}: what lies between its TODO comment "
+                                "and END line is not its stub")
+    return problems
+
+
 def source_date(repo: Path) -> int:
     """The time stamped on every tarball entry: the commit time of @repo's
     HEAD, or 0 when it has no commit."""
@@ -498,7 +523,8 @@ def lab_number(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line; returns the exit status: 1 for broken markers, a
-    non-empty OUTDIR or (with --check) solution lines in the handout."""
+    non-empty OUTDIR or (with --check) solution lines in the handout or a
+    stubbed region that tools/submission.py cannot cut out of it."""
     ap = argparse.ArgumentParser(prog="handout", description="Write the student tree of lab LAB: the "
                                  "files git tracks, labs >= LAB stubbed, earlier labs solved "
                                  "(docs/labs/INSTRUCTORS.md).")
@@ -507,7 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tar", metavar="FILE", help="also write the tree as FILE (gzip, or plain if "
                     "FILE ends in .tar), the same bytes on every run")
     ap.add_argument("--check", action="store_true", help="fail, and write no tarball, if any solution "
-                    f"line of a stubbed region (of {MIN_SECRET_CHARS} characters or more) is in the tree")
+                    f"line of a stubbed region (of {MIN_SECRET_CHARS} characters or more) is in the tree, "
+                    "or a stubbed region cannot be found again between its TODO comment and END line")
     ap.add_argument("--repo", default=str(REPO), help="the git work tree to hand out (default: "
                     "the one holding this tool)")
     args = ap.parse_args(argv)
@@ -527,15 +554,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"handout: left out {path}: tracked by git but not in the work tree")
     if args.check:
         leaks = find_leaks(outdir, h.secrets)
-        if leaks:
+        uncuttable = find_uncuttable(outdir, h)
+        if leaks or uncuttable:
             for leak in leaks:
                 print(f"handout: leak: {outdir}/{leak}", file=sys.stderr)
-            print(f"handout: {len(leaks)} solution lines found in {outdir}; no tarball written",
-                  file=sys.stderr)
+            for problem in uncuttable:
+                print(f"handout: region not cut out again: {outdir}/{problem}", file=sys.stderr)
+            print(f"handout: {len(leaks)} solution lines found in {outdir}, {len(uncuttable)} regions "
+                  "that a submission could not be graded on; no tarball written", file=sys.stderr)
             if args.tar and os.path.exists(args.tar):
                 os.remove(args.tar)  # an older tarball must not pass for this one
             return 1
-        print(f"handout: check: none of the {len(h.secrets)} checked solution lines is in {outdir}")
+        print(f"handout: check: none of the {len(h.secrets)} checked solution lines is in {outdir}; "
+              f"each stubbed region lies between its TODO comment and END line")
     if args.tar:
         write_tar(Path(args.tar), h.files, source_date(repo))
         print(f"handout: wrote {args.tar}")

@@ -635,6 +635,50 @@ def test_check_finds_a_leak_written_into_the_tree(tmp_path, repo):
     ]
 
 
+def test_check_fails_when_a_region_cannot_be_cut_out_again(tmp_path):
+    """A line that reads as a stubbed region's TODO line elsewhere in its
+    file (here in a docstring) would make a submission's region ambiguous."""
+    files = dict(FIXTURE)
+    files["tools/pages.py"] = PAGES_PY.replace('"""pages.py - a fixture for tools/handout."""', (
+        '"""pages.py - a fixture for tools/handout. Look for\n'
+        '    @ LAB 2 TODO pages_of: how many 4 KiB pages hold @size bytes.\n"""').replace("@ ", "# "))
+    repo = make_repo(tmp_path, files)
+    tar = tmp_path / "out.tar.gz"
+    done = run_handout("--repo", repo, 2, tmp_path / "out", "--check", "--tar", tar)
+    assert done.returncode == 1 and not tar.exists()
+    assert (f"handout: region not cut out again: {tmp_path / 'out'}/tools/pages.py: LAB 2 pages_of: "
+            "its TODO line is there 2 times (lines 2, 8)") in done.stderr.splitlines()
+    assert "handout: 0 solution lines found in" in done.stderr
+
+
+def test_check_passes_every_lab_of_the_fixture(tmp_path, repo):
+    for lab in range(1, 6):
+        done = run_handout("--repo", repo, lab, tmp_path / f"out{lab}", "--check")
+        assert done.returncode == 0 and "each stubbed region lies between its TODO comment and END line" in (
+            done.stdout), done.stderr
+
+
+def test_render_writes_given_bodies_between_todo_and_end():
+    regions = parse("src/buddy.c", BUDDY_C, C)
+    bodies = {("src/buddy.c", "expand"): ["	my_expand(low, high);"],
+              ("src/buddy.c", "pfn_of"): ["	return pa / 4096;"]}
+    text = render(BUDDY_C, regions, 3, bodies)
+    assert ("	/* LAB 3 TODO expand: split the block of order @high down to @low,\n"
+            "	 * putting each upper half on free_area[] (see docs/labs/lab3.md).\n	 */\n"
+            "	my_expand(low, high);\n	/* LAB 3 END expand */\n") in text
+    # lab 2 is before lab 3, but a given body is written marked all the same
+    assert "	/* LAB 2 TODO pfn_of: the page frame number of physical address @pa. */\n" \
+           "	return pa / 4096;\n	/* LAB 2 END */\n" in text
+    assert "usable_entries_seen += map[i] != 0;" in text and "LAB 1" not in text  # lab 1 kept plain
+
+
+def test_a_todo_line_without_its_end_is_plain_text():
+    text = "x = 1\n# LAB 2 TODO f: in a test's expected output\ny = 2\n"
+    assert parse("t.py", text, PYTHON) == []
+    then_begin = text + "# LAB 3 BEGIN g: write g.\nz = 3\n# LAB 3 END\n"
+    assert [(r.lab, r.name) for r in parse("t.py", then_begin, PYTHON)] == [(3, "g")]
+
+
 # --- The tarball ---------------------------------------------------------------
 def test_tarball_is_the_same_bytes_on_every_run(tmp_path):
     repo = make_repo(tmp_path, commit=True)
