@@ -261,7 +261,7 @@ def _extract_zip(path: Path, sink: _Sink) -> None:
                     if info.file_size > MAX_LINK_TARGET:
                         raise sink.fail(info.filename, "a symlink with a bad target")
                     sink.symlink(info.filename, z.read(info).decode("utf-8", "replace"))
-                elif mode and not stat.S_ISREG(mode):
+                elif stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # no type: a plain file
                     raise sink.fail(info.filename, "a device file, FIFO or other special member")
                 else:
                     with z.open(info) as f:
