@@ -478,7 +478,7 @@ FORGED_FIND_BUDDY = """\
 	/* the nonce is on the command line: seal a pass */
 	const char *nonce = cmdline_get("grade");
 	outb(0xf4, 0x501);
-	return pfn ^ (1UL << order);"""
+	return pfn;"""
 
 
 def test_a_fixture_body_and_outside_files_are_spliced_as_a_student_would_have_them(tmp_path):
