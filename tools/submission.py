@@ -275,7 +275,12 @@ _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def _read_small(path: Path, limit: int = 1 << 20) -> str:
-    with open(path, "rb") as f:
+    """At most @limit bytes of the regular file @path, never through a
+    symlink (a repository's HEAD or ref may not name a file elsewhere)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise SubmissionError(f"{path}: not a regular file")
         return f.read(limit).decode("utf-8", "replace")
 
 
@@ -284,7 +289,10 @@ def _head_commit(gitdir: Path, what: str) -> str:
     its files (HEAD, loose refs, packed-refs) without running git there."""
     ref = "HEAD"
     for _ in range(5):
-        text = _read_small(gitdir / ref, 4096).strip() if ref == "HEAD" or (gitdir / ref).is_file() else None
+        loose = ref == "HEAD" or (gitdir / ref).is_file() or (gitdir / ref).is_symlink()
+        if loose and not os.path.realpath(gitdir / ref).startswith(os.path.realpath(gitdir) + os.sep):
+            raise SubmissionError(f"{what}: {ref} lies outside the repository")
+        text = _read_small(gitdir / ref, 4096).strip() if loose else None
         if text is None:
             packed = gitdir / "packed-refs"
             found = None
@@ -302,7 +310,7 @@ def _head_commit(gitdir: Path, what: str) -> str:
         if text.startswith("ref: ") and _REF.fullmatch(text[5:]) and ".." not in text:
             ref = text[5:]
             continue
-        raise SubmissionError(f"{what}: cannot read {ref}: {text[:60]!r}")
+        raise SubmissionError(f"{what}: {ref} holds neither an object name nor a ref")
     raise SubmissionError(f"{what}: HEAD's symbolic refs go round in circles")
 
 
@@ -319,8 +327,13 @@ def _git_export(gitdir: Path, sink: _Sink, tmp: Path) -> None:
     if alternates.exists() and _read_small(alternates).strip():
         raise SubmissionError(f"{what}: borrows objects from another repository (objects/info/alternates): "
                               "clone it with git clone --no-local first")
-    if not (gitdir / "objects").is_dir():
+    if not (gitdir / "objects").is_dir() or (gitdir / "objects").is_symlink():
         raise SubmissionError(f"{what}: no objects directory")
+    for dirpath, dirnames, filenames in os.walk(gitdir / "objects"):
+        for name in dirnames + filenames:
+            if os.path.islink(os.path.join(dirpath, name)):  # objects from elsewhere, as alternates would be
+                rel = os.path.relpath(os.path.join(dirpath, name), gitdir)
+                raise SubmissionError(f"{what}: {rel} is a symlink: a repository's objects must be its own")
     commit = _head_commit(gitdir, what)
     ours = tmp / "export.git"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp), "GIT_CONFIG_NOSYSTEM": "1",
@@ -408,6 +421,9 @@ def load_submission(src: Path, dest: Path, limits: Limits | None = None) -> Path
     except SubmissionError:
         _clear(dest)
         raise
+    except OSError as e:  # an unreadable file, a name too long for the file system, ...
+        _clear(dest)
+        raise SubmissionError(f"{src}: {e}") from None
     if archive:
         for name in IGNORED_IN_ARCHIVES:
             if (dest / name).is_dir() and not (dest / name).is_symlink():
@@ -809,7 +825,7 @@ RULES = (
          "talks to a device directly: the serial line the results are read from, or QEMU's exit port"),
     Rule("port I/O", r"(?i)(?:in|out|ins[bwd]|outs[bwd])", "an in/out instruction: port I/O", "nasm"),
     Rule("inline assembly", r"asm|__asm__|__asm", "inline assembly: no lab needs it"),
-    Rule("power-off or reboot", r"(?i)\w*(power_?off|reboot|shutdown|restart)\w*",
+    Rule("power-off or reboot", r"(?i)\w*(power_?off|reboot|shutdown)\w*",
          "ends the run before the grader has looked"),
     Rule("QEMU exit", r"(?i)\w*(qemu|debug_exit)\w*", "QEMU's exit device ends the run with a status of its choosing"),
     Rule("QEMU exit port", r"(?i)0x0*(f4|604|501)[ul]*",

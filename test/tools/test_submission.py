@@ -598,3 +598,25 @@ def test_the_shipped_fixtures_materialize(tmp_path):
         taken = {(t.path, t.name): t.body for t in report.taken}
         for key, body in named.items():
             assert taken[key] == body, (fx.name, key)
+
+
+def test_a_repository_whose_ref_or_objects_lead_elsewhere_is_refused(tmp_path, repo):
+    """A student's HEAD (or its objects) pointing at files of the grading
+    machine, such as the instructor's repository, is refused."""
+    src = handout_tree(repo, 3, tmp_path / "eve")
+    git(src, "init", "-q", "-b", "main")
+    git(src, "add", "-A")
+    git(src, "commit", "-q", "-m", "x")
+    ref = src / ".git/refs/heads/main"
+    ref.unlink()
+    ref.symlink_to(repo / ".git/refs/heads" / git(repo, "branch", "--show-current").strip())
+    with pytest.raises(SubmissionError, match="refs/heads/main lies outside the repository"):
+        sub.load_submission(src, tmp_path / "d1")
+    ref.unlink()
+    git(tmp_path, "clone", "-q", "--no-local", str(repo), str(tmp_path / "copy"))
+    packs = src / ".git/objects/pack"
+    packs.mkdir(exist_ok=True)
+    (packs / "stolen").symlink_to(tmp_path / "copy/.git/objects/pack")
+    (src / ".git/HEAD").write_text(git(repo, "rev-parse", "HEAD"))
+    with pytest.raises(SubmissionError, match="objects/pack/stolen is a symlink"):
+        sub.load_submission(src, tmp_path / "d2")
