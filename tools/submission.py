@@ -42,10 +42,10 @@ import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import handout
-from handout import FIRST_LAB, LAST_LAB, TODO, HandoutError, Region, normalize
+from handout import FIRST_LAB, LAST_LAB, HandoutError, Region, normalize
 
 # Bounds on what load_submission() accepts (a kernel tree is ~250 files and
 # a few MB; a submission with build outputs may be tens of MB).
@@ -820,7 +820,7 @@ class Rule:
 
 RULES = (
     Rule("kernel command line", r"(?i)\w*(cmdline|command_line)\w*",
-         "reads the kernel command line (or multiboot2's command-line tag), which carries the grader's nonce"),
+         "reads the kernel command line (or multiboot2's command-line tag), where the grader's settings are"),
     Rule("port I/O", r"(?:in|out)s?[bwl](?:_p)?",
          "talks to a device directly: the serial line the results are read from, or QEMU's exit port"),
     Rule("port I/O", r"(?i)(?:in|out|ins[bwd]|outs[bwd])", "an in/out instruction: port I/O", "nasm"),
