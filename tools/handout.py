@@ -21,7 +21,10 @@ In nasm and Python the BEGIN comment is a run of ";" or "#" lines at the
 marker's indentation, ended by the first line that is not one. In the
 handout a stubbed region becomes the BEGIN comment, with BEGIN changed to
 TODO and the STUB part cut, followed by the stub's lines at the marker's
-indentation."""
+indentation and the region's END line as it is: the student writes between
+the TODO comment and the END line, and tools/submission.py cuts a
+submission's regions there. A handout's TODO ... END regions are no
+markers: a handout of a handout copies them unchanged."""
 
 from __future__ import annotations
 
@@ -68,7 +71,7 @@ class Style:
     def marker(self) -> re.Pattern:
         """BEGIN and END lines: "<indent><opener> LAB <n> BEGIN|END<rest>"."""
         return re.compile(rf"(?P<indent>[ \t]*){self.opener}[ \t]*LAB[ \t]+(?P<lab>\d+)[ \t]+"
-                          rf"(?P<kind>BEGIN|END)\b(?P<rest>.*?)[ \t]*")
+                          rf"(?P<kind>BEGIN|END|{TODO})\b(?P<rest>.*?)[ \t]*")
 
 
 C = Style("C", r"/\*", True)
@@ -90,7 +93,8 @@ class Region:
     the BEGIN line, @body the first solution line (after the BEGIN comment),
     @end the END line; the solution is lines @body .. @end - 1. @todo holds
     the lines of the comment left in a handout, @stub the stub's lines
-    without indentation ("" for a blank line), @indent the BEGIN line's."""
+    without indentation ("" for a blank line), @indent the BEGIN line's,
+    @end_text the END line as written."""
 
     path: str
     lab: int
@@ -101,6 +105,7 @@ class Region:
     stub: list[str] = field(default_factory=list)
     body: int = 0
     end: int = 0
+    end_text: str = ""  # the END line, without its "\r"
 
 
 @dataclass(frozen=True)
@@ -174,13 +179,28 @@ def _begin(path: str, lines: list[str], i: int, m: re.Match, style: Style) -> Re
     return r
 
 
+def _skip_todo(lines: list[str], i: int, lab: int, style: Style) -> int:
+    """Where reading goes on after the TODO line lines[@i]: after the END
+    of lab @lab that closes it when one comes before any other marker (a
+    handout's TODO region, copied as it is, so that a handout of a handout
+    changes nothing), else on the next line (a TODO line alone, as in a
+    test's string, is plain text)."""
+    for j in range(i + 1, len(lines)):
+        m = MARKERS[style].fullmatch(lines[j].rstrip("\r"))
+        if m:
+            return j + 1 if m["kind"] == "END" and int(m["lab"]) == lab else i + 1
+    return i + 1
+
+
 def parse(path: str, text: str, style: Style) -> list[Region]:
     """The marked regions of file @path holding @text, in order. Raises
     HandoutError "path:line: reason" at the first broken marker: a lab
     number outside FIRST_LAB..LAST_LAB, a BEGIN without a name, a BEGIN
     inside a region (markers do not nest), an END without a BEGIN or for
     another lab or name, a BEGIN without an END, a C BEGIN comment that is
-    not closed or not made of " * " lines."""
+    not closed or not made of " * " lines. A handout's TODO region (a TODO
+    line and the END of its lab that comes next) is skipped: it is no
+    region."""
     lines = _lines(text)
     regions: list[Region] = []
     current: Region | None = None
@@ -193,6 +213,12 @@ def parse(path: str, text: str, style: Style) -> list[Region]:
         lab, kind, where = int(m["lab"]), m["kind"], f"{path}:{i + 1}"
         if not FIRST_LAB <= lab <= LAST_LAB:
             raise HandoutError(f"{where}: LAB {lab} {kind}: labs are numbered {FIRST_LAB} to {LAST_LAB}")
+        if kind == TODO:
+            if current:
+                raise HandoutError(f"{where}: LAB {lab} {TODO} inside the LAB {current.lab} region "
+                                   f"{current.name} opened at line {current.begin}: markers do not nest")
+            i = _skip_todo(lines, i, lab, style)
+            continue
         if kind == "BEGIN":
             if current:
                 raise HandoutError(f"{where}: LAB {lab} BEGIN inside the LAB {current.lab} region "
@@ -217,6 +243,7 @@ def parse(path: str, text: str, style: Style) -> list[Region]:
             raise HandoutError(f"{where}: LAB {lab} END {end['name']} closes the region "
                                f"{current.name} opened at line {current.begin}")
         current.end = i + 1
+        current.end_text = lines[i].rstrip("\r")
         regions.append(current)
         current = None
         i += 1
@@ -226,21 +253,31 @@ def parse(path: str, text: str, style: Style) -> list[Region]:
     return regions
 
 
-def render(text: str, regions: list[Region], lab: int) -> str:
+def render(text: str, regions: list[Region], lab: int,
+           bodies: dict[tuple[str, str], list[str]] | None = None) -> str:
     """@text (holding @regions) as handed out for @lab: a region of a lab
     before @lab keeps its solution and loses its marker lines; any other is
-    replaced by its TODO comment and its stub, at the BEGIN's indentation.
-    Line ends ("\\n" or "\\r\\n") follow the BEGIN line's."""
+    replaced by its TODO comment and its stub, at the BEGIN's indentation,
+    and keeps its END line, so that what a student writes in its place is
+    the lines between the TODO comment and the END. Line ends ("\\n" or
+    "\\r\\n") follow the BEGIN line's.
+
+    @bodies (optional) maps (path, name) of a region to the lines (without
+    line ends) to write in place of its stub or solution; such a region is
+    written as a stubbed one (TODO comment, the lines, END) whatever its
+    lab: tools/submission.py splices a student's regions so."""
     lines = _lines(text)
     out: list[str] = []
     pos = 0  # index of the next line to copy
     for r in regions:
         out += lines[pos:r.begin - 1]
-        if r.lab < lab:
+        body = (bodies or {}).get((r.path, r.name))
+        if body is None and r.lab < lab:
             out += lines[r.body - 1:r.end - 1]
         else:
             cr = "\r" if lines[r.begin - 1].endswith("\r") else ""
-            out += [t + cr for t in r.todo] + [(r.indent + s if s else "") + cr for s in r.stub]
+            fill = body if body is not None else [r.indent + s if s else "" for s in r.stub]
+            out += [t + cr for t in r.todo] + [s + cr for s in fill] + [lines[r.end - 1]]
         pos = r.end
     return "\n".join(out + lines[pos:])
 
@@ -406,6 +443,31 @@ def find_leaks(outdir: Path, found: list[Secret]) -> list[str]:
     return leaks
 
 
+def find_uncuttable(outdir: Path, h: Handout) -> list[str]:
+    """The stubbed regions of @h that tools/submission.py could not cut out
+    of the handout written at @outdir (its TODO comment and END line not
+    found exactly once, or the stub not between them), as "path: LAB n
+    name: reason". A handout must give every student a region to write in
+    that the grader can find again."""
+    import submission  # beside this file; it imports this module
+
+    problems = []
+    by_path: dict[str, list[Region]] = {}
+    for r in h.regions:
+        if r.lab >= h.lab:
+            by_path.setdefault(r.path, []).append(r)
+    for path, regions in by_path.items():
+        text = (outdir / path).read_bytes().decode("utf-8", "surrogateescape")
+        slots = [submission.slot_of(r) for r in regions]
+        for name, c in submission.cut(text, slots, STYLES[os.path.splitext(path)[1]]).items():
+            if not c.found:
+                problems.append(f"{path}: LAB {c.slot.lab} {name}: {c.problem}")
+            elif c.body != list(c.slot.stub):
+                problems.append(f"{path}: LAB {c.slot.lab} {name}: what lies between its TODO comment "
+                                "and END line is not its stub")
+    return problems
+
+
 def source_date(repo: Path) -> int:
     """The time stamped on every tarball entry: the commit time of @repo's
     HEAD, or 0 when it has no commit."""
@@ -463,7 +525,8 @@ def lab_number(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line; returns the exit status: 1 for broken markers, a
-    non-empty OUTDIR or (with --check) solution lines in the handout."""
+    non-empty OUTDIR or (with --check) solution lines in the handout or a
+    stubbed region that tools/submission.py cannot cut out of it."""
     ap = argparse.ArgumentParser(prog="handout", description="Write the student tree of lab LAB: the "
                                  "files git tracks, labs >= LAB stubbed, earlier labs solved "
                                  "(docs/labs/INSTRUCTORS.md).")
@@ -472,7 +535,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tar", metavar="FILE", help="also write the tree as FILE (gzip, or plain if "
                     "FILE ends in .tar), the same bytes on every run")
     ap.add_argument("--check", action="store_true", help="fail, and write no tarball, if any solution "
-                    f"line of a stubbed region (of {MIN_SECRET_CHARS} characters or more) is in the tree")
+                    f"line of a stubbed region (of {MIN_SECRET_CHARS} characters or more) is in the tree, "
+                    "or a stubbed region cannot be found again between its TODO comment and END line")
     ap.add_argument("--repo", default=str(REPO), help="the git work tree to hand out (default: "
                     "the one holding this tool)")
     args = ap.parse_args(argv)
@@ -492,15 +556,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"handout: left out {path}: tracked by git but not in the work tree")
     if args.check:
         leaks = find_leaks(outdir, h.secrets)
-        if leaks:
+        uncuttable = find_uncuttable(outdir, h)
+        if leaks or uncuttable:
             for leak in leaks:
                 print(f"handout: leak: {outdir}/{leak}", file=sys.stderr)
-            print(f"handout: {len(leaks)} solution lines found in {outdir}; no tarball written",
-                  file=sys.stderr)
+            for problem in uncuttable:
+                print(f"handout: region not cut out again: {outdir}/{problem}", file=sys.stderr)
+            print(f"handout: {len(leaks)} solution lines found in {outdir}, {len(uncuttable)} regions "
+                  "that a submission could not be graded on; no tarball written", file=sys.stderr)
             if args.tar and os.path.exists(args.tar):
                 os.remove(args.tar)  # an older tarball must not pass for this one
             return 1
-        print(f"handout: check: none of the {len(h.secrets)} checked solution lines is in {outdir}")
+        print(f"handout: check: none of the {len(h.secrets)} checked solution lines is in {outdir}; "
+              f"each stubbed region lies between its TODO comment and END line")
     if args.tar:
         write_tar(Path(args.tar), h.files, source_date(repo))
         print(f"handout: wrote {args.tar}")

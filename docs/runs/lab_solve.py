@@ -8,8 +8,9 @@ The runs of docs/runs/labs.toml use it to show a handout part way through
 (lab 2's boot with __va, __pa and map_range written, say). Each NAME is a
 region of the markers (docs/labs/INSTRUCTORS.md), found in whichever file of
 this tree holds it; the handout's copy of that file is written again as
-tools/handout would write it for LAB, except that the named regions keep
-their solution. Exit status 1 when a name is no region of lab LAB or later
+tools/handout would write it for LAB, except that the named regions hold
+their solution between the TODO comment and the END line, where a student
+writes it. Exit status 1 when a name is no region of lab LAB or later
 (the handout has no stub for it) or when the handout lacks the file."""
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ def main(argv: list[str]) -> int:
         if not (outdir / rel).is_file():
             print(f"lab_solve: {outdir / rel} is missing", file=sys.stderr)
             return 1
-        for r in mine:
-            r.lab = 0  # kept: rendered with its solution, as for an earlier lab
-            found.add(r.name)
-        (outdir / rel).write_text(handout.render(text, regions, lab))
+        lines = text.split("\n")
+        bodies = {(rel, r.name): lines[r.body - 1:r.end - 1] for r in mine}  # between TODO and END
+        found.update(r.name for r in mine)
+        (outdir / rel).write_text(handout.render(text, regions, lab, bodies))
         print(f"lab_solve: {rel}: solved {', '.join(r.name for r in mine)}")
     if names - found:
         print(f"lab_solve: no region of lab {lab} or later named {', '.join(sorted(names - found))}",

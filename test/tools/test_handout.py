@@ -384,7 +384,10 @@ def test_handout_keeps_earlier_labs_and_stubs_the_others(tmp_path, repo, lab):
             assert solution in text and todo.strip() not in text, name
         else:
             assert solution not in text and todo in text, name
-    assert " BEGIN " not in text and " END" not in text  # no marker of any lab is left
+    assert " BEGIN " not in text  # no BEGIN marker of any lab is left
+    for n in range(1, 6):  # an END line after each stubbed region only
+        stubbed = [name for name, (region_lab, _, _) in REGIONS.items() if region_lab == n]
+        assert text.count(f"LAB {n} END") == (len(stubbed) if n >= lab else 0), n
 
 
 def test_handout_summary_counts_files_and_regions_per_lab(tmp_path, repo):
@@ -409,6 +412,7 @@ unsigned long pfn_of(unsigned long pa)
 	(void)pa;
 	lab_missing(2, "pfn_of");
 	return 0;
+	/* LAB 2 END */
 }
 
 void expand(int low, int high)
@@ -420,6 +424,7 @@ void expand(int low, int high)
 	(void)high;
 	lab_missing(3, "expand");
 	return;
+	/* LAB 3 END expand */
 }
 
 unsigned long get_free_page(void)
@@ -427,6 +432,7 @@ unsigned long get_free_page(void)
 	if (free_count == 0)
 		return 0;
 	/* LAB 4 TODO get_free_page: take a page off the free list. */
+	/* LAB 4 END */
 	return 1;
 }
 """ in stubbed
@@ -436,7 +442,8 @@ def test_todo_comment_is_one_line_when_it_fits():
     text = c_body("\t/* LAB 3 BEGIN f: write f.", "\t * STUB:", "\t *\treturn 1;", "\t */", "\treturn 2;",
                   "\t/* LAB 3 END */")
     long = text.replace("write f.", "write f, " + "which is a function of many words " * 2)
-    assert "\t/* LAB 3 TODO f: write f. */\n\treturn 1;\n\treturn 0;\n}" in render(text, parse("f.c", text, C), 1)
+    assert "\t/* LAB 3 TODO f: write f. */\n\treturn 1;\n\t/* LAB 3 END */\n\treturn 0;\n}" in render(
+        text, parse("f.c", text, C), 1)
     assert "many words \n\t */\n\treturn 1;\n" in render(long, parse("f.c", long, C), 1)
 
 
@@ -455,6 +462,7 @@ int count_usable(const int *map, int n)
 	lab_missing(1, "count_usable");
 	return 0;
 }
+/* LAB 1 END */
 
 unsigned long pfn_of""" in stubbed
 
@@ -468,8 +476,8 @@ def test_kept_region_loses_only_its_marker_lines():
 """ in kept
     assert "LAB" not in kept.split("get_free_page")[0]
     # Gone: lab 1's 11-line BEGIN comment and its END, lab 2's 6 + 1, lab 3's
-    # 8 + 1; lab 4's 3 lines became its one-line TODO.
-    assert kept.count("\n") == BUDDY_C.count("\n") - (12 + 7 + 9 + 2)
+    # 8 + 1; lab 4's 3 lines became its one-line TODO and its END.
+    assert kept.count("\n") == BUDDY_C.count("\n") - (12 + 7 + 9 + 1)
 
 
 def test_nasm_and_python_stubs():
@@ -482,10 +490,12 @@ check_magic:
 	call lab_missing_asm
 	xor eax, eax
 	ret
+	; LAB 1 END
 
 zero_page:
 	; LAB 5 TODO zero_page: clear the 4096 bytes at edi with rep stosd.
 	ret
+	; LAB 5 END
 """ == asm.split("extern lab_missing_asm\n\n")[1]
     kept = render(BOOT_ASM, parse("src/boot.asm", BOOT_ASM, NASM), 5)
     assert "check_magic:\n\n\t; The magic value GRUB leaves in eax.\n\tcmp eax" in kept
@@ -494,6 +504,7 @@ zero_page:
 def pages_of(size):
     # LAB 2 TODO pages_of: how many 4 KiB pages hold @size bytes.
     raise NotImplementedError("lab 2: pages_of")
+    # LAB 2 END
 """)
 
 
@@ -622,6 +633,50 @@ def test_check_finds_a_leak_written_into_the_tree(tmp_path, repo):
         f"src/pcp.c:{second}: pcp_count -= drain_one_batch_to_buddy(); "
         f"(solution of lab 5 pcp_free at src/pcp.c:{second})",
     ]
+
+
+def test_check_fails_when_a_region_cannot_be_cut_out_again(tmp_path):
+    """A line that reads as a stubbed region's TODO line elsewhere in its
+    file (here in a docstring) would make a submission's region ambiguous."""
+    files = dict(FIXTURE)
+    files["tools/pages.py"] = PAGES_PY.replace('"""pages.py - a fixture for tools/handout."""', (
+        '"""pages.py - a fixture for tools/handout. Look for\n'
+        '    @ LAB 2 TODO pages_of: how many 4 KiB pages hold @size bytes.\n"""').replace("@ ", "# "))
+    repo = make_repo(tmp_path, files)
+    tar = tmp_path / "out.tar.gz"
+    done = run_handout("--repo", repo, 2, tmp_path / "out", "--check", "--tar", tar)
+    assert done.returncode == 1 and not tar.exists()
+    assert (f"handout: region not cut out again: {tmp_path / 'out'}/tools/pages.py: LAB 2 pages_of: "
+            "its TODO line is there 2 times (lines 2, 8)") in done.stderr.splitlines()
+    assert "handout: 0 solution lines found in" in done.stderr
+
+
+def test_check_passes_every_lab_of_the_fixture(tmp_path, repo):
+    for lab in range(1, 6):
+        done = run_handout("--repo", repo, lab, tmp_path / f"out{lab}", "--check")
+        assert done.returncode == 0 and "each stubbed region lies between its TODO comment and END line" in (
+            done.stdout), done.stderr
+
+
+def test_render_writes_given_bodies_between_todo_and_end():
+    regions = parse("src/buddy.c", BUDDY_C, C)
+    bodies = {("src/buddy.c", "expand"): ["	my_expand(low, high);"],
+              ("src/buddy.c", "pfn_of"): ["	return pa / 4096;"]}
+    text = render(BUDDY_C, regions, 3, bodies)
+    assert ("	/* LAB 3 TODO expand: split the block of order @high down to @low,\n"
+            "	 * putting each upper half on free_area[] (see docs/labs/lab3.md).\n	 */\n"
+            "	my_expand(low, high);\n	/* LAB 3 END expand */\n") in text
+    # lab 2 is before lab 3, but a given body is written marked all the same
+    assert "	/* LAB 2 TODO pfn_of: the page frame number of physical address @pa. */\n" \
+           "	return pa / 4096;\n	/* LAB 2 END */\n" in text
+    assert "usable_entries_seen += map[i] != 0;" in text and "LAB 1" not in text  # lab 1 kept plain
+
+
+def test_a_todo_line_without_its_end_is_plain_text():
+    text = "x = 1\n# LAB 2 TODO f: in a test's expected output\ny = 2\n"
+    assert parse("t.py", text, PYTHON) == []
+    then_begin = text + "# LAB 3 BEGIN g: write g.\nz = 3\n# LAB 3 END\n"
+    assert [(r.lab, r.name) for r in parse("t.py", then_begin, PYTHON)] == [(3, "g")]
 
 
 # --- The tarball ---------------------------------------------------------------
