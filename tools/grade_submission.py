@@ -167,11 +167,18 @@ def grade_one(src: Path, lab: int, work: Path, *, seed: int | None = None, repo:
     else:
         shutil.copytree(spliced, tree, symlinks=True)
     shutil.rmtree(spliced)
-    out.taken = report.taken_lines()
-    out.not_found = report.not_found_lines()
-    out.changes = report.change_lines()
-    out.flags = [f.line() for f in submission.suspicious(report)]
+    out.taken = [f"lab {t.lab} {t.path} {t.name}: {t.lines} lines"
+                 + (" (the stub, unchanged)" if t.unchanged else "") for t in report.taken]
+    out.not_found = [f"lab {n.lab} {n.path} {n.name}: {n.reason}" for n in report.not_found]
+    out.changes = ([f"added {p}" for p in report.added] + [f"removed {p}" for p in report.removed]
+                   + [f"modified {m.path}" for m in report.modified]
+                   + [f"mode of {m.path}" for m in report.modes]
+                   + [f"lab {t.lab} region {t.name} in {t.path} (a later lab's: not used)"
+                      for t in report.later])
+    out.flags = [f"{f.path}:{f.line}: {f.construct} ({f.reason}): {f.text}"
+                 for f in submission.suspicious(report)]
     (logs / "splice.txt").write_text("\n".join(report.lines()) + "\n")
+    (logs / "splice.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
 
     runner, how = make_runner(scratch, (hide or []) + [repo, work.parent], unsafe)
     out.notes.append(f"sandbox: {how}")
@@ -285,7 +292,7 @@ def render(out: Outcome) -> list[str]:
     if out.not_found:
         lines.append("Regions not found (their stubs were graded):")
         lines += [f"  {t}" for t in out.not_found]
-    lines.append("Changes outside the regions (listed, not used):")
+    lines.append("Changes outside the regions (listed, not used; logs/splice.txt has the diffs):")
     lines += [f"  {c}" for c in out.changes] or ["  none"]
     lines.append("For a human to look at (constructs no lab solution needs):")
     lines += [f"  {f}" for f in out.flags] or ["  none"]
