@@ -20,7 +20,6 @@ FIXTURES = REPO / "test" / "grade" / "fixtures"
 sys.path.insert(0, str(REPO / "test" / "grade"))
 sys.path.insert(0, str(REPO / "tools"))
 
-import apply_fixture  # noqa: E402
 from apply_fixture import FixtureError, materialize, parse_fixture  # noqa: E402
 
 ALL = sorted(FIXTURES.glob("*.regions"))
