@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""fixture_scores.py - build each region fixture's student tree and score it
+with today's feedback grader (tools/grade --tree DIR N, this tree's grader
+and table), one at a time. Prints one line per fixture: the build result of
+build/kernel.elf and the lab's host binaries, and the lab's total.
+
+Usage: nice test/grade/fixture_scores.py [FIXTURE ...] [--keep DIR]
+(default: every test/grade/fixtures/*.regions). PAGEWISE_EMU_TIME_SCALE
+is passed on to the grader."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "tools"))
+
+import apply_fixture  # noqa: E402
+import grade  # noqa: E402
+
+
+def score(fixture: Path, work: Path) -> tuple[str, str, str]:
+    """(build, score, first failing reasons) of @fixture, its tree in @work."""
+    fx = apply_fixture.parse_fixture(fixture)
+    tree = work / fx.name
+    if tree.exists():
+        shutil.rmtree(tree)
+    apply_fixture.materialize(REPO, fx, tree)
+    table = grade.load_table(grade.DEFAULT_TABLE)
+    bins = sorted({f"build/host/{t.binary}" for t in table.labs[fx.lab] if t.kind == "host"})
+    built = subprocess.run(["make", "-C", str(tree), "-j2", "build/kernel.elf", *bins],
+                           capture_output=True, text=True)
+    build = "builds" if built.returncode == 0 else "BUILD FAILS: " + \
+        next((l for l in built.stdout.splitlines() + built.stderr.splitlines() if "error" in l), "?")
+    ran = subprocess.run([str(REPO / "tools" / "grade"), "--tree", str(tree), str(fx.lab)],
+                         capture_output=True, text=True)
+    (work / f"{fx.name}.grade.txt").write_text(ran.stdout + ran.stderr)
+    m = re.search(rf"^{fx.lab}\s+lab {fx.lab} total\s+(\d+)/100", ran.stdout, re.M)
+    passed = [l.split()[2:] for l in ran.stdout.splitlines() if l.rstrip().endswith("PASS")]
+    return build, (m[1] if m else "?"), f"{len(passed)} tests pass"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("fixtures", nargs="*")
+    ap.add_argument("--keep", help="where the trees and grade outputs go (default: a temp dir, "
+                    "removed)")
+    args = ap.parse_args()
+    fixtures = [Path(f) for f in args.fixtures] or sorted((HERE / "fixtures").glob("*.regions"))
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="pagewise-fixtures-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        for f in fixtures:
+            build, total, detail = score(f, work)
+            print(f"{f.stem}: {build}; today's feedback score {total}/100 ({detail})", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
