@@ -23,17 +23,17 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tools"))
 
-import apply_fixture  # noqa: E402
 import grade  # noqa: E402
+import submission  # noqa: E402
 
 
 def score(fixture: Path, work: Path) -> tuple[str, str, str]:
     """(build, score, first failing reasons) of @fixture, its tree in @work."""
-    fx = apply_fixture.parse_fixture(fixture)
-    tree = work / fx.name
+    fx = submission.parse_fixture(fixture.read_text(), fixture.name)
+    tree = work / fixture.stem
     if tree.exists():
         shutil.rmtree(tree)
-    apply_fixture.materialize(REPO, fx, tree)
+    submission.materialize_fixture(REPO, fixture, tree)
     table = grade.load_table(grade.DEFAULT_TABLE)
     bins = sorted({f"build/host/{t.binary}" for t in table.labs[fx.lab] if t.kind == "host"})
     built = subprocess.run(["make", "-C", str(tree), "-j2", "build/kernel.elf", *bins],

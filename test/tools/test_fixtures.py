@@ -17,10 +17,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "test" / "grade" / "fixtures"
-sys.path.insert(0, str(REPO / "test" / "grade"))
 sys.path.insert(0, str(REPO / "tools"))
 
-from apply_fixture import FixtureError, materialize, parse_fixture  # noqa: E402
+from submission import SubmissionError, materialize_fixture  # noqa: E402
+from submission import parse_fixture as _parse  # noqa: E402
+
+
+def parse_fixture(path: Path):
+    """The fixture at @path, with its top comment lines as .comment."""
+    text = path.read_text()
+    fx = _parse(text, path.name)
+    fx.comment = [line[1:].strip() for line in text.splitlines() if line.startswith("#")]
+    return fx
 
 ALL = sorted(FIXTURES.glob("*.regions"))
 # What the forged-output fixture uses to forge; no other fixture may.
@@ -47,8 +55,8 @@ def test_a_fixture_is_commented_and_names_regions_of_its_lab(path, tmp_path):
     if path.stem != "forged-output":
         assert path.stem.startswith(f"lab{fx.lab}-") and not fx.files
     tree = tmp_path / "tree"
-    materialize(REPO, fx, tree)
-    for (rel, name), body in fx.regions.items():
+    assert materialize_fixture(REPO, path, tree) == fx.lab
+    for (rel, name), body in fx.bodies.items():
         text = (tree / rel).read_text()
         assert "\n".join(body) in text, f"{rel} {name}: the fixture's body is not in the tree"
         assert f"LAB {fx.lab} TODO {name}" in text and f"LAB {fx.lab} END" in text
@@ -62,7 +70,7 @@ def test_only_the_forgery_forges_and_only_in_one_region():
     inside __free_one_page(), and it changes labs.toml and tools/grade."""
     for path in ALL:
         fx = parse_fixture(path)
-        for key, body in fx.regions.items():
+        for key, body in fx.bodies.items():
             forging = [w for w in FORGING if w in "\n".join(body)]
             if path.stem == "forged-output" and key[1] == "__free_one_page":
                 assert forging == list(FORGING), forging
@@ -83,8 +91,8 @@ def test_a_bad_fixture_is_refused(tmp_path):
     for name, text in cases.items():
         f = tmp_path / f"{name}.regions"
         f.write_text(text)
-        with pytest.raises(FixtureError):
-            materialize(REPO, parse_fixture(f), tmp_path / name)
+        with pytest.raises(SubmissionError):
+            materialize_fixture(REPO, f, tmp_path / name)
 
 
 def _tools_present() -> bool:
@@ -102,7 +110,7 @@ def test_forged_output_gets_full_marks_from_todays_grader(tmp_path):
     student's own `make grade LAB=3` (its replaced tools/grade) says
     100/100 too."""
     tree = tmp_path / "forged"
-    materialize(REPO, parse_fixture(FIXTURES / "forged-output.regions"), tree)
+    materialize_fixture(REPO, FIXTURES / "forged-output.regions", tree)
     done = subprocess.run([str(REPO / "tools" / "grade"), "--tree", str(tree), "3"],
                           capture_output=True, text=True, timeout=3600)
     assert "total: 100/100 for lab 3" in done.stdout, done.stdout + done.stderr
