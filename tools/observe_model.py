@@ -739,3 +739,107 @@ def check_sequence(states: list[dict], *, lab: int, pcp: bool = True,
         if err:
             return f"step {cur['step']}: {err}"
     return None
+
+
+# --- lab 1: the multiboot2 memory map ------------------------------------------------
+
+BOOT_MMAP_MAX = 128
+MB2_TAG_END, MB2_TAG_BASIC_MEMINFO, MB2_TAG_MMAP = 0, 4, 6
+
+
+def _u32(b: bytes, off: int) -> int:
+    return int.from_bytes(b[off:off + 4], "little")
+
+
+def _u64(b: bytes, off: int) -> int:
+    return int.from_bytes(b[off:off + 8], "little")
+
+
+def parse_mb2_info(data: bytes, avail: int) -> dict:
+    """What the kernel must make of the multiboot2 information @data of
+    which @avail bytes are readable (multiboot2 spec 3.6, docs/labs/lab1.md,
+    src/arch/x86_64/multiboot2.h's contract): {"ret": 0 or -1, "mmap":
+    [[addr, len, type], ...], "from_basic": bool}. Tags are walked from
+    offset 8 while a header fits in min(total_size, avail); an end tag, or a
+    size below 8 or past the end, stops the walk. A map tag shorter than 16
+    bytes, or whose entry_size is below 24 or not a multiple of 8, is
+    skipped; else its whole entries are appended in order, at most 128 in
+    all. With no entry at all, the last basic meminfo tag of 16 bytes or
+    more gives [0, mem_lower KiB) and [1 MiB, +mem_upper KiB), usable."""
+    data = bytes(data[:avail])
+    res = {"ret": -1, "mmap": [], "from_basic": False}
+    if avail < 8:
+        return res
+    total = _u32(data, 0)
+    if total < 16:
+        return res
+    size = min(total, avail)
+    res["ret"] = 0
+    mmap: list[list[int]] = []
+    basic = None
+    off = 8
+    while off + 8 <= size:
+        typ, tsize = _u32(data, off), _u32(data, off + 4)
+        if typ == MB2_TAG_END or tsize < 8 or tsize > size - off:
+            break
+        if typ == MB2_TAG_BASIC_MEMINFO:
+            basic = (off, tsize)
+        elif typ == MB2_TAG_MMAP and tsize >= 16:
+            esize = _u32(data, off + 8)
+            if esize >= 24 and esize % 8 == 0:
+                e = 16
+                while esize <= tsize - e and len(mmap) < BOOT_MMAP_MAX:
+                    p = off + e
+                    mmap.append([_u64(data, p), _u64(data, p + 8), _u32(data, p + 16)])
+                    e += esize
+        off += (tsize + 7) & ~7
+    if not mmap and basic is not None and basic[1] >= 16:
+        lower, upper = _u32(data, basic[0] + 8), _u32(data, basic[0] + 12)
+        mmap = [[0, lower << 10, 1], [1 << 20, upper << 10, 1]]
+        res["from_basic"] = True
+    res["mmap"] = mmap
+    return res
+
+
+def check_mb2(want: dict, got: object) -> str | None:
+    """The harness's line @got for a case against parse_mb2_info()'s @want."""
+    if not isinstance(got, dict):
+        return "no result"
+    if got.get("ret") != want["ret"]:
+        return f"mb2_parse_info() returned {got.get('ret')!r}, expected {want['ret']}"
+    mm = got.get("mmap")
+    if not isinstance(mm, list) or got.get("nr_mmap") != len(mm) and len(mm) < BOOT_MMAP_MAX:
+        return "the dump's memory map is malformed"
+    if got.get("nr_mmap") != len(want["mmap"]):
+        return (f"boot_params.nr_mmap is {got.get('nr_mmap')!r}, expected "
+                f"{len(want['mmap'])}")
+    for i, (w, g) in enumerate(zip(want["mmap"], mm)):
+        if g != w:
+            return (f"boot_params.mmap[{i}] is {_entry(g)}, expected {_entry(w)}")
+    if bool(got.get("from_basic")) != want["from_basic"]:
+        return (f"mmap_from_basic_meminfo is {bool(got.get('from_basic'))}, "
+                f"expected {want['from_basic']}")
+    return None
+
+
+def _entry(e: object) -> str:
+    if isinstance(e, list) and len(e) == 3 and all(_is_int(x) for x in e):
+        return f"{{addr {e[0]:#x}, len {e[1]:#x}, type {e[2]}}}"
+    return "malformed"
+
+
+# --- lab 2: the direct map --------------------------------------------------------------
+
+PAGE_OFFSET = 0xffff888000000000
+START_KERNEL_MAP = 0xffffffff80000000
+STRUCT_PAGE_SIZE = 32
+
+
+def model_va(pa: int) -> int:
+    """__va(): the direct-map address of physical address @pa."""
+    return (pa + PAGE_OFFSET) & ((1 << 64) - 1)
+
+
+def model_pa(va: int) -> int:
+    """__pa(): the physical address of a kernel-image or direct-map address."""
+    return (va - START_KERNEL_MAP if va >= START_KERNEL_MAP else va - PAGE_OFFSET) & ((1 << 64) - 1)
