@@ -54,7 +54,7 @@ API (stable; new parameters are keyword-only with defaults):
 
 State schema additions (optional fields; both checkers may emit them):
   zone "managed": managed_pages; "watermark": [min, low, high];
-  "lowmem_reserve": [one per zone]. The page API checks (labs 4-5) need
+  "lowmem_reserve": [one per zone type, DMA first (up to 3)]. The page API checks (labs 4-5) need
   them; without them managed = present and no watermarks are assumed.
   step "nonzero_bytes": after get_zeroed_page, how many bytes of the page
   read non-zero (the checker reads the page itself).
@@ -62,9 +62,9 @@ State schema additions (optional fields; both checkers may emit them):
   address minus the direct map's base when it is not the address of a
   page of RAM (then "result" is -1).
 
-GFP names in ops: "GFP_KERNEL" 0xcc0, "GFP_DMA" GFP_KERNEL|__GFP_DMA,
-"GFP_DMA32" GFP_KERNEL|__GFP_DMA32, "GFP_ATOMIC" 0x820 (__GFP_HIGH |
-__GFP_KSWAPD_RECLAIM), as src/mm/gfp.h and Linux define them."""
+GFP names in ops: "GFP_KERNEL" 0xcc0, "GFP_DMA" GFP_KERNEL|_GFP_DMA,
+"GFP_DMA32" GFP_KERNEL|_GFP_DMA32, "GFP_ATOMIC" 0x820 (_GFP_HIGH |
+_GFP_KSWAPD_RECLAIM), as src/mm/gfp.h and Linux define them."""
 
 from __future__ import annotations
 
@@ -81,16 +81,16 @@ MAX_DMA32_PFN = (4 << 30) >> 12
 PFN_LIMIT = 1 << 40  # no pfn of any machine we build is this large
 
 # gfp bits (src/mm/gfp.h, Linux's values)
-__GFP_DMA, __GFP_DMA32, __GFP_HIGH = 0x01, 0x04, 0x20
-__GFP_IO, __GFP_FS, __GFP_ZERO = 0x40, 0x80, 0x100
-__GFP_DIRECT_RECLAIM, __GFP_KSWAPD_RECLAIM = 0x400, 0x800
-__GFP_MEMALLOC = 0x20000
-GFP_KERNEL = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM | __GFP_IO | __GFP_FS
-GFP_ATOMIC = __GFP_HIGH | __GFP_KSWAPD_RECLAIM
+_GFP_DMA, _GFP_DMA32, _GFP_HIGH = 0x01, 0x04, 0x20
+_GFP_IO, _GFP_FS, _GFP_ZERO = 0x40, 0x80, 0x100
+_GFP_DIRECT_RECLAIM, _GFP_KSWAPD_RECLAIM = 0x400, 0x800
+_GFP_MEMALLOC = 0x20000
+GFP_KERNEL = _GFP_DIRECT_RECLAIM | _GFP_KSWAPD_RECLAIM | _GFP_IO | _GFP_FS
+GFP_ATOMIC = _GFP_HIGH | _GFP_KSWAPD_RECLAIM
 GFP = {
     "GFP_KERNEL": GFP_KERNEL,
-    "GFP_DMA": GFP_KERNEL | __GFP_DMA,
-    "GFP_DMA32": GFP_KERNEL | __GFP_DMA32,
+    "GFP_DMA": GFP_KERNEL | _GFP_DMA,
+    "GFP_DMA32": GFP_KERNEL | _GFP_DMA32,
     "GFP_ATOMIC": GFP_ATOMIC,
 }
 
@@ -104,20 +104,20 @@ ALLOC_NON_BLOCK = 0x10
 
 def gfp_zone(gfp: int) -> int:
     """The highest zone a request with @gfp may use (Linux's gfp_zone())."""
-    if gfp & __GFP_DMA:
+    if gfp & _GFP_DMA:
         return 0
-    if gfp & __GFP_DMA32:
+    if gfp & _GFP_DMA32:
         return 1
     return 2
 
 
 def gfp_to_alloc_flags(gfp: int) -> int:
-    """The slow path's ALLOC_* flags: min watermark, lowered for __GFP_HIGH
+    """The slow path's ALLOC_* flags: min watermark, lowered for _GFP_HIGH
     and again for callers that cannot reclaim (Linux's gfp_to_alloc_flags())."""
     flags = WMARK_MIN
-    if gfp & __GFP_HIGH:
+    if gfp & _GFP_HIGH:
         flags |= ALLOC_MIN_RESERVE
-    if not gfp & __GFP_DIRECT_RECLAIM:
+    if not gfp & _GFP_DIRECT_RECLAIM:
         flags |= ALLOC_NON_BLOCK
     return flags
 
@@ -210,8 +210,8 @@ def validate_state(state: object, *, first: bool = False) -> str | None:
             return f"step {state['step']}: zone {z['name'][:16]}: managed is not a count"
         if "watermark" in z and not _int_list(z["watermark"], hi=PFN_LIMIT, length=3):
             return f"step {state['step']}: zone {z['name'][:16]}: watermark is not [min, low, high]"
-        if "lowmem_reserve" in z and not _int_list(z["lowmem_reserve"], hi=PFN_LIMIT,
-                                                   length=len(zones)):
+        if "lowmem_reserve" in z and not (_int_list(z["lowmem_reserve"], hi=PFN_LIMIT)
+                                          and 1 <= len(z["lowmem_reserve"]) <= NR_ZONES):
             return f"step {state['step']}: zone {z['name'][:16]}: lowmem_reserve is not one count per zone"
         pcps = z.get("pcp", [])
         if not isinstance(pcps, list) or len(pcps) > 64:
@@ -541,7 +541,7 @@ class Sim:
     def alloc(self, gfp: int, order: int) -> int | None:
         """__alloc_pages_zonelist(): the low mark, then the slow path at min
         (lowered by gfp), again after a drain when per-CPU pages exist, then
-        no watermark for __GFP_MEMALLOC."""
+        no watermark for _GFP_MEMALLOC."""
         highest = gfp_zone(gfp)
         p = self.get_page_from_freelist(order, highest, WMARK_LOW)
         if p is None:
@@ -549,7 +549,7 @@ class Sim:
         if p is None and any(z.pcp for z in self.zones):
             self.drain()
             p = self.get_page_from_freelist(order, highest, gfp_to_alloc_flags(gfp))
-        if p is None and gfp & __GFP_MEMALLOC:
+        if p is None and gfp & _GFP_MEMALLOC:
             p = self.get_page_from_freelist(order, highest, ALLOC_NO_WATERMARKS)
         return p
 
@@ -578,12 +578,9 @@ def _op_str(op: list) -> str:
 
 
 def _compare_sim(sim: Sim, cur: dict, what: str, *, pcp_exact: bool) -> str | None:
-    """The simulated zones against the observed ones: free blocks as sets,
-    per-CPU lists in order (@pcp_exact) or as sets."""
-    for sz, z, got in zip(sim.zones, cur["zones"], free_blocks(cur)):
-        err = _set_diff(sz.name, sz.blocks(), got, what)
-        if err:
-            return err
+    """The simulated zones against the observed ones: per-CPU lists in order
+    (@pcp_exact) or as sets first, then free blocks as sets."""
+    for sz, z in zip(sim.zones, cur["zones"]):
         pcps = z.get("pcp") or []
         obs = list(pcps[0]["list"]) if pcps else []
         if sim.use_pcp and (obs != sz.pcp if pcp_exact else set(obs) != set(sz.pcp)):
@@ -591,6 +588,10 @@ def _compare_sim(sim: Sim, cur: dict, what: str, *, pcp_exact: bool) -> str | No
                     f"{_pfns(obs)}, expected {_pfns(sz.pcp)}")
         if not sim.use_pcp and obs:
             return f"after {what}, zone {sz.name}: pages on the per-CPU list, which must stay empty"
+    for sz, got in zip(sim.zones, free_blocks(cur)):
+        err = _set_diff(sz.name, sz.blocks(), got, what)
+        if err:
+            return err
     return None
 
 

@@ -24,8 +24,9 @@
  *   pfn_to_page PFN, page_to_pfn INDEX        lab 2's conversions
  *   mem_map                 lab 2: one line of mem_map after boot
  * GFP is GFP_KERNEL, GFP_DMA, GFP_DMA32 or GFP_ATOMIC (the DMA ones with
- * GFP_KERNEL, as tools/observe_model.py GFP says). An operation on the block
- * of a step that got none is skipped (no line).
+ * GFP_KERNEL, as tools/observe_model.py GFP says). Every operation line is
+ * a step, numbered from 1 in plan order; an operation on the block of a step
+ * that got none is skipped (no state line for its step).
  *
  * The dump: JSON lines in the schema of tools/observe_model.py. Every state
  * is read from mem_map and the zones directly, the free lists and mem_map
@@ -412,10 +413,8 @@ static void run_op(const char *cmd, char *a, char *b)
 		long pfn = ref_pfn(a);
 		unsigned long o = b ? strtoul(b, NULL, 0) : 0;
 
-		if (pfn < 0) {
-			step--;
-			return;
-		}
+		if (pfn < 0)
+			return; /* no block to give: no state line */
 		if (o >= NR_PAGE_ORDERS)
 			die("bad order %s", b);
 		if (!strcmp(cmd, "give"))
