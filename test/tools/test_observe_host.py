@@ -265,7 +265,8 @@ STALE_DRAIN = ("\tif (unlikely(++pcp->count >= pcp->high))\n"
 MUTANTS = {
     "lab3-no-merge": ("src/mm/page_alloc.c",
                       "\t\tif (!page_is_buddy(buddy, buddy_pfn, start, span, order))\n\t\t\tbreak;",
-                      "\t\tif (1)\n\t\t\tbreak;", 3,
+                      "\t\tif (1 || !page_is_buddy(buddy, buddy_pfn, start, span, order))\n"
+                      "\t\t\tbreak;", 3,
                       {"give: merges with free buddies", "random takes and gives"}),
     "lab3-expand-lower-half": ("src/mm/page_alloc.c",
                                "\t\tadd_to_free_list(&page[size], zone, high);",
