@@ -27,6 +27,7 @@ Usage for one's own tree (a plain runner, no sandbox):
 
 from __future__ import annotations
 
+import copy
 import random
 import struct
 import sys
@@ -129,6 +130,7 @@ def random_machine(rng: random.Random, *, small_dma: bool | None = None,
         base = 16 * MiB + rng.choice([0, _pages(rng, 1, 300)])
     else:
         base = MiB
+    top = max(top, base + 4 * MiB)
     # RAM [base, top) cut by 0-3 holes and 0-2 reserved ranges
     cuts = sorted(rng.randrange(base // PAGE + 8, top // PAGE - 8) * PAGE
                   for _ in range(2 * rng.randrange(0, 4)))
@@ -593,31 +595,62 @@ def _lab4_free(runs: _Runs, rng: random.Random) -> str:
     return _lab4_run(runs, m, ops, "free_pages", len(ops) // 2)
 
 
+def _serving_zone(sim: model.Sim, gfp: str) -> int | None:
+    """The zone an order-0 request with @gfp would be served from now."""
+    t = copy.deepcopy(sim)
+    p = t.alloc(model.GFP[gfp], 0)
+    return None if p is None else t.zone_of(p).idx
+
+
+def _plan_down(sim: model.Sim, gfp: str, ops: list[str],
+               held: list[tuple[int, int, int]], max_ops: int) -> None:
+    """Requests with @gfp that walk each zone of its zonelist down to the
+    watermark where the model moves on, then across it: each request the
+    largest order after which the same zone still serves the next page (so
+    the distance halves), then order 0 across the mark; until two fail. The
+    model runs along (on @sim), so the plan knows where the marks are.
+    @held gets (step, order, pfn) of each block the model says is given."""
+    fails, limit = 0, len(ops) + max_ops
+    while len(ops) < limit and fails < 2:
+        z0 = _serving_zone(sim, gfp)
+        best = 0
+        for o in range(model.MAX_PAGE_ORDER, 0, -1):
+            t = copy.deepcopy(sim)
+            p = t.alloc(model.GFP[gfp], o)
+            if p is not None and t.zone_of(p).idx == z0 and _serving_zone(t, gfp) == z0:
+                best = o
+                break
+        p = sim.alloc(model.GFP[gfp], best)
+        ops.append(f"get_free_pages {gfp} {best}")
+        if p is None:
+            fails += 1
+        else:
+            held.append((len(ops), best, p))
+
+
 def _lab4_zones(runs: _Runs, rng: random.Random) -> str:
     outs = []
     for i in range(2):
         m = random_machine(rng, small_dma=not i, top_mib=(20, 32)) + ["watermarks 1"]
-        ops, held = [], []
+        st = _boot_zones(runs, m, ["pcp 0 1"])
+        sim = model.Sim(st, pcp=False)
+        ops: list[str] = []
+        held: list[tuple[int, int, int]] = []
 
-        def get(gfp: str, o: int) -> None:
-            ops.append(f"get_free_pages {gfp} {o}")
-            held.append((len(ops), o))
+        def free(n: int) -> None:
+            nonlocal held
+            rng.shuffle(held)
+            for s, o, p in held[:n]:
+                ops.append(f"free_pages @{s} {o}")
+                sim.free(p, o)
+            held = held[n:]
 
-        for _ in range(20):
-            get("GFP_DMA32", 9)      # DMA32 down to its marks, then DMA
-        for _ in range(14):
-            get("GFP_DMA32", rng.choice([3, 4, 5, 6]))
-        for _ in range(12):
-            get("GFP_KERNEL", rng.choice([0, 1, 2]))
-        for _ in range(10):
-            get("GFP_DMA", rng.choice([0, 2, 5]))
-        for _ in range(14):
-            get("GFP_ATOMIC", rng.choice([0, 0, 1]))   # below min
-        rng.shuffle(held)
-        for s, o in held[: len(held) // 2]:
-            ops.append(f"free_pages @{s} {o}")
-        for _ in range(16):
-            get(rng.choice(GFPS), rng.choice([0, 1, 3, 6, 9]))
+        _plan_down(sim, "GFP_DMA32", ops, held, 150)  # DMA32, then DMA, low then min
+        _plan_down(sim, "GFP_ATOMIC", ops, held, 40)  # below min
+        free(len(held) // 2)
+        _plan_down(sim, "GFP_DMA", ops, held, 60)     # DMA alone
+        _plan_down(sim, "GFP_KERNEL", ops, held, 60)  # from the highest zone down
+        free(len(held))
         outs.append(_lab4_run(runs, m, ops, f"machine {i + 1}", len(ops) // 2))
     return "; ".join(outs)
 
@@ -688,16 +721,18 @@ def _lab5_drain(runs: _Runs, rng: random.Random) -> str:
 def _lab5_random(runs: _Runs, rng: random.Random) -> str:
     m = random_machine(rng, small_dma=True, top_mib=(17, 24))
     pcp, high, batch = _pcp_line(rng)
-    ops, held = [], []
-    for _ in range(260):
-        x = rng.random()
-        if x < 0.03:
+    ops: list[str] = []
+    held: list[int] = []
+    while len(ops) < 300:  # bursts of allocations and of frees, to high and past it
+        if rng.random() < 0.08:
             ops.append("drain")
-        elif held and x < 0.45:
-            ops.append(f"free_page @{held.pop(rng.randrange(len(held)))}")
-        else:
-            ops.append(f"alloc_page {rng.choice(['GFP_KERNEL', 'GFP_DMA32', 'GFP_DMA', 'GFP_DMA'])}")
+        gfp = rng.choice(["GFP_KERNEL", "GFP_DMA32", "GFP_DMA"])
+        for _ in range(rng.randrange(1, 2 * high)):
+            ops.append(f"alloc_page {gfp}")
             held.append(len(ops))
+        rng.shuffle(held)
+        for _ in range(rng.randrange(0, len(held) + 1)):
+            ops.append(f"free_page @{held.pop()}")
     return _lab5_run(runs, m, pcp, ops, "random order-0 traffic", len(ops) // 2)
 
 

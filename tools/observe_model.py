@@ -530,7 +530,13 @@ class Sim:
             if not flags & ALLOC_NO_WATERMARKS:
                 mark = z.wmark[flags & ALLOC_WMARK_MASK]
                 if not self.wmark_ok(z, order, mark, highest, flags):
-                    self.why.append(f"{z.name} below its watermark")
+                    reserve = z.reserve[highest] if highest < len(z.reserve) else 0
+                    free = z.free_pages + len(z.pcp)
+                    name = ("min", "low", "high")[flags & ALLOC_WMARK_MASK]
+                    lowered = " lowered" if flags & ALLOC_MIN_RESERVE else ""
+                    self.why.append(f"{z.name} has {free} free pages, too few for an order-{order} "
+                                    f"request over its{lowered} {name} mark {mark} + "
+                                    f"lowmem_reserve {reserve}")
                     continue
             p = self.rmqueue(z, order)
             if p is not None:

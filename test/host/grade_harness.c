@@ -136,16 +136,18 @@ static void dump_list(const struct list_head *head, unsigned long bound,
 	while (pos != head) {
 		if (n == bound) {
 			if (!*bad)
-				snprintf(bad, LINE_MAX_,
-					 "%s: the list does not end after %lu entries",
-					 what, bound);
+				snprintf(
+					bad, LINE_MAX_,
+					"%s: the list does not end after %lu entries",
+					what, bound);
 			break;
 		}
 		if (!lru_pfn(pos, &pfn)) {
 			if (!*bad)
-				snprintf(bad, LINE_MAX_,
-					 "%s: a link after %lu entries points outside mem_map",
-					 what, n);
+				snprintf(
+					bad, LINE_MAX_,
+					"%s: a link after %lu entries points outside mem_map",
+					what, n);
 			break;
 		}
 		fprintf(out, "%s%lu", n ? ", " : "", pfn);
@@ -168,8 +170,9 @@ static void dump_zone(const struct zone *z)
 		", \"start_pfn\": %lu, \"spanned\": %lu, \"present\": %lu, \"managed\": %lu, \"free_pages\": %lu",
 		z->zone_start_pfn, z->spanned_pages, z->present_pages,
 		z->managed_pages, z->free_pages);
-	fprintf(out, ", \"watermark\": [%lu, %lu, %lu]", z->_watermark[WMARK_MIN],
-		z->_watermark[WMARK_LOW], z->_watermark[WMARK_HIGH]);
+	fprintf(out, ", \"watermark\": [%lu, %lu, %lu]",
+		z->_watermark[WMARK_MIN], z->_watermark[WMARK_LOW],
+		z->_watermark[WMARK_HIGH]);
 	fprintf(out, ", \"lowmem_reserve\": [");
 	for (int j = 0; j < MAX_NR_ZONES; j++)
 		fprintf(out, "%s%lu", j ? ", " : "", z->lowmem_reserve[j]);
@@ -405,8 +408,9 @@ static void run_op(const char *cmd, char *a, char *b)
 		if (page && page_pfn(page, &pfn))
 			r = (long)pfn;
 		else if (page)
-			snprintf(extra, sizeof(extra),
-				 ", \"bad_result\": \"a struct page outside mem_map\"");
+			snprintf(
+				extra, sizeof(extra),
+				", \"bad_result\": \"a struct page outside mem_map\"");
 		snprintf(op, sizeof(op), "[\"take\", %lu, %lu]", z, o);
 	} else if (!strcmp(cmd, "give") || !strcmp(cmd, "free_pages") ||
 		   !strcmp(cmd, "free_page")) {
@@ -455,8 +459,8 @@ static void run_op(const char *cmd, char *a, char *b)
 		}
 		dirty(r, (unsigned int)o);
 		if (zeroed)
-			snprintf(op, sizeof(op), "[\"get_zeroed_page\", \"%s\"]",
-				 a);
+			snprintf(op, sizeof(op),
+				 "[\"get_zeroed_page\", \"%s\"]", a);
 		else
 			snprintf(op, sizeof(op),
 				 "[\"get_free_pages\", \"%s\", %lu]", a, o);
@@ -467,8 +471,9 @@ static void run_op(const char *cmd, char *a, char *b)
 		if (page && page_pfn(page, &pfn))
 			r = (long)pfn;
 		else if (page)
-			snprintf(extra, sizeof(extra),
-				 ", \"bad_result\": \"a struct page outside mem_map\"");
+			snprintf(
+				extra, sizeof(extra),
+				", \"bad_result\": \"a struct page outside mem_map\"");
 		snprintf(op, sizeof(op), "[\"alloc_page\", \"%s\"]", a);
 	} else if (!strcmp(cmd, "drain")) {
 		drain_all_pages(NULL);

@@ -61,15 +61,17 @@ int main(int argc, char **argv)
 		if (b)
 			y = strtoul(b, NULL, 0);
 		if (!strcmp(cmd, "va"))
-			fprintf(out, "{\"op\": [\"va\", %lu], \"result\": %lu}\n",
-				x, (unsigned long)__va(x));
+			fprintf(out,
+				"{\"op\": [\"va\", %lu], \"result\": %lu}\n", x,
+				(unsigned long)__va(x));
 		else if (!strcmp(cmd, "va_or"))
 			fprintf(out,
 				"{\"op\": [\"va_or\", %lu, %lu], \"result\": %lu}\n",
 				x, y, (unsigned long)__va(x | y));
 		else if (!strcmp(cmd, "pa"))
-			fprintf(out, "{\"op\": [\"pa\", %lu], \"result\": %lu}\n",
-				x, (unsigned long)__pa(x));
+			fprintf(out,
+				"{\"op\": [\"pa\", %lu], \"result\": %lu}\n", x,
+				(unsigned long)__pa(x));
 		else if (!strcmp(cmd, "pa_ptr"))
 			fprintf(out,
 				"{\"op\": [\"pa_ptr\", %lu], \"result\": %lu}\n",
