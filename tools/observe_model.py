@@ -61,6 +61,11 @@ State schema additions (optional fields; both checkers may emit them):
   step "bad_addr": after get_free_pages/get_zeroed_page, the returned
   address minus the direct map's base when it is not the address of a
   page of RAM (then "result" is -1).
+  step "bad_result": after take/alloc_page, a pointer that is no struct
+  page of mem_map, described (then "result" is -1).
+  zone "bad_list": a list could not be read whole (a link leaves mem_map,
+  or the list does not end within the zone's span), described; the lists
+  hold what was read before it.
 
 GFP names in ops: "GFP_KERNEL" 0xcc0, "GFP_DMA" GFP_KERNEL|_GFP_DMA,
 "GFP_DMA32" GFP_KERNEL|_GFP_DMA32, "GFP_ATOMIC" 0x820 (_GFP_HIGH |
@@ -303,6 +308,8 @@ def check_state(state: dict, *, ram: Ram | list | None = None) -> str | None:
         name, start = _zone_name(z), z["start_pfn"]
         end = start + z["spanned"]
         pages = 0
+        if z.get("bad_list") is not None:
+            return f"zone {name}: {str(z['bad_list'])[:200]}"
         for o in range(NR_PAGE_ORDERS):
             lst = z["free_lists"][o]
             if len(lst) != z["nr_free"][o]:
@@ -669,6 +676,8 @@ def check_transition(prev: dict, cur: dict, *, lab: int, ram: Ram | list | None 
     if not op:
         return f"step {cur['step']} names no operation"
     name, what = op[0], _op_str(op)
+    if cur.get("bad_result") is not None:
+        return f"{what} returned {str(cur['bad_result'])[:100]}"
     if name == "take":
         return _check_take(prev, cur, op)
     sim = Sim(prev, pcp=pcp)
