@@ -590,8 +590,13 @@ def _lab4_free(runs: _Runs, rng: random.Random) -> str:
         ops.append(f"get_free_pages {rng.choice(GFPS[:3])} {o}")
         held.append((len(ops), o))
     rng.shuffle(held)
-    for s, o in held:
+    for i, (s, o) in enumerate(held):
+        if i % 6 == 1:
+            kind = ("misaligned", "foreign", "zero")[i // 6 % 3]
+            ops.append(f"free_pages_bad {kind} {o} @{s}")
         ops.append(f"free_pages @{s} {o}")
+        if i % 6 == 3:
+            ops.append(f"free_pages_bad double {o} @{s}")
     return _lab4_run(runs, m, ops, "free_pages", len(ops) // 2)
 
 

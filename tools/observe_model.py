@@ -42,6 +42,9 @@ API (stable; new parameters are keyword-only with defaults):
       ops (lab 4-5): the zone fallback, watermarks, lowmem_reserve and the
       per-CPU lists simulated as the labs specify (pcp=False: order-0 pages
       bypass the lists, as in the lab-4 handout whose lab-5 stubs do so).
+      ["free_pages_bad", kind, pfn, order] (an op more, lab 4): free_pages()
+      of 0, a misaligned, a foreign address or a double free (kind "zero",
+      "misaligned", "foreign", "double"): nothing may change.
   check_sequence(states, *, lab, pcp=True, boot=True) -> error | None
       validate_state() and check_state() of each state, check_boot_state()
       of the first (boot=True), check_transition() of each step; the first
@@ -725,6 +728,10 @@ def check_transition(prev: dict, cur: dict, *, lab: int, ram: Ram | list | None 
         if name == "get_zeroed_page" and cur.get("nonzero_bytes", 0):
             return f"{what}: {cur['nonzero_bytes']} bytes of the page are not zero"
         return _compare_sim(sim, cur, what, pcp_exact=True)
+    if name == "free_pages_bad":
+        # free_pages() of 0, of a misaligned or foreign address, or a double
+        # free: refused (docs/labs/lab4.md), nothing changes
+        return _compare_sim(sim, cur, what + " (must be refused)", pcp_exact=True)
     if name == "drain":
         sim.drain()
         return _compare_sim(sim, cur, what, pcp_exact=True)

@@ -20,6 +20,10 @@
  *   give @STEP ORDER        buddy_core_give() of the block step STEP got
  *   get_free_pages GFP ORDER, get_zeroed_page GFP, free_pages @STEP ORDER
  *                           the page API by address (lab 4)
+ *   free_pages_bad KIND ORDER @STEP   free_pages() of 0 (zero), inside the
+ *                           block's first page (misaligned), of an address
+ *                           outside the direct map (foreign) or of the block
+ *                           once more (double): each must change nothing
  *   alloc_page GFP, free_page @STEP, drain    order 0 (lab 5)
  *   pfn_to_page PFN, page_to_pfn INDEX        lab 2's conversions
  *   mem_map                 lab 2: one line of mem_map after boot
@@ -433,6 +437,28 @@ static void run_op(const char *cmd, char *a, char *b)
 		else
 			snprintf(op, sizeof(op), "[\"%s\", %ld, %lu]", cmd, pfn,
 				 o);
+		r = LONG_MIN;
+	} else if (!strcmp(cmd, "free_pages_bad")) {
+		/* free_pages() of an address it must refuse, or of 0 */
+		char *ref = strtok(NULL, " \t\r\n");
+		long pfn = ref ? ref_pfn(ref) : -1;
+		unsigned long o = strtoul(b, NULL, 0), addr;
+		int local;
+
+		if (pfn < 0 || o >= NR_PAGE_ORDERS)
+			return; /* no block: no state line */
+		addr = (unsigned long)__va(PFN_PHYS(pfn));
+		if (!strcmp(a, "zero"))
+			addr = 0;
+		else if (!strcmp(a, "misaligned"))
+			addr += 0x10 << (pfn % 8);
+		else if (!strcmp(a, "foreign"))
+			addr = (unsigned long)&local & PAGE_MASK;
+		else if (strcmp(a, "double"))
+			die("bad free_pages_bad %s", a);
+		free_pages(addr, (unsigned int)o);
+		snprintf(op, sizeof(op),
+			 "[\"free_pages_bad\", \"%s\", %ld, %lu]", a, pfn, o);
 		r = LONG_MIN;
 	} else if (!strcmp(cmd, "get_free_pages") ||
 		   !strcmp(cmd, "get_zeroed_page")) {
