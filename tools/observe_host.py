@@ -18,7 +18,9 @@ Tests per lab (each all or nothing; the names are stable):
   lab 3 (50): the boot's free lists 10, takes split the smallest block 15,
       gives merge with their buddies 15, random takes and gives 10;
   lab 4 (50): __get_free_pages at every order 12, get_zeroed_page 8,
-      free_pages 12, the zone fallback and watermarks 18;
+      free_pages (and refusing bad addresses) 12, the zone fallback and
+      watermarks 18 (three machines, one with ZONE_NORMAL; the plan walks
+      each zone down to the mark where the model moves on, then across);
   lab 5 (60): refills and LIFO allocation 15, frees and the batch at high
       15, drains 15, random order-0 traffic 15.
 
@@ -114,10 +116,12 @@ def _pages(rng: random.Random, lo: int, hi: int) -> int:
 
 
 def random_machine(rng: random.Random, *, small_dma: bool | None = None,
-                   top_mib: tuple[int, int] = (20, 48)) -> list[str]:
+                   top_mib: tuple[int, int] = (20, 48), normal: bool = False) -> list[str]:
     """A PC-like machine as plan lines: the low 640 KiB (maybe), the first
     MiB reserved, RAM from 1 MiB to a random top with holes and reserved
-    ranges; ZONE_DMA either nearly full or a few hundred pages (@small_dma)."""
+    ranges; ZONE_DMA either nearly full or a few hundred pages (@small_dma);
+    with @normal, 48 to 80 MiB more at 4 GiB (ZONE_NORMAL, where mem_map's
+    33 MiB for the million pfns go)."""
     if small_dma is None:
         small_dma = rng.random() < 0.5
     lines = ["low_reserve 0x100000"]
@@ -145,6 +149,8 @@ def random_machine(rng: random.Random, *, small_dma: bool | None = None,
     for _ in range(rng.randrange(0, 3)):
         r = rng.randrange(base // PAGE, top // PAGE - 4) * PAGE + rng.choice([0, 0x123])
         lines.append(f"reserved {r:#x} {_pages(rng, 1, 40):#x}")
+    if normal:
+        lines.append(f"ram {4 << 30:#x} {rng.randrange(48, 81) * MiB + _pages(rng, 0, 255):#x}")
     return lines
 
 
@@ -635,8 +641,9 @@ def _plan_down(sim: model.Sim, gfp: str, ops: list[str],
 
 def _lab4_zones(runs: _Runs, rng: random.Random) -> str:
     outs = []
-    for i in range(2):
-        m = random_machine(rng, small_dma=not i, top_mib=(20, 32)) + ["watermarks 1"]
+    for i in range(3):
+        m = random_machine(rng, small_dma=i == 0, top_mib=(20, 32), normal=i == 2)
+        m.append("watermarks 1")
         st = _boot_zones(runs, m, ["pcp 0 1"])
         sim = model.Sim(st, pcp=False)
         ops: list[str] = []

@@ -230,6 +230,34 @@ static void dump_ram(void)
 }
 
 /*
+ * The first pfn from @pfn on whose struct page a state reads: every one on a
+ * machine of at most SCAN_ALL pfns; on a larger one (RAM above 4 GiB: a
+ * million pfns, most of them the hole below 4 GiB) only those of the plan's
+ * RAM ranges, where every free page is. max_pfn when there is none.
+ */
+#define SCAN_ALL (1UL << 17)
+static unsigned long next_scanned(unsigned long pfn)
+{
+	unsigned long best = max_pfn;
+
+	if (max_pfn <= SCAN_ALL)
+		return pfn;
+	for (unsigned int i = 0; i < machine.nr_ranges; i++) {
+		const struct fake_mem_range *r = &ranges[i];
+		unsigned long lo = PFN_DOWN(r->base),
+			      hi = PFN_UP(r->base + r->size);
+
+		if (r->type != FAKE_RAM || hi <= pfn)
+			continue;
+		if (lo <= pfn)
+			return pfn;
+		if (lo < best)
+			best = lo;
+	}
+	return best;
+}
+
+/*
  * One state line. @op is the operation as JSON ("null" at boot), @result the
  * pfn it got (-1: none; LONG_MIN: a free, null), @extra more fields
  * (", \"k\": v" or "").
@@ -249,7 +277,7 @@ static void dump_state(const char *op, long result, const char *extra)
 		dump_zone(&contig_page_data.node_zones[z]);
 	}
 	fprintf(out, "], \"buddy_pages\": [");
-	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn = next_scanned(pfn + 1))
 		if (PageBuddy(&mem_map[pfn])) {
 			fprintf(out, "%s[%lu, %lu]", first ? "" : ", ", pfn,
 				page_private(&mem_map[pfn]));
@@ -257,7 +285,7 @@ static void dump_state(const char *op, long result, const char *extra)
 		}
 	fprintf(out, "], \"pcp_pages\": [");
 	first = true;
-	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn = next_scanned(pfn + 1))
 		if (PagePcp(&mem_map[pfn])) {
 			fprintf(out, "%s%lu", first ? "" : ", ", pfn);
 			first = false;

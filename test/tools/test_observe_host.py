@@ -302,6 +302,11 @@ MUTANTS = {
                            "\t\tif (!(alloc_flags & ALLOC_NO_WATERMARKS) &&\n\t\t    !zone_watermark_ok(",
                            "\t\tif (0 &&\n\t\t    !zone_watermark_ok(", 4,
                            {"the zone fallback and watermarks"}),
+    "lab4-never-normal": ("src/mm/page_alloc.c",
+                          "\tfor_each_zone_zonelist (zone, highest) {\n\t\tstruct page *page;",
+                          "\tfor_each_zone_zonelist (zone, highest == ZONE_NORMAL ? ZONE_DMA32 : "
+                          "highest) {\n\t\tstruct page *page;", 4,
+                          {"the zone fallback and watermarks"}),
     "lab4-own-zone-reserve": ("src/mm/page_alloc.c", "highest, alloc_flags, false))",
                               "zone_idx(zone), alloc_flags, false))", 4,
                               {"the zone fallback and watermarks"}),
