@@ -30,7 +30,8 @@
  * GFP is GFP_KERNEL, GFP_DMA, GFP_DMA32 or GFP_ATOMIC (the DMA ones with
  * GFP_KERNEL, as tools/observe_model.py GFP says). Every operation line is
  * a step, numbered from 1 in plan order; an operation on the block of a step
- * that got none is skipped (no state line for its step).
+ * that got none is skipped: {"skipped": STEP, "of": THAT_STEP} instead of
+ * its state.
  *
  * The dump: JSON lines in the schema of tools/observe_model.py. Every state
  * is read from mem_map and the zones directly, the free lists and mem_map
@@ -61,6 +62,7 @@ static struct fake_mem_range ranges[MAX_RANGES];
 static struct fake_machine machine;
 static long results[MAX_STEPS]; /* pfn a step got, or -1 */
 static unsigned int step;
+static unsigned long last_ref; /* the step ref_pfn() read last */
 /* The pfns the model may hand out: free in memblock before mm_core_init(),
  * less mem_map's pages. */
 static bool *usable;
@@ -163,7 +165,8 @@ static void dump_list(const struct list_head *head, unsigned long bound,
 
 static void dump_zone(const struct zone *z)
 {
-	unsigned long bound = z->spanned_pages + 1;
+	/* a list holds at most one entry per page of the zone */
+	unsigned long bound = z->present_pages + 1;
 	char bad[LINE_MAX_] = "", what[64];
 	const struct per_cpu_pages *pcp;
 	int cpu;
@@ -361,6 +364,7 @@ static long ref_pfn(const char *ref)
 	s = strtoul(ref + 1, &end, 0);
 	if (*end || s == 0 || s > step || s >= MAX_STEPS)
 		die("bad step reference %s", ref);
+	last_ref = s;
 	return results[s];
 }
 
@@ -417,6 +421,13 @@ static void mem_map_line(void)
 	fflush(out);
 }
 
+/* This step names the block of step last_ref, which got none: no state. */
+static void skipped(void)
+{
+	fprintf(out, "{\"skipped\": %u, \"of\": %lu}\n", step, last_ref);
+	fflush(out);
+}
+
 static void run_op(const char *cmd, char *a, char *b)
 {
 	char op[128], extra[128] = "";
@@ -449,8 +460,10 @@ static void run_op(const char *cmd, char *a, char *b)
 		long pfn = ref_pfn(a);
 		unsigned long o = b ? strtoul(b, NULL, 0) : 0;
 
-		if (pfn < 0)
-			return; /* no block to give: no state line */
+		if (pfn < 0) {
+			skipped();
+			return;
+		}
 		if (o >= NR_PAGE_ORDERS)
 			die("bad order %s", b);
 		if (!strcmp(cmd, "give"))
@@ -473,8 +486,12 @@ static void run_op(const char *cmd, char *a, char *b)
 		unsigned long o = strtoul(b, NULL, 0), addr;
 		int local;
 
-		if (pfn < 0 || o >= NR_PAGE_ORDERS)
-			return; /* no block: no state line */
+		if (o >= NR_PAGE_ORDERS)
+			die("bad order %s", b);
+		if (pfn < 0) {
+			skipped();
+			return;
+		}
 		addr = (unsigned long)__va(PFN_PHYS(pfn));
 		if (!strcmp(a, "zero"))
 			addr = 0;
