@@ -21,7 +21,7 @@ API (stable; new parameters are keyword-only with defaults):
   validate_state(state, *, first=False) -> error | None
       The schema of /work/G18.md (types, lengths, ranges); a first state
       must carry "ram".
-  check_state(state, *, ram) -> error | None
+  check_state(state, *, ram=None) -> error | None
       The invariants of one state (labs 3-5): every free block naturally
       aligned, inside its zone's span and inside @ram, disjoint from every
       other free block and per-CPU page; nr_free == the list's length;
@@ -33,7 +33,7 @@ API (stable; new parameters are keyword-only with defaults):
   check_boot_state(state, *, ram) -> error | None
       check_state(), and the free blocks are exactly the canonical
       decomposition of @ram (all RAM free, fully merged).
-  check_transition(prev, cur, *, lab, ram, pcp=True) -> error | None
+  check_transition(prev, cur, *, lab, ram=None, pcp=True) -> error | None
       One step: cur["op"] applied to prev gave cur["result"] and cur. Labs
       3-5 ops of the schema. take: an aligned block of the order asked, out
       of a block of the smallest order that had one, the canonical split
@@ -52,13 +52,14 @@ API (stable; new parameters are keyword-only with defaults):
 
   Lab 1: parse_mb2_info(data, avail) -> dict, the reference multiboot2
       parse ({"ret", "mmap": [[addr, len, type], ...], "from_basic"});
-      check_mb2(case, got) -> error | None.
+      check_mb2(want, got) -> error | None (want: parse_mb2_info()'s).
   Lab 2: PAGE_OFFSET, START_KERNEL_MAP, model_va(pa), model_pa(va).
 
 State schema additions (optional fields; both checkers may emit them):
   zone "managed": managed_pages; "watermark": [min, low, high];
-  "lowmem_reserve": [one per zone type, DMA first (up to 3)]. The page API checks (labs 4-5) need
-  them; without them managed = present and no watermarks are assumed.
+  "lowmem_reserve": [one per zone type, DMA first (up to 3)]. The page
+  API checks (labs 4-5) need them; without them managed = present and no
+  watermarks are assumed.
   step "nonzero_bytes": after get_zeroed_page, how many bytes of the page
   read non-zero (the checker reads the page itself).
   step "bad_addr": after get_free_pages/get_zeroed_page, the returned
@@ -67,12 +68,15 @@ State schema additions (optional fields; both checkers may emit them):
   step "bad_result": after take/alloc_page, a pointer that is no struct
   page of mem_map, described (then "result" is -1).
   zone "bad_list": a list could not be read whole (a link leaves mem_map,
-  or the list does not end within the zone's span), described; the lists
-  hold what was read before it.
+  or the list has more entries than the zone has pages), described; the
+  lists hold what was read before it.
 
-GFP names in ops: "GFP_KERNEL" 0xcc0, "GFP_DMA" GFP_KERNEL|_GFP_DMA,
-"GFP_DMA32" GFP_KERNEL|_GFP_DMA32, "GFP_ATOMIC" 0x820 (_GFP_HIGH |
-_GFP_KSWAPD_RECLAIM), as src/mm/gfp.h and Linux define them."""
+GFP names in ops: "GFP_KERNEL" 0xcc0, "GFP_DMA" GFP_KERNEL|__GFP_DMA,
+"GFP_DMA32" GFP_KERNEL|__GFP_DMA32, "GFP_ATOMIC" 0x820 (__GFP_HIGH |
+__GFP_KSWAPD_RECLAIM), as src/mm/gfp.h and Linux define them. The per-CPU
+lists: cpu 0's of each zone is modelled (NR_CPUS is 1). Dumps may hold
+other lines (the host harness's {"skipped": step, "of": step} and
+{"done": true}): check_sequence() takes the state lines only."""
 
 from __future__ import annotations
 
