@@ -75,7 +75,11 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 HOST_MM  := $(wildcard src/mm/*.c) src/lib/vsprintf.c src/lib/siphash.c \
 	src/test/ktest.c src/test/lab.c $(wildcard src/test/mm_selftest*.c)
 HOST_TESTS := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/test_*.c))
-HOST_SUPPORT := $(filter-out test/host/test_%.c,$(wildcard test/host/*.c))
+HOST_SUPPORT := $(filter-out test/host/test_%.c test/host/grade_%.c,$(wildcard test/host/*.c))
+# The instructor's grader's host children (tools/observe_host.py): they
+# run the mm core on a machine and operations the grader chose and dump the
+# state; tools/observe_model.py judges it.
+GRADE_HARNESSES := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/grade_harness*.c))
 # The one host machine (test/host/fake_machine.h): fake RAM with a memory
 # map, memblock and mm_core_init() over it, and its reset. The host tests
 # (HOST_SUPPORT), the fuzzer and the bench all run on it.
@@ -258,7 +262,9 @@ $(BUILD)/host/obj/%.o: %.c
 $(BUILD)/host/%: test/host/%.c $(HOST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -o $@ $< $(HOST_OBJ) -lcmocka
--include $(HOST_OBJ:.o=.d) $(HOST_TESTS:=.d)
+-include $(HOST_OBJ:.o=.d) $(HOST_TESTS:=.d) $(GRADE_HARNESSES:=.d)
+.PHONY: grade-harness
+grade-harness: $(GRADE_HARNESSES)
 # Kept after a build (not intermediate), so `make -q` of a test is true.
 .SECONDARY: $(HOST_OBJ)
 
