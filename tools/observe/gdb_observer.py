@@ -64,6 +64,10 @@ class BadPointer(Exception):
     pass
 
 
+class Skip(Exception):
+    """A plan op that refers to a step which gave no page: not done."""
+
+
 class Observer:
     def __init__(self, cfg):
         self.cfg = cfg
@@ -73,6 +77,7 @@ class Observer:
         self.qemu = None
         self.timed_out = False
         self.inf = None
+        self.dump_seconds = 0.0
 
     # -- output ---------------------------------------------------------------
     def event(self, kind, **fields):
@@ -352,12 +357,14 @@ class Observer:
             return arg
         if isinstance(arg, str) and arg in GFP_CODES:
             return GFP_CODES[arg]
-        if isinstance(arg, str) and arg.startswith("$") and arg[1:].isdigit():
-            k = int(arg[1:])
-            r = results.get(k)
+        if isinstance(arg, str) and arg.startswith("$"):
+            k, _, plus = arg[1:].partition("+")
+            if not k.isdigit() or (plus and not plus.isdigit()):
+                raise Stop(f"bad plan argument {arg!r}")
+            r = results.get(int(k))
             if not isinstance(r, int) or r < 0:
-                raise Stop(f"plan: step {k} gave no page to refer to")
-            return r
+                raise Skip(f"step {k} gave no page")
+            return r + (int(plus) if plus else 0)
         if isinstance(arg, str) and arg.startswith("sym:"):
             name, _, plus = arg[4:].partition("+")
             return self.addr("&" + name) + (int(plus, 0) if plus else 0)
@@ -415,7 +422,9 @@ class Observer:
                 name = f"zone{z}"
             zone = {"name": name, "start_pfn": field("zone_start_pfn"), "spanned": field("spanned_pages"),
                     "present": field("present_pages"), "managed": field("managed_pages"),
-                    "free_pages": field("free_pages"), "nr_free": [], "free_lists": [], "pcp": []}
+                    "free_pages": field("free_pages"), "nr_free": [], "free_lists": [], "pcp": [],
+                    "watermark": list(struct.unpack_from("<3Q", raw, self.off(tz, "_watermark"))),
+                    "lowmem_reserve": list(struct.unpack_from(f"<{nzones}Q", raw, self.off(tz, "lowmem_reserve")))}
             for o in range(norders):
                 a = fa_off + o * fa_size
                 zone["nr_free"].append(struct.unpack_from("<Q", raw, a + self.off("struct free_area", "nr_free"))[0])
@@ -436,8 +445,12 @@ class Observer:
         return zones
 
     def scan_mem_map(self):
-        """(buddy_pages, pcp_pages) from every struct page of mem_map."""
-        buddy, pcp = [], []
+        """(buddy_pages, pcp_pages, free_runs) from every struct page of
+        mem_map; free_runs: [start, end) pfn runs of the pages that are
+        neither PG_reserved nor in an allocated block (PG_head, its order)."""
+        buddy, pcp, runs = [], [], []
+        rb, hb = 1 << self.pg_reserved, 1 << self.pg_head
+        skip_to = 0
         chunk = 2048  # pages a read
         bb, pb = 1 << self.pg_buddy, 1 << self.pg_pcp
         fmt = "<I4xQQQ"  # flags, _refcount, lru.next, lru.prev, private
@@ -446,13 +459,23 @@ class Observer:
             n = min(chunk, self.max_pfn - start)
             data = self.phys(self.kv2p(self.mem_map) + start * self.page_size, n * self.page_size)
             for i, (flags, _n, _p, private) in enumerate(struct.iter_unpack(fmt, data)):
+                pfn = start + i
                 if flags & bb:
-                    buddy.append([start + i, private])
+                    buddy.append([pfn, private])
                 if flags & pb:
-                    pcp.append(start + i)
-        return buddy, pcp
+                    pcp.append(pfn)
+                if flags & hb:
+                    skip_to = max(skip_to, pfn + (1 << min(private, 63)))
+                if flags & rb or flags & hb or pfn < skip_to:
+                    continue
+                if runs and runs[-1][1] == pfn:
+                    runs[-1][1] = pfn + 1
+                else:
+                    runs.append([pfn, pfn + 1])
+        return buddy, pcp, runs
 
     def state(self, step, op, result, full, extra=None):
+        t0 = time.monotonic()
         errors = []
         st = {"step": step, "op": op, "result": result}
         try:
@@ -461,28 +484,34 @@ class Observer:
             errors.append(str(e))
             st["zones"] = []
         if full:
-            st["buddy_pages"], st["pcp_pages"] = self.scan_mem_map()
-        if step == 0:
-            _, memory = self.read_memblock_type("memory")
-            st["ram"] = [[b >> PAGE_SHIFT, (b + s) >> PAGE_SHIFT] for b, s in memory]
+            st["buddy_pages"], st["pcp_pages"], free_runs = self.scan_mem_map()
+            if step == 0:
+                st["ram"] = free_runs
         if extra:
             st.update(extra)
         if errors:
             st["errors"] = errors
         self.states.write(json.dumps(st) + "\n")
         self.states.flush()
+        self.dump_seconds += time.monotonic() - t0
 
     def serve_plan(self, plan):
         self.page_size = self.size("struct page")
         self.lru_off = self.off("struct page", "lru")
         self.pg_buddy = int(gdb.parse_and_eval("PG_buddy"))
         self.pg_pcp = int(gdb.parse_and_eval("PG_pcp"))
+        self.pg_reserved = int(gdb.parse_and_eval("PG_reserved"))
+        self.pg_head = int(gdb.parse_and_eval("PG_head"))
         results = {}
         self.state(0, None, None, True)
         for step, op in enumerate(plan, 1):
             if not isinstance(op, list) or not op or op[0] not in OP_CODES:
                 raise Stop(f"bad plan op {op!r}")
-            args = [self.resolve(a, results) for a in op[1:3]]
+            try:
+                args = [self.resolve(a, results) for a in op[1:3]]
+            except Skip as e:
+                self.event("skipped", step=step, op=op, why=str(e))
+                continue
             raw, status = self.agent_call(OP_CODES[op[0]], *args)
             extra = {}
             if status != 0:
@@ -492,8 +521,13 @@ class Observer:
                 result, err = self.interpret(op[0], raw)
                 if err:
                     extra["error"] = err
+                    if op[0] in ("get_free_pages", "get_zeroed_page"):
+                        extra["bad_addr"] = (raw - PAGE_OFFSET) & U64
+                        if extra["bad_addr"] >= 1 << 63:
+                            extra["bad_addr"] -= 1 << 64
                 if op[0] == "get_zeroed_page" and isinstance(result, int) and result >= 0:
-                    extra["zeroed"] = not any(self.phys(result << PAGE_SHIFT, PAGE_SIZE))
+                    page = self.phys(result << PAGE_SHIFT, PAGE_SIZE)
+                    extra["nonzero_bytes"] = PAGE_SIZE - page.count(0)
             results[step] = result
             self.state(step, [op[0], *args] if op[0] not in ("get_free_pages", "get_zeroed_page", "alloc_page")
                        else op, result, step == len(plan), extra)
@@ -590,7 +624,8 @@ def main():
         reason = f"gdb: {str(e).strip()}"
     finally:
         obs.stop_qemu()
-    obs.event("end", reason=reason, seconds=round(time.monotonic() - start, 3))
+    obs.event("end", reason=reason, seconds=round(time.monotonic() - start, 3),
+              dump_seconds=round(obs.dump_seconds, 3))
     obs.events.close()
     if obs.states:
         obs.states.close()
