@@ -16,20 +16,22 @@
  * the raw value the called function returned, as an unsigned long; gdb
  * interprets it (a struct page pointer, a direct-map address, ...). */
 enum grade_op {
-	GRADE_OP_NONE = 0,	   /* nothing: stop again */
-	GRADE_OP_TAKE = 1,	   /* buddy_core_take(zone args[0], order args[1]) */
-	GRADE_OP_GIVE = 2,	   /* buddy_core_give(pfn args[0], order args[1]) */
-	GRADE_OP_GET_FREE_PAGES = 3, /* __get_free_pages(gfp args[0], order args[1]) */
+	GRADE_OP_NONE = 0, /* nothing: stop again */
+	GRADE_OP_TAKE = 1, /* buddy_core_take(zone args[0], order args[1]) */
+	GRADE_OP_GIVE = 2, /* buddy_core_give(pfn args[0], order args[1]) */
+	GRADE_OP_GET_FREE_PAGES =
+		3, /* __get_free_pages(gfp args[0], order args[1]) */
 	GRADE_OP_GET_ZEROED_PAGE = 4, /* get_zeroed_page(gfp args[0]) */
-	GRADE_OP_FREE_PAGES = 5,      /* free_pages(__va(pfn args[0]), order args[1]) */
-	GRADE_OP_ALLOC_PAGE = 6,      /* alloc_page(gfp args[0]) */
-	GRADE_OP_FREE_PAGE = 7,	      /* __free_page(pfn args[0]) */
-	GRADE_OP_DRAIN = 8,	      /* drain_all_pages(NULL) */
-	GRADE_OP_VA = 9,	      /* __va(args[0]) */
-	GRADE_OP_PA = 10,	      /* __pa(args[0]) */
-	GRADE_OP_PFN_TO_PAGE = 11,    /* pfn_to_page(args[0]) */
-	GRADE_OP_PAGE_TO_PFN = 12,    /* page_to_pfn((struct page *)args[0]) */
-	GRADE_OP_QUIT = 13,	      /* machine_power_off() */
+	GRADE_OP_FREE_PAGES =
+		5, /* free_pages(__va(pfn args[0]), order args[1]) */
+	GRADE_OP_ALLOC_PAGE = 6,   /* alloc_page(gfp args[0]) */
+	GRADE_OP_FREE_PAGE = 7,	   /* __free_page(pfn args[0]) */
+	GRADE_OP_DRAIN = 8,	   /* drain_all_pages(NULL) */
+	GRADE_OP_VA = 9,	   /* __va(args[0]) */
+	GRADE_OP_PA = 10,	   /* __pa(args[0]) */
+	GRADE_OP_PFN_TO_PAGE = 11, /* pfn_to_page(args[0]) */
+	GRADE_OP_PAGE_TO_PFN = 12, /* page_to_pfn((struct page *)args[0]) */
+	GRADE_OP_QUIT = 13,	   /* machine_power_off() */
 	GRADE_NR_OPS
 };
 
@@ -59,12 +61,12 @@ enum grade_status {
  * compiler must read what gdb wrote.
  */
 struct grade_mailbox {
-	uint32_t magic;	   /* GRADE_MAILBOX_MAGIC once the agent serves */
-	uint32_t op;	   /* enum grade_op; the agent sets it to NONE when done */
-	uint64_t args[2];  /* the operation's arguments (see enum grade_op) */
-	uint64_t result;   /* the called function's value; 0 for a void one */
-	uint32_t status;   /* enum grade_status of the last operation */
-	uint32_t done;	   /* operations answered so far */
+	uint32_t magic; /* GRADE_MAILBOX_MAGIC once the agent serves */
+	uint32_t op;	/* enum grade_op; the agent sets it to NONE when done */
+	uint64_t args[2]; /* the operation's arguments (see enum grade_op) */
+	uint64_t result;  /* the called function's value; 0 for a void one */
+	uint32_t status;  /* enum grade_status of the last operation */
+	uint32_t done;	  /* operations answered so far */
 };
 
 extern volatile struct grade_mailbox grade_mailbox;

@@ -365,6 +365,8 @@ class Observer:
             if not isinstance(r, int) or r < 0:
                 raise Skip(f"step {k} gave no page")
             return r + (int(plus) if plus else 0)
+        if isinstance(arg, str) and arg.startswith("mem_map_page:") and arg[13:].isdigit():
+            return self.mem_map + int(arg[13:]) * self.size("struct page")
         if isinstance(arg, str) and arg.startswith("sym:"):
             name, _, plus = arg[4:].partition("+")
             return self.addr("&" + name) + (int(plus, 0) if plus else 0)
