@@ -171,7 +171,16 @@ class Observer:
         gdb.execute("set architecture i386:x86-64")
         gdb.execute("set print entry-values no")
         gdb.execute("file " + cfg["kernel"], to_string=True)
-        gdb.execute("target remote " + sock, to_string=True)
+        # The socket file appears when QEMU binds it, a moment before it
+        # listens: a refused connection is tried again.
+        while True:
+            try:
+                gdb.execute("target remote " + sock, to_string=True)
+                break
+            except gdb.error:
+                if self.qemu.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         gdb.execute("maintenance packet Qqemu.PhyMemMode:1", to_string=True)
         self.inf = gdb.selected_inferior()
 
