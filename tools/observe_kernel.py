@@ -27,7 +27,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
@@ -45,6 +47,7 @@ SHARES = {1: 50, 2: 60, 3: 50, 4: 50, 5: 40}
 
 KERNEL_ELF = Path("build") / "kernel.elf"
 OBSERVE_ISO = Path("build") / "pagewise-observe.iso"
+OBSERVE_CMDLINE = "observe"  # the Makefile's OBSERVE_CMDLINE
 OBSERVER = Path("observe") / "gdb_observer.py"  # under ctx.tools
 
 PAGE_SHIFT = 12
@@ -93,8 +96,8 @@ def _log(ctx: Context, name: str) -> Path:
 class Observation:
     """One boot under gdb: its events (dicts with "kind") and states."""
 
-    def __init__(self, name: str, mem_mib: int, cpu: str | None):
-        self.name, self.mem_mib, self.cpu = name, mem_mib, cpu
+    def __init__(self, name: str, mem_mib: int, cpu: str | None, note: str = ""):
+        self.name, self.mem_mib, self.cpu, self.note = name, mem_mib, cpu, note
         self.events: list[dict] = []
         self.states: list[dict] = []
         self.error: str | None = None  # the dump could not be read
@@ -118,7 +121,8 @@ class Observation:
 
     def describe(self) -> str:
         mem = f"{self.mem_mib // 1024} GiB" if self.mem_mib % 1024 == 0 else f"{self.mem_mib} MiB"
-        return f"boot {self.name} ({mem}{', ' + self.cpu if self.cpu else ''})"
+        extra = "".join(", " + x for x in (self.cpu, self.note) if x)
+        return f"boot {self.name} ({mem}{extra})"
 
 
 def _read_jsonl(path: Path, max_bytes: int) -> tuple[list[dict], str | None]:
@@ -144,9 +148,11 @@ def _read_jsonl(path: Path, max_bytes: int) -> tuple[list[dict], str | None]:
 
 
 def observe(ctx: Context, lab: int, name: str, mem_mib: int, cpu: str | None = None,
-            plan: list | None = None, deadline: float = 60.0) -> Observation:
-    """Boot the tree's observe ISO under the observer; return what it saw."""
-    obs = Observation(name, mem_mib, cpu)
+            plan: list | None = None, deadline: float = 60.0, iso: Path | None = None,
+            note: str = "") -> Observation:
+    """Boot the tree's observe ISO (or @iso) under the observer; return
+    what it saw."""
+    obs = Observation(name, mem_mib, cpu, note)
     out = ctx.scratch / "out"
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"lab{lab}-{name}"
@@ -159,7 +165,7 @@ def observe(ctx: Context, lab: int, name: str, mem_mib: int, cpu: str | None = N
         return rel if len(rel) < len(str(p)) else str(p)
 
     cfg = {
-        "lab": lab, "kernel": str(ctx.tree / KERNEL_ELF), "iso": str(ctx.tree / OBSERVE_ISO),
+        "lab": lab, "kernel": str(ctx.tree / KERNEL_ELF), "iso": str(iso or ctx.tree / OBSERVE_ISO),
         "mem": f"{mem_mib}M", "cpu": cpu, "socket": short(sock), "serial": str(stem) + ".serial.log",
         "out": str(stem), "deadline": deadline * ctx.time_scale,
     }
@@ -186,6 +192,29 @@ def observe(ctx: Context, lab: int, name: str, mem_mib: int, cpu: str | None = N
         if err and not obs.error:
             obs.error = f"the states: {err}"
     return obs
+
+
+def hole_iso(ctx: Context, lab: int, mem_mib: int) -> tuple[Path | None, str]:
+    """An ISO of the tree's kernel whose GRUB cuts a random hole out of RAM
+    (cutmem, at byte granularity: the map then has usable entries that end
+    and start inside pages, and two runs of RAM); (None, "") if it cannot be
+    built. grub-mkrescue reads the kernel as data: it runs outside the
+    sandbox."""
+    from emulators import build_iso_variant
+
+    below_4g = min(mem_mib, 3072) << 20
+    start = ctx.rng.randrange(16 << 20, max(below_4g - (24 << 20), (17 << 20)))
+    end = start + ctx.rng.randrange(1, 3 << 20)
+    out = ctx.scratch / "iso" / f"lab{lab}-hole"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    try:
+        iso = build_iso_variant(ctx.tree / KERNEL_ELF, ctx.tree / "grub.cfg", out, OBSERVE_CMDLINE,
+                                [f"cutmem {start:#x} {end:#x}"])
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as e:
+        ctx.notes.append(f"lab {lab}: no ISO with a hole ({e}); the plain one is used")
+        return None, ""
+    return iso, f"GRUB cut [{start:#x}, {end:#x})"
 
 
 # --- ranges --------------------------------------------------------------------------
@@ -351,7 +380,9 @@ class Lab1Boot:
 
 
 def grade_lab1(ctx: Context) -> list[Verdict]:
-    boots = [observe(ctx, 1, "small", ctx.rng.choice(SMALL_MIB), deadline=30),
+    small = ctx.rng.choice(SMALL_MIB)
+    iso, note = hole_iso(ctx, 1, small)
+    boots = [observe(ctx, 1, "small", small, deadline=30, iso=iso, note=note),
              observe(ctx, 1, "big", ctx.rng.choice(BIG_MIB), deadline=30)]
     facts = [Lab1Boot(o) for o in boots]
     results: dict[str, list[str]] = {n: [] for n in TESTS_LAB1}
@@ -512,7 +543,8 @@ def grade_lab2(ctx: Context) -> list[Verdict]:
     boots, results = [], {n: [] for n in TESTS_LAB2}
     for name, mib, cpu in boots_cfg:
         plan, checks = lab2_plan(r, mib)
-        o = observe(ctx, 2, name, mib, cpu, plan=plan, deadline=45)
+        iso, note = hole_iso(ctx, 2, mib) if name == "small" else (None, "")
+        o = observe(ctx, 2, name, mib, cpu, plan=plan, deadline=45, iso=iso, note=note)
         boots.append(o)
         f = Lab1Boot(o)
         if f.why:
