@@ -754,10 +754,13 @@ def plan_lab4(r, mib: int) -> list:
     held: list[tuple[int, int]] = []  # (step, order) of blocks the plan still holds
     gfps = ("GFP_KERNEL", "GFP_DMA", "GFP_DMA32", "GFP_ATOMIC")
 
+    freed: list[tuple[int, int]] = []
+
     def free_some(n):
         for _ in range(min(n, len(held))):
             step, order = held.pop(r.randrange(len(held)))
             plan.append(["free_pages", f"${step}", order])
+            freed.append((step, order))
 
     for _ in range(r.randint(10, 14)):
         if held and r.random() < 0.3:
@@ -769,7 +772,15 @@ def plan_lab4(r, mib: int) -> list:
             order = r.choice((0, 0, 1, 2, 3))
             plan.append(["get_free_pages", r.choice(gfps), order])
             held.append((len(plan), order))
+    # calls free_pages() must refuse, changing nothing
+    if held:
+        step, order = r.choice(held)
+        plan.append(["free_pages_bad", "misaligned", f"${step}", order])
+    plan.append(["free_pages_bad", "zero", 0, 0])
+    plan.append(["free_pages_bad", "foreign", 0, 0])
     free_some(len(held))
+    step, order = r.choice(freed)
+    plan.append(["free_pages_bad", "double", f"${step}", order])
     for _ in range(3):  # reuse the dirty pages just freed
         plan.append(["get_zeroed_page", r.choice(gfps)])
         held.append((len(plan), 0))
@@ -834,7 +845,8 @@ TESTS_LAB4 = {
                                               "address, or 0"),
     "lab4.get_zeroed_page_zeroes": (10, "get_zeroed_page(): a page, as __get_free_pages(gfp, 0), reading as "
                                         "zeros (pages freed dirty are reused)"),
-    "lab4.free_pages_merges": (15, "free_pages(): the block goes back and merges exactly as the reference"),
+    "lab4.free_pages_merges": (15, "free_pages(): the block goes back and merges exactly as the reference; "
+                                   "0, a misaligned or foreign address and a double free change nothing"),
 }
 TESTS_LAB5 = {
     "lab5.alloc_page_pcp": (15, "alloc_page(): the first page of the CPU's list, refilled with batch pages "
@@ -847,7 +859,7 @@ TESTS_LAB5 = {
 OPS_OF = {
     "lab3.take_splits_smallest_block": ("take",), "lab3.give_merges_with_buddies": ("give",),
     "lab4.get_free_pages_zone_fallback": ("get_free_pages",), "lab4.get_zeroed_page_zeroes": ("get_zeroed_page",),
-    "lab4.free_pages_merges": ("free_pages",),
+    "lab4.free_pages_merges": ("free_pages", "free_pages_bad"),
     "lab5.alloc_page_pcp": ("alloc_page",), "lab5.free_page_pcp": ("free_page",), "lab5.drain_and_mem_map": ("drain",),
 }
 

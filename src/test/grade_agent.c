@@ -149,6 +149,13 @@ static void serve(void)
 		}
 		free_pages((unsigned long)__va(a0 << PAGE_SHIFT), a1);
 		break;
+	case GRADE_OP_FREE_PAGES_ADDR: /* any address: free_pages() must judge it */
+		if (a1 > MAX_PAGE_ORDER) {
+			refuse(GRADE_BAD_ARG, "free_pages: order", a0, a1);
+			return;
+		}
+		free_pages(a0, a1);
+		break;
 	case GRADE_OP_ALLOC_PAGE: {
 		struct page *page;
 

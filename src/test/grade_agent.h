@@ -14,24 +14,24 @@
 
 /* The operations gdb may ask for (grade_mailbox.op). The result of each is
  * the raw value the called function returned, as an unsigned long; gdb
- * interprets it (a struct page pointer, a direct-map address, ...). */
+ * interprets it (a struct page pointer, a direct-map address, ...). a0 and
+ * a1 are grade_mailbox.args[0] and [1]. */
 enum grade_op {
-	GRADE_OP_NONE = 0, /* nothing: stop again */
-	GRADE_OP_TAKE = 1, /* buddy_core_take(zone args[0], order args[1]) */
-	GRADE_OP_GIVE = 2, /* buddy_core_give(pfn args[0], order args[1]) */
-	GRADE_OP_GET_FREE_PAGES =
-		3, /* __get_free_pages(gfp args[0], order args[1]) */
-	GRADE_OP_GET_ZEROED_PAGE = 4, /* get_zeroed_page(gfp args[0]) */
-	GRADE_OP_FREE_PAGES =
-		5, /* free_pages(__va(pfn args[0]), order args[1]) */
-	GRADE_OP_ALLOC_PAGE = 6,   /* alloc_page(gfp args[0]) */
-	GRADE_OP_FREE_PAGE = 7,	   /* __free_page(pfn args[0]) */
-	GRADE_OP_DRAIN = 8,	   /* drain_all_pages(NULL) */
-	GRADE_OP_VA = 9,	   /* __va(args[0]) */
-	GRADE_OP_PA = 10,	   /* __pa(args[0]) */
-	GRADE_OP_PFN_TO_PAGE = 11, /* pfn_to_page(args[0]) */
-	GRADE_OP_PAGE_TO_PFN = 12, /* page_to_pfn((struct page *)args[0]) */
-	GRADE_OP_QUIT = 13,	   /* machine_power_off() */
+	GRADE_OP_NONE = 0,	       /* nothing: stop again */
+	GRADE_OP_TAKE = 1,	       /* buddy_core_take(zone a0, order a1) */
+	GRADE_OP_GIVE = 2,	       /* buddy_core_give(pfn a0, order a1) */
+	GRADE_OP_GET_FREE_PAGES = 3,   /* __get_free_pages(gfp a0, order a1) */
+	GRADE_OP_GET_ZEROED_PAGE = 4,  /* get_zeroed_page(gfp a0) */
+	GRADE_OP_FREE_PAGES = 5,       /* free_pages(__va(pfn a0), order a1) */
+	GRADE_OP_ALLOC_PAGE = 6,       /* alloc_page(gfp a0) */
+	GRADE_OP_FREE_PAGE = 7,	       /* __free_page(pfn a0) */
+	GRADE_OP_DRAIN = 8,	       /* drain_all_pages(NULL) */
+	GRADE_OP_VA = 9,	       /* __va(a0) */
+	GRADE_OP_PA = 10,	       /* __pa(a0) */
+	GRADE_OP_PFN_TO_PAGE = 11,     /* pfn_to_page(a0) */
+	GRADE_OP_PAGE_TO_PFN = 12,     /* page_to_pfn((struct page *)a0) */
+	GRADE_OP_QUIT = 13,	       /* machine_power_off() */
+	GRADE_OP_FREE_PAGES_ADDR = 14, /* free_pages(address a0, order a1) */
 	GRADE_NR_OPS
 };
 

@@ -227,6 +227,26 @@ def test_handout_with_its_lab_solved_passes(full_tree, tmp_path, lab):
     assert all(v.passed for v in verdicts), report(verdicts)
 
 
+def test_agent_refuses_bad_mailboxes(full_tree, tmp_path):
+    """Mailbox contents no grader writes: each is refused with a status and
+    a console line, nothing is called, and the agent serves on."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ctx = Context(tree=full_tree, scratch=scratch, run=direct_runner, rng=random.Random(0),
+                  logs=scratch / "logs", tools=TOOLS, time_scale=TIME_SCALE)
+    bad = [[99, 0, 0], [1, 7, 0], [1, 1, 11], [2, 3, 1], [2, 1 << 40, 0], [2, 0, 0], [3, 9, 0], [3, 0, 11],
+           [4, 4, 0], [5, 1 << 40, 0], [6, 77, 0], [7, 1 << 40, 0], [14, 0, 12], [0x7FFFFFFF, 5, 5]]
+    plan = [["raw", *b] for b in bad] + [["va", 0x1000]]
+    o = observe_kernel.observe(ctx, 2, "mailbox", 128, plan=plan, deadline=30)
+    ops = o.all("op")
+    assert o.end == "quit", o.end
+    assert [e["status"] for e in ops] == [1] + [2] * (len(bad) - 2) + [1, 0]
+    assert ops[-1]["result"] == observe_kernel.PAGE_OFFSET + 0x1000
+    serial = (scratch / "out" / "lab2-mailbox.serial.log").read_text(errors="replace")
+    assert "grade_agent: op 99 refused: unknown operation" in serial
+    assert "grade_agent: op 2 refused: give: not a block in use" in serial
+
+
 def test_never_booted_fails_every_verdict(tmp_path):
     """An ISO that is not a kernel at all: every verdict fails and says the
     checkpoint was never reached."""

@@ -55,7 +55,7 @@ MAX_MMAP = 128  # BOOT_MMAP_MAX
 GFP_CODES = {"GFP_KERNEL": 0, "GFP_DMA": 1, "GFP_DMA32": 2, "GFP_ATOMIC": 3}
 OP_CODES = {"take": 1, "give": 2, "get_free_pages": 3, "get_zeroed_page": 4, "free_pages": 5,
             "alloc_page": 6, "free_page": 7, "drain": 8, "va": 9, "pa": 10, "pfn_to_page": 11,
-            "page_to_pfn": 12}
+            "page_to_pfn": 12, "free_pages_bad": 14}
 OP_QUIT = 13
 MAILBOX_MAGIC = 0x6F627365
 SPURIOUS_STOPS = 5  # stops at grade_agent_stop before the agent ran, tolerated per op
@@ -461,16 +461,16 @@ class Observer:
                 zone["nr_free"].append(struct.unpack_from("<Q", raw, a + self.off("struct free_area", "nr_free"))[0])
                 head = zva + a + self.off("struct free_area", "free_list")
                 pfns, err = self.walk_list(head, budget)
-                if err:
-                    errors.append(f"zone {name} free_area[{o}]: {err}")
+                if err and "bad_list" not in zone:
+                    zone["bad_list"] = f"free_area[{o}]: {err}"
                 zone["free_lists"].append(pfns)
             for c in range(ncpus):
                 a = pcp_off + c * pcp_size
                 count, high, batch = struct.unpack_from("<iii", raw, a)
                 head = zva + a + self.off("struct per_cpu_pages", "list")
                 pfns, err = self.walk_list(head, budget)
-                if err:
-                    errors.append(f"zone {name} pcp list of cpu {c}: {err}")
+                if err and "bad_list" not in zone:
+                    zone["bad_list"] = f"the per-CPU list of cpu {c}: {err}"
                 zone["pcp"].append({"cpu": c, "count": count, "high": high, "batch": batch, "list": pfns})
             zones.append(zone)
         return zones
@@ -541,19 +541,23 @@ class Observer:
             if not isinstance(op, list) or not op or op[0] not in OP_CODES:
                 raise Stop(f"bad plan op {op!r}")
             try:
-                args = [self.resolve(a, results) for a in op[1:3]]
+                if op[0] == "free_pages_bad":
+                    kind, args, call = self.bad_free(op, results)
+                else:
+                    args = call = [self.resolve(a, results) for a in op[1:3]]
             except Skip as e:
                 self.event("skipped", step=step, op=op, why=str(e))
                 continue
-            raw, status = self.agent_call(OP_CODES[op[0]], *args)
+            raw, status = self.agent_call(OP_CODES[op[0]], *call)
             extra = {}
             if status != 0:
                 extra["error"] = f"the grade agent refused {op} (status {status})"
                 result = None
             else:
                 result, err = self.interpret(op[0], raw)
-                if err:
-                    extra["error"] = err
+                if err and op[0] in ("take", "alloc_page"):
+                    extra["bad_result"] = err
+                elif err:
                     if op[0] in ("get_free_pages", "get_zeroed_page"):
                         extra["bad_addr"] = (raw - PAGE_OFFSET) & U64
                         if extra["bad_addr"] >= 1 << 63:
@@ -562,8 +566,26 @@ class Observer:
                     page = self.phys(result << PAGE_SHIFT, PAGE_SIZE)
                     extra["nonzero_bytes"] = PAGE_SIZE - page.count(0)
             results[step] = result
-            self.state(step, [op[0], *args] if op[0] not in ("get_free_pages", "get_zeroed_page", "alloc_page")
-                       else op, result, step == len(plan), extra)
+            if op[0] in ("get_free_pages", "get_zeroed_page", "alloc_page"):
+                shown = op
+            elif op[0] == "free_pages_bad":
+                shown = [op[0], kind, *args]
+            else:
+                shown = [op[0], *args]
+            self.state(step, shown, result, step == len(plan), extra)
+
+    def bad_free(self, op, results):
+        """["free_pages_bad", kind, pfn, order]: the address free_pages() is
+        given, which it must refuse: 0, inside the block (misaligned), a
+        kernel-image address (foreign), or a block freed already (double).
+        Returns (kind, [pfn, order] for the state, [address, order])."""
+        if len(op) != 4 or op[1] not in ("zero", "misaligned", "foreign", "double"):
+            raise Stop(f"bad plan op {op!r}")
+        kind = op[1]
+        pfn, order = self.resolve(op[2], results), self.resolve(op[3], results)
+        addr = {"zero": 0, "misaligned": PAGE_OFFSET + (pfn << PAGE_SHIFT) + PAGE_SIZE // 2,
+                "foreign": self.mb, "double": PAGE_OFFSET + (pfn << PAGE_SHIFT)}[kind]
+        return kind, [pfn, order], [addr, order]
 
     def interpret(self, name, raw):
         """(result for the state, error): pfns for pointers and addresses,
@@ -573,7 +595,7 @@ class Observer:
                 return -1, None
             pfn = self.page_pfn(raw)
             if pfn is None:
-                return -1, f"{name} returned {raw:#x}, not a struct page in mem_map"
+                return -1, f"{raw:#x}, not a struct page in mem_map"
             return pfn, None
         if name in ("get_free_pages", "get_zeroed_page"):
             if raw == 0:
@@ -620,6 +642,12 @@ class Observer:
         if lab == 2:
             results = {}
             for i, op in enumerate(plan):
+                if isinstance(op, list) and len(op) == 4 and op[0] == "raw" and \
+                        all(isinstance(x, int) and not isinstance(x, bool) for x in op[1:]) and op[1] != OP_QUIT:
+                    # any mailbox contents, to test the agent's refusals
+                    raw, status = self.agent_call(op[1] & 0xFFFFFFFF, op[2], op[3])
+                    self.event("op", op=op, result=raw, status=status)
+                    continue
                 if not isinstance(op, list) or len(op) != 2 or op[0] not in ("va", "pa", "pfn_to_page", "page_to_pfn"):
                     raise Stop(f"bad plan op {op!r}")
                 arg = self.resolve(op[1], results)
