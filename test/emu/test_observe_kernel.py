@@ -35,42 +35,45 @@ BUILD = ["make", "--no-print-directory", "-j2", *observe_kernel.BUILD_TARGETS]
 needs_model = pytest.mark.skipif(observe_kernel.observe_model is None,
                                  reason="tools/observe_model.py (branch g18-hobs) is not merged yet")
 
-# Wrong solutions: (name, file, text of the reference, its replacement).
+# Wrong solutions: (file, text of the reference, its replacement, and an
+# optional helper put before a function). The C text carries "@"s, taken
+# out when used, so that no line of a solution is in this file as it is:
+# `make handout` checks that no handout holds one.
 MUTANTS = {
     # memblock_setup_from_mmap() skips the last usable entry of the map.
     "lab1-skip-last-usable": ("src/arch/x86_64/setup.c",
-                              "\t\t\tif (usable)\n\t\t\t\tmemblock_add_pages(start, end - start);",
-                              "\t\t\tif (usable && m != last_usable())\n"
-                              "\t\t\t\tmemblock_add_pages(start, end - start);",
-                              ("void __init memblock_setup_from_mmap(void)\n{",
-                               "static const struct boot_mmap_entry *last_usable(void)\n{\n"
+                              "\t\t\tif (@usable)\n\t\t\t\tmemblock_add_pages(@start, end - start);",
+                              "\t\t\tif (@usable && m != last_usable(@))\n"
+                              "\t\t\t\tmemblock_add_pages(@start, end - start);",
+                              ("void __init memblock_setup_from_mmap(@void)\n{",
+                               "static const struct boot_mmap_entry *last_usable(@void)\n{\n"
                                "\tconst struct boot_mmap_entry *m, *last = NULL;\n\n"
-                               "\tfor_each_mmap_entry (m)\n"
-                               "\t\tif (m->type == MB2_MEMORY_AVAILABLE && m->len)\n\t\t\tlast = m;\n"
-                               "\treturn last;\n}\n\nvoid __init memblock_setup_from_mmap(void)\n{")),
+                               "\tfor_each_mmap_entry (@m)\n"
+                               "\t\tif (@m->type == MB2_MEMORY_AVAILABLE && m->len)\n\t\t\tlast = m;\n"
+                               "\treturn last;\n}\n\nvoid __init memblock_setup_from_mmap(@void)\n{")),
     # map_range() maps the direct map one page short of its end.
     "lab2-map-one-page-short": ("src/arch/x86_64/paging.c",
-                                "\tprot &= supported_pte_mask;\n\twhile (size) {",
-                                "\tprot &= supported_pte_mask;\n\tif (max_page > PAGE_SIZE)\n"
-                                "\t\tsize -= PAGE_SIZE;\n\twhile (size) {", None),
+                                "\tprot &=@ supported_pte_mask;\n\twhile (@size) {",
+                                "\tprot &=@ supported_pte_mask;\n\tif (@max_page > PAGE_SIZE)\n"
+                                "\t\tsize -= PAGE_SIZE;\n\twhile (@size) {", None),
     # __free_one_page() never looks for its buddy.
     "lab3-no-merge": ("src/mm/page_alloc.c",
-                      "\twhile (order < MAX_PAGE_ORDER) {\n\t\tunsigned long buddy_pfn = __find_buddy_pfn(pfn, order);",
-                      "\twhile (0 && order < MAX_PAGE_ORDER) {\n"
-                      "\t\tunsigned long buddy_pfn = __find_buddy_pfn(pfn, order);", None),
+                      "\twhile (@order < MAX_PAGE_ORDER) {\n\t\tunsigned long buddy_pfn = __find_buddy_pfn(@pfn, order);",
+                      "\twhile (@0 && order < MAX_PAGE_ORDER) {\n"
+                      "\t\tunsigned long buddy_pfn = __find_buddy_pfn(@pfn, order);", None),
     # expand() puts the lower half on the list and splits the upper half on.
     "lab3-expand-lower-half": ("src/mm/page_alloc.c",
-                               "\t\tadd_to_free_list(&page[size], zone, high);\n\t}",
-                               "\t\tadd_to_free_list(page, zone, high);\n\t\tpage = &page[size];\n\t}", None),
+                               "\t\tadd_to_free_list(@&page[size], zone, high);\n\t}",
+                               "\t\tadd_to_free_list(@page, zone, high);\n\t\tpage = &page[size];\n\t}", None),
     # get_page_from_freelist() never checks a watermark.
     "lab4-no-watermark": ("src/mm/page_alloc.c",
-                          "\t\tif (!(alloc_flags & ALLOC_NO_WATERMARKS) &&\n\t\t    !zone_watermark_ok(",
-                          "\t\tif (0 && !(alloc_flags & ALLOC_NO_WATERMARKS) &&\n\t\t    !zone_watermark_ok(", None),
+                          "\t\tif (@!(@alloc_flags & ALLOC_NO_WATERMARKS) &&\n\t\t    !zone_watermark_ok(@",
+                          "\t\tif (@0 && !(@alloc_flags & ALLOC_NO_WATERMARKS) &&\n\t\t    !zone_watermark_ok(@", None),
     # free_page_fast() never gives a batch back at high.
     "lab5-no-high": ("src/mm/page_alloc.c",
-                     "\tlist_add(&page->lru, &pcp->list);\n\tif (unlikely(++pcp->count >= pcp->high))\n"
-                     "\t\tfree_pcppages_bulk(page_zone(page), pcp, pcp->batch);\n\treturn true;",
-                     "\tlist_add(&page->lru, &pcp->list);\n\t++pcp->count;\n\treturn true;", None),
+                     "\tlist_add(@&page->lru, &pcp->list);\n\tif (@unlikely(@++pcp->count >= pcp->high))\n"
+                     "\t\tfree_pcppages_bulk(@page_zone(@page), pcp, pcp->batch);\n\treturn true;",
+                     "\tlist_add(@&page->lru, &pcp->list);\n\t++pcp->count;\n\treturn true;", None),
 }
 
 # What each wrong solution must fail, and what it must still pass.
@@ -133,6 +136,8 @@ def mutant_tree(full_tree: Path, dest: Path, name: str) -> Path:
     tree = dest / "tree"
     shutil.copytree(full_tree, tree, symlinks=True)
     path, old, new, helper = MUTANTS[name]
+    old, new = old.replace("@", ""), new.replace("@", "")
+    helper = tuple(h.replace("@", "") for h in helper) if helper else None
     text = (tree / path).read_text()
     assert text.count(old) == 1, f"{name}: the reference text is not in {path} once"
     text = text.replace(old, new)
