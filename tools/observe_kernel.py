@@ -637,10 +637,7 @@ def _run_text(r: list[int] | None) -> str:
 
 def lab2_plan(r, mib: int) -> tuple[list, list]:
     """The ops of lab 2 and what each must return: (plan, [(test, op, want)])."""
-    ram_end = mib << 20
-    if ram_end > 3 << 30:
-        ram_end = (ram_end - (3 << 30)) + (4 << 30)
-    max_pfn_guess = min(mib << 20, 3 << 30) >> PAGE_SHIFT
+    max_pfn_guess = min(mib << 20, 3 << 30) >> PAGE_SHIFT  # pfns below are in mem_map
     plan, checks = [], []
     pas = [0, PAGE_SIZE, 0x9f000, LOW_MEMORY_END, (mib << 20) // 2 & ~0xFFF] + \
         [r.randrange(0, 1 << 46) for _ in range(4)] + [r.randrange(0, min(mib, 3072) << 20)]
@@ -680,7 +677,8 @@ def lab2_functions(o: Observation, checks: list, results: dict[str, list[str]]) 
         if ev.get("status") != 0 or not isinstance(res, int):
             results[test].append(f"{o.describe()}: {op[0]}({op[1]}) was not answered")
             continue
-        arg = ev.get("op", [None, None])[1]
+        evop = ev.get("op")
+        arg = evop[1] if isinstance(evop, list) and len(evop) == 2 else None
         if kind == "abs":
             want = val
         elif kind == "image":

@@ -36,8 +36,6 @@ SEEDS = (1, 2)
 IS_HANDOUT = "LAB 5 BEGIN" not in (REPO / "src" / "mm" / "page_alloc.c").read_text()
 pytestmark = pytest.mark.skipif(IS_HANDOUT, reason="a lab handout: its own labs are not solved")
 BUILD = ["make", "--no-print-directory", "-j2", *observe_kernel.BUILD_TARGETS]
-needs_model = pytest.mark.skipif(observe_kernel.observe_model is None,
-                                 reason="tools/observe_model.py (branch g18-hobs) is not merged yet")
 
 # Wrong solutions: (file, text of the reference, its replacement, and an
 # optional helper put before a function). The C text carries "@"s, taken
