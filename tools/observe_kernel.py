@@ -84,6 +84,11 @@ BUDDY_MIB = (64, 96, 128, 192, 256)
 # machines (51 pages at 128 MiB, 36 at 256, 32 at 320, 30 at 384, 17 at
 # 1 GiB): the plan's frees reach it, and the free lists stay short to read.
 PCP_MIB = (256, 320, 384)
+# Lab 4: one grade in three boots a machine with ZONE_NORMAL (512 MiB above
+# 4 GiB), where GFP_KERNEL must start its zonelist; the others press small
+# machines down to their watermarks.
+NORMAL_ZONE_ODDS = 1 / 3
+NORMAL_MIB = 3584
 
 
 def _log(ctx: Context, name: str) -> Path:
@@ -783,6 +788,14 @@ def plan_lab4(r, mib: int) -> list:
     for _ in range(3):  # reuse the dirty pages just freed
         plan.append(["get_zeroed_page", r.choice(gfps)])
         held.append((len(plan), 0))
+    if mib > 3072:
+        # ZONE_NORMAL exists: GFP_KERNEL takes from it, GFP_DMA32 and GFP_DMA
+        # stay below it (exhausting it would take too many steps to read)
+        for _ in range(r.randint(8, 12)):
+            plan.append(["get_free_pages", r.choice(gfps), r.randint(0, 5)])
+            held.append((len(plan), plan[-1][2]))
+        free_some(len(held))
+        return plan
     # pressure: order-10 blocks until DMA32 falls below its watermark and
     # GFP_KERNEL falls back to DMA, then fails
     for _ in range(math.ceil(mib / 4) + 4):
@@ -868,6 +881,8 @@ def grade_buddy(lab: int, ctx: Context) -> list[Verdict]:
     results: dict[str, list[str]] = {n: [] for n in tests}
     r = ctx.rng
     mib = r.choice(PCP_MIB if lab == 5 else BUDDY_MIB)
+    if lab == 4 and r.random() < NORMAL_ZONE_ODDS:
+        mib = NORMAL_MIB
     plan = plan_lab3(r) if lab == 3 else plan_lab4(r, mib) if lab == 4 else plan_lab5(r)
     o = observe(ctx, lab, "buddy", mib, plan=plan, deadline=90)
     if observe_model is None:

@@ -11,6 +11,7 @@ Labs 3-5 check with tools/observe_model.py, skipped while it is missing."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -203,6 +204,20 @@ def test_full_tree_passes(full_tree, tmp_path, lab, seed, boot_times):
     assert all(v.lab == lab for v in verdicts)
     assert all(v.passed for v in verdicts), report(verdicts)
     assert wall < 60 * TIME_SCALE, f"lab {lab} took {wall:.1f} s"
+
+
+def test_lab4_with_zone_normal(full_tree, tmp_path, monkeypatch, boot_times):
+    """The lab-4 grade that boots a machine with ZONE_NORMAL (one in three)."""
+    if observe_kernel.observe_model is None:
+        pytest.skip("tools/observe_model.py (branch g18-hobs) is not merged yet")
+    monkeypatch.setattr(observe_kernel, "NORMAL_ZONE_ODDS", 1.0)
+    verdicts, wall = grade(full_tree, tmp_path / "scratch", 4, SEEDS[0])
+    boot_times.add("observe-lab4-normal", wall, "observer", None)
+    assert all(v.passed for v in verdicts), report(verdicts)
+    states = (tmp_path / "scratch" / "out" / "lab4-buddy.states.jsonl").read_text().splitlines()
+    zones = json.loads(states[0])["zones"]
+    assert zones[2]["name"] == "Normal" and zones[2]["present"] > 0
+    assert wall < 60 * TIME_SCALE
 
 
 @pytest.mark.parametrize("name", list(MUTANTS))
