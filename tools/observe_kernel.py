@@ -20,6 +20,15 @@ here with bounds. Machine sizes and workloads come from ctx.rng.
   3-5    the agent runs the op plan (take/give; the page API; the per-CPU
          fast paths); a state (observe_model.py's schema) after every op,
          checked by observe_model.py's reference model and state checks.
+
+Machines: labs 1-2 boot twice, a small machine (64 MiB-1 GiB) whose GRUB
+cuts a random hole out of RAM at byte granularity, and one of 3.5-4.5 GiB
+(RAM above 4 GiB; lab 2 with 1 GiB pages); lab 3 64-256 MiB; lab 4 the same,
+or (one grade in three) 3.5 GiB with ZONE_NORMAL; lab 5 256-384 MiB. A test
+passes only if it passes in every boot of its lab. The tests and points are
+TESTS_LAB1 .. TESTS_LAB5 below; a run cut short (a panic, a fault, a hang,
+a dump that ends early) fails every test it leaves unchecked, with the
+checkpoint that was never reached as the reason.
 """
 
 from __future__ import annotations
