@@ -35,6 +35,10 @@ DUMPISO := $(BUILD)/pagewise-dump.iso
 # fresh nonce: GRADE_CMDLINE="grade=<32 hex digits> seed=N poweroff".
 GRADEISO := $(BUILD)/pagewise-grade.iso
 GRADE_CMDLINE ?= grade=00000000000000000000000000000000 seed=1 poweroff
+# tools/grade --submission: the kernel under gdb (tools/observe_kernel.py);
+# "observe" runs the grade agent (src/test/grade_agent.c) after boot.
+OBSERVEISO := $(BUILD)/pagewise-observe.iso
+OBSERVE_CMDLINE := observe
 QEMU    ?= qemu-system-x86_64
 QEMU_ARGS := -m $(MEM) -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
@@ -191,6 +195,7 @@ $(eval $(call iso_rule,$(ISO),pagewise,$(CMDLINE)))
 $(eval $(call iso_rule,$(TESTISO),pagewise-test,selftest poweroff))
 $(eval $(call iso_rule,$(DUMPISO),pagewise-dump,run="$(CMDS); poweroff"))
 $(eval $(call iso_rule,$(GRADEISO),pagewise-grade,$(GRADE_CMDLINE)))
+$(eval $(call iso_rule,$(OBSERVEISO),pagewise-observe,$(OBSERVE_CMDLINE)))
 .PHONY: FORCE
 FORCE:
 
