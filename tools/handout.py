@@ -42,9 +42,12 @@ from pathlib import Path
 
 FIRST_LAB, LAST_LAB = 1, 5
 REPO = Path(__file__).resolve().parents[1]  # the tree this tool belongs to
-# Tracked or not, never handed out: build output, the instructors' guide
-# and the grader's negative fixtures (wrong solutions, a forgery).
-EXCLUDED = ("build/", "docs/labs/INSTRUCTORS.md", "test/grade/fixtures/")
+# Tracked or not, never handed out: build output, the instructors' guide,
+# the grader's negative fixtures (wrong solutions, a forgery), and the
+# instructor's checkers with their reference models (observe_model.py
+# simulates the very allocator the labs ask for) and their tests.
+EXCLUDED = ("build/", "docs/labs/INSTRUCTORS.md", "test/grade/fixtures/", "tools/observe",
+            "test/tools/test_observe_", "test/tools/test_fixtures.py", "test/grading/")
 # A solution line is checked by --check when, with its whitespace runs
 # collapsed to one space and its ends stripped, it is at least this long and
 # holds a letter or digit. Shorter lines ("}", "return;", "order++;") are
