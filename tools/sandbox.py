@@ -99,11 +99,14 @@ Usage (observed.Runner):
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -146,9 +149,10 @@ class Limits:
                   two seconds later if the signal is caught.
     memory_bytes  RLIMIT_AS, the address space of one process. QEMU under TCG
                   reserves the guest RAM, a 1 GiB translation cache and an
-                  8 MiB stack per thread: a 6 GiB guest needs about 7.4 GiB of
-                  address space (measured, see docs of this module's tests),
-                  so 8 GiB; it bounds what a runaway host child can touch.
+                  8 MiB stack per thread: with -m 6G, QEMU 7.2 fails to start
+                  at 7424 MiB and boots at 7552 MiB (measured in the sandbox
+                  booting build/pagewise-test.iso), so 8 GiB leaves ~0.5 GiB
+                  of slack; it also bounds what a runaway host child can touch.
     file_bytes    RLIMIT_FSIZE: no file written larger (SIGXFSZ).
     open_files    RLIMIT_NOFILE.
     processes     RLIMIT_NPROC inside the sandbox's user namespace: processes
@@ -186,13 +190,16 @@ class RunResult:
     wall      seconds of wall-clock time.
     cpu       seconds of CPU time used by every process of the sandbox.
     max_rss   the largest resident set of any process of the sandbox, bytes.
+              (cpu and max_rss come from the kernel through the reaper; None
+              after a timeout, since the processes killed then are not
+              accounted to anyone, or when the reaper could not report.)
     """
 
     status: int | None
     killed: str | None
     wall: float
-    cpu: float
-    max_rss: int
+    cpu: float | None
+    max_rss: int | None
 
 
 _KILLS = {128 + signal.SIGXCPU: ("cpu", "killed by the CPU-time limit (SIGXCPU)"),
@@ -258,12 +265,16 @@ class Sandbox:
         return env
 
     def argv(self, argv: Sequence[str], cwd: Path, *, scratch_fd: int = 3,
-             tools_fd: int = 4) -> list[str]:
+             tools_fd: int = 4, status_fd: int = 5) -> list[str]:
         """The full command line that runs @argv in @cwd in the sandbox.
         Scratch and tools are bound from the open descriptors @scratch_fd and
         @tools_fd (O_PATH descriptors of those directories, which __call__
-        opens and passes; in a shell: 3<SCRATCH 4<TOOLS)."""
-        cmd: list[str] = []
+        opens and passes; in a shell: 3<SCRATCH 4<TOOLS). The command starts
+        with this module as a reaper (reap() below) that reports on
+        @status_fd the CPU time and largest resident set of every process of
+        the sandbox."""
+        cmd: list[str] = [sys.executable, "-I", "-S", str(Path(__file__).resolve()), "--reap",
+                          str(status_fd), "--"]
         if os.geteuid() == 0:
             cmd += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
                     "--inh-caps=-all", "--no-new-privs", "--"]
@@ -351,114 +362,113 @@ class Sandbox:
 
     def __call__(self, argv: Sequence[str], *, cwd: Path, timeout: float, log: Path,
                  stdin: bytes | None = None) -> int | None:
-        """Run @argv in the sandbox (observed.Runner): with @cwd, its output
-        appended to @log (outside the sandbox; at most limits.log_bytes per
-        run), @stdin fed if given. Returns the exit status (128 + N for death
-        by signal N), or None when the run was killed: at @timeout seconds of
-        wall clock (the parent kills the whole process group; the pid
-        namespace dies with it), or by the CPU-time or file-size limit. The
-        log ends with a line saying how the run ended; self.last has the
-        details."""
+        """Run @argv in the sandbox (observed.Runner): with @cwd (under scratch
+        or tools), its output appended to @log (outside the sandbox; at most
+        limits.log_bytes per run), @stdin fed if given. Returns the exit
+        status (128 + N for death by signal N), or None when the run was
+        killed: at @timeout seconds of wall clock (the parent stops the
+        sandbox: its pid namespace dies with bwrap), or by the CPU-time or
+        file-size limit. The log ends with a line saying how the run ended;
+        self.last has the details."""
         cwd = Path(cwd).resolve()
         if not _within(cwd, self.scratch) and not _within(cwd, self.tools):
             raise ValueError(f"sandbox: cwd {cwd} is neither under scratch {self.scratch} "
                              f"nor under tools {self.tools}")
         self.scratch.mkdir(parents=True, exist_ok=True)
         self._chown_scratch()
-        sfd = os.open(self.scratch, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            tfd = os.open(self.tools, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError:
-            os.close(sfd)
-            raise
-        cmd = self.argv(argv, cwd, scratch_fd=sfd, tools_fd=tfd)
         log = Path(log)
         log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "ab") as out:
-            out.write(f"$ {shlex.join(str(a) for a in argv)}\n"
-                      f"# sandbox: {shlex.join(cmd)}\n"
-                      f"# fd {sfd} = {self.scratch}, fd {tfd} = {self.tools}\n".encode())
-            out.flush()
-            start = time.monotonic()
-            try:
+        fds: list[int] = []
+        try:
+            fds.append(os.open(self.scratch, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC))
+            fds.append(os.open(self.tools, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC))
+            status_r, status_w = os.pipe2(os.O_CLOEXEC)
+            fds += [status_r, status_w]
+            cmd = self.argv(argv, cwd, scratch_fd=fds[0], tools_fd=fds[1], status_fd=status_w)
+            with open(log, "ab") as out:
+                out.write(f"$ {shlex.join(str(a) for a in argv)}\n"
+                          f"# sandbox: {shlex.join(cmd)}\n"
+                          f"# fd {fds[0]} = {self.scratch}, fd {fds[1]} = {self.tools}\n".encode())
+                out.flush()
+                start = time.monotonic()
                 proc = subprocess.Popen(
                     cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(sfd, tfd),
-                    start_new_session=True, env={"PATH": PATH, "LANG": "C.UTF-8"}, cwd="/")
-            finally:
-                os.close(sfd)
-                os.close(tfd)
-            result = self._wait(proc, out, stdin, timeout, start)
-            self.last = result
-            out.write(f"# {self._describe(result, timeout)}\n".encode())
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    pass_fds=(fds[0], fds[1], status_w), start_new_session=True,
+                    env={"PATH": PATH, "LANG": "C.UTF-8"}, cwd="/")
+                for fd in (fds.pop(), fds.pop(0), fds.pop(0)):  # status_w, scratch, tools
+                    os.close(fd)
+                result = self._wait(proc, out, stdin, timeout, start, status_r)
+                self.last = result
+                out.write(f"# {self._describe(result, timeout)}\n".encode())
+        finally:
+            for fd in fds:
+                os.close(fd)
         return result.status
 
     def _wait(self, proc: subprocess.Popen, out, stdin: bytes | None, timeout: float,
-              start: float) -> RunResult:
+              start: float, status_r: int) -> RunResult:
+        """Copy the output to @out (up to the log limit), feed @stdin, wait
+        for the reaper at most @timeout seconds, and read its report."""
         cap = self.limits.log_bytes
-        kept = [0]
+        kept = 0
 
         def drain() -> None:
+            nonlocal kept
             assert proc.stdout is not None
             while chunk := proc.stdout.read1(65536):
-                room = cap - kept[0]
+                room = cap - kept
                 if room > 0:
                     out.write(chunk[:room])
                     if len(chunk) > room:
                         out.write(b"\n[... output beyond the log limit dropped]\n")
-                kept[0] += len(chunk)
+                kept += len(chunk)
 
         def feed() -> None:
             assert proc.stdin is not None
             try:
                 proc.stdin.write(stdin or b"")
-            except (BrokenPipeError, OSError):
+                proc.stdin.close()
+            except OSError:  # the code closed its stdin, or died
                 pass
-            finally:
-                try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
 
-        waited: dict = {}
-
-        def reap() -> None:
-            _, st, ru = os.wait4(proc.pid, 0)
-            waited.update(status=st, rusage=ru)
-
-        threads = [threading.Thread(target=drain, daemon=True),
-                   threading.Thread(target=reap, daemon=True)]
+        threads = [threading.Thread(target=drain, daemon=True)]
         if stdin is not None:
             threads.append(threading.Thread(target=feed, daemon=True))
         for t in threads:
             t.start()
-        threads[1].join(timeout)
-        timed_out = threads[1].is_alive()
-        if timed_out:
+        timed_out = False
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            # The reaper kills bwrap, whose pid namespace dies with it, and
+            # still reports; if it does not finish, kill the whole group.
+            timed_out = True
+            proc.send_signal(signal.SIGTERM)
             try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            threads[1].join()
+                proc.wait()
         wall = time.monotonic() - start
         for t in threads:
             t.join(10)
-        proc.returncode = waited["status"]  # reaped by wait4: keep Popen from waiting
+        assert proc.stdout is not None
         proc.stdout.close()
-        ru = waited["rusage"]
-        cpu, rss = ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024
-        st = waited["status"]
-        if timed_out:
-            return RunResult(None, "timeout", wall, cpu, rss)
-        status = os.waitstatus_to_exitcode(st)
-        if status < 0:  # bwrap itself died of a signal
-            status = 128 - status
+        report = os.read(status_r, 4096)
+        try:
+            info = json.loads(report)
+            cpu, rss = float(info["cpu"]), int(info["max_rss"])
+        except (ValueError, KeyError, TypeError):
+            cpu, rss = None, None
+        if timed_out:  # what the killed processes used is not counted: unknown
+            return RunResult(None, "timeout", wall, None, None)
+        status = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
         if status in _KILLS:
             return RunResult(None, _KILLS[status][0], wall, cpu, rss)
         return RunResult(status, None, wall, cpu, rss)
 
     def _describe(self, r: RunResult, timeout: float) -> str:
-        usage = f"{r.wall:.2f} s wall, {r.cpu:.2f} s CPU, max RSS {r.max_rss / MiB:.0f} MiB"
         lim = self.limits
         if r.killed == "timeout":
             how = f"killed: wall-clock timeout after {timeout:g} s"
@@ -467,6 +477,54 @@ class Sandbox:
             how = f"{how}; limits: {lim.cpu_seconds} s CPU, file size {lim.file_bytes} bytes"
         else:
             how = f"exit status {r.status}"
-        if r.max_rss >= 0.9 * lim.memory_bytes:
-            how += f" (memory limit {lim.memory_bytes // MiB} MiB nearly reached)"
+        usage = f"{r.wall:.2f} s wall"
+        if r.cpu is not None and r.max_rss is not None:
+            usage += f", {r.cpu:.2f} s CPU, max RSS {r.max_rss / MiB:.0f} MiB"
+            if r.max_rss >= 0.9 * lim.memory_bytes:
+                how += f" (memory limit {lim.memory_bytes // MiB} MiB nearly reached)"
         return f"sandbox: {how}; {usage}"
+
+
+def reap(status_fd: int, argv: list[str]) -> int:
+    """The first process of every sandboxed run (outside the sandbox, as
+    the grader's user): becomes a child subreaper, runs @argv (setpriv,
+    bwrap, ...) and reaps every process left to it until none is left: the
+    pid namespace's init outlives bwrap's outer process by a moment and
+    holds the usage of everything the code ran. Then writes the CPU time and
+    the largest resident set of them all as JSON to @status_fd and returns
+    @argv's exit status (128 + N for signal N). SIGTERM (the parent's wall
+    clock) kills @argv's process, and with it the sandbox."""
+    import ctypes
+
+    pr_set_child_subreaper = 36
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0) != 0:
+        print(f"sandbox: prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(ctypes.get_errno())}",
+              file=sys.stderr)
+        return 125
+    os.set_inheritable(status_fd, False)
+    try:
+        pid = os.posix_spawnp(argv[0], argv, os.environ)
+    except OSError as e:
+        print(f"sandbox: cannot run {argv[0]}: {e}", file=sys.stderr)
+        return 127
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
+    status = 125
+    while True:
+        try:
+            child, st = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        if child == pid:
+            status = os.waitstatus_to_exitcode(st)
+            status = status if status >= 0 else 128 - status
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    os.write(status_fd, json.dumps({"cpu": ru.ru_utime + ru.ru_stime,
+                                    "max_rss": ru.ru_maxrss * 1024}).encode())
+    return status
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 4 and sys.argv[1] == "--reap" and sys.argv[3] == "--":
+        sys.exit(reap(int(sys.argv[2]), sys.argv[4:]))
+    sys.exit("usage: sandbox.py --reap STATUS_FD -- COMMAND...  (the grader runs this)")
