@@ -107,6 +107,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -342,7 +343,9 @@ class Sandbox:
                   f'test -r {shlex.quote(str(self.tools))} && test -x {shlex.quote(str(self.tools))}'
                   ' || { echo "tools not readable"; exit 4; }; '
                   f': > {shlex.quote(str(probe))} || {{ echo "scratch not writable"; exit 5; }}')
-        log = self.scratch.parent / f".sandbox-check-{os.getpid()}.log"
+        fd, name = tempfile.mkstemp(prefix="pagewise-sandbox-check-", suffix=".log")
+        os.close(fd)
+        log = Path(name)
         try:
             status = self(["/bin/sh", "-c", script], cwd=self.scratch, timeout=30, log=log)
             text = log.read_text(errors="replace") if log.exists() else ""
@@ -504,7 +507,10 @@ def reap(status_fd: int, argv: list[str]) -> int:
         return 125
     os.set_inheritable(status_fd, False)
     try:
-        pid = os.posix_spawnp(argv[0], argv, os.environ)
+        # Python ignores SIGPIPE and SIGXFSZ; the code gets the defaults
+        # (death at the file-size limit, on a closed pipe), as from a shell.
+        pid = os.posix_spawnp(argv[0], argv, os.environ,
+                              setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
     except OSError as e:
         print(f"sandbox: cannot run {argv[0]}: {e}", file=sys.stderr)
         return 127
