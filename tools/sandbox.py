@@ -324,19 +324,13 @@ class Sandbox:
                 if st.st_uid != uid or st.st_gid != gid:
                     os.chown(name, uid, gid, follow_symlinks=False)
 
-    def _missing_tools(self) -> list[str]:
-        need = ["bwrap", "prlimit"] + (["setpriv"] if os.geteuid() == 0 else [])
-        return [t for t in need if shutil.which(t, path=PATH) is None]
-
     def check(self) -> None:
         """Start a tiny command in the sandbox and make sure it ran as
         configured: not root, scratch writable, tools readable. Raises
         SandboxError with the reason and the fix when it cannot."""
-        missing = self._missing_tools()
-        if missing:
-            raise SandboxError(f"sandbox: {', '.join(missing)} not found: {FIX_BWRAP}"
-                               + ("; prlimit and setpriv are in util-linux"
-                                  if set(missing) - {"bwrap"} else ""))
+        problem = machine_problem()
+        if problem:
+            raise SandboxError(problem)
         self.scratch.mkdir(parents=True, exist_ok=True)
         probe = self.scratch / ".sandbox-check"
         script = ('test "$(id -u)" != 0 || { echo "uid 0 inside"; exit 3; }; '
@@ -348,20 +342,15 @@ class Sandbox:
         log = Path(name)
         try:
             status = self(["/bin/sh", "-c", script], cwd=self.scratch, timeout=30, log=log)
-            text = log.read_text(errors="replace") if log.exists() else ""
-        except OSError as e:
-            raise SandboxError(f"sandbox: cannot start bwrap: {e}: {FIX_BWRAP}") from e
+            text = log.read_text(errors="replace")
         finally:
             log.unlink(missing_ok=True)
         if status == 0 and probe.exists():
             probe.unlink()
             return
-        if "namespace" in text or "Operation not permitted" in text or "setting up uid" in text:
-            raise SandboxError(f"sandbox: bwrap cannot create its namespaces here:\n{text.strip()}\n"
-                               f"fix: {FIX_USERNS}")
         raise SandboxError(f"sandbox: the check command failed (status {status}):\n{text.strip()}\n"
                            "fix: every parent directory of scratch and tools must be searchable "
-                           f"by uid {self.uid} or lie under a hidden path; {FIX_USERNS}")
+                           f"by uid {self.uid} or lie under a hidden path")
 
     def __call__(self, argv: Sequence[str], *, cwd: Path, timeout: float, log: Path,
                  stdin: bytes | None = None) -> int | None:
@@ -486,6 +475,30 @@ class Sandbox:
             if r.max_rss >= 0.9 * lim.memory_bytes:
                 how += f" (memory limit {lim.memory_bytes // MiB} MiB nearly reached)"
         return f"sandbox: {how}; {usage}"
+
+
+def machine_problem() -> str | None:
+    """Can this machine sandbox at all? None when bwrap, prlimit and setpriv
+    are there and bwrap can create a user and a network namespace as the
+    user the code would run as; else what is wrong and the fix."""
+    need = ["bwrap", "prlimit"] + (["setpriv"] if os.geteuid() == 0 else [])
+    missing = [t for t in need if shutil.which(t, path=PATH) is None]
+    if missing:
+        return (f"sandbox: {', '.join(missing)} not found: {FIX_BWRAP}"
+                + ("; prlimit and setpriv are in util-linux" if set(missing) - {"bwrap"} else ""))
+    cmd = ["bwrap", "--unshare-user", "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/",
+           "--proc", "/proc", "--", "true"]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"] + cmd
+    try:
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                           env={"PATH": PATH, "LANG": "C.UTF-8"}, cwd="/")
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"sandbox: cannot run bwrap: {e}: {FIX_BWRAP}"
+    if r.returncode != 0:
+        err = r.stderr.decode(errors="replace").strip()
+        return f"sandbox: bwrap cannot create its namespaces here: {err}\nfix: {FIX_USERNS}"
+    return None
 
 
 def reap(status_fd: int, argv: list[str]) -> int:
