@@ -70,6 +70,7 @@ KSRC := $(wildcard src/kernel/*.c src/lib/*.c src/mm/*.c src/monitor/*.c \
 KASM := $(wildcard $(ARCH)/*.asm)
 KOBJ := $(patsubst %.c,$(BUILD)/%.o,$(KSRC)) $(patsubst %.asm,$(BUILD)/%.o,$(KASM))
 
+comma := ,
 # Host unit tests: the mm core compiled unchanged against test/host/mm_env.h.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
@@ -83,7 +84,13 @@ HOST_SUPPORT := $(filter-out test/host/test_%.c test/host/grade_%.c,$(wildcard t
 # The instructor's grader's host children (tools/observe_host.py): they
 # run the mm core on a machine and operations the grader chose and dump the
 # state; tools/observe_model.py judges it.
+# They are built without AddressSanitizer (UBSan stays), objects of their
+# own in $(BUILD)/host/grade-obj/: the sandbox they run in limits the address
+# space (RLIMIT_AS), and ASan's shadow map needs terabytes of it. Lab 1's
+# harness puts each buffer against an unmapped page instead.
 GRADE_HARNESSES := $(patsubst test/host/%.c,$(BUILD)/host/%,$(wildcard test/host/grade_harness*.c))
+GRADE_CFLAGS := $(subst -fsanitize=address$(comma)undefined,-fsanitize=undefined,$(HOST_CFLAGS))
+GRADE_OBJ = $(patsubst %.c,$(BUILD)/host/grade-obj/%.o,$(HOST_MM) $(HOST_SUPPORT))
 # The one host machine (test/host/fake_machine.h): fake RAM with a memory
 # map, memblock and mm_core_init() over it, and its reset. The host tests
 # (HOST_SUPPORT), the fuzzer and the bench all run on it.
@@ -267,7 +274,13 @@ $(BUILD)/host/obj/%.o: %.c
 $(BUILD)/host/%: test/host/%.c $(HOST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -MMD -MP -o $@ $< $(HOST_OBJ) -lcmocka
--include $(HOST_OBJ:.o=.d) $(HOST_TESTS:=.d) $(GRADE_HARNESSES:=.d)
+$(BUILD)/host/grade-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GRADE_CFLAGS) -MMD -MP -c $< -o $@
+$(GRADE_HARNESSES): $(BUILD)/host/%: test/host/%.c $(GRADE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRADE_CFLAGS) -MMD -MP -o $@ $< $(GRADE_OBJ) -lcmocka
+-include $(HOST_OBJ:.o=.d) $(GRADE_OBJ:.o=.d) $(HOST_TESTS:=.d) $(GRADE_HARNESSES:=.d)
 .PHONY: grade-harness
 grade-harness: $(GRADE_HARNESSES)
 # Kept after a build (not intermediate), so `make -q` of a test is true.

@@ -10,8 +10,10 @@
  *
  * The plan: one case a line, "AVAIL HEX": the information's bytes in hex,
  * of which AVAIL may be read. Each case gets a buffer of exactly AVAIL bytes
- * of its own (8-byte aligned, as malloc() gives), so under ASan a read past
- * it stops the child. The dump: one line per case,
+ * of its own, ending where an unmapped page begins (its start 8-byte
+ * aligned, as malloc() gives, so up to 7 bytes of slack lie before the
+ * page when AVAIL is not a multiple of 8): a read past it stops the child
+ * with SIGSEGV, which the grader sees as a crash. The dump: one line per case,
  *   {"case": N, "ret": R, "nr_mmap": M, "from_basic": B,
  *    "mmap": [[addr, len, type], ...]}
  * and {"done": true} at the end; a panic ends it with {"panic": message}.
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "arch/x86_64/multiboot2.h"
@@ -59,6 +62,28 @@ static int hexval(int c)
 	return -1;
 }
 
+/*
+ * A buffer of @avail bytes (8-byte aligned) that ends at most 7 bytes before
+ * a PROT_NONE page, in a mapping of its own (*@map, *@map_len: for munmap).
+ */
+static uint8_t *guarded_buffer(size_t avail, void **map, size_t *map_len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t room = (avail + 7) & ~(size_t)7;
+	size_t data = (room + page - 1) / page * page;
+	uint8_t *base;
+
+	*map_len = data + page;
+	*map = mmap(NULL, *map_len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*map == MAP_FAILED)
+		die("out of memory");
+	base = *map;
+	if (mprotect(base + data, page, PROT_NONE))
+		die("mprotect failed");
+	return base + data - room;
+}
+
 int main(int argc, char **argv)
 {
 	static char line[2 * MAX_INFO + 64];
@@ -75,6 +100,8 @@ int main(int argc, char **argv)
 		unsigned long avail = strtoul(line, &hex, 0);
 		size_t len;
 		uint8_t *buf;
+		void *map;
+		size_t map_len;
 		int ret;
 
 		while (*hex == ' ')
@@ -84,9 +111,7 @@ int main(int argc, char **argv)
 		len = (size_t)(end - hex) / 2;
 		if (avail > MAX_INFO || avail > len)
 			die("a case reads more bytes than it gives");
-		buf = malloc(avail ? avail : 1);
-		if (!buf)
-			die("out of memory");
+		buf = guarded_buffer(avail, &map, &map_len);
 		for (size_t i = 0; i < avail; i++)
 			buf[i] = (uint8_t)(hexval(hex[2 * i]) << 4 |
 					   hexval(hex[2 * i + 1]));
@@ -103,7 +128,7 @@ int main(int argc, char **argv)
 				boot_params.mmap[i].type);
 		fprintf(out, "]}\n");
 		fflush(out);
-		free(buf);
+		munmap(map, map_len);
 	}
 	fprintf(out, "{\"done\": true}\n");
 	fclose(out);
