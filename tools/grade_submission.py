@@ -23,6 +23,7 @@ per-student reports and one CSV."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib
 import json
 import os
@@ -266,7 +267,8 @@ def grade_one(src: Path, lab: int, work: Path, *, seed: int | None = None, repo:
         if sum(v.max_score for v in got_verdicts) != share:
             raise GradeError(f"{mod.__name__} gave {sum(v.max_score for v in got_verdicts)} points "
                              f"for lab {lab}, not its share {share}")
-        out.verdicts += got_verdicts
+        where = mod.__name__.removeprefix("observe_")
+        out.verdicts += [dataclasses.replace(v, name=f"{where}: {v.name}") for v in got_verdicts]
         out.notes += ctx.notes
     if not keep:
         shutil.rmtree(scratch, ignore_errors=True)
