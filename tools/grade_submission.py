@@ -201,6 +201,7 @@ def grade_one(src: Path, lab: int, work: Path, *, seed: int | None = None, repo:
     out = Outcome(src.name, lab, seed)
     started = time.monotonic()
     work.mkdir(parents=True)
+    os.chmod(work, 0o711)  # the sandbox's unprivileged user must reach scratch/ through it
     logs, scratch = work / "logs", work / "scratch"
     logs.mkdir()
     scratch.mkdir()
@@ -475,7 +476,12 @@ def main_submission(args, say=print) -> int:
         say(f"grade: {len(outcomes)} submissions graded: {outdir / 'grades.csv'}")
         return 1 if any(o.error for o in outcomes) else 0
     src = Path(args.submission)
-    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="pagewise-grade-")) / _student(src)
+    if args.work:
+        work = Path(args.work)
+    else:
+        top = Path(tempfile.mkdtemp(prefix="pagewise-grade-"))
+        os.chmod(top, 0o711)  # searchable, not listable: the sandbox's user reaches scratch
+        work = top / _student(src)
     try:
         out = grade_one(src, args.lab, work, seed=args.seed, unsafe=args.unsafe_no_sandbox,
                         keep=args.keep, jobs=args.jobs or 2, say=say)

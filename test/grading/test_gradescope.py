@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LAB = 3
 
 
-def test_autograder_zip_runs_in_gradescope_layout(tmp_path):
+def test_autograder_zip_runs_in_gradescope_layout(workdir):
+    tmp_path = workdir
     zpath = tmp_path / "autograder.zip"
     subprocess.run([str(ROOT / "tools" / "grade"), "--gradescope-zip", str(zpath), str(LAB)],
                    check=True, cwd=ROOT)

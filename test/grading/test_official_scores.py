@@ -42,14 +42,14 @@ def grade(src: Path, lab: int, work: Path, base_cache: Path) -> grade_submission
 
 
 @pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
-def test_reference_solution_scores_full_marks(lab, tmp_path, base_cache):
+def test_reference_solution_scores_full_marks(lab, workdir, base_cache):
     """The instructor's own solution, handed in as a student would (the
     lab's handout with its regions filled), earns every point."""
-    sub = tmp_path / "submission"
-    reference = tmp_path / "reference.regions"
+    sub = workdir / "submission"
+    reference = workdir / "reference.regions"
     reference.write_text(f"# the reference solution\nlab = {lab}\n")
     assert submission.materialize_fixture(ROOT, reference, sub) == lab
-    out = grade(sub, lab, tmp_path / "work", base_cache)
+    out = grade(sub, lab, workdir / "work", base_cache)
     assert not out.error, out.error
     failed = [f"{v.name}: {v.output}" for v in out.verdicts if not v.passed]
     assert out.score == 100, f"seed {out.seed}: " + "\n".join(failed)
@@ -57,11 +57,11 @@ def test_reference_solution_scores_full_marks(lab, tmp_path, base_cache):
 
 
 @pytest.mark.parametrize("fixture", fixture_paths(), ids=lambda p: p.stem)
-def test_wrong_solution_scores_at_most_20(fixture, tmp_path, base_cache):
+def test_wrong_solution_scores_at_most_20(fixture, workdir, base_cache):
     """A plausible wrong solution (or a forgery) earns at most MAX_WRONG."""
-    sub = tmp_path / "submission"
+    sub = workdir / "submission"
     lab = submission.materialize_fixture(ROOT, fixture, sub)
-    out = grade(sub, lab, tmp_path / "work", base_cache)
+    out = grade(sub, lab, workdir / "work", base_cache)
     assert not out.error, out.error
     passed = [f"{v.name} ({v.max_score})" for v in out.verdicts if v.passed]
     assert out.score <= MAX_WRONG, f"seed {out.seed}: {fixture.name} earned {out.score}: {passed}"
