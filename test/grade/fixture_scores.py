@@ -46,7 +46,7 @@ def score(fixture: Path, work: Path) -> tuple[str, str, str]:
         next((l for l in built.stdout.splitlines() + built.stderr.splitlines() if "error" in l), "?")
     ran = subprocess.run([str(REPO / "tools" / "grade"), "--tree", str(tree), str(fx.lab)],
                          capture_output=True, text=True)
-    (work / f"{fx.name}.grade.txt").write_text(ran.stdout + ran.stderr)
+    (work / f"{fixture.stem}.grade.txt").write_text(ran.stdout + ran.stderr)
     m = re.search(rf"^{fx.lab}\s+lab {fx.lab} total\s+(\d+)/100", ran.stdout, re.M)
     passed = [l.split()[2:] for l in ran.stdout.splitlines() if l.rstrip().endswith("PASS")]
     return build, (m[1] if m else "?"), f"{len(passed)} tests pass"
