@@ -102,6 +102,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import shlex
 import shutil
 import signal
@@ -401,53 +402,64 @@ class Sandbox:
     def _wait(self, proc: subprocess.Popen, out, stdin: bytes | None, timeout: float,
               start: float, status_r: int) -> RunResult:
         """Copy the output to @out (up to the log limit), feed @stdin, wait
-        for the reaper at most @timeout seconds, and read its report."""
-        cap = self.limits.log_bytes
-        kept = 0
-
-        def drain() -> None:
-            nonlocal kept
-            assert proc.stdout is not None
-            while chunk := proc.stdout.read1(65536):
-                room = cap - kept
-                if room > 0:
-                    out.write(chunk[:room])
-                    if len(chunk) > room:
-                        out.write(b"\n[... output beyond the log limit dropped]\n")
-                kept += len(chunk)
-
-        def feed() -> None:
-            assert proc.stdin is not None
-            try:
-                proc.stdin.write(stdin or b"")
-                proc.stdin.close()
-            except OSError:  # the code closed its stdin, or died
-                pass
-
-        threads = [threading.Thread(target=drain, daemon=True)]
-        if stdin is not None:
-            threads.append(threading.Thread(target=feed, daemon=True))
-        for t in threads:
-            t.start()
-        timed_out = False
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            # The reaper kills bwrap, whose pid namespace dies with it, and
-            # still reports; if it does not finish, kill the whole group.
-            timed_out = True
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        wall = time.monotonic() - start
-        for t in threads:
-            t.join(10)
+        for the reaper at most @timeout seconds, and read its report. One
+        select() loop on the output pipe and a pidfd of the reaper: nothing
+        here can block on a process that keeps the pipe open."""
         assert proc.stdout is not None
+        if stdin is not None:
+            def feed() -> None:
+                assert proc.stdin is not None
+                try:
+                    proc.stdin.write(stdin)
+                    proc.stdin.close()
+                except OSError:  # the code closed its stdin, or died
+                    pass
+            threading.Thread(target=feed, daemon=True).start()
+        cap, kept = self.limits.log_bytes, 0
+        fd = proc.stdout.fileno()
+        pidfd = os.pidfd_open(proc.pid)
+        deadline = start + timeout
+        timed_out = killed_hard = exited = eof = False
+        try:
+            while not (exited and eof):
+                now = time.monotonic()
+                if now >= deadline:
+                    if exited:  # output still open after the sandbox ended
+                        break
+                    if not timed_out:
+                        # The reaper kills bwrap, whose pid namespace dies
+                        # with it, and still reports; if it does not end,
+                        # kill its whole process group.
+                        timed_out = True
+                        proc.send_signal(signal.SIGTERM)
+                    elif not killed_hard:
+                        killed_hard = True
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    deadline = now + 5
+                    continue
+                ready, _, _ = select.select([] if eof else [fd], [], [],
+                                            deadline - now) if exited else \
+                    select.select([pidfd] + ([] if eof else [fd]), [], [], deadline - now)
+                if fd in ready:
+                    chunk = os.read(fd, 65536)
+                    eof = not chunk
+                    room = cap - kept
+                    if chunk and room > 0:
+                        out.write(chunk[:room])
+                        if len(chunk) > room:
+                            out.write(b"\n[... output beyond the log limit dropped]\n")
+                    kept += len(chunk)
+                if pidfd in ready:
+                    proc.wait()
+                    exited = True
+                    deadline = time.monotonic() + 2  # for the rest of the output
+        finally:
+            os.close(pidfd)
+        if not exited:
+            proc.wait()
+        wall = time.monotonic() - start
         proc.stdout.close()
-        report = os.read(status_r, 4096)
+        report = os.read(status_r, 4096) if select.select([status_r], [], [], 0)[0] else b""
         try:
             info = json.loads(report)
             cpu, rss = float(info["cpu"]), int(info["max_rss"])

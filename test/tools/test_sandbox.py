@@ -243,9 +243,11 @@ def world():
     if problem:
         pytest.skip(f"this machine cannot sandbox: {problem}")
     w = Layout(base)
-    w.box().check()  # a failure here is the sandbox's, not the machine's: an error
-    yield w
-    w.close()
+    try:
+        w.box().check()  # a failure here is the sandbox's, not the machine's: an error
+        yield w
+    finally:
+        w.close()
 
 
 def read_log(log: Path) -> str:
