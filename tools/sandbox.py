@@ -91,7 +91,7 @@ What is not:
 
 Usage (observed.Runner):
     box = Sandbox(scratch, tools=instructor / "tools",
-                  hide=[instructor, work_root, *DEFAULT_HIDE])
+                  hide=[instructor, work_root])    # and DEFAULT_HIDE
     box.check()                       # SandboxError when the machine cannot
     status = box(["make", "-C", str(tree), "build/kernel.elf"], cwd=tree,
                  timeout=300, log=logs / "build.log")
@@ -149,7 +149,9 @@ class Limits:
 
     cpu_seconds   RLIMIT_CPU: SIGXCPU at this many seconds of CPU time, SIGKILL
                   two seconds later if the signal is caught.
-    memory_bytes  RLIMIT_AS, the address space of one process. QEMU under TCG
+    memory_bytes  RLIMIT_AS, the address space of one process (so programs
+                  built with AddressSanitizer, which reserves terabytes of
+                  shadow, cannot run in the sandbox). QEMU under TCG
                   reserves the guest RAM, a 1 GiB translation cache and an
                   8 MiB stack per thread: with -m 6G, QEMU 7.2 fails to start
                   at 7424 MiB and boots at 7552 MiB (measured in the sandbox
@@ -221,17 +223,21 @@ def _within(p: Path, root: Path) -> bool:
 class Sandbox:
     """Runs commands in a bubblewrap sandbox that may write only @scratch
     (created if missing), read @tools but not write it, and not see any path
-    in @hide (each covered by an empty tmpfs; missing paths are skipped).
+    in @hide, nor in DEFAULT_HIDE unless @default_hide is False (each covered
+    by an empty tmpfs; missing paths are skipped). Pass the instructor's
+    tree and the grader's work root (other submissions, logs, sockets).
     @env: extra variables for the code (the grader's PAGEWISE_* settings).
     An instance is an observed.Runner; self.last is the RunResult of its
     latest run."""
 
     def __init__(self, scratch: Path, *, tools: Path, limits: Limits = Limits(),
-                 hide: Sequence[Path] = (), env: Mapping[str, str] | None = None):
+                 hide: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+                 default_hide: bool = True):
         self.scratch = Path(scratch).resolve()
         self.tools = Path(tools).resolve()
         self.limits = limits
-        self.hide = tuple(Path(p).resolve() for p in hide)
+        self.hide = tuple(dict.fromkeys(Path(p).resolve() for p in
+                                        [*hide, *(DEFAULT_HIDE if default_hide else ())]))
         self.env = dict(env or {})
         self.last = None
         for name in self.env:

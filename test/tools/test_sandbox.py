@@ -227,7 +227,7 @@ class Layout:
 
     def box(self, limits: Limits = Limits(), **kw) -> Sandbox:
         return Sandbox(self.scratch, tools=self.tools, limits=limits,
-                       hide=[self.instructor, self.work, self.logs, *DEFAULT_HIDE], **kw)
+                       hide=[self.instructor, self.work, self.logs], **kw)
 
     def close(self) -> None:
         for p in (self.marker, self.tmpnew, self.etc):
@@ -292,6 +292,52 @@ def test_argv_is_the_documented_command(world):
     assert cmd.index(str(world.work)) < cmd.index(str(world.scratch))
     assert cmd[-2:] == ["make", "build/kernel.elf"]
     assert ("setpriv" in cmd) == ROOT
+    hidden = {cmd[i + 1] for i, a in enumerate(cmd) if a == "--remount-ro"}
+    assert {str(p) for p in DEFAULT_HIDE if p.exists()} <= hidden | {"/var/tmp"} or \
+        any(_under(world.base, p) for p in DEFAULT_HIDE)
+    bare = Sandbox(world.scratch, tools=world.tools, default_hide=False).argv(["true"], world.scratch)
+    assert "/run" not in bare and "/root" not in bare
+
+
+def _under(p: Path, root: Path) -> bool:
+    return root in p.parents
+
+
+def test_grader_not_root(world):
+    """The grader as an unprivileged user (when this test runs as root, it
+    plays one with setpriv): bwrap runs as that user, the code too, in a
+    user namespace; the same isolation holds."""
+    if not ROOT:
+        pytest.skip("runs as root only (the whole file already runs the non-root path)")
+    uid = sandbox.NOBODY
+    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    home = world.base / "unpriv"
+    home.mkdir()
+    scratch = home / "scratch"
+    scratch.mkdir()
+    for p in (home, scratch):
+        os.chown(p, uid, uid)
+    os.chmod(world.base, 0o755)
+    if subprocess.run(drop + ["test", "-r", str(REPO / "tools" / "sandbox.py")]).returncode:
+        pytest.skip(f"uid {uid} cannot read {REPO / 'tools'} to play an unprivileged grader")
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(REPO / 'tools')!r})
+        from pathlib import Path
+        import sandbox
+        box = sandbox.Sandbox(Path({str(scratch)!r}), tools=Path({str(world.tools)!r}),
+                              hide=[Path({str(world.base)!r})])
+        box.check()
+        cmd = "id -u > uid.txt; echo x > {world.base}/escaped; echo x > {world.tools}/escaped; exit 0"
+        st = box(["/bin/sh", "-c", cmd], cwd=box.scratch, timeout=30, log=Path({str(home)!r}) / "log")
+        sys.exit(st)
+        """)
+    r = subprocess.run(drop + ["/usr/bin/python3", "-c", script], capture_output=True, text=True,
+                       timeout=120, cwd="/")
+    assert r.returncode == 0, r.stderr + (home / "log").read_text(errors="replace")
+    assert (scratch / "uid.txt").read_text().strip() == str(uid)
+    assert os.stat(scratch / "uid.txt").st_uid == uid
+    assert not (world.base / "escaped").exists() and not (world.tools / "escaped").exists()
 
 
 def test_environment_is_an_allow_list(world, monkeypatch):
