@@ -106,6 +106,7 @@ import select
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -319,17 +320,28 @@ class Sandbox:
 
     def _chown_scratch(self) -> None:
         """Make scratch the sandbox user's (when the grader is root): every
-        entry not already its own, links themselves and never their
-        targets. No sandboxed process is alive here (each run's pid namespace
-        dies with it), so nothing can swap an entry while we walk."""
+        entry not already its own. The walk goes through directory
+        descriptors and never follows a link (os.fwalk, lchown relative to
+        the directory), so code still running in another sandbox on this
+        scratch cannot swap a directory for a link to /etc under our feet.
+        Regular files with several links are left alone: the code cannot
+        link to anything outside scratch (links do not cross mounts), so
+        those are the grader's, and may be the instructor's files too."""
         if os.geteuid() != 0:
             return
         uid, gid = self.uid, self.gid
-        for root, dirs, files in os.walk(self.scratch):
-            for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-                st = os.lstat(name)
-                if st.st_uid != uid or st.st_gid != gid:
-                    os.chown(name, uid, gid, follow_symlinks=False)
+        for _, dirs, files, dirfd in os.fwalk(self.scratch, follow_symlinks=False):
+            st = os.fstat(dirfd)
+            if st.st_uid != uid or st.st_gid != gid:
+                os.fchown(dirfd, uid, gid)
+            for name in dirs + files:  # (links to directories are among dirs)
+                try:
+                    st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
+                    if (st.st_uid != uid or st.st_gid != gid) and \
+                            not (stat.S_ISREG(st.st_mode) and st.st_nlink > 1):
+                        os.chown(name, uid, gid, dir_fd=dirfd, follow_symlinks=False)
+                except FileNotFoundError:  # removed meanwhile by a running sandbox
+                    pass
 
     def check(self) -> None:
         """Start a tiny command in the sandbox and make sure it ran as
@@ -341,7 +353,8 @@ class Sandbox:
         self.scratch.mkdir(parents=True, exist_ok=True)
         probe = self.scratch / ".sandbox-check"
         script = ('test "$(id -u)" != 0 || { echo "uid 0 inside"; exit 3; }; '
-                  f'test -r {shlex.quote(str(self.tools))} && test -x {shlex.quote(str(self.tools))}'
+                  f'test -r {shlex.quote(str(self.tools))} && '
+                  f'test -x {shlex.quote(str(self.tools))}'
                   ' || { echo "tools not readable"; exit 4; }; '
                   f': > {shlex.quote(str(probe))} || {{ echo "scratch not writable"; exit 5; }}')
         fd, name = tempfile.mkstemp(prefix="pagewise-sandbox-check-", suffix=".log")

@@ -22,7 +22,6 @@ import select
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import textwrap
@@ -36,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
 
 import sandbox  # noqa: E402
-from sandbox import DEFAULT_HIDE, GiB, Limits, MiB, Sandbox, SandboxError  # noqa: E402
+from sandbox import DEFAULT_HIDE, Limits, MiB, Sandbox, SandboxError  # noqa: E402
 
 ROOT = os.geteuid() == 0
 
@@ -295,7 +294,8 @@ def test_argv_is_the_documented_command(world):
     hidden = {cmd[i + 1] for i, a in enumerate(cmd) if a == "--remount-ro"}
     assert {str(p) for p in DEFAULT_HIDE if p.exists()} <= hidden | {"/var/tmp"} or \
         any(_under(world.base, p) for p in DEFAULT_HIDE)
-    bare = Sandbox(world.scratch, tools=world.tools, default_hide=False).argv(["true"], world.scratch)
+    bare = Sandbox(world.scratch, tools=world.tools, default_hide=False).argv(["true"],
+                                                                            world.scratch)
     assert "/run" not in bare and "/root" not in bare
 
 
@@ -328,8 +328,10 @@ def test_grader_not_root(world):
         box = sandbox.Sandbox(Path({str(scratch)!r}), tools=Path({str(world.tools)!r}),
                               hide=[Path({str(world.base)!r})])
         box.check()
-        cmd = "id -u > uid.txt; echo x > {world.base}/escaped; echo x > {world.tools}/escaped; exit 0"
-        st = box(["/bin/sh", "-c", cmd], cwd=box.scratch, timeout=30, log=Path({str(home)!r}) / "log")
+        cmd = ("id -u > uid.txt; echo x > {world.base}/escaped; "
+               "echo x > {world.tools}/escaped; exit 0")
+        st = box(["/bin/sh", "-c", cmd], cwd=box.scratch, timeout=30,
+                 log=Path({str(home)!r}) / "log")
         sys.exit(st)
         """)
     r = subprocess.run(drop + ["/usr/bin/python3", "-c", script], capture_output=True, text=True,
@@ -398,7 +400,8 @@ class Grader:
         self.old = signal.signal(signal.SIGUSR1, self._usr1)
         victim = ["sleep", "600"]
         if ROOT:
-            victim = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] + victim
+            victim = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                      "--"] + victim
         self.victim = subprocess.Popen(victim)
 
     def _usr1(self, *_):
@@ -657,3 +660,27 @@ def test_check_fails_closed_without_bwrap(world, monkeypatch, tmp_path):
     monkeypatch.setattr(sandbox, "PATH", str(tmp_path))
     with pytest.raises(SandboxError, match="apt-get install bubblewrap"):
         world.box().check()
+
+
+def test_scratch_handed_over_without_following_links(world):
+    """As root the grader chowns scratch to the sandbox's uid before each run:
+    links the code planted there (to a file, to a directory) change owner
+    themselves, their targets never do; a file hard-linked in by the grader
+    keeps its owner."""
+    if not ROOT:
+        pytest.skip("the hand-over (chown) happens only when the grader is root")
+    target = world.base / "grader-file"
+    target.write_text("the grader's")
+    target_dir = world.base / "grader-dir"
+    (target_dir / "inner").mkdir(parents=True)
+    os.symlink(target, world.scratch / "link")
+    os.symlink(target_dir, world.scratch / "dirlink")
+    os.link(target, world.scratch / "hard")
+    (world.scratch / "mine").mkdir()
+    (world.scratch / "mine" / "file").write_text("x")
+    box = world.box()
+    assert box(["true"], cwd=world.scratch, timeout=30, log=world.logs / "chown.log") == 0
+    for p in (target, target_dir, target_dir / "inner"):
+        assert os.stat(p).st_uid == 0, p
+    for p in ("link", "dirlink", "mine", "mine/file"):
+        assert os.lstat(world.scratch / p).st_uid == box.uid, p
