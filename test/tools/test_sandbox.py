@@ -722,3 +722,23 @@ def test_kernel_builds_and_boots_in_the_sandbox(world):
               "-serial", f"file:{serial}"], cwd=world.scratch, timeout=300, log=log)
     assert st == 33, read_log(log)[-3000:] + serial.read_text(errors="replace")[-2000:]
     assert os.stat(serial).st_uid == box.uid
+
+
+def test_check_fails_closed_without_user_namespaces(world, monkeypatch):
+    """A bwrap that cannot create namespaces (what user namespaces turned
+    off, or Docker's default seccomp profile, look like): check() refuses,
+    giving bwrap's complaint and naming the sysctl to fix."""
+    bindir = world.base / "fake-bin"  # (searchable by the sandbox's uid, unlike tmp_path)
+    bindir.mkdir()
+    fake = bindir / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\n"
+                    "exit 1\n")
+    fake.chmod(0o755)
+    for tool in ("prlimit", "setpriv", "true", "sh"):
+        real = shutil.which(tool, path=sandbox.PATH)
+        if real:
+            os.symlink(real, bindir / tool)
+    monkeypatch.setattr(sandbox, "PATH", str(bindir))
+    with pytest.raises(SandboxError, match="kernel.unprivileged_userns_clone") as e:
+        world.box().check()
+    assert "No permissions to creating new namespace" in str(e.value)
