@@ -11,7 +11,11 @@ same layout (the control), so that each attack is shown to work when
 nothing stops it.
 
 The tests skip, with the reason (make test-tools runs pytest -rs), only when
-this machine cannot sandbox at all (Sandbox.check() raises SandboxError).
+this machine cannot sandbox at all (sandbox.machine_problem(): no bwrap, or
+bwrap cannot create user namespaces here); a sandbox that fails its check()
+beyond that is an error. Each test builds its own grader's world under
+build/ of this checkout (not under /tmp, which the sandbox replaces anyway,
+so that hiding is what keeps things out of sight) and removes it after.
 Run: /usr/bin/python3 -m pytest -q -rs test/tools/test_sandbox.py"""
 
 from __future__ import annotations
