@@ -89,6 +89,10 @@ def time_scale() -> float:
 def checkers() -> list:
     """The checker modules, imported from tools/; each has BUILD_TARGETS,
     SHARES and grade(lab, ctx)."""
+    missing = [name for name in CHECKERS if not (TOOLS / f"{name}.py").exists()]
+    if missing:
+        raise GradeError(f"{', '.join(missing)} not in {TOOLS}: handouts leave the checkers out; "
+                         "grade submissions from the instructors' tree")
     return [importlib.import_module(name) for name in CHECKERS]
 
 

@@ -16,7 +16,12 @@ Tests per lab (each all or nothing; the names are stable):
   lab 2 (40): __va and __pa 10, pfn_to_page and page_to_pfn 15, the boot
       handing the free RAM over through pfn_to_page 15;
   lab 3 (50): the boot's free lists 10, takes split the smallest block 15,
-      gives merge with their buddies 15, random takes and gives 10;
+      gives merge with their buddies 15, random takes and gives 10. Every
+      lab-3 machine but one has its free memory handed over again by the
+      harness through buddy_core_give() (the plan's handover line: single
+      pages and small blocks in a random order), so even the boot state
+      needs merges; every run of takes and gives gives everything back and
+      must end in exactly the boot's free state (check_round_trip());
   lab 4 (50): __get_free_pages at every order 12, get_zeroed_page 8,
       free_pages (and refusing bad addresses) 12, the zone fallback and
       watermarks 18 (three machines, one with ZONE_NORMAL; the plan walks
@@ -486,37 +491,79 @@ def _lab2(rng: random.Random) -> list[tuple[str, int, Callable]]:
 # --- lab 3 ---------------------------------------------------------------------------
 
 
+def _handover(rng: random.Random, max_order: int | None = None) -> str:
+    """The plan line that has the harness hand the boot's free memory over
+    again through buddy_core_give(): aligned blocks of random orders up to
+    @max_order (default: 0 to 3), shuffled, so the boot state needs merges."""
+    o = rng.choice([0, 0, 1, 2, 3]) if max_order is None else max_order
+    return f"handover {o} {rng.getrandbits(63)}"
+
+
 def _lab3_run(runs: _Runs, rng: random.Random, machine: list[str], ops: list[str],
-              what: str) -> str:
-    objs = runs.run(HARNESS, "\n".join([*machine, "boot", *ops]) + "\n", what)
-    return _check(objs, 3, what, len(ops))
+              what: str, *, handover: bool = True) -> str:
+    """Boot @machine (by default with the harness's handover: free memory
+    given page by page or in small blocks, to be merged), run @ops, check
+    every state; a run of ops that gives back everything it took must end
+    in exactly the boot's free state."""
+    pre = [_handover(rng)] if handover else []
+    objs = runs.run(HARNESS, "\n".join([*machine, *pre, "boot", *ops]) + "\n", what)
+    try:
+        out = _check(objs, 3, what, len(ops))
+    except Failed as e:
+        if handover and "at boot" in str(e):
+            raise Failed(f"{e} (the harness had handed the free memory over in single "
+                         f"pages and small blocks through buddy_core_give())") from None
+        raise
+    if ops:
+        states = [o for o in objs if "step" in o]
+        err = model.check_round_trip(states[0], states[-1])
+        if err:
+            raise Failed(f"{what}: {err}")
+        out += ", and everything given back restores the boot's free lists exactly"
+    return out
 
 
 def _lab3_boot(runs: _Runs, rng: random.Random) -> str:
-    outs = []
-    for i in range(2):
-        m = random_machine(rng, small_dma=bool(i), top_mib=(6, 48))
-        outs.append(_lab3_run(runs, rng, m, [], f"machine {i + 1}"))
-    return "the boot's free lists: exactly the largest aligned blocks of the free RAM"
+    # the boot's own handover (the largest blocks), then the harness's:
+    # every page alone, and small blocks, in a random order (merges)
+    _lab3_run(runs, rng, random_machine(rng, small_dma=True, top_mib=(6, 48)), [],
+              "machine 1 (the boot's blocks)", handover=False)
+    m = random_machine(rng, small_dma=False, top_mib=(6, 40))
+    objs = runs.run(HARNESS, "\n".join([*m, _handover(rng, 0), "boot"]) + "\n",
+                    "machine 2 (order-0 frees)")
+    _check(objs, 3, "machine 2 (every free page given alone, in a random order)", 0)
+    m = random_machine(rng, top_mib=(17, 32), normal=rng.random() < 0.5)
+    objs = runs.run(HARNESS, "\n".join([*m, _handover(rng, rng.randrange(1, 4)), "boot"]) + "\n",
+                    "machine 3 (small blocks)")
+    _check(objs, 3, "machine 3 (free memory given in small blocks, in a random order)", 0)
+    return ("the boot's free lists, and those of free memory given page by page or in "
+            "small blocks: exactly the largest aligned blocks of the free RAM")
+
+
+def _gives(rng: random.Random, taken: list[tuple[int, int]]) -> list[str]:
+    rng.shuffle(taken)
+    return [f"give @{s} {o}" for s, o in taken]
 
 
 def _lab3_take(runs: _Runs, rng: random.Random) -> str:
     m = random_machine(rng, small_dma=True, top_mib=(18, 24))
     st = _boot_zones(runs, m)
     zones = _zones_of(st)
-    ops = []
+    ops, taken = [], []
+
+    def take(z: int, o: int) -> None:
+        ops.append(f"take {z} {o}")
+        taken.append((len(ops), o))
+
     for _ in range(40):  # small takes: splits from the boot's big blocks
-        ops.append(f"take {rng.choice(zones)} {rng.choice([0, 0, 0, 1, 1, 2, 3, 4, 5])}")
+        take(rng.choice(zones), rng.choice([0, 0, 0, 1, 1, 2, 3, 4, 5]))
     for _ in range(30):  # large ones until the small zone runs dry
-        ops.append(f"take {zones[0]} {rng.choice([3, 4, 5, 6])}")
+        take(zones[0], rng.choice([3, 4, 5, 6]))
     for _ in range(20):
-        ops.append(f"take {rng.choice(zones)} {rng.choice([0, 1, 2, 7, 8, 9, 10])}")
+        take(rng.choice(zones), rng.choice([0, 1, 2, 7, 8, 9, 10]))
+    # then all back: a split remainder lost or listed wrong shows here
+    ops += _gives(rng, taken)
     return _lab3_run(runs, rng, m, ops, "takes")
-
-
-def _gives(rng: random.Random, taken: list[tuple[int, int]]) -> list[str]:
-    rng.shuffle(taken)
-    return [f"give @{s} {o}" for s, o in taken]
 
 
 def _lab3_give(runs: _Runs, rng: random.Random) -> str:
@@ -548,7 +595,8 @@ def _lab3_random(runs: _Runs, rng: random.Random) -> str:
         ops += _gives(rng, held)
         _lab3_run(runs, rng, m, ops, f"machine {i + 1}")
         outs += len(ops)
-    return f"{outs} random takes and gives on two machines, every state as the model says"
+    return (f"{outs} random takes and gives on two machines, every state as the model "
+            f"says, each ending in the boot's free lists")
 
 
 def _lab3(rng: random.Random) -> list[tuple[str, int, Callable]]:

@@ -49,6 +49,9 @@ API (stable; new parameters are keyword-only with defaults):
       validate_state() and check_state() of each state, check_boot_state()
       of the first (boot=True), check_transition() of each step; the first
       error, prefixed with the step.
+  check_round_trip(first, last) -> error | None
+      Everything taken was given back: @last's free blocks, free_pages and
+      per-CPU lists are exactly @first's, zone by zone.
 
   Lab 1: parse_mb2_info(data, avail) -> dict, the reference multiboot2
       parse ({"ret", "mmap": [[addr, len, type], ...], "from_basic"});
@@ -740,6 +743,30 @@ def check_transition(prev: dict, cur: dict, *, lab: int, ram: Ram | list | None 
         sim.drain()
         return _compare_sim(sim, cur, what, pcp_exact=True)
     return f"{what}: unknown operation"
+
+
+def check_round_trip(first: dict, last: dict) -> str | None:
+    """None when the (validated) state @last frees exactly what @first did:
+    the same free blocks, free_pages and per-CPU pages in every zone (a
+    run that gave back everything it took); else the first difference."""
+    what = f"everything was given back (step {last.get('step')})"
+    if len(first["zones"]) != len(last["zones"]):
+        return f"after {what}: the number of zones changed"
+    for z0, z1, b0, b1 in zip(first["zones"], last["zones"], free_blocks(first),
+                              free_blocks(last)):
+        err = _set_diff(_zone_name(z0), b0, b1, what + ", the free blocks must be the "
+                        "boot's")
+        if err:
+            return err
+        if z0["free_pages"] != z1["free_pages"]:
+            return (f"after {what}, zone {_zone_name(z0)}: free_pages is {z1['free_pages']}, "
+                    f"at boot {z0['free_pages']}")
+        p0 = sorted(p for c in z0.get("pcp", []) for p in c["list"])
+        p1 = sorted(p for c in z1.get("pcp", []) for p in c["list"])
+        if p0 != p1:
+            return (f"after {what}, zone {_zone_name(z0)}: the per-CPU lists hold "
+                    f"{_pfns(p1)}, at boot {_pfns(p0)}")
+    return None
 
 
 def check_sequence(states: list[dict], *, lab: int, pcp: bool = True,

@@ -38,9 +38,21 @@ How. Two mechanisms, each for what it does well:
   and the grader must work there. The process cap is RLIMIT_NPROC set inside
   the sandbox's user namespace: since Linux 5.14 that count is kept per user
   namespace (ucounts), so each sandbox gets its own cap although every
-  sandbox runs as the same uid (outside, the count of all sandboxes together
-  stays bounded by the grader's own RLIMIT_NPROC, which was copied into each
-  namespace when it was created). Threads count as processes.
+  sandbox runs as the same uid. The trade-off: outside, the processes of all
+  sandboxes together count against the RLIMIT_NPROC bwrap had when it made
+  the namespace (the grader's own, often unlimited for root), so the cap
+  holds per sandbox, and the number of sandboxes at a time is the grader's
+  to bound (tools/grade --class: one per two cores). Threads count as
+  processes. On kernels before 5.14 the cap is per uid across sandboxes.
+
+The run. The first process is this module as a small reaper (reap(), outside
+the sandbox, as the grader's user): a child subreaper that runs setpriv and
+bwrap and reaps everything until the sandbox is gone, then reports the CPU
+time and largest resident set of all its processes (the kernel's account,
+not the code's word) on a pipe. The parent enforces the wall clock: at the
+timeout it asks the reaper to kill bwrap (whose pid namespace dies with it:
+every process of the code is killed, however it daemonized), then kills the
+reaper's whole process group if that does not end it in 5 s.
 
 Non-root for real. When the grader runs as root (CI, Gradescope), setpriv
 switches to an unprivileged uid/gid (nobody, 65534) before bwrap starts, so
@@ -89,9 +101,22 @@ What is not:
   (what bwrap reports for SIGXCPU or SIGXFSZ) is reported as killed by that
   limit, which can only lower its own score.
 
+Measured on this project's machine (2 cores shared with other work, Debian
+12 userland, QEMU 7.2 TCG):
+- make build/kernel.elf build/pagewise-test.iso from clean, three runs each:
+  4.5-6.9 s wall, 4.5-5.4 s CPU plain; 4.6-6.4 s wall, 4.1-5.6 s CPU in the
+  sandbox: no overhead beyond the noise.
+- Start-up: about 0.1 s per run (`true`: 0.7 ms plain, ~100 ms sandboxed:
+  the reaper's Python start, setpriv, bwrap's mounts); a checker should run
+  many workloads per child, not one child per operation.
+- QEMU with -m 6G needs between 7424 MiB (fails: "cannot set up guest
+  memory") and 7552 MiB (boots) of address space; Limits.memory_bytes is
+  8 GiB. QEMU with -m 128M boots the self-test ISO in the sandbox
+  (test/tools/test_sandbox.py).
+
 Usage (observed.Runner):
     box = Sandbox(scratch, tools=instructor / "tools",
-                  hide=[instructor, work_root, *DEFAULT_HIDE])
+                  hide=[instructor, work_root])    # and DEFAULT_HIDE
     box.check()                       # SandboxError when the machine cannot
     status = box(["make", "-C", str(tree), "build/kernel.elf"], cwd=tree,
                  timeout=300, log=logs / "build.log")
@@ -102,9 +127,11 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -148,7 +175,9 @@ class Limits:
 
     cpu_seconds   RLIMIT_CPU: SIGXCPU at this many seconds of CPU time, SIGKILL
                   two seconds later if the signal is caught.
-    memory_bytes  RLIMIT_AS, the address space of one process. QEMU under TCG
+    memory_bytes  RLIMIT_AS, the address space of one process (so programs
+                  built with AddressSanitizer, which reserves terabytes of
+                  shadow, cannot run in the sandbox). QEMU under TCG
                   reserves the guest RAM, a 1 GiB translation cache and an
                   8 MiB stack per thread: with -m 6G, QEMU 7.2 fails to start
                   at 7424 MiB and boots at 7552 MiB (measured in the sandbox
@@ -220,17 +249,21 @@ def _within(p: Path, root: Path) -> bool:
 class Sandbox:
     """Runs commands in a bubblewrap sandbox that may write only @scratch
     (created if missing), read @tools but not write it, and not see any path
-    in @hide (each covered by an empty tmpfs; missing paths are skipped).
+    in @hide, nor in DEFAULT_HIDE unless @default_hide is False (each covered
+    by an empty tmpfs; missing paths are skipped). Pass the instructor's
+    tree and the grader's work root (other submissions, logs, sockets).
     @env: extra variables for the code (the grader's PAGEWISE_* settings).
     An instance is an observed.Runner; self.last is the RunResult of its
     latest run."""
 
     def __init__(self, scratch: Path, *, tools: Path, limits: Limits = Limits(),
-                 hide: Sequence[Path] = (), env: Mapping[str, str] | None = None):
+                 hide: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+                 default_hide: bool = True):
         self.scratch = Path(scratch).resolve()
         self.tools = Path(tools).resolve()
         self.limits = limits
-        self.hide = tuple(Path(p).resolve() for p in hide)
+        self.hide = tuple(dict.fromkeys(Path(p).resolve() for p in
+                                        [*hide, *(DEFAULT_HIDE if default_hide else ())]))
         self.env = dict(env or {})
         self.last = None
         for name in self.env:
@@ -312,17 +345,28 @@ class Sandbox:
 
     def _chown_scratch(self) -> None:
         """Make scratch the sandbox user's (when the grader is root): every
-        entry not already its own, links themselves and never their
-        targets. No sandboxed process is alive here (each run's pid namespace
-        dies with it), so nothing can swap an entry while we walk."""
+        entry not already its own. The walk goes through directory
+        descriptors and never follows a link (os.fwalk, lchown relative to
+        the directory), so code still running in another sandbox on this
+        scratch cannot swap a directory for a link to /etc under our feet.
+        Regular files with several links are left alone: the code cannot
+        link to anything outside scratch (links do not cross mounts), so
+        those are the grader's, and may be the instructor's files too."""
         if os.geteuid() != 0:
             return
         uid, gid = self.uid, self.gid
-        for root, dirs, files in os.walk(self.scratch):
-            for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-                st = os.lstat(name)
-                if st.st_uid != uid or st.st_gid != gid:
-                    os.chown(name, uid, gid, follow_symlinks=False)
+        for _, dirs, files, dirfd in os.fwalk(self.scratch, follow_symlinks=False):
+            st = os.fstat(dirfd)
+            if st.st_uid != uid or st.st_gid != gid:
+                os.fchown(dirfd, uid, gid)
+            for name in dirs + files:  # (links to directories are among dirs)
+                try:
+                    st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
+                    if (st.st_uid != uid or st.st_gid != gid) and \
+                            not (stat.S_ISREG(st.st_mode) and st.st_nlink > 1):
+                        os.chown(name, uid, gid, dir_fd=dirfd, follow_symlinks=False)
+                except FileNotFoundError:  # removed meanwhile by a running sandbox
+                    pass
 
     def check(self) -> None:
         """Start a tiny command in the sandbox and make sure it ran as
@@ -334,7 +378,8 @@ class Sandbox:
         self.scratch.mkdir(parents=True, exist_ok=True)
         probe = self.scratch / ".sandbox-check"
         script = ('test "$(id -u)" != 0 || { echo "uid 0 inside"; exit 3; }; '
-                  f'test -r {shlex.quote(str(self.tools))} && test -x {shlex.quote(str(self.tools))}'
+                  f'test -r {shlex.quote(str(self.tools))} && '
+                  f'test -x {shlex.quote(str(self.tools))}'
                   ' || { echo "tools not readable"; exit 4; }; '
                   f': > {shlex.quote(str(probe))} || {{ echo "scratch not writable"; exit 5; }}')
         fd, name = tempfile.mkstemp(prefix="pagewise-sandbox-check-", suffix=".log")
@@ -401,53 +446,64 @@ class Sandbox:
     def _wait(self, proc: subprocess.Popen, out, stdin: bytes | None, timeout: float,
               start: float, status_r: int) -> RunResult:
         """Copy the output to @out (up to the log limit), feed @stdin, wait
-        for the reaper at most @timeout seconds, and read its report."""
-        cap = self.limits.log_bytes
-        kept = 0
-
-        def drain() -> None:
-            nonlocal kept
-            assert proc.stdout is not None
-            while chunk := proc.stdout.read1(65536):
-                room = cap - kept
-                if room > 0:
-                    out.write(chunk[:room])
-                    if len(chunk) > room:
-                        out.write(b"\n[... output beyond the log limit dropped]\n")
-                kept += len(chunk)
-
-        def feed() -> None:
-            assert proc.stdin is not None
-            try:
-                proc.stdin.write(stdin or b"")
-                proc.stdin.close()
-            except OSError:  # the code closed its stdin, or died
-                pass
-
-        threads = [threading.Thread(target=drain, daemon=True)]
-        if stdin is not None:
-            threads.append(threading.Thread(target=feed, daemon=True))
-        for t in threads:
-            t.start()
-        timed_out = False
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            # The reaper kills bwrap, whose pid namespace dies with it, and
-            # still reports; if it does not finish, kill the whole group.
-            timed_out = True
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        wall = time.monotonic() - start
-        for t in threads:
-            t.join(10)
+        for the reaper at most @timeout seconds, and read its report. One
+        select() loop on the output pipe and a pidfd of the reaper: nothing
+        here can block on a process that keeps the pipe open."""
         assert proc.stdout is not None
+        if stdin is not None:
+            def feed() -> None:
+                assert proc.stdin is not None
+                try:
+                    proc.stdin.write(stdin)
+                    proc.stdin.close()
+                except OSError:  # the code closed its stdin, or died
+                    pass
+            threading.Thread(target=feed, daemon=True).start()
+        cap, kept = self.limits.log_bytes, 0
+        fd = proc.stdout.fileno()
+        pidfd = os.pidfd_open(proc.pid)
+        deadline = start + timeout
+        timed_out = killed_hard = exited = eof = False
+        try:
+            while not (exited and eof):
+                now = time.monotonic()
+                if now >= deadline:
+                    if exited:  # output still open after the sandbox ended
+                        break
+                    if not timed_out:
+                        # The reaper kills bwrap, whose pid namespace dies
+                        # with it, and still reports; if it does not end,
+                        # kill its whole process group.
+                        timed_out = True
+                        proc.send_signal(signal.SIGTERM)
+                    elif not killed_hard:
+                        killed_hard = True
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    deadline = now + 5
+                    continue
+                ready, _, _ = select.select([] if eof else [fd], [], [],
+                                            deadline - now) if exited else \
+                    select.select([pidfd] + ([] if eof else [fd]), [], [], deadline - now)
+                if fd in ready:
+                    chunk = os.read(fd, 65536)
+                    eof = not chunk
+                    room = cap - kept
+                    if chunk and room > 0:
+                        out.write(chunk[:room])
+                        if len(chunk) > room:
+                            out.write(b"\n[... output beyond the log limit dropped]\n")
+                    kept += len(chunk)
+                if pidfd in ready:
+                    proc.wait()
+                    exited = True
+                    deadline = time.monotonic() + 2  # for the rest of the output
+        finally:
+            os.close(pidfd)
+        if not exited:
+            proc.wait()
+        wall = time.monotonic() - start
         proc.stdout.close()
-        report = os.read(status_r, 4096)
+        report = os.read(status_r, 4096) if select.select([status_r], [], [], 0)[0] else b""
         try:
             info = json.loads(report)
             cpu, rss = float(info["cpu"]), int(info["max_rss"])

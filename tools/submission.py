@@ -32,6 +32,7 @@ of the student's repository."""
 
 from __future__ import annotations
 
+import sys
 import difflib
 import os
 import re
@@ -838,7 +839,8 @@ RULES = (
     Rule("#include", r"include", "a new header: a solution uses what its file already includes", "c"),
     Rule("host call", r"getenv|secure_getenv|open|openat|creat|fopen|freopen|popen|_exit|_Exit|exit|atexit|"
          r"abort|system|fork|vfork|clone|exec[lv]p?e?|execvpe|fexecve|write|pwrite|dlopen|dlsym|syscall|"
-         r"signal|sigaction|raise|kill|ptrace",
+         r"signal|sigaction|raise|kill|ptrace|socket|socketpair|connect|bind|listen|accept|send|sendto|"
+         r"sendmsg|recv|recvfrom|recvmsg|mmap|mprotect|unlink|rename|chmod|chown|mkdir|rmdir",
          "a C library or system call: in the host tests it reaches the grader's process and files", "host"),
 )
 _TOKEN = re.compile(r"0[xX][0-9A-Fa-f]+[uUlL]*|[A-Za-z_]\w*|\d+")
@@ -1046,3 +1048,44 @@ def materialize_fixture(repo: Path, fixture: Path, out: Path) -> int:
     _empty_dest(out)
     handout.write_tree(out, dict(sorted(files.items())))
     return fx.lab
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python3 tools/submission.py materialize FIXTURE OUTDIR: write the
+    submission tree of a region fixture (print its lab); python3
+    tools/submission.py splice SUBMISSION LAB OUTDIR: splice a submission
+    into a fresh handout and print the report. Exit status 1 on a
+    SubmissionError."""
+    import argparse
+    ap = argparse.ArgumentParser(prog="submission", description="Read and splice lab submissions "
+                                 "(docs/labs/INSTRUCTORS.md, \"Grading a submission\").")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("materialize", help="the submission tree of a region fixture")
+    m.add_argument("fixture")
+    m.add_argument("outdir")
+    s = sub.add_parser("splice", help="a submission's regions in a fresh handout, and the report")
+    s.add_argument("submission")
+    s.add_argument("lab", type=int)
+    s.add_argument("outdir")
+    args = ap.parse_args(argv)
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        if args.cmd == "materialize":
+            lab = materialize_fixture(repo, Path(args.fixture), Path(args.outdir))
+            print(f"submission: lab {lab} submission of {args.fixture} written to {args.outdir}")
+            return 0
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            got = load_submission(Path(args.submission), Path(tmp) / "in")
+            report = splice(repo, args.lab, got, Path(args.outdir))
+        print("\n".join(report.lines()))
+        for f in suspicious(report):
+            print(f"flag: {f.path}:{f.line}: {f.construct} ({f.reason}): {f.text}")
+        return 0
+    except SubmissionError as e:
+        print(f"submission: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

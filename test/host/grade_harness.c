@@ -13,6 +13,12 @@
  *   reserved BASE SIZE      a firmware reserved range
  *   low_reserve SIZE        bytes reserved from 0 (the PC's first MiB)
  *   watermarks 0|1          Linux's watermarks and lowmem_reserve, or none
+ *   handover MAXORDER SEED  before boot: once mm_core_init() is done, empty
+ *                           the buddy allocator (the harness itself: lists,
+ *                           counts, PG_buddy) and give every free page back
+ *                           through buddy_core_give(), in aligned blocks of
+ *                           random orders up to MAXORDER, shuffled (SEED):
+ *                           the boot state then needs the code's merges
  *   boot                    load the machine, mm_core_init(), dump step 0
  *   pcp HIGH BATCH          before boot: every populated zone's per-CPU high
  *                           and batch (0 1: order-0 pages bypass the lists)
@@ -69,6 +75,9 @@ static bool *usable;
 static unsigned long usable_nr;
 /* The plan's pcp line: set at boot; -1: as mm_core_init() chose. */
 static int pcp_high = -1, pcp_batch = -1;
+/* The plan's handover line: -1: none (the boot's own blocks stay). */
+static int handover_order = -1;
+static uint64_t handover_seed;
 
 static void die(const char *fmt, ...)
 {
@@ -316,6 +325,87 @@ static void set_pcp(int high, int batch)
 		}
 }
 
+/* splitmix64: the handover's random numbers, from the plan's seed. */
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* May the block of @order at @pfn be given: all usable, in one zone? */
+static bool block_usable(unsigned long pfn, unsigned int order)
+{
+	unsigned long end = pfn + (1UL << order);
+
+	if (end > usable_nr || pfn_zonenum(pfn) != pfn_zonenum(end - 1))
+		return false;
+	for (unsigned long p = pfn; p < end; p++)
+		if (!usable[p])
+			return false;
+	return true;
+}
+
+/*
+ * The plan's handover: take every free page away from the buddy allocator
+ * without its code (the lists emptied, the counts zeroed, PG_buddy cleared
+ * on every page), then give each usable pfn back with buddy_core_give(), in
+ * naturally aligned blocks of random orders up to handover_order, in a
+ * shuffled order. A fully merged result needs the code under test to merge
+ * them; the pages themselves stay as mm_core_init() left them (not
+ * reserved, no reference).
+ */
+static void handover(void)
+{
+	uint64_t rnd = handover_seed;
+	unsigned long *blocks, n = 0;
+
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &contig_page_data.node_zones[z];
+
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+			INIT_LIST_HEAD(&zone->free_area[o].free_list);
+			zone->free_area[o].nr_free = 0;
+		}
+		zone->free_pages = 0;
+	}
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+		if (PageBuddy(&mem_map[pfn])) {
+			__ClearPageBuddy(&mem_map[pfn]);
+			set_page_private(&mem_map[pfn], 0);
+		}
+	blocks = calloc(usable_nr ? usable_nr : 1, sizeof(*blocks));
+	if (!blocks)
+		die("out of memory");
+	/* each block as pfn << 4 | order */
+	for (unsigned long pfn = 0; pfn < usable_nr && pfn < max_pfn;) {
+		unsigned int o =
+			(unsigned int)(next_random(&rnd) %
+				       (unsigned int)(handover_order + 1));
+
+		if (!usable[pfn]) {
+			pfn++;
+			continue;
+		}
+		while (o && ((pfn & ((1UL << o) - 1)) || !block_usable(pfn, o)))
+			o--;
+		blocks[n++] = pfn << 4 | o;
+		pfn += 1UL << o;
+	}
+	for (unsigned long i = n; i > 1; i--) {
+		unsigned long j = next_random(&rnd) % i, t = blocks[i - 1];
+
+		blocks[i - 1] = blocks[j];
+		blocks[j] = t;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		buddy_core_give(&mem_map[blocks[i] >> 4],
+				(unsigned int)(blocks[i] & 15));
+	free(blocks);
+}
+
 static void boot(void)
 {
 	unsigned long map_start, map_end;
@@ -334,6 +424,8 @@ static void boot(void)
 		usable[pfn] = false;
 	if (pcp_high >= 0)
 		set_pcp(pcp_high, pcp_batch);
+	if (handover_order >= 0)
+		handover();
 	step = 0;
 	results[0] = -1;
 	dump_state("null", LONG_MIN, "");
@@ -619,6 +711,14 @@ int main(int argc, char **argv)
 			pcp_batch = (int)strtol(b, NULL, 0);
 			if (pcp_high < 0 || pcp_batch < 1)
 				die("bad pcp %s %s", a, b);
+		} else if (!strcmp(cmd, "handover") && a && b) {
+			if (mem_map)
+				die("handover after boot");
+			handover_order = (int)strtol(a, NULL, 0);
+			handover_seed = strtoull(b, NULL, 0);
+			if (handover_order < 0 ||
+			    handover_order > (int)MAX_PAGE_ORDER)
+				die("bad handover %s %s", a, b);
 		} else if (!strcmp(cmd, "mem_map")) {
 			mem_map_line();
 		} else if ((!strcmp(cmd, "pfn_to_page") ||

@@ -215,6 +215,20 @@ def test_parse_mb2_info_model():
                         "mmap": [[0x100000, 0x7f00000, 1]]}) is not None
 
 
+def test_round_trip_must_restore_the_boot_state():
+    t = state(1, [zone({5: [32], 4: [16], 3: [8], 2: [4], 1: [2], 0: [1]})],
+              op=["take", 0, 0], result=0)
+    back = state(2, [zone({6: [0]})], op=["give", 0, 0])
+    assert m.check_round_trip(BOOT, back) is None
+    assert "should be free" in m.check_round_trip(BOOT, t)
+    leaked = state(2, [zone({5: [32], 4: [16]})], op=["give", 0, 0])
+    assert "the boot's" in m.check_round_trip(BOOT, leaked)
+    miscounted = state(2, [zone({6: [0]}, free_pages=63)], op=["give", 0, 0])
+    assert "free_pages is 63" in m.check_round_trip(BOOT, miscounted)
+    held = state(2, [zone({6: [0]}, pcp=[3])], op=["drain"])
+    assert "per-CPU" in m.check_round_trip(BOOT, held)
+
+
 def test_direct_map_model():
     assert m.model_va(0x1000) == 0xffff888000001000
     assert m.model_pa(0xffff888000001000) == 0x1000
@@ -274,22 +288,31 @@ def test_shares_match_the_plan():
 # verdicts that must fail). Each is one edit of a copy of the tree. An @ in
 # the texts is dropped before use: it keeps the solution's lines out of
 # this file, which the handouts carry (tools/handout.py finds leaks).
+LAB3_ALL = {"boot: free memory in the largest aligned blocks",
+            "take: the smallest block, split into upper halves",
+            "give: merges with free buddies", "random takes and gives"}
 STALE_DRAIN = ("\tif @(unlikely(++pcp->count >= pcp->high))\n"
                "\t\tfree_pcppages_bulk@(zone, pcp, pcp->batch);\n")
 MUTANTS = {
     "lab3-no-merge": ("src/mm/page_alloc.c",
                       "\t\tif @(!page_is_buddy(buddy, buddy_pfn, start, span, order))\n\t\t\tbreak;",
                       "\t\tif @(1 || !page_is_buddy(buddy, buddy_pfn, start, span, order))\n"
-                      "\t\t\tbreak;", 3,
-                      {"give: merges with free buddies", "random takes and gives"}),
+                      "\t\t\tbreak;", 3, LAB3_ALL),
     "lab3-expand-lower-half": ("src/mm/page_alloc.c",
                                "\t\tadd_to_free_list@(&page[size], zone, high);",
                                "\t\tadd_to_free_list@(page, zone, high);\n\t\tpage += size;", 3,
                                {"take: the smallest block, split into upper halves",
                                 "give: merges with free buddies", "random takes and gives"}),
     "lab3-wrong-buddy": ("src/mm/page_alloc.c", "\treturn pfn ^ @(1UL << order);",
-                         "\treturn pfn + @(1UL << order);", 3,
-                         {"give: merges with free buddies", "random takes and gives"}),
+                         "\treturn pfn + @(1UL << order);", 3, LAB3_ALL),
+    "lab3-buddy-or": ("src/mm/page_alloc.c", "\treturn pfn ^ @(1UL << order);",
+                      "\treturn pfn | @(1UL << order);", 3, LAB3_ALL),
+    # no split: the take keeps the whole block; gives merge as they should
+    "lab3-no-split": ("src/mm/page_alloc.c", "\t\texpand@(zone, page, order, o);\n"
+                      "\t\tzone->free_pages -= 1UL << order;",
+                      "\t\tzone->free_pages -= 1UL << o;", 3,
+                      {"take: the smallest block, split into upper halves",
+                       "give: merges with free buddies", "random takes and gives"}),
     "lab3-largest-block": ("src/mm/page_alloc.c",
                            "\tfor @(unsigned int o = order; o < NR_PAGE_ORDERS; o++) {",
                            "\tfor @(unsigned int o = NR_PAGE_ORDERS - 1; o + 1 > order; o--) {", 3,

@@ -11,7 +11,11 @@ same layout (the control), so that each attack is shown to work when
 nothing stops it.
 
 The tests skip, with the reason (make test-tools runs pytest -rs), only when
-this machine cannot sandbox at all (Sandbox.check() raises SandboxError).
+this machine cannot sandbox at all (sandbox.machine_problem(): no bwrap, or
+bwrap cannot create user namespaces here); a sandbox that fails its check()
+beyond that is an error. Each test builds its own grader's world under
+build/ of this checkout (not under /tmp, which the sandbox replaces anyway,
+so that hiding is what keeps things out of sight) and removes it after.
 Run: /usr/bin/python3 -m pytest -q -rs test/tools/test_sandbox.py"""
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import select
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import textwrap
@@ -36,7 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
 
 import sandbox  # noqa: E402
-from sandbox import DEFAULT_HIDE, GiB, Limits, MiB, Sandbox, SandboxError  # noqa: E402
+from sandbox import DEFAULT_HIDE, Limits, MiB, Sandbox, SandboxError  # noqa: E402
 
 ROOT = os.geteuid() == 0
 
@@ -146,7 +149,7 @@ int main(int argc, char **argv)
 			if (p < 0)
 				break;
 			if (p == 0) {
-				sleep(3);
+				sleep(4);
 				_exit(0);
 			}
 			n++;
@@ -227,7 +230,7 @@ class Layout:
 
     def box(self, limits: Limits = Limits(), **kw) -> Sandbox:
         return Sandbox(self.scratch, tools=self.tools, limits=limits,
-                       hide=[self.instructor, self.work, self.logs, *DEFAULT_HIDE], **kw)
+                       hide=[REPO, self.instructor, self.work, self.logs], **kw)
 
     def close(self) -> None:
         for p in (self.marker, self.tmpnew, self.etc):
@@ -243,9 +246,11 @@ def world():
     if problem:
         pytest.skip(f"this machine cannot sandbox: {problem}")
     w = Layout(base)
-    w.box().check()  # a failure here is the sandbox's, not the machine's: an error
-    yield w
-    w.close()
+    try:
+        w.box().check()  # a failure here is the sandbox's, not the machine's: an error
+        yield w
+    finally:
+        w.close()
 
 
 def read_log(log: Path) -> str:
@@ -286,10 +291,64 @@ def test_argv_is_the_documented_command(world):
                 "--new-session", "--clearenv"):
         assert opt in cmd
     assert cmd[cmd.index("--tmpfs", cmd.index("--dev")) + 1] == "/dev/shm"
-    # The work root is covered, and scratch bound after (on top of) it.
-    assert cmd.index(str(world.work)) < cmd.index(str(world.scratch))
+    # The work root is covered (it or a hidden directory above it), and
+    # scratch bound after (on top of) that tmpfs.
+    tmpfs = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--tmpfs"]
+    cover = [t for t in tmpfs if t != "/tmp" and (Path(t) == world.work
+                                                  or Path(t) in world.work.parents)]
+    assert cover, tmpfs
+    assert cmd.index(cover[0]) < cmd.index(str(world.scratch))
     assert cmd[-2:] == ["make", "build/kernel.elf"]
     assert ("setpriv" in cmd) == ROOT
+    hidden = {cmd[i + 1] for i, a in enumerate(cmd) if a == "--remount-ro"}
+    assert {str(p) for p in DEFAULT_HIDE if p.exists()} <= hidden | {"/var/tmp"} or \
+        any(_under(world.base, p) for p in DEFAULT_HIDE)
+    bare = Sandbox(world.scratch, tools=world.tools, default_hide=False).argv(["true"],
+                                                                            world.scratch)
+    assert "/run" not in bare and "/root" not in bare
+
+
+def _under(p: Path, root: Path) -> bool:
+    return root in p.parents
+
+
+def test_grader_not_root(world):
+    """The grader as an unprivileged user (when this test runs as root, it
+    plays one with setpriv): bwrap runs as that user, the code too, in a
+    user namespace; the same isolation holds."""
+    if not ROOT:
+        pytest.skip("runs as root only (the whole file already runs the non-root path)")
+    uid = sandbox.NOBODY
+    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    home = world.base / "unpriv"
+    home.mkdir()
+    scratch = home / "scratch"
+    scratch.mkdir()
+    for p in (home, scratch):
+        os.chown(p, uid, uid)
+    os.chmod(world.base, 0o755)
+    if subprocess.run(drop + ["test", "-r", str(REPO / "tools" / "sandbox.py")]).returncode:
+        pytest.skip(f"uid {uid} cannot read {REPO / 'tools'} to play an unprivileged grader")
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(REPO / 'tools')!r})
+        from pathlib import Path
+        import sandbox
+        box = sandbox.Sandbox(Path({str(scratch)!r}), tools=Path({str(world.tools)!r}),
+                              hide=[Path({str(world.base)!r})])
+        box.check()
+        cmd = ("id -u > uid.txt; echo x > {world.base}/escaped; "
+               "echo x > {world.tools}/escaped; exit 0")
+        st = box(["/bin/sh", "-c", cmd], cwd=box.scratch, timeout=30,
+                 log=Path({str(home)!r}) / "log")
+        sys.exit(st)
+        """)
+    r = subprocess.run(drop + ["/usr/bin/python3", "-c", script], capture_output=True, text=True,
+                       timeout=120, cwd="/")
+    assert r.returncode == 0, r.stderr + (home / "log").read_text(errors="replace")
+    assert (scratch / "uid.txt").read_text().strip() == str(uid)
+    assert os.stat(scratch / "uid.txt").st_uid == uid
+    assert not (world.base / "escaped").exists() and not (world.tools / "escaped").exists()
 
 
 def test_environment_is_an_allow_list(world, monkeypatch):
@@ -350,7 +409,8 @@ class Grader:
         self.old = signal.signal(signal.SIGUSR1, self._usr1)
         victim = ["sleep", "600"]
         if ROOT:
-            victim = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] + victim
+            victim = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                      "--"] + victim
         self.victim = subprocess.Popen(victim)
 
     def _usr1(self, *_):
@@ -609,3 +669,80 @@ def test_check_fails_closed_without_bwrap(world, monkeypatch, tmp_path):
     monkeypatch.setattr(sandbox, "PATH", str(tmp_path))
     with pytest.raises(SandboxError, match="apt-get install bubblewrap"):
         world.box().check()
+
+
+def test_scratch_handed_over_without_following_links(world):
+    """As root the grader chowns scratch to the sandbox's uid before each run:
+    links the code planted there (to a file, to a directory) change owner
+    themselves, their targets never do; a file hard-linked in by the grader
+    keeps its owner."""
+    if not ROOT:
+        pytest.skip("the hand-over (chown) happens only when the grader is root")
+    target = world.base / "grader-file"
+    target.write_text("the grader's")
+    target_dir = world.base / "grader-dir"
+    (target_dir / "inner").mkdir(parents=True)
+    os.symlink(target, world.scratch / "link")
+    os.symlink(target_dir, world.scratch / "dirlink")
+    os.link(target, world.scratch / "hard")
+    (world.scratch / "mine").mkdir()
+    (world.scratch / "mine" / "file").write_text("x")
+    box = world.box()
+    assert box(["true"], cwd=world.scratch, timeout=30, log=world.logs / "chown.log") == 0
+    for p in (target, target_dir, target_dir / "inner"):
+        assert os.stat(p).st_uid == 0, p
+    for p in ("link", "dirlink", "mine", "mine/file"):
+        assert os.lstat(world.scratch / p).st_uid == box.uid, p
+
+
+def test_kernel_builds_and_boots_in_the_sandbox(world):
+    """What the grader does with a submission: make builds the kernel and
+    its ISO (gcc, nasm, ld, grub-mkrescue, xorriso, mtools) in scratch, then
+    QEMU boots it headless with no network device; the kernel's self-test
+    powers the machine off through isa-debug-exit (status 33). Everything
+    the build wrote belongs to the sandbox's uid."""
+    for tool in ("gcc", "nasm", "grub-mkrescue", "xorriso", "qemu-system-x86_64"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (scripts/install-deps.sh grade)")
+    tree = world.scratch / "tree"
+    files = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for f in filter(None, files):
+        if (REPO / f).is_file():
+            (tree / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / f, tree / f)
+    box = world.box()
+    log = world.logs / "build.log"
+    iso = tree / "build" / "pagewise-test.iso"
+    st = box(["make", "-s", "-C", str(tree), "build/pagewise-test.iso"], cwd=tree, timeout=600,
+             log=log)
+    assert st == 0, read_log(log)[-3000:]
+    for p in (tree / "build" / "kernel.elf", iso):
+        assert os.stat(p).st_uid == box.uid
+    serial = world.scratch / "serial.log"
+    log = world.logs / "qemu.log"
+    st = box(["qemu-system-x86_64", "-m", "128M", "-display", "none", "-no-reboot", "-nic", "none",
+              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cdrom", str(iso),
+              "-serial", f"file:{serial}"], cwd=world.scratch, timeout=300, log=log)
+    assert st == 33, read_log(log)[-3000:] + serial.read_text(errors="replace")[-2000:]
+    assert os.stat(serial).st_uid == box.uid
+
+
+def test_check_fails_closed_without_user_namespaces(world, monkeypatch):
+    """A bwrap that cannot create namespaces (what user namespaces turned
+    off, or Docker's default seccomp profile, look like): check() refuses,
+    giving bwrap's complaint and naming the sysctl to fix."""
+    bindir = world.base / "fake-bin"  # (searchable by the sandbox's uid, unlike tmp_path)
+    bindir.mkdir()
+    fake = bindir / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\n"
+                    "exit 1\n")
+    fake.chmod(0o755)
+    for tool in ("prlimit", "setpriv", "true", "sh"):
+        real = shutil.which(tool, path=sandbox.PATH)
+        if real:
+            os.symlink(real, bindir / tool)
+    monkeypatch.setattr(sandbox, "PATH", str(bindir))
+    with pytest.raises(SandboxError, match="kernel.unprivileged_userns_clone") as e:
+        world.box().check()
+    assert "No permissions to creating new namespace" in str(e.value)
