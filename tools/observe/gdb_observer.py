@@ -55,7 +55,7 @@ MAX_MMAP = 128  # BOOT_MMAP_MAX
 GFP_CODES = {"GFP_KERNEL": 0, "GFP_DMA": 1, "GFP_DMA32": 2, "GFP_ATOMIC": 3}
 OP_CODES = {"take": 1, "give": 2, "get_free_pages": 3, "get_zeroed_page": 4, "free_pages": 5,
             "alloc_page": 6, "free_page": 7, "drain": 8, "va": 9, "pa": 10, "pfn_to_page": 11,
-            "page_to_pfn": 12, "free_pages_bad": 14}
+            "page_to_pfn": 12, "free_pages_bad": 14, "cycle": 15}
 OP_QUIT = 13
 MAILBOX_MAGIC = 0x6F627365
 SPURIOUS_STOPS = 5  # stops at grade_agent_stop before the agent ran, tolerated per op
@@ -543,6 +543,13 @@ class Observer:
             try:
                 if op[0] == "free_pages_bad":
                     kind, args, call = self.bad_free(op, results)
+                elif op[0] == "cycle":
+                    # ["cycle", zone, count, seed]: take up to count
+                    # order-0 pages, give them back shuffled by seed
+                    if len(op) != 4 or not all(isinstance(x, int) and not isinstance(x, bool)
+                                               and 0 <= x < 1 << 32 for x in op[1:]):
+                        raise Stop(f"bad plan op {op!r}")
+                    args, call = op[1:], [op[1], op[2] | op[3] << 32]
                 else:
                     args = call = [self.resolve(a, results) for a in op[1:3]]
             except Skip as e:
@@ -572,7 +579,8 @@ class Observer:
                 shown = [op[0], kind, *args]
             else:
                 shown = [op[0], *args]
-            self.state(step, shown, result, step == len(plan), extra)
+            self.state(step, shown, result, step == len(plan) or op[0] == "cycle"
+                       or self.cfg.get("scan_every_state", False), extra)
 
     def bad_free(self, op, results):
         """["free_pages_bad", kind, pfn, order]: the address free_pages() is
@@ -603,6 +611,8 @@ class Observer:
             if raw & (PAGE_SIZE - 1) or not PAGE_OFFSET <= raw < PAGE_OFFSET + (self.max_pfn << PAGE_SHIFT):
                 return -1, f"{name} returned {raw:#x}, not the direct-map address of a page of RAM"
             return (raw - PAGE_OFFSET) >> PAGE_SHIFT, None
+        if name == "cycle":
+            return raw if raw < 1 << 32 else -1, None
         return None, None
 
     # -- the labs -------------------------------------------------------------------------------
