@@ -214,8 +214,7 @@ def hole_iso(ctx: Context, lab: int, mem_mib: int) -> tuple[Path | None, str]:
     """An ISO of the tree's kernel whose GRUB cuts a random hole out of RAM
     (cutmem, at byte granularity: the map then has usable entries that end
     and start inside pages, and two runs of RAM); (None, "") if it cannot be
-    built. grub-mkrescue reads the kernel as data: it runs outside the
-    sandbox."""
+    built. grub-mkrescue runs in the sandbox (ctx.run)."""
     from emulators import build_iso_variant
 
     below_4g = min(mem_mib, 3072) << 20
@@ -226,7 +225,7 @@ def hole_iso(ctx: Context, lab: int, mem_mib: int) -> tuple[Path | None, str]:
     out.mkdir(parents=True)
     try:
         iso = build_iso_variant(ctx.tree / KERNEL_ELF, ctx.tree / "grub.cfg", out, OBSERVE_CMDLINE,
-                                [f"cutmem {start:#x} {end:#x}"])
+                                [f"cutmem {start:#x} {end:#x}"], run=ctx.run, cwd=ctx.tree)
     except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as e:
         ctx.notes.append(f"lab {lab}: no ISO with a hole ({e}); the plain one is used")
         return None, ""
@@ -1030,6 +1029,8 @@ def per_step_errors(states: list[dict], lab: int, pcp: bool) -> list[tuple[int, 
         err = seen[0][:300] if seen else m.check_state(lists_only, ram=ram)
         if err:
             out.append((step, "state", f"step {step} ({_op_text(cur)}): {err}"))
+            if cur.get("op") and cur["op"][0] == "cycle":  # the cycle left broken lists
+                out.append((step, "cycle", f"step {step} ({_op_text(cur)}): {err}"))
         else:
             err = m.check_state(cur, ram=ram) if len(lists_only) < len(cur) else None
             if err:  # the lists are sound, mem_map's flags disagree with them
