@@ -463,8 +463,8 @@ def grade_lab1(ctx: Context) -> list[Verdict]:
                 results["lab1.boot_info_reserved"].append(f"{o.describe()}: boot module {fmt_range(ms, me)} "
                                                           "is not reserved")
         extra = subtract(intersect(reserved, want), required)
-        missing = [fmt_range(*r) for r in (page_out(0, LOW_MEMORY_END), page_out(*f.image), page_out(*f.mbi_range))
-                   + [page_out(ms, me) for ms, me in f.modules] if not covered(reserved, *r)]
+        missing = [fmt_range(*r) for r in [(0, LOW_MEMORY_END), tuple(f.image), tuple(f.mbi_range), *f.modules]
+                   if not covered(reserved, *r)]
         if missing:  # "nothing more" means something only when what is needed is there
             results["lab1.reserved_only_what_is_in_use"].append(
                 f"{o.describe()}: what must be reserved is not ({missing[0]}"
@@ -617,6 +617,11 @@ def lab2_direct_map(o: Observation, f: Lab1Boot, dm: dict, runs: list[list[int]]
             why += " (it maps another physical address)"
         results["lab2.direct_map_covers_ram"].append(why)
     extra = subtract(mapped_any, want_va)
+    unmapped = subtract(want_va, mapped_any)
+    if errors or unmapped:  # "nothing else" means something once the RAM is there
+        results["lab2.direct_map_nothing_else"].append(
+            f"{o.describe()}: the direct map does not map all the RAM it must (lab2.direct_map_covers_ram), "
+            "so that it maps nothing else shows nothing")
     if extra:
         s, e = extra[0]
         results["lab2.direct_map_nothing_else"].append(
@@ -723,8 +728,8 @@ TESTS_LAB2 = {
                                  "image symbols is their physical address"),
     "lab2.direct_map_covers_ram": (15, "every page of RAM and the first 1 MiB is mapped at PAGE_OFFSET + pa, "
                                        "flags P RW G NX (NX when the CPU has it), not user"),
-    "lab2.direct_map_nothing_else": (10, "nothing but RAM and the first 1 MiB is mapped in the direct map; "
-                                         "the lower half is empty"),
+    "lab2.direct_map_nothing_else": (10, "the direct map maps the RAM and the first 1 MiB (as "
+                                         "direct_map_covers_ram) and nothing else; the lower half is empty"),
     "lab2.direct_map_page_sizes": (15, "each step uses the largest page allowed: 1 GiB (when the CPU has "
                                        "them) or 2 MiB where va, pa and the size left fit, else 4 KiB"),
     "lab2.pfn_to_page_roundtrip": (10, "pfn_to_page(pfn) is &mem_map[pfn] and page_to_pfn() inverts it"),
@@ -961,7 +966,7 @@ def grade_buddy(lab: int, ctx: Context) -> list[Verdict]:
                 results[name].append(f"{o.describe()}: {err}")
     for name in tests:  # a test whose op never ran checked nothing
         ops = OPS_OF.get(name)
-        if ops and not short and not any(_op_at(states, s.get("step")) in ops for s in states[1:]):
+        if ops and not short and not any(_op_at(states, s.get("step")) == ops[0] for s in states[1:]):
             results[name].append(f"{o.describe()}: the run made no {ops[0]} call to check")
     return _verdicts(lab, tests, results, [o])
 

@@ -124,11 +124,15 @@ def memblock(events):
     (lambda ev: memblock(ev)["memory"].__setitem__(1, [0x100000, 0x2346000 - 0x100000]),
      {"lab1.memblock_memory_is_usable_ram"}),
     # the multiboot2 information not reserved
-    (lambda ev: memblock(ev)["reserved"].pop(), {"lab1.boot_info_reserved"}),
+    (lambda ev: memblock(ev)["reserved"].pop(), {"lab1.boot_info_reserved", "lab1.reserved_only_what_is_in_use"}),
+    # nothing reserved at all: nothing extra either, but what is in use is not
+    (lambda ev: memblock(ev).__setitem__("reserved", []),
+     {"lab1.boot_info_reserved", "lab1.first_mib_and_image_reserved", "lab1.reserved_only_what_is_in_use"}),
     # the whole of RAM reserved
     (lambda ev: memblock(ev).__setitem__("reserved", [[0, 0x10000000]]), {"lab1.reserved_only_what_is_in_use"}),
     # the image reserved from _text only: the boot stub is not
-    (lambda ev: memblock(ev)["reserved"].__setitem__(0, [0, 0x100000]), {"lab1.first_mib_and_image_reserved"}),
+    (lambda ev: memblock(ev)["reserved"].__setitem__(0, [0, 0x100000]),
+     {"lab1.first_mib_and_image_reserved", "lab1.reserved_only_what_is_in_use"}),
     # parse_mmap lost an entry
     (lambda ev: next(e for e in ev if e["kind"] == "boot_mmap")["entries"].pop(), {"lab1.mmap_entries_match_tag"}),
 ])
@@ -239,6 +243,10 @@ def _short(runs):  # the last page of the first run of RAM missing
         runs[runs.index([va, pa, size, count, flags])][3] -= 1
 
 
+def _nothing(runs):  # no direct map at all: "nothing else" is no merit
+    runs.clear()
+
+
 def _user(runs):
     runs[0][4] |= ok.US
 
@@ -259,7 +267,8 @@ def _small_pages(runs):  # 2 MiB pages split into 4 KiB ones
 
 
 @pytest.mark.parametrize("edit, failing", [
-    (_short, {"lab2.direct_map_covers_ram", "lab2.direct_map_page_sizes"}),
+    (_short, {"lab2.direct_map_covers_ram", "lab2.direct_map_page_sizes", "lab2.direct_map_nothing_else"}),
+    (_nothing, {"lab2.direct_map_covers_ram", "lab2.direct_map_page_sizes", "lab2.direct_map_nothing_else"}),
     (_user, {"lab2.direct_map_covers_ram"}),
     (_extra, {"lab2.direct_map_nothing_else", "lab2.direct_map_page_sizes"}),
     (_small_pages, {"lab2.direct_map_page_sizes"}),
