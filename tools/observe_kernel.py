@@ -1038,6 +1038,8 @@ def per_step_errors(states: list[dict], lab: int, pcp: bool) -> list[tuple[int, 
                 out.append((step, "cycle", f"step {step} ({_op_text(cur)}): {err}"))
         else:
             err = m.check_state(cur, ram=ram) if len(lists_only) < len(cur) else None
+            if not err and "mem_map_scan" in cur:
+                err = check_mem_map_scan(cur)
             if err:  # the lists are sound, mem_map's flags disagree with them
                 out.append((step, "mem_map", f"step {step} ({_op_text(cur)}): {err}"))
             op = cur.get("op")
@@ -1056,6 +1058,51 @@ def per_step_errors(states: list[dict], lab: int, pcp: bool) -> list[tuple[int, 
                 out.append((step, "lost", f"step {step} ({_op_text(cur)}): {err}"))
         prev = cur
     return out
+
+
+def check_mem_map_scan(cur: dict) -> str | None:
+    """The part of mem_map the observer read after a step (the chunks where
+    the step could change a flag; "mem_map_scan": {"ranges": [[start, end)
+    pfns], "buddy_pages": [[pfn, order]], "pcp_pages": [pfn]}) against the
+    lists: PG_buddy with its order exactly on the free-list heads, PG_pcp
+    exactly on the pages of the per-CPU lists."""
+    scan = cur.get("mem_map_scan")
+    ok_int = lambda x: isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 1 << 40  # noqa: E731
+    if not isinstance(scan, dict):
+        return "the observer's mem_map scan is malformed"
+    ranges, buddy, pcp = scan.get("ranges"), scan.get("buddy_pages"), scan.get("pcp_pages")
+    if not (isinstance(ranges, list) and len(ranges) <= 4096 and all(
+            isinstance(r, list) and len(r) == 2 and ok_int(r[0]) and ok_int(r[1]) for r in ranges)
+            and isinstance(buddy, list) and len(buddy) <= 1 << 22 and all(
+            isinstance(b, list) and len(b) == 2 and ok_int(b[0]) and isinstance(b[1], int) for b in buddy)
+            and isinstance(pcp, list) and len(pcp) <= 1 << 22 and all(ok_int(x) for x in pcp)):
+        return "the observer's mem_map scan is malformed"
+
+    def read(pfn: int) -> bool:
+        return any(a <= pfn < b for a, b in ranges)
+    heads: dict[int, int] = {}
+    listed: set[int] = set()
+    for z in cur["zones"]:
+        for o, lst in enumerate(z["free_lists"]):
+            heads.update((x, o) for x in lst)
+        for pc in z.get("pcp") or []:
+            listed.update(pc["list"])
+    for pfn, o in buddy:
+        if pfn not in heads:
+            return f"mem_map: pfn {pfn:#x} is PG_buddy but on no free list"
+        if heads[pfn] != o:
+            return f"mem_map: pfn {pfn:#x} is PG_buddy with order {o} but it is on free_area[{heads[pfn]}]"
+    have = {b[0] for b in buddy}
+    for pfn in sorted(heads):
+        if pfn not in have and read(pfn):
+            return f"the order-{heads[pfn]} block at pfn {pfn:#x} is on the free lists but mem_map has no PG_buddy on it"
+    flagged = set(pcp)
+    for pfn in sorted(flagged - listed):
+        return f"mem_map: pfn {pfn:#x} is PG_pcp but on no per-CPU list"
+    for pfn in sorted(listed - flagged):
+        if read(pfn):
+            return f"pfn {pfn:#x} is on a per-CPU list but mem_map has no PG_pcp on it"
+    return None
 
 
 def check_cycle(prev: dict, cur: dict) -> str | None:
