@@ -20,6 +20,15 @@ here with bounds. Machine sizes and workloads come from ctx.rng.
   3-5    the agent runs the op plan (take/give; the page API; the per-CPU
          fast paths); a state (observe_model.py's schema) after every op,
          checked by observe_model.py's reference model and state checks.
+         mem_map is read whole at boot, after the last op and after every
+         cycle and drain; in labs 3 and 5 also after every other op, where
+         the op can have changed a flag ("mem_map_scan", check_mem_map_scan()).
+         Lab 3 starts with two cycles (the agent takes pages one by one with
+         buddy_core_take(zone, 0) and gives them back shuffled: splits from
+         the boot's blocks down to order 0, merges back up) that must leave
+         the boot's free blocks; every block taken is given back, so the last
+         state must be the boot's (round_trip()); and in every state each
+         page of RAM is free or in a block handed out (Held).
 
 Machines: labs 1-2 boot twice, a small machine (64 MiB-1 GiB) whose GRUB
 cuts a random hole out of RAM at byte granularity, and one of 3.5-4.5 GiB
