@@ -1103,7 +1103,8 @@ def check_mem_map_scan(cur: dict) -> str | None:
     have = {b[0] for b in buddy}
     for pfn in sorted(heads):
         if pfn not in have and read(pfn):
-            return f"the order-{heads[pfn]} block at pfn {pfn:#x} is on the free lists but mem_map has no PG_buddy on it"
+            return (f"the order-{heads[pfn]} block at pfn {pfn:#x} is on the free lists but mem_map has no "
+                    "PG_buddy on it")
     flagged = set(pcp)
     for pfn in sorted(flagged - listed):
         return f"mem_map: pfn {pfn:#x} is PG_pcp but on no per-CPU list"
