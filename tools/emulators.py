@@ -183,9 +183,11 @@ def run_bochs_headless(name: str, iso: Path, mem: str, workdir: Path, timeout: f
 
 
 def build_iso_variant(kernel_elf: Path, grub_cfg: Path, outdir: Path, cmdline: str,
-                      before_menuentry: list[str]) -> Path:
+                      before_menuentry: list[str], run=None, cwd: Path | None = None) -> Path:
     """An ISO laid out as the Makefile's iso_rule does, with extra grub.cfg
-    lines inserted before the first menuentry."""
+    lines inserted before the first menuentry. grub-mkrescue runs through
+    @run (a Runner of tools/observed.py, e.g. the grader's sandbox, in
+    @cwd, its output in outdir/grub-mkrescue.log) when given, else here."""
     root = outdir / "iso-root"
     (root / "boot" / "grub").mkdir(parents=True)
     shutil.copyfile(kernel_elf, root / "boot" / "kernel.elf")
@@ -202,8 +204,15 @@ def build_iso_variant(kernel_elf: Path, grub_cfg: Path, outdir: Path, cmdline: s
     quoted = cmdline.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
     (root / "boot" / "grub" / "cmdline.cfg").write_text(f'set pagewise_cmdline="{quoted}"\n')
     iso = outdir / "variant.iso"
-    res = subprocess.run(["grub-mkrescue", "-o", str(iso), str(root)],
-                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    argv = ["grub-mkrescue", "-o", str(iso), str(root)]
+    if run is not None:
+        log = outdir / "grub-mkrescue.log"
+        status = run(argv, cwd=cwd or outdir, timeout=120, log=log)
+        if status != 0 or not iso.exists():
+            text = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"grub-mkrescue failed ({status}):\n{text}")
+        return iso
+    res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     if res.returncode != 0 or not iso.exists():
         raise RuntimeError(f"grub-mkrescue failed ({res.returncode}):\n{res.stdout}{res.stderr}")
     return iso

@@ -20,6 +20,15 @@ here with bounds. Machine sizes and workloads come from ctx.rng.
   3-5    the agent runs the op plan (take/give; the page API; the per-CPU
          fast paths); a state (observe_model.py's schema) after every op,
          checked by observe_model.py's reference model and state checks.
+         mem_map is read whole at boot, after the last op and after every
+         cycle and drain, and also after every other op, where
+         the op can have changed a flag ("mem_map_scan", check_mem_map_scan()).
+         Lab 3 starts with two cycles (the agent takes pages one by one with
+         buddy_core_take(zone, 0) and gives them back shuffled: splits from
+         the boot's blocks down to order 0, merges back up) that must leave
+         the boot's free blocks; every block taken is given back, so the last
+         state must be the boot's (round_trip()); and in every state each
+         page of RAM is free or in a block handed out (Held).
 
 Machines: labs 1-2 boot twice, a small machine (64 MiB-1 GiB) whose GRUB
 cuts a random hole out of RAM at byte granularity, and one of 3.5-4.5 GiB
@@ -164,7 +173,7 @@ def _read_jsonl(path: Path, max_bytes: int) -> tuple[list[dict], str | None]:
 
 def observe(ctx: Context, lab: int, name: str, mem_mib: int, cpu: str | None = None,
             plan: list | None = None, deadline: float = 60.0, iso: Path | None = None,
-            note: str = "") -> Observation:
+            note: str = "", scan_every_state: bool = False) -> Observation:
     """Boot the tree's observe ISO (or @iso) under the observer; return
     what it saw."""
     obs = Observation(name, mem_mib, cpu, note)
@@ -183,6 +192,7 @@ def observe(ctx: Context, lab: int, name: str, mem_mib: int, cpu: str | None = N
         "lab": lab, "kernel": str(ctx.tree / KERNEL_ELF), "iso": str(iso or ctx.tree / OBSERVE_ISO),
         "mem": f"{mem_mib}M", "cpu": cpu, "socket": short(sock), "serial": str(stem) + ".serial.log",
         "out": str(stem), "deadline": deadline * ctx.time_scale,
+        "scan_every_state": scan_every_state,
     }
     if plan is not None:
         plan_path = Path(str(stem) + ".plan.json")
@@ -213,8 +223,7 @@ def hole_iso(ctx: Context, lab: int, mem_mib: int) -> tuple[Path | None, str]:
     """An ISO of the tree's kernel whose GRUB cuts a random hole out of RAM
     (cutmem, at byte granularity: the map then has usable entries that end
     and start inside pages, and two runs of RAM); (None, "") if it cannot be
-    built. grub-mkrescue reads the kernel as data: it runs outside the
-    sandbox."""
+    built. grub-mkrescue runs in the sandbox (ctx.run)."""
     from emulators import build_iso_variant
 
     below_4g = min(mem_mib, 3072) << 20
@@ -225,7 +234,7 @@ def hole_iso(ctx: Context, lab: int, mem_mib: int) -> tuple[Path | None, str]:
     out.mkdir(parents=True)
     try:
         iso = build_iso_variant(ctx.tree / KERNEL_ELF, ctx.tree / "grub.cfg", out, OBSERVE_CMDLINE,
-                                [f"cutmem {start:#x} {end:#x}"])
+                                [f"cutmem {start:#x} {end:#x}"], run=ctx.run, cwd=ctx.tree)
     except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as e:
         ctx.notes.append(f"lab {lab}: no ISO with a hole ({e}); the plain one is used")
         return None, ""
@@ -463,6 +472,12 @@ def grade_lab1(ctx: Context) -> list[Verdict]:
                 results["lab1.boot_info_reserved"].append(f"{o.describe()}: boot module {fmt_range(ms, me)} "
                                                           "is not reserved")
         extra = subtract(intersect(reserved, want), required)
+        missing = [fmt_range(*r) for r in [(0, LOW_MEMORY_END), tuple(f.image), tuple(f.mbi_range), *f.modules]
+                   if not covered(reserved, *r)]
+        if missing:  # "nothing more" means something only when what is needed is there
+            results["lab1.reserved_only_what_is_in_use"].append(
+                f"{o.describe()}: what must be reserved is not ({missing[0]}"
+                f"{' and more' if len(missing) > 1 else ''}), so the reservations are not what is in use")
         if extra:
             results["lab1.reserved_only_what_is_in_use"].append(
                 f"{o.describe()}: usable RAM reserved that nothing uses: {first_ranges(extra)}")
@@ -486,8 +501,9 @@ TESTS_LAB1 = {
                                                "(usable entries rounded inward, others cut out rounded outward)"),
     "lab1.first_mib_and_image_reserved": (10, "the first 1 MiB and _kernel_phys_start.._end are reserved"),
     "lab1.boot_info_reserved": (5, "the multiboot2 information (and any module) is reserved"),
-    "lab1.reserved_only_what_is_in_use": (10, "no usable page is reserved beyond the first MiB, the kernel "
-                                              "image, the boot information and modules"),
+    "lab1.reserved_only_what_is_in_use": (10, "memblock.reserved is what is in use: the first MiB, the kernel "
+                                              "image, the boot information and modules all reserved, and no "
+                                              "other usable page"),
 }
 
 
@@ -610,6 +626,10 @@ def lab2_direct_map(o: Observation, f: Lab1Boot, dm: dict, runs: list[list[int]]
             why += " (it maps another physical address)"
         results["lab2.direct_map_covers_ram"].append(why)
     extra = subtract(mapped_any, want_va)
+    if errors or not intersect(mapped_any, want_va):  # an empty map "maps nothing else" for nothing
+        results["lab2.direct_map_nothing_else"].append(
+            f"{o.describe()}: the direct map maps no RAM at all"
+            f"{' (its page tables are broken)' if errors else ''}, so that it maps nothing else shows nothing")
     if extra:
         s, e = extra[0]
         results["lab2.direct_map_nothing_else"].append(
@@ -716,8 +736,8 @@ TESTS_LAB2 = {
                                  "image symbols is their physical address"),
     "lab2.direct_map_covers_ram": (15, "every page of RAM and the first 1 MiB is mapped at PAGE_OFFSET + pa, "
                                        "flags P RW G NX (NX when the CPU has it), not user"),
-    "lab2.direct_map_nothing_else": (10, "nothing but RAM and the first 1 MiB is mapped in the direct map; "
-                                         "the lower half is empty"),
+    "lab2.direct_map_nothing_else": (10, "the direct map maps RAM (not nothing at all) and nothing but RAM "
+                                         "and the first 1 MiB; the lower half is empty"),
     "lab2.direct_map_page_sizes": (15, "each step uses the largest page allowed: 1 GiB (when the CPU has "
                                        "them) or 2 MiB where va, pa and the size left fit, else 4 KiB"),
     "lab2.pfn_to_page_roundtrip": (10, "pfn_to_page(pfn) is &mem_map[pfn] and page_to_pfn() inverts it"),
@@ -737,8 +757,17 @@ def lab5_stubbed(tree: Path) -> bool:
     return "LAB 5 TODO" in text
 
 
+CYCLE_MAX = 8192  # grade_agent.h's GRADE_CYCLE_MAX
+
+
 def plan_lab3(r) -> list:
-    plan: list = []
+    """Two cycles from the boot state (every free page of ZONE_DMA, and a few
+    order-10 blocks' worth of ZONE_DMA32, taken page by page and given back
+    shuffled: splits down to order 0 and merges up to MAX_PAGE_ORDER), then
+    takes of random orders and gives that need merges from order 0; every
+    block taken is given back, so the last state must be the boot's."""
+    plan: list = [["cycle", 0, CYCLE_MAX, r.randrange(1, 1 << 32)],
+                  ["cycle", 1, r.randint(1500, 4000), r.randrange(1, 1 << 32)]]
     takes = []
     for _ in range(r.randint(5, 8)):  # splits from boot state
         z, order = (1, r.randint(0, 4)) if r.random() < 0.8 else (0, r.randint(0, 3))
@@ -851,14 +880,19 @@ def plan_lab5(r) -> list:
 
 
 TESTS_LAB3 = {
-    "lab3.boot_free_lists_merged": (10, "after boot every free page is on the free lists in the largest "
-                                        "aligned blocks (all merges of the boot's frees done)"),
+    "lab3.boot_free_lists_merged": (10, "after boot, and again after free pages were taken one by one "
+                                        "(buddy_core_take(zone, 0): ZONE_DMA's all, a few MiB of ZONE_DMA32) "
+                                        "and given back at order 0 in random order, every free page is on "
+                                        "the free lists in the largest aligned blocks: the boot's exactly"),
     "lab3.take_splits_smallest_block": (15, "buddy_core_take(): the first block of the smallest order that "
-                                            "fits, split down with the upper halves put on the free lists"),
+                                            "fits, split down with the upper halves put on the free lists; "
+                                            "once all is given back the free lists are the boot's exactly"),
     "lab3.give_merges_with_buddies": (15, "buddy_core_give(): the block merges with its free buddies of equal "
-                                          "order, up to MAX_PAGE_ORDER, the result first on its list"),
+                                          "order, up to MAX_PAGE_ORDER, the result first on its list; once "
+                                          "all is given back the free lists are the boot's exactly"),
     "lab3.lists_match_mem_map": (10, "in every state: nr_free and free_pages match the lists; the lists "
-                                     "match PG_buddy and the order in mem_map; no block twice"),
+                                     "match PG_buddy and the order in mem_map; no block twice; every page "
+                                     "of RAM is on a free list or in a block handed out (none lost)"),
 }
 TESTS_LAB4 = {
     "lab4.get_free_pages_zone_fallback": (25, "__get_free_pages(): the block the zonelist walk gives (highest "
@@ -874,8 +908,8 @@ TESTS_LAB5 = {
                                 "from the buddy when empty"),
     "lab5.free_page_pcp": (15, "free_page(): the page goes first on the CPU's list; at high, batch pages "
                                "from the cold end go back to the buddy and merge"),
-    "lab5.drain_and_mem_map": (10, "drain_all_pages() empties the lists into the buddy; PG_pcp in mem_map "
-                                   "matches the lists"),
+    "lab5.drain_and_mem_map": (10, "drain_all_pages() empties the lists into the buddy; in every state "
+                                   "PG_pcp and PG_buddy in mem_map match the per-CPU and free lists"),
 }
 OPS_OF = {
     "lab3.take_splits_smallest_block": ("take",), "lab3.give_merges_with_buddies": ("give",),
@@ -893,7 +927,7 @@ def grade_buddy(lab: int, ctx: Context) -> list[Verdict]:
     if lab == 4 and r.random() < NORMAL_ZONE_ODDS:
         mib = NORMAL_MIB
     plan = plan_lab3(r) if lab == 3 else plan_lab4(r, mib) if lab == 4 else plan_lab5(r)
-    o = observe(ctx, lab, "buddy", mib, plan=plan, deadline=90)
+    o = observe(ctx, lab, "buddy", mib, plan=plan, deadline=90, scan_every_state=True)
     if observe_model is None:
         for n in results:
             results[n].append("the grader's reference model (tools/observe_model.py) is missing")
@@ -917,8 +951,15 @@ def grade_buddy(lab: int, ctx: Context) -> list[Verdict]:
         msg = f"{o.describe()}: {err}"
         for name in tests:
             ops = OPS_OF.get(name, ())
-            if kind == "boot":
+            if kind in ("boot", "cycle"):
                 hit = name == "lab3.boot_free_lists_merged" or lab != 3
+            elif kind == "round_trip":
+                hit = name in ("lab3.take_splits_smallest_block", "lab3.give_merges_with_buddies")
+            elif kind == "lost":
+                hit = name == "lab3.lists_match_mem_map"
+            elif kind == "mem_map":
+                hit = name in ("lab3.lists_match_mem_map", "lab5.drain_and_mem_map") or \
+                    _op_at(states, step) in OPS_OF.get(name, ())
             elif kind == "state":
                 hit = name == "lab3.lists_match_mem_map" or _op_at(states, step) in ops or \
                     (name == "lab5.drain_and_mem_map" and step == last_step)
@@ -926,11 +967,36 @@ def grade_buddy(lab: int, ctx: Context) -> list[Verdict]:
                 hit = kind in ops
             if hit:
                 results[name].append(msg)
+    if lab == 3 and not short and len(states) > 1:
+        err = round_trip(states[0], states[-1])
+        if err:
+            for name in ("lab3.take_splits_smallest_block", "lab3.give_merges_with_buddies"):
+                results[name].append(f"{o.describe()}: {err}")
     for name in tests:  # a test whose op never ran checked nothing
         ops = OPS_OF.get(name)
-        if ops and not short and not any(_op_at(states, s.get("step")) in ops for s in states[1:]):
+        if ops and not short and not any(_op_at(states, s.get("step")) == ops[0] for s in states[1:]):
             results[name].append(f"{o.describe()}: the run made no {ops[0]} call to check")
     return _verdicts(lab, tests, results, [o])
+
+
+def round_trip(first: dict, last: dict) -> str | None:
+    """Everything the plan took was given back: the free blocks of @last
+    must be exactly those of the boot state @first."""
+    if observe_model is None or observe_model.validate_state(last) or len(last["zones"]) != len(first["zones"]):
+        return "the last state could not be read"
+    for z, a, b in zip(first["zones"], observe_model.free_blocks(first), observe_model.free_blocks(last)):
+        if a != b:
+            missing, extra = sorted(a - b), sorted(b - a)
+            parts = []
+            if missing:
+                parts.append(f"the order-{missing[0][1]} block at pfn {missing[0][0]:#x} is not free"
+                             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+            if extra:
+                parts.append(f"the order-{extra[0][1]} block at pfn {extra[0][0]:#x} is"
+                             + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""))
+            return (f"every block taken was given back, yet zone {str(z['name'])[:16]}'s free lists are not "
+                    f"the boot's: " + "; ".join(parts))
+    return None
 
 
 def _op_at(states: list[dict], step) -> str | None:
@@ -957,6 +1023,7 @@ def per_step_errors(states: list[dict], lab: int, pcp: bool) -> list[tuple[int, 
     err = m.check_boot_state(states[0], ram=ram)
     if err:
         out.append((0, "boot", f"at boot: {err}"))
+    held, lost = Held(), False
     prev = states[0]
     for cur in states[1:]:
         err = m.validate_state(cur)
@@ -971,15 +1038,162 @@ def per_step_errors(states: list[dict], lab: int, pcp: bool) -> list[tuple[int, 
         seen = [e for e in seen if isinstance(e, str)]
         if isinstance(cur.get("error"), str):
             seen.insert(0, cur["error"])
-        err = seen[0][:300] if seen else m.check_state(cur, ram=ram)
+        lists_only = {k: v for k, v in cur.items() if k not in ("buddy_pages", "pcp_pages")}
+        err = seen[0][:300] if seen else m.check_state(lists_only, ram=ram)
         if err:
             out.append((step, "state", f"step {step} ({_op_text(cur)}): {err}"))
+            if cur.get("op") and cur["op"][0] == "cycle":  # the cycle left broken lists
+                out.append((step, "cycle", f"step {step} ({_op_text(cur)}): {err}"))
         else:
-            err = m.check_transition(prev, cur, lab=lab, ram=ram, pcp=pcp)
+            err = m.check_state(cur, ram=ram) if len(lists_only) < len(cur) else None
+            if not err and "mem_map_scan" in cur:
+                err = check_mem_map_scan(cur)
+            if err:  # the lists are sound, mem_map's flags disagree with them
+                out.append((step, "mem_map", f"step {step} ({_op_text(cur)}): {err}"))
+            op = cur.get("op")
+            if op and op[0] == "cycle":
+                err = check_cycle(prev, cur)
+                kind = "cycle"
+            else:
+                err = m.check_transition(prev, cur, lab=lab, ram=ram, pcp=pcp)
+                kind = op[0] if op else "state"
             if err:
-                out.append((step, cur["op"][0] if cur.get("op") else "state", f"step {step}: {err}"))
+                out.append((step, kind, f"step {step}: {err}"))
+        if lab == 3 and not lost:
+            err = held.update(cur) or held.conserved(cur, ram)
+            if err:
+                lost = True
+                out.append((step, "lost", f"step {step} ({_op_text(cur)}): {err}"))
         prev = cur
     return out
+
+
+def check_mem_map_scan(cur: dict) -> str | None:
+    """The part of mem_map the observer read after a step (the chunks where
+    the step could change a flag; "mem_map_scan": {"ranges": [[start, end)
+    pfns], "buddy_pages": [[pfn, order]], "pcp_pages": [pfn]}) against the
+    lists: PG_buddy with its order exactly on the free-list heads, PG_pcp
+    exactly on the pages of the per-CPU lists."""
+    scan = cur.get("mem_map_scan")
+    ok_int = lambda x: isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 1 << 40  # noqa: E731
+    if not isinstance(scan, dict):
+        return "the observer's mem_map scan is malformed"
+    ranges, buddy, pcp = scan.get("ranges"), scan.get("buddy_pages"), scan.get("pcp_pages")
+    if not (isinstance(ranges, list) and len(ranges) <= 4096 and all(
+            isinstance(r, list) and len(r) == 2 and ok_int(r[0]) and ok_int(r[1]) for r in ranges)
+            and isinstance(buddy, list) and len(buddy) <= 1 << 22 and all(
+            isinstance(b, list) and len(b) == 2 and ok_int(b[0]) and isinstance(b[1], int) for b in buddy)
+            and isinstance(pcp, list) and len(pcp) <= 1 << 22 and all(ok_int(x) for x in pcp)):
+        return "the observer's mem_map scan is malformed"
+
+    def read(pfn: int) -> bool:
+        return any(a <= pfn < b for a, b in ranges)
+    heads: dict[int, int] = {}
+    listed: set[int] = set()
+    for z in cur["zones"]:
+        for o, lst in enumerate(z["free_lists"]):
+            heads.update((x, o) for x in lst)
+        for pc in z.get("pcp") or []:
+            listed.update(pc["list"])
+    for pfn, o in buddy:
+        if pfn not in heads:
+            return f"mem_map: pfn {pfn:#x} is PG_buddy but on no free list"
+        if heads[pfn] != o:
+            return f"mem_map: pfn {pfn:#x} is PG_buddy with order {o} but it is on free_area[{heads[pfn]}]"
+    have = {b[0] for b in buddy}
+    for pfn in sorted(heads):
+        if pfn not in have and read(pfn):
+            return (f"the order-{heads[pfn]} block at pfn {pfn:#x} is on the free lists but mem_map has no "
+                    "PG_buddy on it")
+    flagged = set(pcp)
+    for pfn in sorted(flagged - listed):
+        return f"mem_map: pfn {pfn:#x} is PG_pcp but on no per-CPU list"
+    for pfn in sorted(listed - flagged):
+        if read(pfn):
+            return f"pfn {pfn:#x} is on a per-CPU list but mem_map has no PG_pcp on it"
+    return None
+
+
+def check_cycle(prev: dict, cur: dict) -> str | None:
+    """["cycle", zone, count, seed]: up to count order-0 pages taken from
+    the zone, given back in shuffled order: as many taken as the zone had
+    free pages (up to count), and the free blocks exactly as before."""
+    op = cur["op"]
+    if len(op) != 4 or not all(isinstance(x, int) for x in op[1:]) or not 0 <= op[1] < len(prev["zones"]):
+        return f"{_op_text(cur)}: malformed"
+    z = prev["zones"][op[1]]
+    free = sum(len(lst) << o for o, lst in enumerate(z["free_lists"]))
+    want, got = min(op[2], free), cur.get("result")
+    what = (f"{z['name'][:16]}: {want} order-0 pages taken with buddy_core_take() and given back with "
+            f"buddy_core_give() in random order")
+    if got != want:
+        return f"{what}: {got} could be taken, but {free} pages were free"
+    for zi, (a, b) in enumerate(zip(observe_model.free_blocks(prev), observe_model.free_blocks(cur))):
+        if a != b:
+            zname = prev["zones"][zi]["name"][:16]
+            missing, extra = sorted(a - b), sorted(b - a)
+            parts = []
+            if missing:
+                parts.append(f"the order-{missing[0][1]} block at pfn {missing[0][0]:#x} is no longer free"
+                             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+            if extra:
+                parts.append(f"the order-{extra[0][1]} block at pfn {extra[0][0]:#x} is free instead"
+                             + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""))
+            return f"{what}: zone {zname}'s free blocks differ from before: " + "; ".join(parts)
+    return None
+
+
+class Held:
+    """The blocks the plan holds (taken, not yet given back), lab 3."""
+
+    def __init__(self):
+        self.blocks: dict[int, int] = {}  # pfn -> order
+
+    def update(self, cur: dict) -> str | None:
+        op, r = cur.get("op") or [None], cur.get("result")
+        if op[0] == "take" and isinstance(r, int) and r >= 0 and len(op) == 3 and isinstance(op[2], int):
+            self.blocks[r] = op[2]
+        elif op[0] == "give" and len(op) == 3 and isinstance(op[1], int) and isinstance(op[2], int):
+            pfn, order = op[1], op[2]
+            for b, ob in list(self.blocks.items()):  # the held block it is part of
+                if b <= pfn < b + (1 << ob) and order <= ob:
+                    del self.blocks[b]
+                    while ob > order:  # keep the halves that are not given
+                        ob -= 1
+                        half = b + (1 << ob)
+                        if pfn >= half:
+                            self.blocks[b] = ob
+                            b = half
+                        else:
+                            self.blocks[half] = ob
+                    break
+        return None
+
+    def conserved(self, cur: dict, ram) -> str | None:
+        """Every page of RAM free on a list or in a block held, once."""
+        spans = []
+        for z in cur["zones"]:
+            for o, lst in enumerate(z["free_lists"]):
+                spans += [(p, p + (1 << o), "free") for p in lst]
+            for pc in z.get("pcp") or []:
+                spans += [(p, p + 1, "free") for p in pc["list"]]
+        spans += [(p, p + (1 << o), "handed out") for p, o in self.blocks.items()]
+        spans.sort()
+        for a, b in zip(spans, spans[1:]):
+            if b[0] < a[1]:
+                return (f"pfn {b[0]:#x} is both {a[2]} and {b[2]}" if a[2] != b[2] else
+                        f"pfn {b[0]:#x} is free twice")
+        have = normalize([[s, e] for s, e, _ in spans])
+        lost = subtract([list(r) for r in ram.ranges], have)
+        if lost:
+            s, e = lost[0]
+            n = sum(b - a for a, b in lost)
+            return (f"{n} page(s) of RAM are neither on a free list nor in a block handed out (lost), "
+                    f"the first pfns {s:#x}-{e - 1:#x}: a split that put no upper half on a list?")
+        extra = subtract(have, [list(r) for r in ram.ranges])
+        if extra:
+            return f"pfns {extra[0][0]:#x}-{extra[0][1] - 1:#x} are free or handed out but are not free RAM"
+        return None
 
 
 def _op_text(s: dict) -> str:

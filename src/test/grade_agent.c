@@ -94,6 +94,52 @@ static bool block_ok(uint64_t pfn, uint64_t order)
 	return !PageBuddy(page) && !PagePcp(page) && !PageReserved(page);
 }
 
+/* The pfns GRADE_OP_CYCLE took, in the order it gives them back. Only
+ * serve() touches it, on the one CPU, between two stops. */
+static uint32_t cycle_pfns[GRADE_CYCLE_MAX];
+
+/* xorshift64: the give-back order of a cycle, from gdb's seed. */
+static uint64_t cycle_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Take up to @count order-0 pages of @zone, then give each back at order
+ * 0 in an order shuffled by @seed: from the boot state this splits the
+ * largest blocks down to order 0 and must merge them all up again. A
+ * page that is no block the agent may give (block_ok()) is not given
+ * back. Return: the pages taken. */
+static unsigned long cycle(struct zone *zone, unsigned long count,
+			   uint64_t seed)
+{
+	unsigned long n = 0;
+	uint64_t x = seed | 1;
+
+	if (count > GRADE_CYCLE_MAX)
+		count = GRADE_CYCLE_MAX;
+	while (n < count) {
+		struct page *page = buddy_core_take(zone, 0);
+
+		if (!page || page < mem_map || page >= mem_map + max_pfn)
+			break;
+		cycle_pfns[n++] = (uint32_t)(page - mem_map);
+	}
+	for (unsigned long i = n; i > 1; i--) { /* Fisher-Yates */
+		unsigned long j = cycle_next(&x) % i;
+		uint32_t t = cycle_pfns[i - 1];
+
+		cycle_pfns[i - 1] = cycle_pfns[j];
+		cycle_pfns[j] = t;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		if (block_ok(cycle_pfns[i], 0))
+			buddy_core_give(pfn_to_page(cycle_pfns[i]), 0);
+	return n;
+}
+
 static void serve(void)
 {
 	const uint32_t op = grade_mailbox.op;
@@ -178,6 +224,14 @@ static void serve(void)
 		break;
 	case GRADE_OP_DRAIN:
 		drain_all_pages(NULL);
+		break;
+	case GRADE_OP_CYCLE:
+		if (a0 >= MAX_NR_ZONES) {
+			refuse(GRADE_BAD_ARG, "cycle: zone", a0, a1);
+			return;
+		}
+		r = cycle(&contig_page_data.node_zones[a0], a1 & 0xffffffffu,
+			  a1 >> 32);
 		break;
 	case GRADE_OP_VA:
 		r = (unsigned long)__va(a0);

@@ -32,6 +32,11 @@ enum grade_op {
 	GRADE_OP_PAGE_TO_PFN = 12,     /* page_to_pfn((struct page *)a0) */
 	GRADE_OP_QUIT = 13,	       /* machine_power_off() */
 	GRADE_OP_FREE_PAGES_ADDR = 14, /* free_pages(address a0, order a1) */
+	GRADE_OP_CYCLE = 15, /* zone a0: buddy_core_take(zone, 0) up to
+			      * (a1 & 0xffffffff) times (at most
+			      * GRADE_CYCLE_MAX), then buddy_core_give() of
+			      * each page at order 0, in an order shuffled
+			      * by the seed a1 >> 32; result: pages taken */
 	GRADE_NR_OPS
 };
 
@@ -50,6 +55,9 @@ enum grade_status {
 	GRADE_BAD_OP = 1,  /* op unknown: nothing called */
 	GRADE_BAD_ARG = 2, /* an argument out of range: nothing called */
 };
+
+/* The most pages one GRADE_OP_CYCLE takes (its pfns are kept in .bss). */
+#define GRADE_CYCLE_MAX 8192
 
 #define GRADE_MAILBOX_MAGIC 0x6f627365u /* "esbo": the agent is serving */
 

@@ -68,10 +68,22 @@ MUTANTS = {
     "lab3-expand-lower-half": ("src/mm/page_alloc.c",
                                "\t\tadd_to_free_list(@&page[size], zone, high);\n\t}",
                                "\t\tadd_to_free_list(@page, zone, high);\n\t\tpage = &page[size];\n\t}", None),
+    # __rmqueue_smallest() hands out the block it found whole, unsplit.
+    "lab3-no-split": ("src/mm/page_alloc.c",
+                      "\t\tdel_from_free_list(@page, zone, o);\n\t\texpand(@zone, page, order, o);\n"
+                      "\t\tzone->free_pages -= 1UL << order;",
+                      "\t\tdel_from_free_list(@page, zone, o);\n\t\tzone->free_pages -= 1UL << o;", None),
+    # __find_buddy_pfn() sets the order bit: upper halves find themselves.
+    "lab3-buddy-or": ("src/mm/page_alloc.c", "\treturn pfn ^@ (1UL << order);",
+                      "\treturn pfn |@ (1UL << order);", None),
     # get_page_from_freelist() never checks a watermark.
     "lab4-no-watermark": ("src/mm/page_alloc.c",
                           "\t\tif (@!(@alloc_flags & ALLOC_NO_WATERMARKS) &&\n\t\t    !zone_watermark_ok(@",
                           "\t\tif (@0 && !(@alloc_flags & ALLOC_NO_WATERMARKS) &&\n\t\t    !zone_watermark_ok(@", None),
+    # rmqueue_bulk() puts the pages on the list without PG_pcp.
+    "lab5-bulk-no-pcp-flag": ("src/mm/page_alloc.c",
+                              "\t\t__SetPagePcp(@page);\n\t\tlist_add_tail(@&page->lru, &pcp->list);",
+                              "\t\tlist_add_tail(@&page->lru, &pcp->list);", None),
     # free_page_fast() never gives a batch back at high.
     "lab5-no-high": ("src/mm/page_alloc.c",
                      "\tlist_add(@&page->lru, &pcp->list);\n\tif (@unlikely(@++pcp->count >= pcp->high))\n"
@@ -86,7 +98,14 @@ EXPECT = {
     "lab2-map-one-page-short": (2, {"lab2.direct_map_covers_ram", "lab2.direct_map_page_sizes"},
                                 {"lab2.direct_map_nothing_else"}),
     "lab3-no-merge": (3, {"lab3.boot_free_lists_merged", "lab3.give_merges_with_buddies"}, set()),
-    "lab3-expand-lower-half": (3, {"lab3.take_splits_smallest_block"}, {"lab3.boot_free_lists_merged"}),
+    "lab3-expand-lower-half": (3, {"lab3.take_splits_smallest_block", "lab3.boot_free_lists_merged",
+                                   "lab3.lists_match_mem_map"}, set()),
+    # the blocks it leaks fail the cycles from boot, the round trip and the
+    # count of pages, though each give merges right
+    "lab3-no-split": (3, {"lab3.boot_free_lists_merged", "lab3.take_splits_smallest_block",
+                          "lab3.give_merges_with_buddies", "lab3.lists_match_mem_map"}, set()),
+    "lab3-buddy-or": (3, {"lab3.boot_free_lists_merged", "lab3.give_merges_with_buddies"}, set()),
+    "lab5-bulk-no-pcp-flag": (5, {"lab5.alloc_page_pcp", "lab5.drain_and_mem_map"}, set()),
     "lab4-no-watermark": (4, {"lab4.get_free_pages_zone_fallback"}, set()),
     "lab5-no-high": (5, {"lab5.free_page_pcp"}, {"lab5.alloc_page_pcp"}),
 }
@@ -257,7 +276,7 @@ def test_agent_refuses_bad_mailboxes(full_tree, tmp_path):
     ctx = Context(tree=full_tree, scratch=scratch, run=direct_runner, rng=random.Random(0),
                   logs=scratch / "logs", tools=TOOLS, time_scale=TIME_SCALE)
     bad = [[99, 0, 0], [1, 7, 0], [1, 1, 11], [2, 3, 1], [2, 1 << 40, 0], [2, 0, 0], [3, 9, 0], [3, 0, 11],
-           [4, 4, 0], [5, 1 << 40, 0], [6, 77, 0], [7, 1 << 40, 0], [14, 0, 12], [0x7FFFFFFF, 5, 5]]
+           [4, 4, 0], [5, 1 << 40, 0], [6, 77, 0], [7, 1 << 40, 0], [14, 0, 12], [15, 3, 8], [0x7FFFFFFF, 5, 5]]
     plan = [["raw", *b] for b in bad] + [["va", 0x1000]]
     o = observe_kernel.observe(ctx, 2, "mailbox", 128, plan=plan, deadline=30)
     ops = o.all("op")

@@ -124,11 +124,15 @@ def memblock(events):
     (lambda ev: memblock(ev)["memory"].__setitem__(1, [0x100000, 0x2346000 - 0x100000]),
      {"lab1.memblock_memory_is_usable_ram"}),
     # the multiboot2 information not reserved
-    (lambda ev: memblock(ev)["reserved"].pop(), {"lab1.boot_info_reserved"}),
+    (lambda ev: memblock(ev)["reserved"].pop(), {"lab1.boot_info_reserved", "lab1.reserved_only_what_is_in_use"}),
+    # nothing reserved at all: nothing extra either, but what is in use is not
+    (lambda ev: memblock(ev).__setitem__("reserved", []),
+     {"lab1.boot_info_reserved", "lab1.first_mib_and_image_reserved", "lab1.reserved_only_what_is_in_use"}),
     # the whole of RAM reserved
     (lambda ev: memblock(ev).__setitem__("reserved", [[0, 0x10000000]]), {"lab1.reserved_only_what_is_in_use"}),
     # the image reserved from _text only: the boot stub is not
-    (lambda ev: memblock(ev)["reserved"].__setitem__(0, [0, 0x100000]), {"lab1.first_mib_and_image_reserved"}),
+    (lambda ev: memblock(ev)["reserved"].__setitem__(0, [0, 0x100000]),
+     {"lab1.first_mib_and_image_reserved", "lab1.reserved_only_what_is_in_use"}),
     # parse_mmap lost an entry
     (lambda ev: next(e for e in ev if e["kind"] == "boot_mmap")["entries"].pop(), {"lab1.mmap_entries_match_tag"}),
 ])
@@ -239,6 +243,10 @@ def _short(runs):  # the last page of the first run of RAM missing
         runs[runs.index([va, pa, size, count, flags])][3] -= 1
 
 
+def _nothing(runs):  # no direct map at all: "nothing else" is no merit
+    runs.clear()
+
+
 def _user(runs):
     runs[0][4] |= ok.US
 
@@ -260,6 +268,7 @@ def _small_pages(runs):  # 2 MiB pages split into 4 KiB ones
 
 @pytest.mark.parametrize("edit, failing", [
     (_short, {"lab2.direct_map_covers_ram", "lab2.direct_map_page_sizes"}),
+    (_nothing, {"lab2.direct_map_covers_ram", "lab2.direct_map_page_sizes", "lab2.direct_map_nothing_else"}),
     (_user, {"lab2.direct_map_covers_ram"}),
     (_extra, {"lab2.direct_map_nothing_else", "lab2.direct_map_page_sizes"}),
     (_small_pages, {"lab2.direct_map_page_sizes"}),
@@ -299,3 +308,102 @@ def test_buddy_labs_without_the_model(tmp_path, monkeypatch):
     verdicts = ok.grade(3, context(tmp_path, FakeObserver(lambda cfg: [])))
     assert not any(v.passed for v in verdicts)
     assert all("observe_model.py" in v.output for v in verdicts)
+
+
+# --- lab 3 and 5: the checks on whole runs (synthetic states) --------------------------------------
+
+def zone(blocks, pcp=(), name="DMA", start=0, spanned=64):
+    """A zone of the state schema with the free blocks [(pfn, order)]."""
+    lists = [[] for _ in range(11)]
+    for pfn, order in blocks:
+        lists[order].append(pfn)
+    return {"name": name, "start_pfn": start, "spanned": spanned, "present": spanned,
+            "free_pages": sum(1 << o for _, o in blocks), "nr_free": [len(x) for x in lists],
+            "free_lists": lists, "pcp": [{"cpu": 0, "count": len(pcp), "high": 8, "batch": 2, "list": list(pcp)}]}
+
+
+def st(step, op, result, blocks, pcp=(), **extra):
+    return {"step": step, "op": op, "result": result, "zones": [zone(blocks, pcp)], **extra}
+
+
+BOOT = [(0, 5), (32, 5)]  # 64 pages, fully merged
+
+
+def test_cycle_must_restore_the_free_blocks_and_take_every_page():
+    boot = st(0, None, None, BOOT)
+    assert ok.check_cycle(boot, st(1, ["cycle", 0, 8192, 7], 64, BOOT)) is None
+    assert ok.check_cycle(boot, st(1, ["cycle", 0, 10, 7], 10, BOOT)) is None
+    # no split: one page each take, the rest of each block lost
+    err = ok.check_cycle(boot, st(1, ["cycle", 0, 8192, 7], 2, BOOT))
+    assert err and "2 could be taken, but 64 pages were free" in err
+    # no merge: everything back, at order 0
+    err = ok.check_cycle(boot, st(1, ["cycle", 0, 8192, 7], 64, [(p, 0) for p in range(64)]))
+    assert err and "the order-5 block at pfn 0x0 is no longer free" in err
+
+
+def test_pages_neither_free_nor_handed_out_are_lost():
+    ram = ok.observe_model.Ram([[0, 64]])
+    held = ok.Held()
+    # take(0, 0) split right: pfn 0 handed out, 1, 2-3, 4-7, ... free
+    right = st(1, ["take", 0, 0], 0, [(1, 0), (2, 1), (4, 2), (8, 3), (16, 4), (32, 5)])
+    held.update(right)
+    assert held.conserved(right, ram) is None
+    # no split: the whole order-5 block went, one page is held
+    held = ok.Held()
+    unsplit = st(1, ["take", 0, 0], 0, [(32, 5)])
+    held.update(unsplit)
+    err = held.conserved(unsplit, ram)
+    assert err and "31 page(s) of RAM are neither on a free list nor in a block handed out" in err
+    # a page handed out that is still on a free list
+    held = ok.Held()
+    twice = st(1, ["take", 0, 0], 0, [(0, 0), (1, 0), (2, 1), (4, 2), (8, 3), (16, 4), (32, 5)])
+    held.update(twice)
+    assert "both" in held.conserved(twice, ram)
+
+
+def test_held_blocks_given_back_page_by_page():
+    held = ok.Held()
+    held.update(st(1, ["take", 0, 2], 4, []))
+    held.update(st(2, ["give", 5, 0], None, []))
+    assert held.blocks == {4: 0, 6: 1}
+    for pfn in (4, 6):
+        held.update(st(3, ["give", pfn, 0], None, []))
+    assert held.blocks == {7: 0}
+    held.update(st(4, ["give", 7, 0], None, []))
+    assert held.blocks == {}
+
+
+def test_round_trip_compares_with_the_boot_state():
+    boot = st(0, None, None, BOOT)
+    assert ok.round_trip(boot, st(9, ["give", 0, 0], None, BOOT)) is None
+    err = ok.round_trip(boot, st(9, ["give", 0, 0], None, [(0, 5), (32, 4)]))
+    assert err and "not the boot's" in err and "order-5 block at pfn 0x20 is not free" in err
+
+
+def test_mem_map_scan_must_match_the_lists():
+    blocks = [(0, 5), (34, 1), (36, 2), (40, 3), (48, 4)]
+    good = {"ranges": [[0, 64]], "buddy_pages": [[p, o] for p, o in blocks], "pcp_pages": [32, 33]}
+    assert ok.check_mem_map_scan(st(1, ["alloc_page", "GFP_DMA"], 35, blocks, pcp=[32, 33],
+                                    mem_map_scan=good)) is None
+    no_flag = dict(good, pcp_pages=[32])
+    err = ok.check_mem_map_scan(st(1, ["alloc_page", "GFP_DMA"], 35, blocks, pcp=[32, 33], mem_map_scan=no_flag))
+    assert err == "pfn 0x21 is on a per-CPU list but mem_map has no PG_pcp on it"
+    stale = dict(good, pcp_pages=[32, 33, 35])
+    assert "0x23 is PG_pcp but on no per-CPU list" in ok.check_mem_map_scan(
+        st(1, ["alloc_page", "GFP_DMA"], 35, blocks, pcp=[32, 33], mem_map_scan=stale))
+    # outside the chunks read, nothing is claimed
+    part = {"ranges": [[0, 16]], "buddy_pages": [[0, 5]], "pcp_pages": []}
+    assert ok.check_mem_map_scan(st(1, ["alloc_page", "GFP_DMA"], 35, blocks, pcp=[32, 33],
+                                    mem_map_scan=part)) is None
+    no_buddy = {"ranges": [[0, 16]], "buddy_pages": [], "pcp_pages": []}
+    assert "no PG_buddy" in ok.check_mem_map_scan(st(1, ["alloc_page", "GFP_DMA"], 35, blocks, pcp=[32, 33],
+                                                     mem_map_scan=no_buddy))
+    assert "malformed" in ok.check_mem_map_scan(st(1, None, None, blocks, mem_map_scan={"ranges": "x"}))
+
+
+def test_lab3_plan_cycles_first_and_gives_everything_back():
+    plan = ok.plan_lab3(random.Random(3))
+    assert plan[0][:3] == ["cycle", 0, ok.CYCLE_MAX] and plan[1][:2] == ["cycle", 1]
+    takes = {i + 1: op[2] for i, op in enumerate(plan) if op[0] == "take"}
+    given = sum(1 << op[2] for op in plan if op[0] == "give")
+    assert given == sum(1 << o for o in takes.values())

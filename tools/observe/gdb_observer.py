@@ -52,10 +52,11 @@ NODES_PER_MAX_BLOCK = 4
 MAX_MBI = 1 << 16  # bytes of the multiboot2 information dumped at most
 MAX_REGIONS = 1024  # memblock regions dumped at most
 MAX_MMAP = 128  # BOOT_MMAP_MAX
+SCAN_CHUNK = 2048  # struct pages read at once from mem_map
 GFP_CODES = {"GFP_KERNEL": 0, "GFP_DMA": 1, "GFP_DMA32": 2, "GFP_ATOMIC": 3}
 OP_CODES = {"take": 1, "give": 2, "get_free_pages": 3, "get_zeroed_page": 4, "free_pages": 5,
             "alloc_page": 6, "free_page": 7, "drain": 8, "va": 9, "pa": 10, "pfn_to_page": 11,
-            "page_to_pfn": 12, "free_pages_bad": 14}
+            "page_to_pfn": 12, "free_pages_bad": 14, "cycle": 15}
 OP_QUIT = 13
 MAILBOX_MAGIC = 0x6F627365
 SPURIOUS_STOPS = 5  # stops at grade_agent_stop before the agent ran, tolerated per op
@@ -86,6 +87,7 @@ class Observer:
         self.dump_seconds = 0.0
         self.too_long = False
         self.spurious = 0
+        self.prev_zones = None
 
     # -- output ---------------------------------------------------------------
     def event(self, kind, **fields):
@@ -505,6 +507,47 @@ class Observer:
                     runs.append([pfn, pfn + 1])
         return buddy, pcp, runs
 
+    def scan_chunks(self, chunks):
+        """PG_buddy heads [pfn, order] and PG_pcp pfns of the struct pages
+        of the given chunks (SCAN_CHUNK pages each); ([start, end) ranges
+        read, buddy, pcp)."""
+        buddy, pcp, ranges = [], [], []
+        bb, pb = 1 << self.pg_buddy, 1 << self.pg_pcp
+        for c in chunks:
+            start = c * SCAN_CHUNK
+            n = min(SCAN_CHUNK, self.max_pfn - start)
+            if n <= 0:
+                continue
+            data = self.phys(self.kv2p(self.mem_map) + start * self.page_size, n * self.page_size)
+            for i, (flags, _n, _p, private) in enumerate(struct.iter_unpack("<I4xQQQ", data)):
+                if flags & bb:
+                    buddy.append([start + i, private])
+                if flags & pb:
+                    pcp.append(start + i)
+            ranges.append([start, start + n])
+        return ranges, buddy, pcp
+
+    def partial_scan(self, zones, op, result):
+        """mem_map where this step can have changed a flag: the chunks
+        holding a page on a per-CPU list now or before the step, a free
+        block that came or went, or the op's pfn or result."""
+        prev = self.prev_zones or []
+        interest = set()
+        heads = [set(), set()]
+        for k, zs in enumerate((prev, zones)):
+            for z in zs:
+                for pc in z.get("pcp", []):
+                    interest.update(pc["list"])
+                for o, lst in enumerate(z.get("free_lists", [])):
+                    heads[k].update((p, o) for p in lst)
+        interest.update(p for p, _o in heads[0] ^ heads[1])
+        for x in list(op or [])[1:] + [result]:
+            if isinstance(x, int) and not isinstance(x, bool) and 0 <= x < self.max_pfn:
+                interest.add(x)
+        chunks = sorted({p // SCAN_CHUNK for p in interest if 0 <= p < self.max_pfn})
+        ranges, buddy, pcp = self.scan_chunks(chunks)
+        return {"ranges": ranges, "buddy_pages": buddy, "pcp_pages": pcp}
+
     def state(self, step, op, result, full, extra=None):
         t0 = time.monotonic()
         errors = []
@@ -518,6 +561,12 @@ class Observer:
             st["buddy_pages"], st["pcp_pages"], free_runs = self.scan_mem_map()
             if step == 0:
                 st["ram"] = free_runs
+        elif self.cfg.get("scan_every_state"):
+            try:
+                st["mem_map_scan"] = self.partial_scan(st["zones"], op, result)
+            except BadPointer as e:
+                errors.append(str(e))
+        self.prev_zones = st["zones"]
         if extra:
             st.update(extra)
         if errors:
@@ -543,6 +592,13 @@ class Observer:
             try:
                 if op[0] == "free_pages_bad":
                     kind, args, call = self.bad_free(op, results)
+                elif op[0] == "cycle":
+                    # ["cycle", zone, count, seed]: take up to count
+                    # order-0 pages, give them back shuffled by seed
+                    if len(op) != 4 or not all(isinstance(x, int) and not isinstance(x, bool)
+                                               and 0 <= x < 1 << 32 for x in op[1:]):
+                        raise Stop(f"bad plan op {op!r}")
+                    args, call = op[1:], [op[1], op[2] | op[3] << 32]
                 else:
                     args = call = [self.resolve(a, results) for a in op[1:3]]
             except Skip as e:
@@ -572,7 +628,7 @@ class Observer:
                 shown = [op[0], kind, *args]
             else:
                 shown = [op[0], *args]
-            self.state(step, shown, result, step == len(plan), extra)
+            self.state(step, shown, result, step == len(plan) or op[0] in ("cycle", "drain"), extra)
 
     def bad_free(self, op, results):
         """["free_pages_bad", kind, pfn, order]: the address free_pages() is
@@ -603,6 +659,8 @@ class Observer:
             if raw & (PAGE_SIZE - 1) or not PAGE_OFFSET <= raw < PAGE_OFFSET + (self.max_pfn << PAGE_SHIFT):
                 return -1, f"{name} returned {raw:#x}, not the direct-map address of a page of RAM"
             return (raw - PAGE_OFFSET) >> PAGE_SHIFT, None
+        if name == "cycle":
+            return raw if raw < 1 << 32 else -1, None
         return None, None
 
     # -- the labs -------------------------------------------------------------------------------
