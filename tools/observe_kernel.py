@@ -55,10 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from observed import Context, Verdict  # noqa: E402
 
-try:
-    import observe_model  # noqa: E402  (tools/observe_model.py, branch g18-hobs)
-except ImportError:  # pragma: no cover - until the merge
-    observe_model = None
+import observe_model  # noqa: E402  (the reference models, shared with observe_host.py)
 
 BUILD_TARGETS = ["build/kernel.elf", "build/pagewise-observe.iso"]
 SHARES = {1: 50, 2: 60, 3: 50, 4: 50, 5: 40}
@@ -149,28 +146,6 @@ class Observation:
         return f"boot {self.name} ({mem}{extra})"
 
 
-def _read_jsonl(path: Path, max_bytes: int) -> tuple[list[dict], str | None]:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
-    except OSError as e:
-        return [], f"no output ({e.strerror or e})"
-    if len(data) > max_bytes:
-        return [], f"output larger than {max_bytes} bytes"
-    out = []
-    for n, line in enumerate(data.split(b"\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except (ValueError, RecursionError):
-            return out, f"line {n} is not JSON (cut short?)"
-        if not isinstance(obj, dict):
-            return out, f"line {n} is not a JSON object"
-        out.append(obj)
-    return out, None
-
-
 def observe(ctx: Context, lab: int, name: str, mem_mib: int, cpu: str | None = None,
             plan: list | None = None, deadline: float = 60.0, iso: Path | None = None,
             note: str = "", scan_every_state: bool = False) -> Observation:
@@ -205,15 +180,13 @@ def observe(ctx: Context, lab: int, name: str, mem_mib: int, cpu: str | None = N
             "-x", str(ctx.tools / OBSERVER)]
     obs.status = ctx.run(argv, cwd=ctx.tree, timeout=(deadline + 30) * ctx.time_scale,
                          log=_log(ctx, f"lab{lab}-{name}.gdb.log"))
-    obs.events, err = _read_jsonl(Path(str(stem) + ".events.jsonl"), MAX_EVENTS_BYTES)
+    obs.events, err = observe_model.parse_dump(Path(str(stem) + ".events.jsonl"),
+                                               max_bytes=MAX_EVENTS_BYTES)
     if err:
         obs.error = f"the observer's events: {err}"
     if lab >= 3:
-        if observe_model is not None:
-            obs.states, err = observe_model.parse_dump(Path(str(stem) + ".states.jsonl"),
-                                                       max_bytes=MAX_STATES_BYTES)
-        else:
-            obs.states, err = _read_jsonl(Path(str(stem) + ".states.jsonl"), MAX_STATES_BYTES)
+        obs.states, err = observe_model.parse_dump(Path(str(stem) + ".states.jsonl"),
+                                                   max_bytes=MAX_STATES_BYTES)
         if err and not obs.error:
             obs.error = f"the states: {err}"
     return obs
@@ -389,10 +362,9 @@ class Lab1Boot:
             return
         self.mmap, self.modules = parse_mbi(data)
         self.mmap = self.mmap[:BOOT_MMAP_MAX]
-        if observe_model is not None and hasattr(observe_model, "parse_mb2_info"):
-            # the host checker's reference parse, so both sides agree (the
-            # basic meminfo fallback included)
-            self.mmap = observe_model.parse_mb2_info(data, len(data))["mmap"]
+        # the host checker's reference parse, so both sides agree (the
+        # basic meminfo fallback included)
+        self.mmap = observe_model.parse_mb2_info(data, len(data))["mmap"]
         total = struct.unpack_from("<I", data, 0)[0] if len(data) >= 4 else 0
         self.mbi_range = [ev["pa"], ev["pa"] + total]
         self.expected_memory = expected_memory(self.mmap)
@@ -928,10 +900,6 @@ def grade_buddy(lab: int, ctx: Context) -> list[Verdict]:
         mib = NORMAL_MIB
     plan = plan_lab3(r) if lab == 3 else plan_lab4(r, mib) if lab == 4 else plan_lab5(r)
     o = observe(ctx, lab, "buddy", mib, plan=plan, deadline=90, scan_every_state=True)
-    if observe_model is None:
-        for n in results:
-            results[n].append("the grader's reference model (tools/observe_model.py) is missing")
-        return _verdicts(lab, tests, results, [o])
     states, skipped, ended = o.states, len(o.all("skipped")), o.first("end")
     short = None
     if not o.reached("grade_agent_stop") or not states:
@@ -982,7 +950,7 @@ def grade_buddy(lab: int, ctx: Context) -> list[Verdict]:
 def round_trip(first: dict, last: dict) -> str | None:
     """Everything the plan took was given back: the free blocks of @last
     must be exactly those of the boot state @first."""
-    if observe_model is None or observe_model.validate_state(last) or len(last["zones"]) != len(first["zones"]):
+    if observe_model.validate_state(last) or len(last["zones"]) != len(first["zones"]):
         return "the last state could not be read"
     for z, a, b in zip(first["zones"], observe_model.free_blocks(first), observe_model.free_blocks(last)):
         if a != b:

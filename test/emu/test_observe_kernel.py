@@ -214,8 +214,6 @@ def test_shares_and_build_targets():
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
 def test_full_tree_passes(full_tree, tmp_path, lab, seed, boot_times):
-    if lab >= 3 and observe_kernel.observe_model is None:
-        pytest.skip("tools/observe_model.py (branch g18-hobs) is not merged yet")
     verdicts, wall = grade(full_tree, tmp_path / "scratch", lab, seed)
     boot_times.add(f"observe-lab{lab}-seed{seed}", wall, "observer", None)
     assert sum(v.max_score for v in verdicts) == observe_kernel.SHARES[lab]
@@ -227,8 +225,6 @@ def test_full_tree_passes(full_tree, tmp_path, lab, seed, boot_times):
 
 def test_lab4_with_zone_normal(full_tree, tmp_path, monkeypatch, boot_times):
     """The lab-4 grade that boots a machine with ZONE_NORMAL (one in three)."""
-    if observe_kernel.observe_model is None:
-        pytest.skip("tools/observe_model.py (branch g18-hobs) is not merged yet")
     monkeypatch.setattr(observe_kernel, "NORMAL_ZONE_ODDS", 1.0)
     verdicts, wall = grade(full_tree, tmp_path / "scratch", 4, SEEDS[0])
     boot_times.add("observe-lab4-normal", wall, "observer", None)
@@ -242,8 +238,6 @@ def test_lab4_with_zone_normal(full_tree, tmp_path, monkeypatch, boot_times):
 @pytest.mark.parametrize("name", list(MUTANTS))
 def test_wrong_solution_fails(full_tree, tmp_path, name):
     lab, must_fail, must_pass = EXPECT[name]
-    if lab >= 3 and observe_kernel.observe_model is None:
-        pytest.skip("tools/observe_model.py (branch g18-hobs) is not merged yet")
     tree = mutant_tree(full_tree, tmp_path, name)
     verdicts, _ = grade(tree, tmp_path / "scratch", lab, SEEDS[0])
     by_name = {v.name: v for v in verdicts}
@@ -260,8 +254,6 @@ def test_handout_with_its_lab_solved_passes(full_tree, tmp_path, lab):
     """What the grader grades: the lab's handout (later labs stubbed) with
     the lab's regions right. Lab 4 there has no per-CPU lists (lab 5's stubs
     send order-0 pages straight to the buddy), and its model knows it."""
-    if lab >= 3 and observe_kernel.observe_model is None:
-        pytest.skip("tools/observe_model.py (branch g18-hobs) is not merged yet")
     tree = stubbed_tree(full_tree, tmp_path, lab)
     assert observe_kernel.lab5_stubbed(tree)
     verdicts, _ = grade(tree, tmp_path / "scratch", lab, SEEDS[1])
