@@ -16,11 +16,13 @@ import socket
 import threading
 from pathlib import Path
 
+import pytest
+
 import grade_submission
 import submission
 
 ROOT = Path(__file__).resolve().parents[2]
-UNSAFE = os.environ.get("PAGEWISE_GRADE_UNSAFE") == "1"  # the control: the same run unsandboxed must fail
+from conftest import NO_SANDBOX, UNSAFE  # noqa: E402
 
 ESCAPE = r"""lab = 3
 @@ src/mm/page_alloc.c __find_buddy_pfn
@@ -52,6 +54,8 @@ ESCAPE = r"""lab = 3
 """
 
 
+@pytest.mark.skipif(NO_SANDBOX is not None and os.environ.get("PAGEWISE_GRADE_UNSAFE") != "1",
+                    reason=f"this machine cannot sandbox: {NO_SANDBOX}")
 def test_a_submission_cannot_write_outside_or_reach_the_grader(workdir):
     tag = secrets.token_hex(4)
     other = workdir / "other-student"  # another submission's directory, beside this one

@@ -18,7 +18,7 @@ import submission
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "test" / "grade" / "fixtures"
 MAX_WRONG = 20
-UNSAFE = os.environ.get("PAGEWISE_GRADE_UNSAFE") == "1"  # only for trying this on a machine without userns
+from conftest import UNSAFE  # noqa: E402
 
 
 def fixture_paths() -> list[Path]:
