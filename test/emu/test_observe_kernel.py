@@ -31,7 +31,9 @@ import observe_kernel  # noqa: E402
 from emulators import REPO, TIME_SCALE  # noqa: E402
 from observed import Context  # noqa: E402
 
-SEEDS = (1, 2)
+# One fixed seed here; make test-grading grades the reference of every lab
+# again through tools/grade --submission with a seed drawn for each run.
+SEEDS = (1,)
 # A lab handout (make handout) holds stubs where the solutions were: its
 # kernel cannot pass, so the tests that grade this checkout skip there.
 IS_HANDOUT = "LAB 5 BEGIN" not in (REPO / "src" / "mm" / "page_alloc.c").read_text()
