@@ -69,6 +69,7 @@ class Outcome:
     not_found: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    flag_reasons: dict[str, str] = field(default_factory=dict)  # construct -> why it is flagged
     notes: list[str] = field(default_factory=list)
     error: str = ""
     seconds: float = 0.0
@@ -201,6 +202,7 @@ def grade_one(src: Path, lab: int, work: Path, *, seed: int | None = None, repo:
     compiled again. Never raises for anything
     the submission does; GradeError only for a grader or machine problem."""
     import submission
+    src, work = Path(src).absolute(), Path(work).absolute()  # runs happen with cwd in the tree
     seed = secrets.randbits(63) if seed is None else seed
     out = Outcome(src.name, lab, seed)
     started = time.monotonic()
@@ -234,8 +236,9 @@ def grade_one(src: Path, lab: int, work: Path, *, seed: int | None = None, repo:
                    + [f"mode of {m.path}" for m in report.modes]
                    + [f"lab {t.lab} region {t.name} in {t.path} (a later lab's: not used)"
                       for t in report.later])
-    out.flags = [f"{f.path}:{f.line}: {f.construct} ({f.reason}): {f.text}"
-                 for f in submission.suspicious(report)]
+    flags = submission.suspicious(report)
+    out.flags = [f"{f.path}:{f.line}: {f.construct}: {f.text}" for f in flags]
+    out.flag_reasons = {f.construct: f.reason for f in flags}
     (logs / "splice.txt").write_text("\n".join(report.lines()) + "\n")
     (logs / "splice.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
 
@@ -356,6 +359,7 @@ def render(out: Outcome) -> list[str]:
     lines += [f"  {c}" for c in out.changes] or ["  none"]
     lines.append("For a human to look at (constructs no lab solution needs):")
     lines += [f"  {f}" for f in out.flags] or ["  none"]
+    lines += [f"  ({c}: {why})" for c, why in out.flag_reasons.items()]
     width = max([len(v.name) for v in out.verdicts] + [4])
     lines.append("")
     lines.append(f"  {'test':<{width}}  points  result")
@@ -378,7 +382,8 @@ def gradescope(out: Outcome) -> dict:
               "output": _cut(v.output), "visibility": "visible"} for v in out.verdicts]
     review = (["Regions taken:"] + out.taken + ["Regions not found:"] + (out.not_found or ["none"])
               + ["Changes outside the regions (not used):"] + (out.changes or ["none"])
-              + ["Flagged for review:"] + (out.flags or ["none"]) + out.notes)
+              + ["Flagged for review:"] + (out.flags or ["none"])
+              + [f"({c}: {why})" for c, why in out.flag_reasons.items()] + out.notes)
     tests.append({"name": "review: what the grader took and flagged (instructors only)",
                   "score": 0, "max_score": 0, "output": _cut("\n".join(review), 20000),
                   "visibility": "hidden"})

@@ -108,7 +108,7 @@ def test_a_submission_cannot_write_outside_or_reach_the_grader(workdir):
         assert not t.exists(), f"the submission wrote {t}"
     assert not came, f"the submission reached the grader over {came}"
     for call in ("open(", "socket(", "connect("):
-        assert any(f.startswith("src/mm/page_alloc.c:") and call in f.rsplit("): ", 1)[1]
+        assert any(f.startswith("src/mm/page_alloc.c:") and call in f.split(": ", 2)[2]
                    for f in out.flags), (call, out.flags)
     # The grade harness ran the code (the host tests passed), so the tries were made.
     assert any(v.passed and v.name.startswith("host:") for v in out.verdicts)
