@@ -387,7 +387,7 @@ def _lab2_va(runs: _Runs, rng: random.Random) -> str:
     for _ in range(12):
         va = model.START_KERNEL_MAP + rng.randrange(0, 1 << 31)
         lines.append(f"pa {va:#x}")
-    lines += [f"va 0x0", f"pa {model.PAGE_OFFSET:#x}", f"pa {model.START_KERNEL_MAP:#x}",
+    lines += ["va 0x0", f"pa {model.PAGE_OFFSET:#x}", f"pa {model.START_KERNEL_MAP:#x}",
               f"pa {model.START_KERNEL_MAP - 1:#x}", f"pa {(1 << 64) - 1:#x}"]
     rng.shuffle(lines)
     objs = [o for o in runs.run(HARNESS_VA, "\n".join(lines) + "\n", "__va/__pa") if "op" in o]
@@ -751,7 +751,7 @@ def _lab5_refill(runs: _Runs, rng: random.Random) -> str:
     m = random_machine(rng, top_mib=(18, 30))
     pcp, high, batch = _pcp_line(rng)
     ops = [f"alloc_page {rng.choice(['GFP_KERNEL', 'GFP_DMA32'])}" for _ in range(3 * batch + 2)]
-    ops += [f"alloc_page GFP_DMA" for _ in range(batch + 1)]
+    ops += ["alloc_page GFP_DMA" for _ in range(batch + 1)]
     return _lab5_run(runs, m, pcp, ops, "order-0 allocations")
 
 
@@ -759,7 +759,7 @@ def _lab5_free(runs: _Runs, rng: random.Random) -> str:
     m = random_machine(rng, top_mib=(18, 30))
     pcp, high, batch = _pcp_line(rng)
     n = 2 * high + rng.randrange(1, batch + 2)
-    ops = [f"alloc_page GFP_KERNEL" for _ in range(n)]
+    ops = ["alloc_page GFP_KERNEL" for _ in range(n)]
     order = list(range(1, n + 1))
     rng.shuffle(order)
     ops += [f"free_page @{s}" for s in order]
