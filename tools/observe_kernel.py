@@ -940,11 +940,29 @@ def grade_buddy(lab: int, ctx: Context) -> list[Verdict]:
         if err:
             for name in ("lab3.take_splits_smallest_block", "lab3.give_merges_with_buddies"):
                 results[name].append(f"{o.describe()}: {err}")
-    for name in tests:  # a test whose op never ran checked nothing
+    for name in tests:  # a test whose op never ran, or never changed anything, checked nothing
         ops = OPS_OF.get(name)
-        if ops and not short and not any(_op_at(states, s.get("step")) == ops[0] for s in states[1:]):
+        if not ops or short:
+            continue
+        if not any(_op_at(states, s.get("step")) == ops[0] for s in states[1:]):
             results[name].append(f"{o.describe()}: the run made no {ops[0]} call to check")
+        elif not any(_op_at(states, cur.get("step")) == ops[0] and _changed(prev, cur)
+                     for prev, cur in zip(states, states[1:])):
+            results[name].append(f"{o.describe()}: no {ops[0]} call changed the free or per-CPU lists "
+                                 "(nothing was allocated, freed or drained: an empty allocator passes "
+                                 "no test)")
     return _verdicts(lab, tests, results, [o])
+
+
+def _changed(prev: dict, cur: dict) -> bool:
+    """Whether the free blocks or the per-CPU lists of @cur differ from
+    @prev's (two states of the observer, already read)."""
+    if observe_model.validate_state(prev) or observe_model.validate_state(cur):
+        return False
+    if observe_model.free_blocks(prev) != observe_model.free_blocks(cur):
+        return True
+    lists = lambda st: [[p.get("list") for p in z.get("pcp", [])] for z in st["zones"]]  # noqa: E731
+    return lists(prev) != lists(cur)
 
 
 def round_trip(first: dict, last: dict) -> str | None:

@@ -56,6 +56,20 @@ def test_reference_solution_scores_full_marks(lab, workdir, base_cache):
     assert not out.changes, out.changes  # a materialized reference changes nothing outside
 
 
+@pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
+def test_an_untouched_handout_scores_nothing(lab, workdir, base_cache):
+    """The lab's handout as it was handed out, nothing written: no test
+    may pass for code that does nothing (an empty allocator, empty lists
+    that are trivially consistent, a boot that never gets there)."""
+    from handout import make_handout, write_tree
+    sub = workdir / "submission"
+    write_tree(sub, make_handout(ROOT, lab).files)
+    out = grade(sub, lab, workdir / "work", base_cache)
+    assert not out.error, out.error
+    passed = [f"{v.name} ({v.max_score})" for v in out.verdicts if v.passed]
+    assert out.score == 0, f"seed {out.seed}: the untouched handout earned {out.score}: {passed}"
+
+
 @pytest.mark.parametrize("fixture", fixture_paths(), ids=lambda p: p.stem)
 def test_wrong_solution_scores_at_most_20(fixture, workdir, base_cache):
     """A plausible wrong solution (or a forgery) earns at most MAX_WRONG."""
