@@ -166,16 +166,17 @@ class LimitsOnly:
         return done.returncode
 
 
-def make_runner(scratch: Path, hide: list[Path], unsafe: bool):
+def make_runner(scratch: Path, hide: list[Path], unsafe: bool, readonly: list[Path] | None = None):
     """The Runner student code goes through, and how to describe it: the
-    sandbox, checked to work here (GradeError otherwise), or with @unsafe
+    sandbox, checked to work here (GradeError otherwise), with @readonly
+    (directories inside @scratch) bound read-only; or with @unsafe
     LimitsOnly."""
     import sandbox
     if unsafe:
         return LimitsOnly(scratch), ("none: --unsafe-no-sandbox; student code ran with resource limits "
                                      "and an unprivileged user only, with the container's file system "
                                      "and network")
-    box = sandbox.Sandbox(scratch, tools=TOOLS, hide=hide)
+    box = sandbox.Sandbox(scratch, tools=TOOLS, hide=hide, readonly=readonly or ())
     try:
         box.check()
     except sandbox.SandboxError as e:
@@ -252,6 +253,10 @@ def grade_one(src: Path, lab: int, work: Path, *, seed: int | None = None, repo:
     build_error = "" if status == 0 else (
         f"the build failed: {_first_error(build_log)}" if status is not None else
         f"the build was stopped at its time or memory limit ({_first_error(build_log)})")
+    if not build_error and not unsafe:
+        # The runs see the built tree read-only: code under test in one run
+        # cannot change what a later run executes (a harness, the kernel).
+        runner, _ = make_runner(scratch, (hide or []) + [repo, work.parent], unsafe, readonly=[tree])
     for mod in mods:
         share = mod.SHARES.get(lab, 0)
         if not share:

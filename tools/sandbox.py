@@ -258,8 +258,16 @@ class Sandbox:
 
     def __init__(self, scratch: Path, *, tools: Path, limits: Limits = Limits(),
                  hide: Sequence[Path] = (), env: Mapping[str, str] | None = None,
-                 default_hide: bool = True):
+                 default_hide: bool = True, readonly: Sequence[Path] = ()):
         self.scratch = Path(scratch).resolve()
+        # Directories inside scratch bound read-only on top of it: the grader
+        # builds the tree with them writable, then runs the code under test
+        # with the tree read-only, so a run cannot change what a later run
+        # executes (the kernel image, another harness).
+        self.readonly = tuple(Path(p).resolve() for p in readonly)
+        for p in self.readonly:
+            if not _within(p, self.scratch) or p == self.scratch:
+                raise ValueError(f"sandbox: {p} is not a directory inside scratch {self.scratch}")
         self.tools = Path(tools).resolve()
         self.limits = limits
         self.hide = tuple(dict.fromkeys(Path(p).resolve() for p in
@@ -328,6 +336,8 @@ class Sandbox:
             mounts.append((_depth(h), 0, ["--size", str(MiB), "--tmpfs", str(h)]))
         mounts.append((_depth(self.tools), 1, ["--ro-bind-fd", str(tools_fd), str(self.tools)]))
         mounts.append((_depth(self.scratch), 1, ["--bind-fd", str(scratch_fd), str(self.scratch)]))
+        for p in self.readonly:
+            mounts.append((_depth(p), 2, ["--ro-bind", str(p), str(p)]))
         for _, _, m in sorted(mounts, key=lambda m: (m[0], m[1])):
             cmd += m
         # The hidden tmpfs's hold only the mount points of scratch and tools:

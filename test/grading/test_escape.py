@@ -2,8 +2,9 @@
 
 Its lab 3 region __find_buddy_pfn() is right, and in host builds (the grade
 harnesses, __STDC_HOSTED__) it also tries, once, to write a file into
-another submission's work directory, into the instructor's tree and into
-/tmp, and to reach the grader over a Unix socket and over TCP on
+another submission's work directory, into the instructor's tree, into /tmp
+and into its own built tree (which later runs execute), and to reach the
+grader over a Unix socket and over TCP on
 127.0.0.1. The grader runs it in the sandbox: afterwards, seen from
 outside, no file exists, no connection came in, and the report flags the
 calls for a human. tools/sandbox.py's own tests (test/tools/test_sandbox.py)
@@ -61,7 +62,9 @@ def test_a_submission_cannot_write_outside_or_reach_the_grader(workdir):
     other = workdir / "other-student"  # another submission's directory, beside this one
     other.mkdir()
     os.chmod(other, 0o777)
-    targets = [other / f"escaped-{tag}", ROOT / "build" / f"escaped-{tag}", Path(f"/tmp/escaped-{tag}")]
+    built = workdir / "work" / "scratch" / "tree" / "build"  # what later runs execute
+    targets = [other / f"escaped-{tag}", ROOT / "build" / f"escaped-{tag}", Path(f"/tmp/escaped-{tag}"),
+               built / f"escaped-{tag}"]
     sock_path = workdir / f"grader-{tag}.sock"
     unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     unix.bind(str(sock_path))
@@ -94,6 +97,7 @@ def test_a_submission_cannot_write_outside_or_reach_the_grader(workdir):
         sub = workdir / "submission"
         assert submission.materialize_fixture(ROOT, spec, sub) == 3
         out = grade_submission.grade_one(sub, 3, workdir / "work", jobs=1, say=lambda *a: None, unsafe=UNSAFE,
+                                         keep=True,
                                          base_cache=ROOT / "build" / "test-grading" / "base")
         print("\n".join(grade_submission.render(out)))
     finally:
