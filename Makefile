@@ -413,7 +413,7 @@ handout:
 	rm -rf $(BUILD)/handout-lab$(LAB) $(BUILD)/handout-lab$(LAB).tar.gz
 	tools/handout --check --tar $(BUILD)/handout-lab$(LAB).tar.gz $(LAB) $(BUILD)/handout-lab$(LAB)
 
-# make grade [LAB=n] (docs/labs/INSTRUCTORS.md, "Grading"): build and run the
+# make grade [LAB=n] (docs/labs/INSTRUCTORS.md, "Feedback: make grade in the student's tree"): build and run the
 # tests of test/grade/labs.toml for labs 1-5 or LAB ("3", "1 2", "1-3") and
 # print the points; exit status 0 only at full marks. Logs in build/grade/.
 grade: deps-test

@@ -16,8 +16,10 @@ ktap  one case of a KTAP suite the kernel runs in grade mode. For each boot
       chain, count; a case must pass in every boot and evaluate at least
       min_checks expectations.
 
-A test earns all its points or none. docs/labs/INSTRUCTORS.md, "Grading
-(make grade)", has the whole story and the threat model."""
+A test earns all its points or none. This is the students' feedback, never
+the mark: code under test can forge it (docs/labs/INSTRUCTORS.md, "Feedback:
+make grade in the student's tree" and "Why feedback is not the mark"). The
+instructor's grader is --submission (grade_submission.py)."""
 
 from __future__ import annotations
 
@@ -895,7 +897,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="grade", description="Grade labs: build and run the tests of test/grade/labs.toml "
         "(host cmocka cases, sealed kernel KTAP cases) and print the points "
-        "(docs/labs/INSTRUCTORS.md, \"Grading\").")
+        "(feedback for students: docs/labs/INSTRUCTORS.md, \"Feedback\"); --submission grades "
+        "for marks")
     ap.add_argument("labs", nargs="*", metavar="LAB", help="labs to grade: 3, \"1 2\", 1-3 "
                     f"(default: {FIRST_LAB}-{LAST_LAB})")
     ap.add_argument("--expect-fail", action="append", default=[], metavar="LABS",
