@@ -653,6 +653,12 @@ def lab2_plan(r, mib: int) -> tuple[list, list]:
         checks.append(("lab2.va_pa_roundtrip", ["va", pa], ("abs", PAGE_OFFSET + pa)))
         plan.append(["pa", PAGE_OFFSET + pa])
         checks.append(("lab2.va_pa_roundtrip", ["pa", PAGE_OFFSET + pa], ("abs", pa)))
+    # The first address of the kernel-image window is an image address too
+    # (Linux's __phys_addr: x >= __START_KERNEL_map), and the physical
+    # address of _text's page below it (or the 1 MiB mark) is one as well.
+    for va in (START_KERNEL_MAP, START_KERNEL_MAP + LOW_MEMORY_END):
+        plan.append(["pa", va])
+        checks.append(("lab2.va_pa_roundtrip", ["pa", va], ("abs", va - START_KERNEL_MAP)))
     for sym in ("_text", "_end", "grade_mailbox", "mem_map", "max_pfn"):
         plan.append(["pa", "sym:" + sym])
         checks.append(("lab2.va_pa_roundtrip", ["pa", "sym:" + sym], ("image", sym)))
