@@ -978,17 +978,22 @@ def round_trip(first: dict, last: dict) -> str | None:
         return "the last state could not be read"
     for z, a, b in zip(first["zones"], observe_model.free_blocks(first), observe_model.free_blocks(last)):
         if a != b:
-            missing, extra = sorted(a - b), sorted(b - a)
-            parts = []
-            if missing:
-                parts.append(f"the order-{missing[0][1]} block at pfn {missing[0][0]:#x} is not free"
-                             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-            if extra:
-                parts.append(f"the order-{extra[0][1]} block at pfn {extra[0][0]:#x} is"
-                             + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""))
             return (f"every block taken was given back, yet zone {str(z['name'])[:16]}'s free lists are not "
-                    f"the boot's: " + "; ".join(parts))
+                    f"the boot's: " + _blocks_differ(a, b, "is not free", "is"))
     return None
+
+
+def _blocks_differ(was: set, now: set, gone: str, new: str) -> str:
+    """How the free blocks (pfn, order) @now differ from @was: the first
+    block of each side, said with @gone ("is not free") and @new ("is"),
+    and how many more."""
+    missing, extra = sorted(was - now), sorted(now - was)
+    parts = []
+    for blocks, word in ((missing, gone), (extra, new)):
+        if blocks:
+            parts.append(f"the order-{blocks[0][1]} block at pfn {blocks[0][0]:#x} {word}"
+                         + (f" (and {len(blocks) - 1} more)" if len(blocks) > 1 else ""))
+    return "; ".join(parts)
 
 
 def _op_at(states: list[dict], step) -> str | None:
@@ -1123,15 +1128,8 @@ def check_cycle(prev: dict, cur: dict) -> str | None:
     for zi, (a, b) in enumerate(zip(observe_model.free_blocks(prev), observe_model.free_blocks(cur))):
         if a != b:
             zname = prev["zones"][zi]["name"][:16]
-            missing, extra = sorted(a - b), sorted(b - a)
-            parts = []
-            if missing:
-                parts.append(f"the order-{missing[0][1]} block at pfn {missing[0][0]:#x} is no longer free"
-                             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-            if extra:
-                parts.append(f"the order-{extra[0][1]} block at pfn {extra[0][0]:#x} is free instead"
-                             + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""))
-            return f"{what}: zone {zname}'s free blocks differ from before: " + "; ".join(parts)
+            return (f"{what}: zone {zname}'s free blocks differ from before: "
+                    + _blocks_differ(a, b, "is no longer free", "is free instead"))
     return None
 
 

@@ -137,6 +137,23 @@ static bool page_pfn(const struct page *page, unsigned long *pfn)
 }
 
 /*
+ * The dump's result for an allocation that gave @page: its pfn, or -1 for
+ * none; a struct page outside mem_map gives -1 and says so in @extra
+ * (@len bytes), as a "bad_result" the grader reports.
+ */
+static long page_result(struct page *page, char *extra, size_t len)
+{
+	unsigned long pfn;
+
+	if (page && page_pfn(page, &pfn))
+		return (long)pfn;
+	if (page)
+		snprintf(extra, len,
+			 ", \"bad_result\": \"a struct page outside mem_map\"");
+	return -1;
+}
+
+/*
  * Print the list at @head as [pfn, ...], at most @bound entries; on a link
  * that leaves mem_map or a list longer than @bound, stop and put what was
  * seen in @bad (a buffer of LINE_MAX_), if it is still empty.
@@ -534,18 +551,12 @@ static void run_op(const char *cmd, char *a, char *b)
 	if (!strcmp(cmd, "take")) {
 		unsigned long z = strtoul(a, NULL, 0), o = strtoul(b, NULL, 0);
 		struct page *page;
-		unsigned long pfn;
 
 		if (z >= MAX_NR_ZONES || o >= NR_PAGE_ORDERS)
 			die("bad take %s %s", a, b);
 		page = buddy_core_take(&contig_page_data.node_zones[z],
 				       (unsigned int)o);
-		if (page && page_pfn(page, &pfn))
-			r = (long)pfn;
-		else if (page)
-			snprintf(
-				extra, sizeof(extra),
-				", \"bad_result\": \"a struct page outside mem_map\"");
+		r = page_result(page, extra, sizeof(extra));
 		snprintf(op, sizeof(op), "[\"take\", %lu, %lu]", z, o);
 	} else if (!strcmp(cmd, "give") || !strcmp(cmd, "free_pages") ||
 		   !strcmp(cmd, "free_page")) {
@@ -629,14 +640,8 @@ static void run_op(const char *cmd, char *a, char *b)
 				 "[\"get_free_pages\", \"%s\", %lu]", a, o);
 	} else if (!strcmp(cmd, "alloc_page")) {
 		struct page *page = alloc_pages(parse_gfp(a), 0);
-		unsigned long pfn;
 
-		if (page && page_pfn(page, &pfn))
-			r = (long)pfn;
-		else if (page)
-			snprintf(
-				extra, sizeof(extra),
-				", \"bad_result\": \"a struct page outside mem_map\"");
+		r = page_result(page, extra, sizeof(extra));
 		snprintf(op, sizeof(op), "[\"alloc_page\", \"%s\"]", a);
 	} else if (!strcmp(cmd, "drain")) {
 		drain_all_pages(NULL);
