@@ -22,6 +22,7 @@
 #include "selftest.h"
 #include "serial.h"
 #include "setup.h"
+#include "smp.h"
 #include "string.h"
 #include "traps.h"
 
@@ -160,6 +161,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 {
 	bool grading;
 
+	percpu_init_cpu(0); /* GS base: smp_processor_id() works from here */
 	serial_init();
 	printk("Pagewise %s: a teaching kernel for x86_64 physical memory\n",
 	       PAGEWISE_VERSION);

@@ -248,7 +248,7 @@ static int zone_batchsize(const struct zone *zone)
  */
 static int zone_highsize(const struct zone *zone, int batch)
 {
-	unsigned long high = low_wmark_pages(zone) / NR_CPUS;
+	unsigned long high = low_wmark_pages(zone) / nr_cpu_ids;
 
 	if (high < 4UL * (unsigned long)batch)
 		high = 4UL * (unsigned long)batch;

@@ -42,14 +42,11 @@ enum zone_watermarks {
 };
 
 /*
- * The CPUs this kernel runs on. One for now; the per-CPU page lists below
- * are already an array indexed by smp_processor_id(), as Linux's are.
+ * The CPUs: NR_CPUS (the build-time most), nr_cpu_ids (the possible ones,
+ * fixed before mm_core_init()) and smp_processor_id() come from mm_env.h,
+ * the kernel's smp.h or the host's stand-in. The per-CPU page lists below
+ * are an array indexed by smp_processor_id(), as Linux's are.
  */
-#define NR_CPUS 1
-static inline unsigned int smp_processor_id(void)
-{
-	return 0;
-}
 
 /*
  * struct per_cpu_pages - one CPU's cache of free order-0 pages of one zone,
@@ -133,7 +130,7 @@ extern struct pglist_data contig_page_data;
  *   down to ZONE_DMA (empty ones too), as Linux's for_each_zone_zonelist()
  *   walks a node's zonelist; @zone is NULL after the last.
  * for_each_pcp(zone, cpu, pcp) - each CPU's per-CPU list of @zone: @cpu
- *   from 0 to NR_CPUS - 1, @pcp = &@zone->per_cpu_pageset[@cpu] (Linux:
+ *   from 0 to nr_cpu_ids - 1 (the possible CPUs), @pcp = &@zone->per_cpu_pageset[@cpu] (Linux:
  *   for_each_possible_cpu() with per_cpu_ptr(zone->per_cpu_pageset, cpu)).
  * for_each_zone_pcp(zone, cpu, pcp) - every per-CPU list of the node: each
  *   zone's (for_each_zone()), each CPU's (for_each_pcp()). A break leaves
@@ -155,7 +152,7 @@ extern struct pglist_data contig_page_data;
 							    : &(zone)[-1])
 
 #define for_each_pcp(zone, cpu, pcp)                                     \
-	for ((cpu) = 0; (cpu) < NR_CPUS &&                               \
+	for ((cpu) = 0; (cpu) < (int)nr_cpu_ids &&                       \
 			((pcp) = &(zone)->per_cpu_pageset[(cpu)], true); \
 	     (cpu)++)
 

@@ -25,6 +25,8 @@
 /* The direct map: set by fake_ram_use(); NULL and 0 with no reservation. */
 unsigned char *host_ram;
 size_t host_ram_size;
+unsigned int nr_cpu_ids = 1; /* mm_env.h: the possible CPUs */
+unsigned int host_cpu;	     /* mm_env.h: the CPU a test runs "on" */
 /* The mmap() that holds host_ram, aligned inside it; NULL and 0: none. */
 static void *host_ram_mapping;
 static size_t host_ram_mapping_size;

@@ -41,6 +41,20 @@ extern size_t host_ram_size;
 	((uintptr_t)(va) - (uintptr_t)host_ram < host_ram_size)
 
 /*
+ * The CPUs, as the kernel's smp.h gives them: NR_CPUS per-CPU lists exist,
+ * nr_cpu_ids of them are possible (1 unless a test sets more), and
+ * host_cpu is the CPU the test runs "on" (0 unless a test switches).
+ * Defined in fake_machine.c.
+ */
+#define NR_CPUS 64
+extern unsigned int nr_cpu_ids;
+extern unsigned int host_cpu;
+static inline unsigned int smp_processor_id(void)
+{
+	return host_cpu;
+}
+
+/*
  * BOCHS_BREAK() - the kernel's Bochs magic breakpoint at point @name; on the
  * host there is no debugger to stop in: nothing.
  */

@@ -35,14 +35,6 @@ static const struct {
 /* boot.asm: the labels the 64-bit boot points report. */
 extern char long_mode_entry[], higher_half_entry[];
 
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static unsigned long read_rsp(void)
 {
 	unsigned long rsp;

@@ -25,6 +25,7 @@
 #define X86_CR4_PGE (1UL << 7)	/* global pages */
 #define MSR_EFER    0xc0000080
 #define EFER_NX	    (1UL << 11)
+#define MSR_GS_BASE 0xc0000101 /* the GS segment's base: the per-CPU area */
 
 struct cpuinfo_x86 {
 	char vendor[13]; /* NUL-terminated CPUID vendor string */
@@ -91,6 +92,23 @@ static inline unsigned long read_cr4(void)
 static inline void write_cr4(unsigned long v)
 {
 	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)val),
+			   "d"((uint32_t)(val >> 32))
+			 : "memory");
 }
 
 static inline uint64_t rdtsc(void)

@@ -13,6 +13,10 @@
  *   0xffff888000000000  PAGE_OFFSET ..... direct map: physical 0 .. top of RAM,
  *                                         RAM ranges only (holes stay unmapped),
  *                                         1 GiB / 2 MiB / 4 KiB pages, RW, NX
+ *   0xffffc90000000000  VMALLOC_START ... the vmalloc area (paging.h): device
+ *                                         registers (ioremap), ACPI tables
+ *                                         (memremap_ro), each AP's stacks with
+ *                                         their guard pages (vmap_stack)
  *   0xffffffff80000000  __START_KERNEL_map kernel image: physical 0 maps here, so the
  *                                         kernel loaded at KERNEL_PHYS_START (1 MiB)
  *                                         runs at 0xffffffff80100000 (-mcmodel=kernel)
@@ -35,6 +39,8 @@
 #define PAGE_OFFSET	   0xffff888000000000UL
 #define __START_KERNEL_map 0xffffffff80000000UL
 #define KERNEL_PHYS_START  0x100000UL /* where the linker script loads us */
+#define VMALLOC_START	   0xffffc90000000000UL /* Linux's, 4-level paging */
+#define VMALLOC_SIZE	   (1UL << 30) /* what we hand out of Linux's 32 TiB */
 
 /* The direct map may span at most 64 TiB (Linux's limit for 4-level paging). */
 #define DIRECT_MAP_SIZE (64UL << 40)

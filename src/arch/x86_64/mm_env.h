@@ -18,6 +18,7 @@
 #include "memlayout.h"
 #include "panic.h"
 #include "printk.h"
+#include "smp.h" /* NR_CPUS, nr_cpu_ids, smp_processor_id() */
 #include "string.h"
 
 typedef uint64_t phys_addr_t;

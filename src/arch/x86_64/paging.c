@@ -29,6 +29,8 @@
 #include "mm.h"
 #include "panic.h"
 #include "printk.h"
+#include "spinlock.h"
+#include "irqflags.h"
 #include "string.h"
 #include "tss.h"
 
@@ -264,4 +266,130 @@ void dump_pagetable(unsigned long va)
 		table = __va(entry & PTE_PFN_MASK);
 	}
 	printk("\n");
+}
+
+/*
+ * The vmalloc area (paging.h). vmap_lock protects vmap_next and every page
+ * table under VMALLOC_START: any CPU may map, one at a time.
+ */
+static DEFINE_SPINLOCK(vmap_lock);
+static unsigned long vmap_next = VMALLOC_START; /* the next free address */
+
+/* A zeroed page-table page: memblock's before mm_core_init(), the buddy's
+ * after. Return: its direct-map address, or NULL. */
+static pteval_t *vmap_alloc_table(void)
+{
+	pteval_t *table;
+
+	if (mem_map) {
+		struct page *page = alloc_page(GFP_KERNEL);
+
+		if (!page)
+			return NULL;
+		table = page_address(page);
+	} else {
+		phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
+
+		if (!pa)
+			return NULL;
+		table = __va(pa);
+	}
+	memset(table, 0, PAGE_SIZE);
+	return table;
+}
+
+/* Map the 4 KiB page @va to @pa with @prot under vmap_lock. Return: 0, or
+ * -ENOMEM when a page-table page could not be had. */
+static int vmap_page(unsigned long va, phys_addr_t pa, pteval_t prot)
+{
+	pteval_t *table = kernel_pml4;
+
+	for (int l = 4; l > 1; l--) {
+		pteval_t *entry = &table[table_index(va, l)];
+
+		if (!(*entry & _PAGE_PRESENT)) {
+			pteval_t *next = vmap_alloc_table();
+
+			if (!next)
+				return -ENOMEM;
+			*entry = __pa(next) | _PAGE_PRESENT | _PAGE_RW;
+		}
+		table = __va(*entry & PTE_PFN_MASK);
+	}
+	table[table_index(va, 1)] =
+		pa | (boot_cpu_data.has_nx ? prot : prot & ~_PAGE_NX);
+	return 0;
+}
+
+/*
+ * Map physical [@pa, @pa + @size) page by page at fresh vmalloc addresses,
+ * @guard unmapped pages first. Return: the address of @pa, or NULL.
+ */
+static void *vmap_range(phys_addr_t pa, unsigned long size, pteval_t prot,
+			unsigned int guard, const char *what)
+{
+	phys_addr_t first = pa & PAGE_MASK;
+	unsigned long pages = (pa - first + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	unsigned long flags, va;
+
+	spin_lock_irqsave(&vmap_lock, flags);
+	va = vmap_next + (unsigned long)guard * PAGE_SIZE;
+	if (!size ||
+	    pages > (VMALLOC_START + VMALLOC_SIZE - va) >> PAGE_SHIFT) {
+		spin_unlock_irqrestore(&vmap_lock, flags);
+		pr_err("vmalloc area full: cannot map %s [mem %#018llx-%#018llx]\n",
+		       what, (unsigned long long)pa,
+		       (unsigned long long)(pa + size - 1));
+		return NULL;
+	}
+	for (unsigned long i = 0; i < pages; i++) {
+		if (vmap_page(va + i * PAGE_SIZE, first + i * PAGE_SIZE,
+			      prot)) {
+			spin_unlock_irqrestore(&vmap_lock, flags);
+			pr_err("out of memory for the page tables of %s\n",
+			       what);
+			return NULL;
+		}
+	}
+	vmap_next = va + pages * PAGE_SIZE;
+	spin_unlock_irqrestore(&vmap_lock, flags);
+	return (void *)(va + (pa - first));
+}
+
+void *ioremap(phys_addr_t pa, unsigned long size)
+{
+	return vmap_range(pa, size,
+			  _PAGE_PRESENT | _PAGE_RW | _PAGE_PCD | _PAGE_PWT |
+				  _PAGE_NX,
+			  0, "device registers");
+}
+
+const void *memremap_ro(phys_addr_t pa, unsigned long size)
+{
+	return vmap_range(pa, size, _PAGE_PRESENT | _PAGE_NX, 0,
+			  "firmware tables");
+}
+
+unsigned long vmap_stack(unsigned int pages, unsigned long *base)
+{
+	unsigned int order = 0;
+	struct page *page;
+	char *stack;
+
+	while ((1U << order) < pages)
+		order++;
+	page = alloc_pages(GFP_KERNEL, order);
+	if (!page) {
+		pr_err("out of memory for a %u-page kernel stack\n", pages);
+		return 0;
+	}
+	stack = vmap_range(
+		page_to_phys(page), (unsigned long)pages << PAGE_SHIFT,
+		_PAGE_PRESENT | _PAGE_RW | _PAGE_NX, 1, "a kernel stack");
+	if (!stack) {
+		__free_pages(page, order);
+		return 0;
+	}
+	*base = (unsigned long)stack;
+	return (unsigned long)stack + ((unsigned long)pages << PAGE_SHIFT);
 }

@@ -93,6 +93,42 @@ pteval_t *lookup_address(unsigned long va, int *level);
  */
 void dump_pagetable(unsigned long va);
 
+/*
+ * The vmalloc area (memlayout.h: VMALLOC_START, VMALLOC_SIZE): mappings made
+ * after boot's fixed ones, at fresh virtual addresses handed out in order
+ * and never reused. Page tables come from memblock before mm_core_init()
+ * and from the page allocator after. Linux's ioremap() and vmalloc space,
+ * without the freeing.
+ * Context: any CPU, interrupts on or off; vmap_lock serialises them.
+ */
+
+/*
+ * ioremap() - map the device registers at physical [@pa, @pa + @size)
+ * uncached (PCD|PWT: UC with the boot PAT), RW, NX, as Linux's ioremap().
+ * @pa and @size need no alignment; the whole pages around them are mapped.
+ * Return: the virtual address of @pa, or NULL when the vmalloc area or
+ * page-table memory ran out (reported).
+ */
+void *ioremap(uint64_t pa, unsigned long size);
+
+/*
+ * memremap_ro() - map firmware memory at [@pa, @pa + @size) (ACPI tables,
+ * which the direct map leaves out) read-only, write-back cached and NX, as
+ * Linux's early_memremap_ro(). Return: as ioremap().
+ */
+const void *memremap_ro(uint64_t pa, unsigned long size);
+
+/*
+ * vmap_stack() - a kernel stack of @pages pages from the page allocator
+ * (order get_order(@pages << PAGE_SHIFT), GFP_KERNEL), mapped RW+NX at a
+ * fresh vmalloc address with one unmapped guard page below it, as Linux's
+ * CONFIG_VMAP_STACK. *@base gets its lowest usable byte; the guard is
+ * *@base - PAGE_SIZE.
+ * Context: after mm_core_init(). Return: the stack's top (the initial RSP,
+ * one past its highest byte), or 0 when out of memory (reported).
+ */
+unsigned long vmap_stack(unsigned int pages, unsigned long *base);
+
 /* Statistics of the direct map, for the boot report. */
 struct direct_map_stats {
 	unsigned long pages[3];	   /* direct-map pages of 4 KiB, 2 MiB, 1 GiB */
