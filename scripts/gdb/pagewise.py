@@ -1,6 +1,6 @@
 # pagewise.py - gdb commands that read Pagewise's own data structures, in the
 # spirit of Linux's scripts/gdb lx- commands: pw-connect, pw-buddyinfo,
-# pw-freelist, pw-page, pw-walk and pw-memmap. Each prints what the kernel's
+# pw-freelist, pw-page, pw-walk, pw-memmap and pw-cpus. Each prints what the kernel's
 # monitor command of the same job prints, from the same variables, so the two
 # can be compared line by line. Load with: source scripts/gdb/pagewise.py
 #
@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pw_common  # noqa: E402
 # Importing a module registers its commands.
+import pw_cpus  # noqa: E402,F401
 import pw_mm  # noqa: E402,F401
 import pw_walk  # noqa: E402,F401
 
