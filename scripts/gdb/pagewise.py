@@ -32,7 +32,8 @@ loaded. When the CPU is not yet in the kernel's 64-bit code (QEMU started
 with -S, as make qemu-gdb does), a temporary hardware breakpoint at
 kernel_main is set and the kernel runs to it: a hardware breakpoint needs no
 write to memory that is not mapped yet (the kernel's higher-half addresses
-exist only once boot.asm has built its page tables)."""
+exist only once boot.asm has built its page tables). Then says how many
+CPUs QEMU runs, each a gdb thread, and which one stopped."""
 
     def __init__(self):
         super().__init__("pw-connect", gdb.COMMAND_RUNNING)
@@ -43,10 +44,12 @@ exist only once boot.asm has built its page tables)."""
             gdb.execute("file " + os.environ.get("PAGEWISE_KERNEL", "build/kernel.elf"))
         gdb.execute("target remote localhost:" + port)
         pc = int(gdb.parse_and_eval("$pc"))
-        if pc >= pw_common.START_KERNEL_MAP:
-            return
-        gdb.execute("thbreak kernel_main")
-        gdb.execute("continue")
+        if pc < pw_common.START_KERNEL_MAP:
+            gdb.execute("thbreak kernel_main")
+            gdb.execute("continue")
+        nr = len(gdb.selected_inferior().threads())
+        gdb.write(f"{nr} CPU{'s' if nr != 1 else ''}, one gdb thread each (info threads; thread N selects one, "
+                  f"pw-cpus names them); now in {pw_common.cpu_label()}\n")
 
 
 PwConnect()

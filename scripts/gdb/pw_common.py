@@ -119,10 +119,10 @@ def cpu_label(thread=None):
     """Which CPU a gdb thread (default: the selected one) is: "CPU 1
     (thread 2)", the kernel's number from its GS base; or, for a CPU the
     kernel has not set up yet, "thread 2 (QEMU CPU#1; GS base 0, not yet a
-    kernel CPU)"."""
+    kernel CPU)"; without a target, "no CPU (...)"."""
     thread = thread or gdb.selected_thread()
     if thread is None:
-        raise gdb.GdbError("no thread: not connected (pw-connect)")
+        return "no CPU (not connected: the ELF file's initial values)"
     gs_base = thread_registers(thread, ["gs_base"])["gs_base"]
     cpu = cpu_of_gs_base(gs_base)
     if cpu is None:
