@@ -97,6 +97,8 @@ GRADE_OBJ = $(patsubst %.c,$(BUILD)/host/grade-obj/%.o,$(HOST_MM) $(HOST_SUPPORT
 HOST_MACHINE := test/host/fake_machine.c test/host/mm_reset.c
 # The multiboot2 parser is portable too, with the command line it fills.
 HOST_MM  += $(ARCH)/multiboot2.c src/kernel/cmdline.c
+# The ACPI table parser (acpi.c is its kernel glue).
+HOST_MM  += $(ARCH)/acpi_tables.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor/monitor_core.c
 
