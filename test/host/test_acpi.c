@@ -1029,6 +1029,18 @@ static void odd_oem_strings_print_as_question_marks(void **state)
 		   "00000001 BXPC 00000001)\n");
 }
 
+/* A table whose signature has a newline must not break the report's line. */
+static void unprintable_signature_in_an_error_stays_one_line(void **state)
+{
+	(void)state;
+	qemu_machine(2, 2);
+	memcpy(phys + FACP_PA, "\n\001AB", 4);
+	phys[FACP_PA + 40] ^= 1; /* and a bad checksum */
+	assert_int_equal(walk(0, RSDT_PA, 0), 0);
+	EXPECT_LOG("ACPI: ??AB 0x0000000000002000 000074 (v01 ");
+	EXPECT_LOG("\nACPI: ??AB at 0x2000: bad checksum");
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1073,6 +1085,7 @@ int main(void)
 		CASE(nmi_for_a_lint_above_1_is_dropped),
 		CASE(too_many_entries_are_cut_and_counted),
 		CASE(odd_oem_strings_print_as_question_marks),
+		CASE(unprintable_signature_in_an_error_stays_one_line),
 	};
 
 	host_tests_init();

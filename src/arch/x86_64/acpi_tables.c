@@ -218,6 +218,7 @@ static const uint8_t *map_table(struct acpi_parser *parser, uint64_t pa,
 				const char *what, uint32_t *len)
 {
 	const uint8_t *hdr, *table;
+	char sig[SIG_LEN + 1];
 
 	hdr = parser->map(parser->ctx, pa, ACPI_TABLE_HDR_SIZE);
 	if (!hdr) {
@@ -233,10 +234,11 @@ static const uint8_t *map_table(struct acpi_parser *parser, uint64_t pa,
 		return NULL;
 	}
 	print_table(hdr, pa);
+	fix_string(sig, hdr, SIG_LEN);
 	table = parser->map(parser->ctx, pa, *len);
 	if (!table) {
-		fail(parser, "%.4s at 0x%llx: its %u bytes cannot be mapped",
-		     (const char *)hdr, (unsigned long long)pa, *len);
+		fail(parser, "%s at 0x%llx: its %u bytes cannot be mapped", sig,
+		     (unsigned long long)pa, *len);
 		return NULL;
 	}
 	/* The header again, from the mapping we keep: what was checked is
@@ -248,8 +250,8 @@ static const uint8_t *map_table(struct acpi_parser *parser, uint64_t pa,
 	}
 	if (acpi_checksum(table, *len)) {
 		fail(parser,
-		     "%.4s at 0x%llx: bad checksum (its %u bytes sum to 0x%02x, not 0)",
-		     (const char *)table, (unsigned long long)pa, *len,
+		     "%s at 0x%llx: bad checksum (its %u bytes sum to 0x%02x, not 0)",
+		     sig, (unsigned long long)pa, *len,
 		     acpi_checksum(table, *len));
 		return NULL;
 	}
@@ -275,10 +277,13 @@ int acpi_parse_tables(struct acpi_parser *parser,
 	root = map_table(parser, root_pa, root_name, &root_len);
 	if (!root)
 		return -EINVAL;
-	if (memcmp(root, root_name, SIG_LEN))
-		return fail(parser, "%s at 0x%llx: signature is \"%.4s\"",
-			    root_name, (unsigned long long)root_pa,
-			    (const char *)root);
+	if (memcmp(root, root_name, SIG_LEN)) {
+		char sig[SIG_LEN + 1];
+
+		fix_string(sig, root, SIG_LEN);
+		return fail(parser, "%s at 0x%llx: signature is \"%s\"",
+			    root_name, (unsigned long long)root_pa, sig);
+	}
 	nr = (root_len - ACPI_TABLE_HDR_SIZE) / entry_size;
 	if ((root_len - ACPI_TABLE_HDR_SIZE) % entry_size)
 		printk("ACPI: %s ends with %u bytes that are not a whole entry; ignored\n",
