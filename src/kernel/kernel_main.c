@@ -10,6 +10,7 @@
 #include "crashtest.h"
 #include "grade_agent.h"
 #include "init.h"
+#include "irq.h"
 #include "labtest.h"
 #include "memblock.h"
 #include "memlayout.h"
@@ -189,6 +190,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	acpi_boot_init(); /* RSDP, tables, MADT -> acpi_madt */
 	mm_debug_setup();
 	mm_core_init();
+	irq_init(); /* PICs masked, LAPIC, I/O APIC, timer, COM1 IRQ, sti */
 
 	boot_report();
 	free_boot_memory();

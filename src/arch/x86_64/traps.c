@@ -6,6 +6,7 @@
  * in Linux's oops format. Then the kernel stops: a fault here is always a bug.
  * Double faults, NMIs and machine checks run on IST stacks of their own
  * (tss.h), so even a kernel stack overflow is reported, not a triple fault.
+ * Vectors 32..255 are interrupts: their gates lead to do_IRQ() (irq.c).
  */
 #include "traps.h"
 
@@ -16,9 +17,10 @@
 #include "paging.h"
 #include "panic.h"
 #include "printk.h"
+#include "smp.h"
 #include "tss.h"
 
-#define IDT_ENTRIES    32
+#define IDT_ENTRIES    32   /* the exceptions; NR_VECTORS (smp.h) in all */
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define KERNEL_CS      0x08
 
@@ -53,7 +55,10 @@ struct idt_ptr {
 } __attribute__((packed));
 
 extern const uint64_t exception_stubs[IDT_ENTRIES];
-static struct idt_entry idt[IDT_ENTRIES];
+extern const uint64_t irq_entries[NR_VECTORS - IDT_ENTRIES];
+/* idt: written once by CPU 0 in idt_init(); every CPU loads it after
+ * (idt_load()) and only the CPU reads it then. */
+static struct idt_entry idt[NR_VECTORS];
 
 /* Each vector's mnemonic and name, as the Intel SDM lists them. */
 static const char *const exception_names[IDT_ENTRIES][2] = {
@@ -108,15 +113,15 @@ static unsigned int ist_of(unsigned int vec)
 /*
  * idt_init() - load the TSS (for the IST stacks), then an IDT whose entry i
  * is an interrupt gate to exception_stubs[i] (entry.asm), on its IST stack
- * for #DF, NMI and #MC and on the current stack otherwise.
+ * for #DF, NMI and #MC and on the current stack otherwise; entries 32..255
+ * are interrupt gates to irq_entries[i - 32], on the current stack.
  */
 void __init idt_init(void)
 {
-	struct idt_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
-
 	tss_init();
-	for (unsigned int i = 0; i < IDT_ENTRIES; i++) {
-		uint64_t addr = exception_stubs[i];
+	for (unsigned int i = 0; i < NR_VECTORS; i++) {
+		uint64_t addr = i < IDT_ENTRIES ? exception_stubs[i]
+						: irq_entries[i - IDT_ENTRIES];
 
 		idt[i] = (struct idt_entry){
 			.offset_low = addr & 0xffff,
@@ -127,6 +132,14 @@ void __init idt_init(void)
 			.offset_high = addr >> 32,
 		};
 	}
+	idt_load();
+}
+
+/* idt_load() - as Linux's load_idt(): lidt of the one shared table. */
+void idt_load(void)
+{
+	struct idt_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
+
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }
 

@@ -14,11 +14,18 @@ struct pt_regs {
 };
 
 /*
- * idt_init() - load the TSS and the IST stacks (tss_init()), then handlers
- * for exceptions 0..31; #DF, NMI and #MC run on their own IST stacks.
- * Context: boot, first thing in kernel_main(), on the boot stack.
+ * idt_init() - load the TSS and the IST stacks (tss_init()), then the IDT of
+ * NR_VECTORS (256) gates: exceptions 0..31 (#DF, NMI and #MC on their own
+ * IST stacks) and interrupts 32..255 to do_IRQ() (irq.h).
+ * Context: CPU 0, boot, first thing in kernel_main(), on the boot stack.
  */
 void idt_init(void);
+
+/*
+ * idt_load() - load the IDT idt_init() built on the calling CPU (lidt).
+ * Context: each AP, early, before it enables interrupts; interrupts off.
+ */
+void idt_load(void);
 
 /*
  * do_exception() - called by entry.asm with the saved registers: print the
