@@ -185,10 +185,12 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	grading = lab_grade_begin(); /* make grade: lab 1 is graded here */
 	paging_init();
 	observe_after_paging();
+	smp_prepare_cpus(); /* nr_cpu_ids from the MADT; trampoline pages */
 	mm_debug_setup();
 	mm_core_init();
 
 	boot_report();
+	smp_init(); /* INIT-SIPI-SIPI each AP, wait, the summary */
 	free_boot_memory();
 	crashtest_run();
 	grade_agent_run(); /* "observe": serves gdb, never returns */
