@@ -33,7 +33,6 @@
 #include "smp.h"
 #include "string.h"
 #include "tss.h"
-void sidt_save_local(void);
 
 #define LOW_MEMORY_END	     0x100000UL
 #define TRAMPOLINE_PAGES     5		/* code + header, PML4, PDPT, PD, PT */
