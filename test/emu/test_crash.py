@@ -357,7 +357,7 @@ def test_stack_overflow_is_a_double_fault_on_ist1(crash, ksyms):
 def test_unknown_crashtest_is_reported_and_boot_goes_on(artifacts, tmp_path, emu_logs):
     cr = boot_crashtest(artifacts, tmp_path, "bogus")
     emu_logs.add(cr.run.serial_log, *cr.run.other_logs)
-    assert "crashtest: unknown test 'bogus' (known: null, write-text, exec-data, stack-overflow)" in cr.lines
+    assert "crashtest: unknown test 'bogus' (known: null, write-text, exec-data, stack-overflow, panic, printk-fault)" in cr.lines
     assert not any("Kernel panic" in line or "BUG:" in line for line in cr.lines)
     assert cr.run.returncode == QEMU_POWER_OFF_STATUS and cr.lines[-1] == "reboot: Power down"
 
