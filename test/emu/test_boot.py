@@ -436,3 +436,8 @@ def test_bochs_sh_rejects_bad_arguments(tmp_path):
     for args in ([], ["fast", "x.iso", "128M"], ["headless", str(tmp_path / "none.iso"), "128M"]):
         res = subprocess.run([script, *args], capture_output=True, text=True, timeout=30)
         assert res.returncode == 2, (args, res.stdout, res.stderr)
+    for cpus in ("0", "9", "two", ""):
+        res = subprocess.run([script, "headless", str(tmp_path / "none.iso"), "128M"], capture_output=True,
+                             text=True, timeout=30, env={"PATH": "/usr/bin:/bin", "BOCHS_CPUS": cpus})
+        assert res.returncode == 2 and (f"BOCHS_CPUS='{cpus}' is not a number of CPUs" in res.stderr
+                                        if cpus else "no ISO at" in res.stderr), (cpus, res.stderr)
