@@ -8,12 +8,12 @@ from pw_common import cpu_of_gs_base, hx, percpu_areas, qemu_cpu_index, say_cpu,
 
 
 def state_name(state):
-    """enum cpu_state by name, as the monitor prints it: CPU_ONLINE ->
-    "online"; a value outside the enum as its number."""
+    """enum cpu_state by name, as cpu_state_name() (smpboot.c) gives it to
+    the monitor: CPU_ONLINE -> "online"; "?" for a value outside the enum."""
     for field in state.type.fields():
         if field.enumval == int(state):
             return field.name[len("CPU_"):].lower()
-    return f"state {int(state)}"
+    return "?"
 
 
 def irq_total(area):
@@ -44,12 +44,13 @@ class PwCpus(gdb.Command):
     """Every possible CPU: APIC id, state, stack, ticks, interrupts, gdb thread.
 
 Usage: pw-cpus
-One row per possible CPU (0 .. nr_cpu_ids - 1) from percpu_areas[]: the
-kernel's CPU number, its local APIC id, its state (absent, offline, booting,
-online, failed, stopped), the kernel stack it runs on, [stack_base,
-stack_top - 1] (an unmapped guard page below), its LAPIC timer ticks and the
-interrupts it took (the sum of its irq_count[]), as the monitor's cpus
-command; then the gdb thread that is this CPU (QEMU's gdb stub shows each
+The monitor's cpus command, from the same memory: "cpus: N possible, M
+online", then one row per possible CPU (0 .. nr_cpu_ids - 1) from
+percpu_areas[]: the kernel's CPU number, its local APIC id, its state
+(absent, offline, booting, online, failed, stopped), the kernel stack it
+runs on, [stack_base, stack_top - 1] (an unmapped guard page below), its
+LAPIC timer ticks and the interrupts it took (the sum of its irq_count[]);
+and one column more: the gdb thread that is this CPU (QEMU's gdb stub shows each
 virtual CPU as a thread; its GS base points at the CPU's struct percpu), "-"
 for none. "thread N" selects a CPU for the registers the other pw- commands
 read (pw-walk's CR3). Threads whose GS base points at no struct percpu
@@ -69,17 +70,17 @@ selected thread reads the same."""
             raise gdb.GdbError(f"pw-cpus: nr_cpu_ids is {nr}, not 1..NR_CPUS ({nr_cpus}): memory is broken")
         say_cpu("every CPU's struct percpu, shared memory; each gdb thread's GS base")
         threads, strangers = threads_by_cpu()
-        nr_threads = len(threads) + len(strangers)
-        gdb.write(f"{nr} possible CPU{'s' if nr != 1 else ''} (nr_cpu_ids; NR_CPUS {nr_cpus}), "
-                  f"{nr_threads} gdb thread{'s' if nr_threads != 1 else ''}\n")
-        gdb.write("CPU  APIC id  state     stack                                          ticks  interrupts  thread\n")
-        for cpu in range(nr):
-            area = var("percpu_areas")[cpu]
+        areas = [var("percpu_areas")[cpu] for cpu in range(nr)]
+        online = sum(1 for area in areas if state_name(area["state"]) == "online")
+        gdb.write(f"cpus: {nr} possible, {online} online\n")
+        gdb.write("CPU  APIC id  state    %-39s  %10s  %10s  thread\n" % ("stack", "ticks", "interrupts"))
+        for cpu, area in enumerate(areas):
             stack_base, stack_top = int(area["stack_base"]), int(area["stack_top"])
-            stack = f"[{hx(stack_base, 18)}-{hx(stack_top - 1, 18)}]" if stack_top else "-"
+            stack = f"[{hx(stack_base, 18)}-{hx(stack_top - 1, 18)}]" if stack_top else "(no stack)"
             thread = threads.get(cpu)
-            gdb.write(f"{cpu:3d}  {int(area['apic_id']):7d}  {state_name(area['state']):8s}  {stack:45s}"
-                      f"{int(area['ticks']):7d}  {irq_total(area):10d}  {thread.num if thread else '-'}\n")
+            gdb.write("%3u  %7u  %-7s  %-39s  %10u  %10u  %s\n" % (
+                cpu, int(area["apic_id"]), state_name(area["state"]), stack, int(area["ticks"]), irq_total(area),
+                thread.num if thread else "-"))
         for thread, gs_base in strangers:
             gdb.write(f"thread {thread.num} (QEMU CPU#{qemu_cpu_index(thread)}): GS base {hx(gs_base)}, "
                       "not yet a kernel CPU\n")

@@ -83,7 +83,7 @@ def run_gdb(iso: Path, kernel_elf: Path, commands: Path, serial: Path, gdb_log: 
     gdb does) and then commands, output in gdb_log; stop QEMU. Return gdb's
     exit status and the wall time."""
     port = free_port()
-    argv = qemu_argv(iso, "128M", serial) + ["-smp", str(smp), "-S", "-gdb", f"tcp:127.0.0.1:{port}"]
+    argv = qemu_argv(iso, "128M", serial, smp=smp) + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]
     start = time.monotonic()
     qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True, cwd=REPO)
@@ -106,7 +106,7 @@ def run_gdb(iso: Path, kernel_elf: Path, commands: Path, serial: Path, gdb_log: 
 def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     text_va = artifacts.symbol("_text")
     text_pa = text_va - 0xFFFFFFFF80000000
-    script = ["alloc 0", "buddyinfo", "pcp", "memmap", "free_area 10", "walk 0xffff888000100000", f"walk {text_va:#x}",
+    script = ["cpus", "alloc 0", "buddyinfo", "pcp", "memmap", "free_area 10", "walk 0xffff888000100000", f"walk {text_va:#x}",
               "page 0", "page 0x2345", "page 0x100000", "page 0xa0", f"page {text_pa:#x}", "page 0x7fe0"]
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso",
                             'run="' + "; ".join(script) + '"', [])
@@ -127,8 +127,10 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     early = "thread 1 (QEMU CPU#0; GS base 0x0, not yet a kernel CPU): "
     cpus = [line for line in out["cpus-kernel_main"] if not line.startswith("warning: ")]
     assert cpus[0] == early + "every CPU's struct percpu, shared memory; each gdb thread's GS base", cpus
-    assert cpus[1] == "1 possible CPU (nr_cpu_ids; NR_CPUS 64), 2 gdb threads"
-    assert cpus[-2:] == ["thread 1 (QEMU CPU#0): GS base 0x0, not yet a kernel CPU",
+    assert cpus[1:4] == ["cpus: 1 possible, 0 online",
+                         "CPU  APIC id  state    stack                                         ticks  interrupts  thread",
+                         "  0        0  absent   (no stack)                                        0           0  -"]
+    assert cpus[4:] == ["thread 1 (QEMU CPU#0): GS base 0x0, not yet a kernel CPU",
                          "thread 2 (QEMU CPU#1): GS base 0x0, not yet a kernel CPU"]
     shared = "shared memory only, the same from every CPU"
     for name, first in (("memmap-kernel_main", early + shared), ("memmap-paging_init", f"CPU 0 (thread 1): {shared}"),
@@ -143,20 +145,25 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
                         *((page, f"CPU 0 (thread 1): {shared}") for page in out if page.startswith("page-"))):
         assert out[name][0] == first, (name, out[name][:2])
         out[name] = out[name][1:]
-    # pw-cpus at the prompt: both CPUs online, each its own gdb thread, CPU
-    # 1 on the stack its "online" line printed, each taking timer ticks.
-    rows = {int(m.group(1)): m for m in (re.match(
-        r"^\s*(\d+)\s+(\d+)\s+(\w+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\S+)$", line) for line in out["cpus"][3:]) if m}
+    # pw-cpus at the prompt: the monitor's cpus, both CPUs online, CPU 1 on
+    # the stack its "online" line printed; the ticks and interrupts have
+    # moved on since the monitor printed them (each CPU's timer runs); one
+    # column more, each CPU's own gdb thread.
+    monitor = sections(log, PROMPT)
     assert out["cpus"][0] == "CPU 0 (thread 1): every CPU's struct percpu, shared memory; each gdb thread's GS base"
-    assert out["cpus"][1] == "2 possible CPUs (nr_cpu_ids; NR_CPUS 64), 2 gdb threads", out["cpus"]
-    assert sorted(rows) == [0, 1], out["cpus"]
-    for cpu, row in rows.items():
-        assert (row.group(2), row.group(3), row.group(7)) == (str(cpu), "online", str(cpu + 1)), row.group(0)
-        assert 0 < int(row.group(5)) <= int(row.group(6)), row.group(0)
+    assert out["cpus"][1] == monitor["cpus"][0] == "cpus: 2 possible, 2 online", (out["cpus"], monitor["cpus"])
+    assert out["cpus"][2] == monitor["cpus"][1] + "  thread"
+    row = re.compile(r"^(\s*(\d+)\s+\d+\s+\w+\s+\S+)\s+(\d+)\s+(\d+)(?:\s+(\S+))?$")
+    rows = [row.match(line) for line in out["cpus"][3:]]
+    shown = [row.match(line) for line in monitor["cpus"][2:] if line]
+    assert len(rows) == len(shown) == 2 and all(rows) and all(shown), (out["cpus"], monitor["cpus"])
+    for cpu, (gdb_row, mon_row) in enumerate(zip(rows, shown)):
+        assert gdb_row.group(1) == mon_row.group(1) and " online " in gdb_row.group(1), (gdb_row.group(0), mon_row.group(0))
+        assert (int(gdb_row.group(2)), gdb_row.group(5)) == (cpu, str(cpu + 1))
+        assert 0 < int(mon_row.group(3)) <= int(gdb_row.group(3)) <= int(gdb_row.group(4))
     online = re.search(r"smpboot: CPU 1 \(APIC id 1\) online: stack \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\]", log)
     assert online, "no online line of CPU 1 in the boot log"
-    base, end = rows[1].group(4).strip("[]").split("-")
-    assert int(base, 16) == int(online.group(1), 16) and int(online.group(2), 16) in (int(end, 16), int(end, 16) + 1)
+    assert f"[{int(online.group(1), 16):#018x}-{int(online.group(2), 16):#018x}]" in rows[1].group(1)
     assert out["thread-2"][0].startswith("[Switching to thread 2 (Thread 1.2)]")
     assert out["buddyinfo-cpu1"] == out["buddyinfo"]
 
@@ -174,7 +181,6 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
 
     assert log.endswith(PROMPT), "the kernel is not waiting at its prompt"
     boot, *_ = log.split(PROMPT, 1)
-    monitor = sections(log, PROMPT)
     assert [c for c in monitor if c] == script
 
     # buddyinfo: the same lines, byte for byte, trailing spaces included;
