@@ -682,12 +682,16 @@ def needed_runs(root: Path, runs: dict[str, Run], with_artifacts: bool) -> list[
     return [runs[n] for n in sorted(names)]
 
 
-def render_doc(text: str, doc: str, results: dict[str, dict], facts: dict) -> str:
-    """The document with every block and fact rewritten from the runs."""
+def render_doc(text: str, doc: str, results: dict[str, dict], facts: dict, partial: bool = False) -> str:
+    """The document with every block and fact rewritten from the runs;
+    @partial (make docs --only): the blocks and facts of runs that are not
+    in @results are left as they are."""
     blocks = parse_blocks(text, doc)
     cursors: dict[tuple[str, str], int] = {}
     out, pos = [], 0
     for b in blocks:
+        if partial and b.sel.run not in results:
+            continue
         key = (b.sel.run, b.sel.stream)
         streams = results[b.sel.run]
         if b.sel.stream not in streams:
@@ -703,6 +707,8 @@ def render_doc(text: str, doc: str, results: dict[str, dict], facts: dict) -> st
 
     def fact(m):
         name = m.group("name")
+        if partial and name not in facts and name.split(".")[0] not in results:
+            return m.group(0)
         if name not in facts:
             line = new.count("\n", 0, m.start()) + 1
             raise DocgenError(f"{doc}:{line}: no fact {name} (facts are defined in the runs' facts tables)")
@@ -717,13 +723,25 @@ def render_doc(text: str, doc: str, results: dict[str, dict], facts: dict) -> st
     return "".join(out)
 
 
-def render_facts_doc(runs: dict[str, Run], facts: dict) -> str:
+FACT_ROW_RE = re.compile(r"^\| `(?P<name>[\w.:-]+)` \|.*$", re.M)
+
+
+def render_facts_doc(runs: dict[str, Run], facts: dict, old: str = "", partial: bool = False) -> str:
+    """docs/facts.md: a row per fact; @partial (make docs --only): the rows
+    of @old whose facts were not computed now stay as they are."""
+    kept = {m.group("name"): m.group(0) for m in FACT_ROW_RE.finditer(old)} if partial else {}
     rows = ["# Facts from the runs", "",
             "Written by `make docs` (tools/docgen.py) from the runs of docs/runs/: every number",
             "that prose in README.md and docs/ quotes through a `<!--fact RUN.NAME-->` marker.",
             "Do not edit; change the run and regenerate.", "",
             "| fact | value | what it is | run |", "|---|---|---|---|"]
-    for name in sorted(facts):
+    computed = {name.split(".")[0] for name in facts}
+    for name in sorted(set(facts) | set(kept)):
+        if name not in facts:
+            run_name = name.split(".")[0]
+            if run_name in runs and run_name not in computed:  # not rerun: as it was
+                rows.append(kept[name])
+            continue
         value, what = facts[name]
         run = runs[name.split(".")[0]]
         # A table cell: the command's first line, its pipes escaped.
@@ -745,8 +763,9 @@ def generate(root: Path, out: Path | None, jobs: int, reuse: bool, only: set[str
             raise DocgenError(f"no run named {', '.join(sorted(unknown))}")
     if only:
         # Only these runs run; the others' earlier outputs are used where
-        # build/docgen/runs has them, and a doc that needs a missing one is
-        # left as it is.
+        # build/docgen/runs has them. In a doc, the blocks and facts of a
+        # run with no output here are left as they are (render_doc()'s
+        # partial), and so are their rows in docs/facts.md.
         results = {}
         for r in need:
             if r.name not in only:
@@ -766,10 +785,10 @@ def generate(root: Path, out: Path | None, jobs: int, reuse: bool, only: set[str
         text = path.read_text()
         used = {b.sel.run for b in parse_blocks(text, str(rel))}
         used |= {m.group("name").split(".")[0] for m in facts_in(text)}
-        if only and (not (used & only) or not used <= set(results)):
+        if only and not used & only:
             new = text
         else:
-            new = render_doc(text, str(rel), results, facts)
+            new = render_doc(text, str(rel), results, facts, partial=only is not None)
         dest = (out / rel) if out else path
         if out or new != text:
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -777,9 +796,9 @@ def generate(root: Path, out: Path | None, jobs: int, reuse: bool, only: set[str
         if new != text:
             changed.append(str(rel))
     if facts:
-        facts_text = render_facts_doc(runs, facts)
-        dest = (out / FACTS_DOC) if out else root / FACTS_DOC
         old = (root / FACTS_DOC).read_text() if (root / FACTS_DOC).exists() else ""
+        facts_text = render_facts_doc(runs, facts, old, partial=only is not None)
+        dest = (out / FACTS_DOC) if out else root / FACTS_DOC
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(facts_text)
         if facts_text != old:
@@ -806,7 +825,9 @@ def main(argv=None) -> int:
     ap.add_argument("-j", "--jobs", type=int, default=2, help="runs side by side (default 2)")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse the output of earlier runs with the same definition (build/docgen/runs)")
-    ap.add_argument("--only", action="append", help="rewrite only the docs that use this run (repeatable)")
+    ap.add_argument("--only", action="append",
+                    help="run only this run (repeatable) and rewrite its blocks and facts; those of other runs "
+                         "are rewritten from build/docgen/runs where it has them, else left as they are")
     ap.add_argument("--no-figures", action="store_true", help="skip the runs that only make figures")
     ap.add_argument("--list", action="store_true", help="list the runs and the blocks that use them")
     ap.add_argument("-q", "--quiet", action="store_true")

@@ -195,6 +195,31 @@ def test_blocks_of_one_run_continue_in_order(tmp_path):
     assert text.count("```\na 1\n```") == 2 and text.count("```\nb 2\n```") == 1
 
 
+def test_only_rewrites_the_blocks_and_facts_of_its_runs(tmp_path):
+    """make docs DOCS_ARGS="--only RUN" with no earlier output of the doc's
+    other runs: RUN's blocks and facts are rewritten, the others' blocks,
+    facts and docs/facts.md rows stay as they were."""
+    other = "\n[other]\ncmd = \"echo 'x 5'\"\nfacts.x = 'x (\\d+)'\n"
+    doc = DOC + "\nThe x is <!--fact other.x-->0<!--/fact-->.\n\n<!-- docgen other\nline ^x\n-->\n```\n```\n"
+    root = make_tree(tmp_path, doc)
+    (root / "docs" / "runs" / "t.toml").write_text(RUNS + other)
+    regenerate(root)
+    guide = root / "docs" / "guide.md"
+    fresh = guide.read_text()
+    assert "```\nx 5\n```" in fresh and "<!--fact other.x-->5<!--/fact-->" in fresh
+    guide.write_text(fresh.replace("```\nx 5\n```", "```\nby hand\n```").replace("got hello", "stale")
+                     .replace("other.x-->5<", "other.x-->6<").replace("counter.b-->2<", "counter.b-->9<"))
+    import shutil
+    shutil.rmtree(root / docgen.WORK / "runs" / "other")  # no earlier output of it
+    changed = docgen.generate(root, None, jobs=1, reuse=False, only={"counter"}, artifacts=False, verbose=False)
+    assert changed == ["docs/guide.md"]
+    text = guide.read_text()
+    assert "got hello" in text and "<!--fact counter.b-->2<!--/fact-->" in text
+    assert "```\nby hand\n```" in text and "<!--fact other.x-->6<!--/fact-->" in text
+    facts = (root / "docs" / "facts.md").read_text()
+    assert "| `other.x` | `5` |" in facts and "| `counter.b` | `2` |" in facts
+
+
 def test_readme_table_lists_every_monitor_command():
     """README's table of the monitor's commands names every command of the
     monitor's table, and nothing else (it once missed `bench`)."""
