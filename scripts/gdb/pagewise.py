@@ -48,8 +48,11 @@ CPUs QEMU runs, each a gdb thread, and which one stopped."""
             gdb.execute("thbreak kernel_main")
             gdb.execute("continue")
         nr = len(gdb.selected_inferior().threads())
-        gdb.write(f"{nr} CPU{'s' if nr != 1 else ''}, one gdb thread each (info threads; thread N selects one, "
-                  f"pw-cpus names them); now in {pw_common.cpu_label()}\n")
+        if nr == 1:
+            gdb.write(f"1 CPU, gdb thread 1 (pw-cpus names it); now in {pw_common.cpu_label()}\n")
+        else:
+            gdb.write(f"{nr} CPUs, one gdb thread each (info threads; thread N selects one, pw-cpus names them); "
+                      f"now in {pw_common.cpu_label()}\n")
 
 
 PwConnect()

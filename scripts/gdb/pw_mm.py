@@ -57,17 +57,19 @@ def page_to_pfn(page_addr):
     return (page_addr - mem_map()) // page_type().sizeof
 
 
-def list_pfns(head, nr, what):
+def list_pfns(head, nr, what, slack=0):
     """The pfns of the pages on the list_head @head (a gdb.Value), linked
     via page->lru, in list order. Stops (with an error naming @what) after
-    @nr + 1 entries, @nr being the list's own counter, so a broken list
-    cannot loop for ever."""
+    @nr + @slack + 1 entries, @nr being the list's own counter, so a broken
+    list cannot loop for ever; @slack: how far the list may run ahead of its
+    counter in a consistent state (a per-CPU list mid-refill)."""
     lru_offset = page_type()["lru"].bitpos // 8
     pfns = []
     entry = head["next"]
     while int(entry) != int(head.address):
-        if len(pfns) > nr:
-            raise gdb.GdbError(f"{what}: more than its counter's {nr} entries on the list")
+        if len(pfns) > nr + slack:
+            raise gdb.GdbError(f"{what}: more than its counter's {nr} entries on the list"
+                               + (f" (and {slack} more a refill may add)" if slack else ""))
         pfns.append(page_to_pfn(int(entry) - lru_offset))
         entry = entry["next"]
     return pfns
@@ -91,9 +93,12 @@ def pagesets(zone):
 
 def pcp_list_pfns(zone, cpu=0):
     """The pfns on zone's per-CPU list of @cpu, hottest first (the next
-    order-0 allocation takes the first)."""
+    order-0 allocation takes the first). The list may hold up to batch
+    pages more than count: rmqueue_bulk() adds pages one by one and count
+    only after its loop."""
     pcp = pagesets(zone)[cpu]
-    return list_pfns(pcp["list"], int(pcp["count"]), f"the per-CPU list of zone {zone['name'].string()}, cpu {cpu}")
+    return list_pfns(pcp["list"], int(pcp["count"]), f"the per-CPU list of zone {zone['name'].string()}, cpu {cpu}",
+                     slack=int(pcp["batch"]))
 
 
 def block_line(pfn, order):
@@ -165,9 +170,14 @@ every CPU's included, are shared memory, the same from every CPU."""
             name = zone["name"].string()
             if pcp:
                 for cpu, pageset in enumerate(pagesets(zone)):
-                    gdb.write(f"pcp: zone {name} cpu {cpu}: count {int(pageset['count'])} "
+                    count = int(pageset['count'])
+                    gdb.write(f"pcp: zone {name} cpu {cpu}: count {count} "
                               f"high {int(pageset['high'])} batch {int(pageset['batch'])}\n")
-                    for pfn in pcp_list_pfns(zone, cpu):
+                    pfns = pcp_list_pfns(zone, cpu)
+                    if len(pfns) != count:
+                        gdb.write(f"  ({len(pfns)} pages on the list, count says {count}: a refill or drain is "
+                                  "half done; count catches up at its end)\n")
+                    for pfn in pfns:
                         gdb.write(block_line(pfn, 0))
                 continue
             nr_free = int(zone["free_area"][order]["nr_free"])
