@@ -6,8 +6,8 @@
 
 import gdb
 
-from pw_common import (DIRECT_MAP_SIZE, MAX_DMA32_PFN, MAX_DMA_PFN, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, SHARED, hx, number,
-                       say_cpu, var)
+from pw_common import (DIRECT_MAP_SIZE, MAX_DMA32_PFN, MAX_DMA_PFN, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, SHARED, hx,
+                       number, say_cpu, var)
 from pw_walk import table_pfns
 
 # mb2_mmap_type_name() in multiboot2.c, for the MB2_MEMORY_* types.

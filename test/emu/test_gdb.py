@@ -128,7 +128,7 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     cpus = [line for line in out["cpus-kernel_main"] if not line.startswith("warning: ")]
     assert cpus[0] == early + "every CPU's struct percpu, shared memory; each gdb thread's GS base", cpus
     assert cpus[1:4] == ["cpus: 1 possible, 0 online",
-                         "CPU  APIC id  state    stack                                         ticks  interrupts  thread",
+                         "CPU  APIC id  state    stack" + " " * 41 + "ticks  interrupts  thread",
                          "  0        0  absent   (no stack)                                        0           0  -"]
     assert cpus[4:] == ["thread 1 (QEMU CPU#0): GS base 0x0, not yet a kernel CPU",
                          "thread 2 (QEMU CPU#1): GS base 0x0, not yet a kernel CPU"]
@@ -158,9 +158,18 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     shown = [row.match(line) for line in monitor["cpus"][2:] if line]
     assert len(rows) == len(shown) == 2 and all(rows) and all(shown), (out["cpus"], monitor["cpus"])
     for cpu, (gdb_row, mon_row) in enumerate(zip(rows, shown)):
-        assert gdb_row.group(1) == mon_row.group(1) and " online " in gdb_row.group(1), (gdb_row.group(0), mon_row.group(0))
+        assert gdb_row.group(1) == mon_row.group(1), (gdb_row.group(0), mon_row.group(0))
+        assert " online " in gdb_row.group(1), gdb_row.group(0)
         assert (int(gdb_row.group(2)), gdb_row.group(5)) == (cpu, str(cpu + 1))
-        assert 0 < int(mon_row.group(3)) <= int(gdb_row.group(3)) <= int(gdb_row.group(4))
+        assert int(mon_row.group(3)) <= int(gdb_row.group(3)) <= int(gdb_row.group(4)), gdb_row.group(0)
+    # Stopped in tick_handle(), on the CPU that took the tick: pw-cpus names
+    # it, and its ticks have not gone down (tick_handle() counts this one
+    # after the stop).
+    stopped = re.match(r"^CPU ([01]) \(thread ([12])\): ", out["tick"][0])
+    assert stopped and int(stopped.group(2)) == int(stopped.group(1)) + 1, out["tick"]
+    cpu = int(stopped.group(1))
+    later = row.match(out["tick"][3 + cpu])
+    assert later and later.group(1) == rows[cpu].group(1) and int(later.group(3)) >= int(rows[cpu].group(3))
     online = re.search(r"smpboot: CPU 1 \(APIC id 1\) online: stack \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\]", log)
     assert online, "no online line of CPU 1 in the boot log"
     assert f"[{int(online.group(1), 16):#018x}-{int(online.group(2), 16):#018x}]" in rows[1].group(1)

@@ -68,6 +68,14 @@ echo @@ page-table\n
 python gdb.execute("pw-page %d" % (int(gdb.parse_and_eval("$cr3")) >> 12))
 echo @@ page-mem_map\n
 python gdb.execute("pw-page %d" % ((pw_mm.mem_map() - pw_common.PAGE_OFFSET) >> 12))
+# A timer tick, on whichever CPU takes one first: its thread stops, and
+# pw-cpus names that CPU.
+echo @@ tick-stop\n
+hbreak tick_handle
+continue
+echo @@ tick\n
+pw-cpus
+delete
 echo @@ help\n
 help pw-buddyinfo
 help pw-freelist
