@@ -40,6 +40,13 @@ GRADE_CMDLINE ?= grade=00000000000000000000000000000000 seed=1 poweroff
 OBSERVEISO := $(BUILD)/pagewise-observe.iso
 OBSERVE_CMDLINE := observe
 QEMU    ?= qemu-system-x86_64
+# make run / make qemu-gdb: the machine's CPUs, as QEMU's -smp takes them
+# (SMP=4, SMP=1, SMP=2,maxcpus=8). With more than one vCPU, QEMU's TCG runs
+# each on a host thread of its own (-accel tcg,thread=multi), as
+# tools/emulators.py's qemu_smp_args() does for the tests.
+SMP     ?= 2
+SMP_VCPUS = $(firstword $(subst $(comma), ,$(patsubst cpus=%,%,$(SMP))))
+QEMU_SMP_ARGS = -smp $(SMP)$(if $(filter-out 1,$(SMP_VCPUS)), -accel tcg$(comma)thread=multi)
 QEMU_ARGS := -m $(MEM) -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
@@ -110,7 +117,8 @@ all: deps-build
 help:
 	@echo "make            build $(KERNEL)"
 	@echo "make iso        build $(ISO) (BIOS + UEFI bootable); CMDLINE=\"...\" sets the kernel command line"
-	@echo "make run        boot the ISO in QEMU, COM1 on this terminal (Ctrl-A X quits); MEM=$(MEM)"
+	@echo "make run        boot the ISO in QEMU, COM1 on this terminal (Ctrl-A X quits); MEM=$(MEM), SMP=$(SMP) CPUs"
+	@echo "                (QEMU's -smp: SMP=1, SMP=4, SMP=2,maxcpus=8; several run as host threads: -accel tcg,thread=multi)"
 	@echo "make qemu-gdb   boot the ISO in QEMU stopped for gdb on localhost:$(GDB_PORT) (1234 + uid % 10000; GDB_PORT=N changes it)"
 	@echo "make gdb        in another terminal: gdb with the pw- commands, connected, stopped at kernel_main"
 	@echo "make gdb-port   print this user's gdb port ($(GDB_PORT))"
@@ -214,8 +222,8 @@ iso: deps-build
 
 run: deps-run
 	@$(MAKE) --no-print-directory $(ISO)
-	@echo "Booting $(ISO) in QEMU with $(MEM) of RAM; COM1 below. Ctrl-A X quits."
-	@$(QEMU_STATUS_OK) $(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio
+	@echo "Booting $(ISO) in QEMU with $(MEM) of RAM and -smp $(SMP); COM1 below. Ctrl-A X quits."
+	@$(QEMU_STATUS_OK) $(QEMU) $(QEMU_ARGS) $(QEMU_SMP_ARGS) -cdrom $(ISO) -serial mon:stdio
 
 # make qemu-gdb / make gdb (README "Debugging with gdb"): QEMU waits at the
 # first instruction (-S) for gdb on a port of this user's own, 1234 + uid %
@@ -227,7 +235,7 @@ GDB_PORT ?= $(shell echo $$((1234 + $$(id -u) % 10000)))
 qemu-gdb: deps-run
 	@$(MAKE) --no-print-directory $(ISO)
 	@echo "QEMU waits for gdb on localhost:$(GDB_PORT): run make gdb in another terminal. Ctrl-A X quits."
-	@$(QEMU_STATUS_OK) $(QEMU) $(QEMU_ARGS) -cdrom $(ISO) -serial mon:stdio -S -gdb tcp:127.0.0.1:$(GDB_PORT)
+	@$(QEMU_STATUS_OK) $(QEMU) $(QEMU_ARGS) $(QEMU_SMP_ARGS) -cdrom $(ISO) -serial mon:stdio -S -gdb tcp:127.0.0.1:$(GDB_PORT)
 
 gdb: deps-debug
 	@test -f $(KERNEL) || { echo "$(KERNEL) is missing: start make qemu-gdb$(if $(DEBUG_ARG), $(DEBUG_ARG)) first"; exit 1; }

@@ -187,12 +187,14 @@ void kernel_main(uint32_t magic, uint32_t mbi_pa)
 	grading = lab_grade_begin(); /* make grade: lab 1 is graded here */
 	paging_init();
 	observe_after_paging();
-	acpi_boot_init(); /* RSDP, tables, MADT -> acpi_madt */
+	acpi_boot_init();   /* RSDP, tables, MADT -> acpi_madt */
+	smp_prepare_cpus(); /* nr_cpu_ids from the MADT; trampoline pages */
 	mm_debug_setup();
 	mm_core_init();
 	irq_init(); /* PICs masked, LAPIC, I/O APIC, timer, COM1 IRQ, sti */
 
 	boot_report();
+	smp_init(); /* INIT-SIPI-SIPI each AP, wait, the summary */
 	free_boot_memory();
 	crashtest_run();
 	grade_agent_run(); /* "observe": serves gdb, never returns */

@@ -5,8 +5,9 @@
  * drive it by hand. Bad input gets a one-line error and the usage, never a
  * fault: every address is checked against the page tables before a read.
  * This file holds the command table, help, the run="..." script and the
- * prompt's loop; the commands live by area in reports.c, views.c, memory.c
- * and held.c, the portable line editor and number parser in monitor_core.c.
+ * prompt's loop; the commands live by area in reports.c, views.c, memory.c,
+ * held.c and cpus.c, the portable line editor and number parser in
+ * monitor_core.c.
  */
 #include "monitor.h"
 
@@ -147,6 +148,9 @@ static const struct mon_cmd commands[] = {
 	{ "bench", "[order0|mixed|zero|all] [N]",
 	  "time N alloc+free pairs of each workload in TSC cycles (default N 100000, mixed 20000)",
 	  "bench order0 10000", 0, 2, cmd_bench },
+	{ "cpus", "",
+	  "each CPU: APIC id, state, kernel stack, timer ticks, interrupts taken",
+	  "cpus", 0, 0, cmd_cpus },
 	{ "poweroff", "", "power the machine off", "poweroff", 0, 0,
 	  cmd_poweroff },
 	{ "reboot", "", "restart the machine", "reboot", 0, 0, cmd_reboot },

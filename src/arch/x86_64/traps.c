@@ -18,6 +18,7 @@
 #include "panic.h"
 #include "printk.h"
 #include "smp.h"
+#include "smp_stop.h"
 #include "tss.h"
 
 #define IDT_ENTRIES    32   /* the exceptions; NR_VECTORS (smp.h) in all */
@@ -409,19 +410,49 @@ static void show_handler_stack(unsigned int vec)
 }
 
 /*
+ * An NMI while a panic is in progress: on any CPU but the panic's owner it
+ * is the owner's stop request (smp_send_stop()): stop here, on the NMI's
+ * IST stack, without a word. Return: only on the owner itself (an NMI from
+ * elsewhere, say QEMU's "nmi"): it goes on with its panic.
+ */
+static void nmi_during_panic(void)
+{
+	if (!this_cpu_in_panic())
+		stop_this_cpu();
+}
+
+/*
  * do_exception() - the C side of every exception (entry.asm): print the
- * crash dump for @regs and panic. Never returns. A fault while dumping
- * (a bug in this file) is reported in one line and panics at once.
+ * crash dump for @regs and panic. The CPU that gets here first owns the
+ * panic (panic_try_start()) and stops the other CPUs before it dumps; one
+ * that faults while another CPU's panic is in progress stops itself
+ * silently, so there is one readable dump. An NMI during a panic is the
+ * stop request (or, on the panicking CPU, ignored: the only return). A
+ * fault while dumping (a bug in this file) is reported in one line and
+ * panics at once.
  */
 void do_exception(struct pt_regs *regs)
 {
+	/* Exceptions the panic's owner is in: only it writes this. */
 	static int in_exception;
 	unsigned int vec = (unsigned int)regs->vector;
 	unsigned long err = regs->error_code, cr2 = read_cr2();
 	const char *const *names = exception_names[vec % IDT_ENTRIES];
 	const char *die_str = names[1];
 	const char *overflow = NULL;
+	int owner;
 
+	if (vec == X86_TRAP_NMI) {
+		this_cpu()->nmi_count++;
+		if (panic_in_progress()) {
+			nmi_during_panic();
+			return;
+		}
+	}
+	owner = panic_try_start();
+	if (owner != PANIC_CPU_INVALID && owner != (int)smp_processor_id())
+		stop_this_cpu(); /* another CPU's dump is on its way */
+	panic_stop_other_cpus();
 	if (in_exception++) {
 		printk("traps: %s (vector %u) at %pS while handling an exception\n",
 		       names[1], vec, (void *)regs->ip);
@@ -437,8 +468,11 @@ void do_exception(struct pt_regs *regs)
 		else
 			printk("PANIC: double fault, error_code: %#lx\n", err);
 	}
-	/* As Linux's die(): "<what>: <error code> [#<oops count>]". */
+	/* As Linux's die(): "<what>: <error code> [#<oops count>]", then
+	 * the CPU, as Linux's "CPU: <n> PID: ..." line. */
 	printk("%s: %04lx [#1]\n", die_str, err);
+	printk("CPU: %u APIC id %u\n", smp_processor_id(),
+	       (unsigned int)this_cpu()->apic_id);
 	printk("traps: vector %u (%s, %s), error_code %#lx\n", vec, names[0],
 	       names[1], err);
 	show_handler_stack(vec);

@@ -29,9 +29,12 @@ void idt_load(void);
 
 /*
  * do_exception() - called by entry.asm with the saved registers: print the
- * crash dump (reason, registers, stack, Call Trace) and panic(). Never
- * returns.
+ * crash dump (reason, registers, stack, Call Trace, the CPU) and panic().
+ * An NMI while a panic is in progress stops the CPU it arrives on, silently
+ * (the panicking CPU's stop request). Return: only for an NMI that reaches
+ * the panicking CPU itself, which then goes on with its panic; every other
+ * call ends in a panic or a stopped CPU.
  */
-void do_exception(struct pt_regs *regs) __attribute__((noreturn));
+void do_exception(struct pt_regs *regs);
 
 #endif
