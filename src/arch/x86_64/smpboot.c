@@ -51,10 +51,11 @@
 #define PIT_MODE	0x43
 #define PIT_CH2_ONESHOT 0xb0 /* channel 2, lobyte/hibyte, mode 0, binary */
 #define PORT_61		0x61
-#define PORT_61_GATE2	0x01  /* channel 2 gate */
-#define PORT_61_SPEAKER 0x02  /* speaker data: kept off */
-#define PORT_61_OUT2	0x20  /* channel 2 output, read-only */
-#define PIT_MAX_US	50000 /* one count of at most 16 bits: < 54.9 ms */
+#define PORT_61_GATE2	0x01	   /* channel 2 gate */
+#define PORT_61_SPEAKER 0x02	   /* speaker data: kept off */
+#define PORT_61_OUT2	0x20	   /* channel 2 output, read-only */
+#define PIT_MAX_US	50000	   /* one count of at most 16 bits: < 54.9 ms */
+#define PIT_MAX_POLLS	10000000UL /* reads of port 0x61: far past 50 ms */
 
 /* The header in trampoline.asm (tr_*), same order and sizes. */
 struct trampoline_header {
@@ -102,12 +103,16 @@ static uint32_t cpuid_apic_id(void)
 
 /*
  * Busy-wait @us microseconds (at most PIT_MAX_US) on the PIT's channel 2
- * in mode 0: its output rises when the count runs out. Only CPU 0 uses it,
- * at boot. Until the irq work's time.h gives udelay(), this is the delay.
+ * in mode 0: its output rises when the count runs out, as Linux's
+ * pit_calibrate_tsc() waits. Only CPU 0 uses it, at boot, one wait at a
+ * time (the PIT is not locked). A PIT whose OUT2 never rises (no PIT, or
+ * one port 0x61 does not show) ends the wait after PIT_MAX_POLLS reads,
+ * reported once: the delays are then only roughly as long.
  */
 static void pit_udelay(unsigned long us)
 {
-	unsigned long count = us * PIT_HZ / 1000000 + 1;
+	static bool reported;
+	unsigned long count = us * PIT_HZ / 1000000 + 1, polls = 0;
 	uint8_t p61 = inb(PORT_61);
 
 	outb(PORT_61, (p61 & ~(PORT_61_SPEAKER | PORT_61_GATE2)));
@@ -115,11 +120,17 @@ static void pit_udelay(unsigned long us)
 	outb(PIT_CH2, count & 0xff);
 	outb(PIT_CH2, (count >> 8) & 0xff);
 	outb(PORT_61, (p61 & ~PORT_61_SPEAKER) | PORT_61_GATE2);
-	while (!(inb(PORT_61) & PORT_61_OUT2))
+	while (!(inb(PORT_61) & PORT_61_OUT2) && ++polls < PIT_MAX_POLLS)
 		cpu_relax();
 	outb(PORT_61, p61 & ~PORT_61_SPEAKER);
+	if (polls == PIT_MAX_POLLS && !reported) {
+		reported = true;
+		pr_warn("PIT channel 2 does not count (OUT2 never rose): the startup delays are %lu reads of port 0x61 each\n",
+			PIT_MAX_POLLS);
+	}
 }
 
+/* Busy-wait @us microseconds, any length, in PIT_MAX_US steps. */
 static void udelay_long(unsigned long us)
 {
 	for (; us > PIT_MAX_US; us -= PIT_MAX_US)
@@ -266,6 +277,11 @@ void __init smp_prepare_cpus(void)
 }
 
 /*
+ * The trampoline (its pages at trampoline_pa): CPU 0 writes the code, the
+ * tables and the header before each AP's SIPI, and only while no AP runs
+ * the trampoline (it waits for each, or parks it with INIT); the AP only
+ * reads them.
+ *
  * Copy the trampoline to its pages and build its page tables there: PML4
  * (page 1) -> PDPT (2) -> PD (3) -> PT (4) -> the code page (0), identity
  * mapped and executable; PML4 entries 256..511 (the kernel's half) are the
