@@ -149,6 +149,14 @@ const char *cpu_state_name(enum cpu_state state)
 	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";
 }
 
+/* Is @l's APIC id one no CPU can have: 0xff in an xAPIC entry (the
+ * broadcast id), 0xffffffff in an x2APIC one? As Linux's MADT parsing,
+ * such entries are skipped. */
+static bool __init invalid_apic_id(const struct madt_lapic *l)
+{
+	return l->apic_id == (l->x2apic ? 0xffffffffu : 0xffu);
+}
+
 /* Make @lapic CPU @cpu (OFFLINE: started later, or hotplug-only). */
 static void __init add_cpu(unsigned int cpu, const struct madt_lapic *lapic)
 {
@@ -219,6 +227,10 @@ void __init smp_prepare_cpus(void)
 		if (l->apic_id == boot_apic_id) {
 			boot->acpi_uid = l->acpi_uid;
 			found = true;
+		} else if (invalid_apic_id(l)) {
+			if (l->enabled || l->online_capable)
+				pr_warn("MADT entry with APIC id %#x (ACPI UID %u): not a CPU's id, skipped\n",
+					l->apic_id, l->acpi_uid);
 		} else if (l->enabled && n < NR_CPUS) {
 			add_cpu(n++, l);
 		} else if (l->enabled) {
@@ -230,7 +242,7 @@ void __init smp_prepare_cpus(void)
 		const struct madt_lapic *l = &acpi_madt.lapics[i];
 
 		if (l->enabled || !l->online_capable ||
-		    l->apic_id == boot_apic_id)
+		    l->apic_id == boot_apic_id || invalid_apic_id(l))
 			continue;
 		if (n < NR_CPUS) {
 			add_cpu(n++, l);
