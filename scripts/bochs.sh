@@ -15,7 +15,9 @@
 #   MEM          guest RAM: 128M, 1G or a number of MiB.
 #   RUNDIR       where bochsrc, bochs-com1.log and bochs.log go (default: the
 #                ISO's directory).
-# Environment: BOCHS_TIMEOUT (headless; seconds, default 600, then Bochs is stopped),
+# Environment: BOCHS_CPUS (the number of CPUs, 1 to 8, default 1: bochsrc's
+#   cpu: count=; the Bochs BIOS lists them in its ACPI MADT and MP table),
+#   BOCHS_TIMEOUT (headless; seconds, default 600, then Bochs is stopped),
 #   BOCHS_CMDS (headless; a debugger command file instead of 16 `c` lines),
 #   BOCHS_VNC=1 (interactive; no network namespace: a VNC viewer on
 #   localhost:5900 shows the VGA screen).
@@ -42,6 +44,13 @@ case $megs in '' | *[!0-9]*)
 	;;
 esac
 
+cpus=${BOCHS_CPUS:-1}
+case $cpus in [1-8]) ;; *)
+	echo "$0: BOCHS_CPUS='$cpus' is not a number of CPUs from 1 to 8" >&2
+	exit 2
+	;;
+esac
+
 [ -f "$iso" ] || { echo "$0: no ISO at $iso (make iso builds one)" >&2; exit 2; }
 symbols=${BOCHS_SYMBOLS:-$(dirname "$iso")/kernel.sym}
 # Bochs PANICs at start on a missing symbol file: say why here instead.
@@ -56,7 +65,7 @@ com1=$rundir/bochs-com1.log
 blog=$rundir/bochs.log
 rm -f "$com1" "$blog"
 # sed uses "|" as its delimiter here, as the paths contain "/".
-sed -e "s|@ISO@|$(abs "$iso")|g" -e "s|@MEGS@|$megs|g" \
+sed -e "s|@ISO@|$(abs "$iso")|g" -e "s|@MEGS@|$megs|g" -e "s|@CPUS@|$cpus|g" \
 	-e "s|@COM1_LOG@|$com1|g" -e "s|@SYMBOLS@|$(abs "$symbols")|g" \
 	-e "s|@BOCHS_LOG@|$blog|g" "$here/bochsrc.template" > "$rc"
 
@@ -77,7 +86,7 @@ fi
 if [ "$mode" = interactive ]; then
 	cat <<EOF
 ==========================================================================
-Pagewise in Bochs, $megs MiB of RAM: $iso
+Pagewise in Bochs, $megs MiB of RAM, $cpus CPU(s): $iso
 Bochs's debugger stops at <bochs:1> before the first instruction. Type
   c   to run (Ctrl-C stops it again),  help  for the commands,  q  to quit.
 Once in the kernel, try:

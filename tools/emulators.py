@@ -133,9 +133,68 @@ def run_until_exit(
             raise
 
 
+# The -smp keys qemu_smp_args() accepts (QEMU 7.2 has these and "dies"
+# and "clusters", which PC machines ignore or refuse).
+SMP_KEYS = ("cpus", "maxcpus", "sockets", "cores", "threads")
+
+
+def _smp_fields(smp: str | int) -> tuple[int | None, dict[str, int]]:
+    """An -smp spec split as QEMU reads it: ("2,maxcpus=8" -> (2, {"maxcpus":
+    8})); the leading bare number is cpus=. ValueError for anything QEMU
+    would refuse or this module cannot count (an unknown key, a value that
+    is no positive decimal number, a key twice)."""
+    text = str(smp).strip()
+    keys: dict[str, int] = {}
+    for i, part in enumerate(text.split(",")):
+        key, sep, value = part.partition("=")
+        if not sep:
+            key, value = ("cpus", part) if i == 0 else ("", part)
+        if key not in SMP_KEYS or not value.isdecimal() or int(value) < 1 or key in keys:
+            raise ValueError(f"-smp {text!r}: {part!r} is not one of "
+                             f"N, {'=N, '.join(SMP_KEYS)}=N (each at most once, N >= 1)")
+        keys[key] = int(value)
+    cpus = keys.pop("cpus", None)
+    return cpus, keys
+
+
+def smp_cpus(smp: str | int | None) -> tuple[int, int]:
+    """(the vCPUs QEMU starts, the most it could have: maxcpus) for an -smp
+    spec such as 4, "4", "2,maxcpus=8" or "sockets=2,cores=2": cpus= (or the
+    leading number), else maxcpus, else sockets * cores * threads, as QEMU
+    7.2's smp_parse() fills them in; maxcpus defaults to cpus. None: one CPU,
+    QEMU's default. ValueError for a spec QEMU would refuse (maxcpus below
+    cpus included)."""
+    if smp is None:
+        return 1, 1
+    cpus, keys = _smp_fields(smp)
+    topology = keys.get("sockets", 1) * keys.get("cores", 1) * keys.get("threads", 1)
+    if cpus is None:
+        cpus = keys.get("maxcpus", topology)
+    maxcpus = keys.get("maxcpus", cpus)
+    if maxcpus < cpus:
+        raise ValueError(f"-smp {smp!r}: maxcpus={maxcpus} is below the {cpus} CPUs started")
+    return cpus, maxcpus
+
+
+def qemu_smp_args(smp: str | int | None) -> list[str]:
+    """-smp @smp, and -accel tcg,thread=multi (one host thread per vCPU)
+    when it starts more than one vCPU; nothing for None. The Makefile's
+    QEMU_SMP_ARGS does the same for make run (SMP=N)."""
+    if smp is None:
+        return []
+    cpus, _ = smp_cpus(smp)
+    return ["-smp", str(smp)] + (["-accel", "tcg,thread=multi"] if cpus > 1 else [])
+
+
 def qemu_argv(iso: Path, mem: str, serial_log: Path, cpu: str | None = None,
               ovmf_vars: Path | None = None, debug_log: Path | None = None,
-              machine: str | None = None) -> list[str]:
+              machine: str | None = None, smp: str | int | None = None, acpi: bool = True) -> list[str]:
+    """QEMU's command line for a headless boot of @iso with @mem of RAM
+    (QEMU's -m), COM1 into @serial_log; @cpu (-cpu), @machine (-machine
+    type, e.g. q35), @smp (qemu_smp_args()), acpi=False: -machine acpi=off
+    (no ACPI tables at all, SeaBIOS and OVMF alike); @ovmf_vars: boot OVMF
+    with this copy of its variable store; @debug_log: QEMU's -d cpu_reset
+    log."""
     argv = [
         QEMU, "-m", mem, "-display", "none", "-no-reboot",
         "-device", ISA_DEBUG_EXIT, "-cdrom", str(iso),
@@ -143,8 +202,10 @@ def qemu_argv(iso: Path, mem: str, serial_log: Path, cpu: str | None = None,
     ]
     if cpu:
         argv += ["-cpu", cpu]
-    if machine:
-        argv += ["-machine", machine]
+    machine_opts = ([machine] if machine else []) + ([] if acpi else ["acpi=off"])
+    if machine_opts:
+        argv += ["-machine", ",".join(machine_opts)]
+    argv += qemu_smp_args(smp)
     if ovmf_vars:
         argv += [
             "-drive", f"if=pflash,format=raw,unit=0,file={OVMF_CODE},readonly=on",
@@ -158,22 +219,27 @@ def qemu_argv(iso: Path, mem: str, serial_log: Path, cpu: str | None = None,
 
 
 def run_qemu(name: str, iso: Path, mem: str, workdir: Path, timeout: float,
-             cpu: str | None = None, uefi: bool = False, machine: str | None = None) -> Run:
+             cpu: str | None = None, uefi: bool = False, machine: str | None = None,
+             smp: str | int | None = None, acpi: bool = True) -> Run:
+    """Boot @iso headless (qemu_argv(); uefi: OVMF) with its logs in
+    @workdir, until QEMU exits or run_until_exit() stops it."""
     serial = workdir / "serial.log"
     debug = workdir / "qemu-debug.log"
     ovmf_vars = None
     if uefi:
         ovmf_vars = workdir / "OVMF_VARS.fd"  # written by OVMF: a copy of our own
         shutil.copyfile(OVMF_VARS, ovmf_vars)
-    argv = qemu_argv(iso, mem, serial, cpu=cpu, ovmf_vars=ovmf_vars, debug_log=debug, machine=machine)
+    argv = qemu_argv(iso, mem, serial, cpu=cpu, ovmf_vars=ovmf_vars, debug_log=debug, machine=machine,
+                     smp=smp, acpi=acpi)
     (workdir / "command").write_text(" ".join(argv) + "\n")
     return run_until_exit(name, argv, serial, timeout, workdir / "qemu-stdout.log",
                           other_logs=(debug, workdir / "qemu-stdout.log"))
 
 
-def run_bochs_headless(name: str, iso: Path, mem: str, workdir: Path, timeout: float) -> Run:
-    """scripts/bochs.sh headless; the ISO's directory must hold kernel.sym."""
-    env = dict(os.environ, BOCHS_TIMEOUT=str(int(timeout * TIME_SCALE)))
+def run_bochs_headless(name: str, iso: Path, mem: str, workdir: Path, timeout: float, cpus: int = 1) -> Run:
+    """scripts/bochs.sh headless with @cpus CPUs (BOCHS_CPUS: bochsrc's
+    cpu: count=); the ISO's directory must hold kernel.sym."""
+    env = dict(os.environ, BOCHS_TIMEOUT=str(int(timeout * TIME_SCALE)), BOCHS_CPUS=str(cpus))
     argv = [str(REPO / "scripts" / "bochs.sh"), "headless", str(iso), mem, str(workdir)]
     (workdir / "command").write_text(" ".join(argv) + "\n")
     # The script stops Bochs itself at its own limit; ours is a backstop.

@@ -13,6 +13,7 @@
 
 #include "cmdline.h"
 #include "commands.h"
+#include "irq.h"
 #include "kbench.h"
 #include "lib/kernel.h"
 #include "monitor_core.h"
@@ -73,6 +74,13 @@ static void cmd_bench(int argc, char **argv)
 	kbench_run(mask, ops);
 }
 
+/* interrupts: /proc/interrupts, from arch/x86_64/irq.c. */
+static void cmd_interrupts(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	show_interrupts();
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -130,6 +138,9 @@ static const struct mon_cmd commands[] = {
 	  "free 0x7ed0 3", 1, 2, cmd_free },
 	{ "allocs", "", "the blocks the monitor holds", "allocs", 0, 0,
 	  cmd_allocs },
+	{ "interrupts", "",
+	  "interrupts taken per CPU, as /proc/interrupts: each routed ISA IRQ, then LOC, SPU, NMI, ERR, CAL",
+	  "interrupts", 0, 0, cmd_interrupts },
 	{ "selftest", "", "run the boot self-test again (KTAP)", "selftest", 0,
 	  0, cmd_selftest },
 	{ "verify", "", "check every allocator invariant (buddy_verify)",

@@ -5,6 +5,7 @@ reports everything that is wrong with it at once."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from serial_log import (
     ALLOC_FAILURE,
@@ -51,7 +52,10 @@ ZONE_LIMITS = {"DMA": (0, (16 << 20) // PAGE_SIZE),
 # Linux's watermark tunables at their defaults (mm/page_alloc.c; ours in
 # src/mm/mm_init.c).
 MIN_FREE_KBYTES_CLAMP = (128, 262144)
-NR_CPUS = 1  # mmzone.h: each populated zone has one per-CPU list per CPU
+# Each populated zone has one per-CPU list per possible CPU (nr_cpu_ids,
+# "smpboot: Allowing N CPUs": possible_cpus()); NR_CPUS (smp.h) is the most
+# a build can have.
+NR_CPUS = 64
 PCP_BATCH_MAX_PAGES = (1 << 20) // PAGE_SIZE  # zone_batchsize(): at most 1 MiB of pages
 WATERMARK_SCALE_FACTOR = 10  # in 1/10000 of a zone
 LOWMEM_RESERVE_RATIO = {"DMA": 256, "DMA32": 256, "Normal": 32}
@@ -445,11 +449,11 @@ def expected_pcp_batch(managed_pages: int) -> int:
     return max((1 << (batch.bit_length() - 1)) - 1, 1)
 
 
-def expected_pcp_high(low: int, batch: int) -> int:
+def expected_pcp_high(low: int, batch: int, nr_cpu_ids: int = 1) -> int:
     """Linux's zone_highsize() (percpu_pagelist_high_fraction 0) for a
-    populated zone: its low watermark shared among the CPUs, at least 4
-    batches."""
-    return max(low // NR_CPUS, 4 * batch)
+    populated zone: its low watermark shared among the @nr_cpu_ids possible
+    CPUs, at least 4 batches."""
+    return max(low // nr_cpu_ids, 4 * batch)
 
 
 def expected_protection(managed: dict[str, int]) -> dict[str, tuple[int, ...]]:
@@ -482,12 +486,13 @@ def check_zones(log: SerialLog) -> list[str]:
     - pages free = nr_free_pages = the zone's buddyinfo line, the buddyinfo
       lines exactly the populated zones; managed adds up to MemTotal and
       the Memory line's available, present to its total;
-    - pagesets, exactly for a populated zone: one per CPU, their counts
-      adding up to the zone's pages on buddyinfo's free_pcp line, count <=
-      high, batch and high as Linux's zone_batchsize() / zone_highsize()
-      give them from the printed managed pages and low watermark; the
-      free_pcp line names no empty zone; the pages free and the pagesets'
-      counts add up to MemFree;
+    - pagesets, exactly for a populated zone: one per possible CPU
+      (possible_cpus(): "smpboot: Allowing N CPUs", 1 without it), their
+      counts adding up to the zone's pages on buddyinfo's free_pcp line,
+      count <= high, batch and high as Linux's zone_batchsize() /
+      zone_highsize() give them from the printed managed pages, low
+      watermark and possible CPUs; the free_pcp line names no empty zone;
+      the pages free and the pagesets' counts add up to MemFree;
     - min_free_kbytes, min/low/high/promo, boost 0, the protection tuples
       and MemAvailable recomputed from the printed managed counts with
       Linux's formulas (the report comes before any boot memory is freed,
@@ -561,7 +566,7 @@ def check_zones(log: SerialLog) -> list[str]:
             if not z.populated and bi.zone_pcp(name) is not None:
                 p.append(f"buddyinfo's free_pcp line names zone {name}, which has no managed pages")
         if z.populated:
-            p += check_pagesets(z, bi)
+            p += check_pagesets(z, bi, possible_cpus(log))
     zones = [zi[n] for n in ZONE_NAMES]
     if any(z.missing() for z in zones):
         return p
@@ -609,15 +614,17 @@ def check_zones(log: SerialLog) -> list[str]:
     return p
 
 
-def check_pagesets(z: ZoneInfo, bi: BuddyinfoReport | None) -> list[str]:
-    """The pagesets of the populated zone @z (see check_zones())."""
+def check_pagesets(z: ZoneInfo, bi: BuddyinfoReport | None, nr_cpu_ids: int = 1) -> list[str]:
+    """The pagesets of the populated zone @z (see check_zones()), on a
+    machine with @nr_cpu_ids possible CPUs."""
     where = f"zoneinfo {z.name}"
     p: list[str] = []
     cpus = [ps.cpu for ps in z.pagesets]
-    if cpus != list(range(NR_CPUS)):
-        p.append(f"{where}: pagesets for cpus {cpus}, expected {list(range(NR_CPUS))}")
+    if cpus != list(range(nr_cpu_ids)):
+        p.append(f"{where}: pagesets for cpus {cpus}, expected {list(range(nr_cpu_ids))} "
+                 f"(one per possible CPU)")
     batch = expected_pcp_batch(z.managed)
-    high = expected_pcp_high(z.low, batch)
+    high = expected_pcp_high(z.low, batch, nr_cpu_ids)
     listed = bi.zone_pcp(z.name) if bi is not None else None
     if bi is not None and listed is None:
         p.append(f"{where}: buddyinfo's free_pcp line does not name the zone")
@@ -806,4 +813,201 @@ def check_hole(log: SerialLog, start: int, end: int) -> list[str]:
         p.append(f"usable pages in the cut [{start:#x}-{end - 1:#x}]: pfns {inside}")
     if not intersect(pfns, 0, start // PAGE_SIZE) or not intersect(pfns, end // PAGE_SIZE, 1 << 52):
         p.append(f"no usable RAM on both sides of [{start:#x}-{end - 1:#x}]: the cut did not cut")
+    return p
+
+
+# --- CPUs: the MADT, smp_prepare_cpus() and smp_init() ------------------------
+
+VMALLOC_START = 0xFFFFC90000000000  # memlayout.h: vmap_stack() maps the AP stacks here
+_ALLOWING = re.compile(r"^smpboot: Allowing (\d+) CPUs, (\d+) hotplug CPUs$")
+_BROUGHT_UP = re.compile(r"^smp: Brought up 1 node, (\d+) CPUs?$")
+_TOTAL = re.compile(r"^smpboot: Total of (\d+) processors activated$")
+_ONLINE = re.compile(r"^smpboot: CPU (\d+) \(APIC id (\d+)\) online: stack \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\], "
+                     r"guard page at (0x[0-9a-f]+)$")
+_NO_ANSWER = re.compile(r"^smpboot: CPU (\d+) \(APIC id (\d+)\) did not answer the startup IPIs: left out$")
+_NODE_CPUS = re.compile(r"^\.\.\.\. node +#0, CPUs:((?: +#\d+)*)$")
+_MADT = re.compile(r"^ACPI: MADT 0x[0-9a-f]+: local APIC at 0x[0-9a-f]+, (\d+) local APICs \((\d+) enabled, "
+                   r"(\d+) online-capable\), (\d+) I/O APICs, (\d+) overrides, (\d+) NMI entries$")
+# Linux's per-entry lines: type 0 (xAPIC ids) and type 9 (x2APIC ids, above 254).
+_LAPIC = re.compile(r"^ACPI: (?:LAPIC \(acpi_id\[0x([0-9a-f]+)\] lapic_id\[0x([0-9a-f]+)\]"
+                    r"|X2APIC \(apic_id\[0x([0-9a-f]+)\] uid\[0x([0-9a-f]+)\]) "
+                    r"(enabled|disabled|disabled online-capable)\)$")
+_ONE_CPU = re.compile(r"^ACPI: .+: booting one CPU$")
+BRINGING_UP = "smp: Bringing up secondary CPUs ..."
+BOOTING_SMP = "x86: Booting SMP configuration:"
+UNEXPECTED_VECTOR = "irq: unexpected vector"
+
+
+@dataclass
+class OnlineCpu:
+    """One "smpboot: CPU n (APIC id a) online: ..." line: an AP in C code."""
+
+    line_no: int
+    cpu: int
+    apic_id: int
+    stack: tuple[int, int]  # as printed: [first byte, last byte]
+    guard: int
+
+
+@dataclass
+class SmpLines:
+    """The CPU lines of a boot log (smp_lines()), each with its line number
+    in log.kernel where the order matters."""
+
+    allowing: list[tuple[int, int]] = field(default_factory=list)  # (possible, hotplug) per line
+    brought_up: list[tuple[int, int]] = field(default_factory=list)  # (line_no, CPUs)
+    total: list[int] = field(default_factory=list)
+    online: list[OnlineCpu] = field(default_factory=list)
+    no_answer: list[tuple[int, int]] = field(default_factory=list)  # (cpu, APIC id)
+    node_cpus: list[list[int]] = field(default_factory=list)  # the "#1 #2" of each ".... node" line
+    bringing_up: list[int] = field(default_factory=list)  # line numbers
+    booting_smp: list[int] = field(default_factory=list)
+    madt: list[tuple[int, ...]] = field(default_factory=list)  # (lapics, enabled, online-capable, ioapics, ...)
+    lapics: list[tuple[int, int, bool]] = field(default_factory=list)  # (ACPI id, APIC id, enabled)
+    one_cpu: list[str] = field(default_factory=list)  # "ACPI: ...: booting one CPU"
+    unexpected: list[str] = field(default_factory=list)  # "irq: unexpected vector ..." lines
+
+
+def smp_lines(log: SerialLog) -> SmpLines:
+    """The CPU lines (acpi.c, smpboot.c, irq.c) of @log's kernel part."""
+    out = SmpLines()
+    for i, line in enumerate(log.kernel):
+        if m := _ALLOWING.match(line):
+            out.allowing.append((int(m.group(1)), int(m.group(2))))
+        elif m := _BROUGHT_UP.match(line):
+            out.brought_up.append((i, int(m.group(1))))
+        elif m := _TOTAL.match(line):
+            out.total.append(int(m.group(1)))
+        elif m := _ONLINE.match(line):
+            out.online.append(OnlineCpu(i, int(m.group(1)), int(m.group(2)),
+                                        (int(m.group(3), 16), int(m.group(4), 16)), int(m.group(5), 16)))
+        elif m := _NO_ANSWER.match(line):
+            out.no_answer.append((int(m.group(1)), int(m.group(2))))
+        elif m := _NODE_CPUS.match(line):
+            out.node_cpus.append([int(w[1:]) for w in m.group(1).split()])
+        elif m := _MADT.match(line):
+            out.madt.append(tuple(int(g) for g in m.groups()))
+        elif m := _LAPIC.match(line):
+            uid, apic_id = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(4), m.group(3))
+            out.lapics.append((int(uid, 16), int(apic_id, 16), m.group(5) == "enabled"))
+        elif _ONE_CPU.match(line):
+            out.one_cpu.append(line)
+        elif line == BRINGING_UP:
+            out.bringing_up.append(i)
+        elif line == BOOTING_SMP:
+            out.booting_smp.append(i)
+        if line.startswith(UNEXPECTED_VECTOR):
+            out.unexpected.append(line)
+    return out
+
+
+def possible_cpus(log: SerialLog) -> int:
+    """nr_cpu_ids of the boot: N of its "smpboot: Allowing N CPUs, H hotplug
+    CPUs" line; 1 for a log without one (a kernel before SMP, a made-up
+    log)."""
+    allowing = smp_lines(log).allowing
+    return allowing[0][0] if allowing else 1
+
+
+@dataclass(frozen=True)
+class CpuExpect:
+    """What a boot must report about its CPUs, worked out from what the
+    emulator was given (test_boot.py: expect_cpus())."""
+
+    started: int  # vCPUs the emulator started (QEMU -smp N, Bochs count=N)
+    possible: int  # "Allowing <possible> CPUs"
+    hotplug: int  # "<hotplug> hotplug CPUs"
+    up: int  # "Brought up 1 node, <up> CPUs": CPU 0 and the APs that must answer
+    madt: bool = True  # False: the firmware gives no MADT (QEMU -machine acpi=off)
+    madt_lapics: int = 0  # local APIC entries in the MADT (QEMU: maxcpus, enabled or not)
+
+
+def check_cpus(log: SerialLog, want: CpuExpect) -> list[str]:
+    """The CPU lines against what the emulator was given (@want):
+    - with a MADT, its summary line counts want.madt_lapics local APICs,
+      want.started of them enabled, and lists each (per-entry lines, APIC
+      ids distinct); without one, one "ACPI: ...: booting one CPU" line
+      (and with one, no such line);
+    - "smpboot: Allowing <possible> CPUs, <hotplug> hotplug CPUs" once;
+    - "smp: Brought up 1 node, <up> CPUs" ("1 CPU" alone) and "smpboot:
+      Total of <up> processors activated", once each;
+    - every AP that must come up ran C code: CPUs 1..up-1 each printed its
+      own "smpboot: CPU n (APIC id a) online: stack [...], guard page at
+      ..." line, once, between "smp: Bringing up secondary CPUs ..." and
+      the summary, with APIC ids distinct and among the MADT's enabled
+      entries, each stack in the vmalloc area with its guard page right
+      below it, no two stacks overlapping; the ".... node #0, CPUs:" line
+      lists exactly them; no "did not answer" line;
+    - no "irq: unexpected vector" line."""
+    s = smp_lines(log)
+    p: list[str] = []
+    if want.madt:
+        if s.one_cpu:
+            p.append(f"the firmware has a MADT, but the kernel says {s.one_cpu[0]!r}")
+        if len(s.madt) != 1:
+            p.append(f"{len(s.madt)} 'ACPI: MADT 0x...: local APIC at ..., N local APICs (...)' lines, expected 1")
+        else:
+            lapics, enabled = s.madt[0][:2]
+            if (lapics, enabled) != (want.madt_lapics, want.started):
+                p.append(f"the MADT line counts {lapics} local APICs ({enabled} enabled); the emulator gave "
+                         f"{want.madt_lapics} ({want.started} enabled)")
+            if len(s.lapics) != lapics or sum(e for _, _, e in s.lapics) != enabled:
+                p.append(f"{len(s.lapics)} 'ACPI: LAPIC (...)' lines ({sum(e for _, _, e in s.lapics)} enabled), "
+                         f"but the MADT line counts {lapics} ({enabled} enabled)")
+        ids = [a for _, a, _ in s.lapics]
+        if len(set(ids)) != len(ids):
+            p.append(f"the MADT lists APIC ids {ids}: not distinct")
+    elif len(s.one_cpu) != 1:
+        p.append(f"no MADT from the firmware: expected one 'ACPI: ...: booting one CPU' line, found {s.one_cpu}")
+
+    if s.allowing != [(want.possible, want.hotplug)]:
+        p.append(f"'smpboot: Allowing N CPUs, H hotplug CPUs' lines {s.allowing}, expected "
+                 f"[({want.possible}, {want.hotplug})]: the emulator started {want.started} CPU(s)")
+    if [n for _, n in s.brought_up] != [want.up]:
+        p.append(f"'smp: Brought up 1 node, N CPUs' says {[n for _, n in s.brought_up]}, expected [{want.up}]")
+    if s.brought_up:
+        i, n = s.brought_up[0]
+        if log.kernel[i] != f"smp: Brought up 1 node, {n} CPU{'' if n == 1 else 's'}":
+            p.append(f"{log.kernel[i]!r}: Linux says '1 CPU' alone and 'N CPUs' otherwise")
+    if s.total != [want.up]:
+        p.append(f"'smpboot: Total of N processors activated' says {s.total}, expected [{want.up}]")
+    if s.no_answer:
+        p.append(f"CPUs that did not answer the startup IPIs (cpu, APIC id): {s.no_answer}")
+
+    cpus = [c.cpu for c in s.online]
+    if sorted(cpus) != list(range(1, want.up)):
+        p.append(f"'smpboot: CPU n (APIC id a) online' lines for CPUs {cpus}, expected each of "
+                 f"{list(range(1, want.up))} once: every AP must reach C code and say so")
+    apic_ids = [c.apic_id for c in s.online]
+    if len(set(apic_ids)) != len(apic_ids):
+        p.append(f"the APs came up with APIC ids {apic_ids}: not distinct")
+    enabled_ids = {a for _, a, e in s.lapics if e}
+    stray = [a for a in apic_ids if want.madt and a not in enabled_ids]
+    if stray:
+        p.append(f"APs online with APIC ids {stray}, which are no enabled MADT entry {sorted(enabled_ids)}")
+    if want.up > 1:
+        if len(s.bringing_up) != 1 or len(s.booting_smp) != 1:
+            p.append(f"expected one {BRINGING_UP!r} and one {BOOTING_SMP!r} line, found "
+                     f"{len(s.bringing_up)} and {len(s.booting_smp)}")
+        if s.node_cpus != [list(range(1, want.up))]:
+            p.append(f"'.... node  #0, CPUs:' lines list {s.node_cpus}, expected [{list(range(1, want.up))}]")
+        if s.bringing_up and s.brought_up:
+            late = [c.cpu for c in s.online if not s.bringing_up[0] < c.line_no < s.brought_up[0][0]]
+            if late:
+                p.append(f"the online lines of CPUs {late} are not between {BRINGING_UP!r} and the summary")
+    stacks = []
+    for c in s.online:
+        lo, hi = c.stack
+        what = f"CPU {c.cpu}'s stack [{lo:#x}-{hi:#x}]"
+        if not VMALLOC_START <= lo < hi:
+            p.append(f"{what} is not a range in the vmalloc area (from {VMALLOC_START:#x}): vmap_stack()")
+        if lo % PAGE_SIZE or c.guard != lo - PAGE_SIZE:
+            p.append(f"{what}: guard page at {c.guard:#x}, expected the page right below it ({lo - PAGE_SIZE:#x})")
+        stacks.append((c.guard, hi, c.cpu))
+    stacks.sort()
+    for (_, hi, a), (lo, _, b) in zip(stacks, stacks[1:]):
+        if lo <= hi:
+            p.append(f"the stacks (with their guard pages) of CPUs {a} and {b} overlap")
+    if s.unexpected:
+        p.append(f"{len(s.unexpected)} unexpected interrupt line(s): {s.unexpected[:3]}")
     return p

@@ -48,6 +48,7 @@ from emulators import (
     run_qemu,
     run_until_exit,
     scan_min_ram,
+    smp_cpus,
     QEMU_RAM_STEP_KIB,
     TIME_SCALE,
 )
@@ -83,6 +84,9 @@ class Config:
     must_run: tuple[str, ...] = ()  # self-test cases that must run here (not skip)
     nx: bool = True  # True: the CPU has NX and the kernel uses it; False: it lacks NX
     machine: str | None = None  # QEMU's -machine (None: pc, i440FX)
+    smp: str | None = None  # QEMU's -smp ("4", "2,maxcpus=8"), Bochs's CPU count ("2"); None: one CPU
+    acpi: bool = True  # False: QEMU -machine acpi=off, a firmware without ACPI tables (no MADT)
+    cmdline_extra: tuple[str, ...] = ()  # kernel command-line words before "poweroff" (e.g. "nosmp")
 
 
 # Slowest first (measured wall times on 2 cores, two boots at once).
@@ -110,18 +114,58 @@ CONFIGS = [
     Config("qemu-q35-uefi-64M", "64M", uefi=True, machine="q35", timeout=90),
     # A CPU without NX: EFER.NXE stays clear and no page table entry sets bit 63.
     Config("qemu-nonx-256M", "256M", cpu="qemu64,-nx", nx=False),
+    # Several CPUs (docs/boot-matrix.md, "Several CPUs"): each AP must come
+    # up and print its own line; the rest of the boot as on one CPU. Small
+    # RAM: the memory checks are the same as above, only the CPUs are new.
+    Config("bochs-smp2-32M", "32M", emulator="bochs", smp="2", timeout=120, gbpages=False),
+    Config("qemu-uefi-smp8-128M", "128M", uefi=True, smp="8", timeout=90),
+    Config("qemu-uefi-smp4-128M", "128M", uefi=True, smp="4", timeout=90),
+    Config("qemu-uefi-smp2-128M", "128M", uefi=True, smp="2", timeout=90),
+    Config("qemu-smp8-128M", "128M", smp="8"),
+    Config("qemu-smp4-256M", "256M", smp="4"),
+    Config("qemu-smp2-128M", "128M", smp="2"),
+    Config("qemu-q35-smp4-128M", "128M", machine="q35", smp="4"),
+    # Room for 8, 2 present: the MADT lists 8 local APICs, 6 disabled
+    # (hotplug): those are possible CPUs the kernel must not start.
+    Config("qemu-smp2-maxcpus8-128M", "128M", smp="2,maxcpus=8"),
+    # The command line caps what comes up (Linux's nosmp and maxcpus=).
+    Config("qemu-smp4-nosmp-128M", "128M", smp="4", cmdline_extra=("nosmp",)),
+    Config("qemu-smp4-maxcpus2-128M", "128M", smp="4", cmdline_extra=("maxcpus=2",)),
+    # No ACPI tables at all: one CPU of the two, and a line that says why.
+    Config("qemu-noacpi-smp2-128M", "128M", smp="2", acpi=False),
 ]
 
 
 def boot(cfg: Config, artifacts, workdir: Path) -> Run:
     iso = artifacts.iso
-    if cfg.holes:
-        iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, workdir / "iso", "selftest poweroff",
+    if cfg.holes or cfg.cmdline_extra:
+        iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, workdir / "iso",
+                                " ".join(("selftest", *cfg.cmdline_extra, "poweroff")),
                                 [f"cutmem {s:#x} {e:#x}" for s, e in cfg.holes])
     if cfg.emulator == "bochs":
-        return run_bochs_headless(cfg.name, iso, cfg.mem, workdir, cfg.timeout)
+        return run_bochs_headless(cfg.name, iso, cfg.mem, workdir, cfg.timeout, cpus=smp_cpus(cfg.smp)[0])
     return run_qemu(cfg.name, iso, cfg.mem, workdir, cfg.timeout, cpu=cfg.cpu, uefi=cfg.uefi,
-                    machine=cfg.machine)
+                    machine=cfg.machine, smp=cfg.smp, acpi=cfg.acpi)
+
+
+def expect_cpus(cfg: Config) -> checks.CpuExpect:
+    """What @cfg's boot must say about its CPUs. The MADT (QEMU's, and the
+    Bochs BIOS's) lists maxcpus local APICs, the started ones enabled; the
+    disabled ones are hotplug CPUs, possible but not started (Linux's
+    "Allowing 8 CPUs, 6 hotplug CPUs" for -smp 2,maxcpus=8). nosmp: one
+    CPU (nr_cpu_ids 1); maxcpus=N: N come up, all stay possible. No MADT:
+    one CPU, possible and up."""
+    started, maxcpus = smp_cpus(cfg.smp)
+    words = cfg.cmdline_extra
+    if not cfg.acpi:
+        return checks.CpuExpect(started, 1, 0, 1, madt=False)
+    if "nosmp" in words:
+        return checks.CpuExpect(started, 1, 0, 1, madt_lapics=maxcpus)
+    up = started
+    for word in words:
+        if word.startswith("maxcpus="):
+            up = max(1, min(up, int(word.split("=", 1)[1])))
+    return checks.CpuExpect(started, maxcpus, maxcpus - started, up, madt_lapics=maxcpus)
 
 
 def how_it_ended(run: Run) -> str:
@@ -184,6 +228,7 @@ def test_boot(cfg: Config, artifacts, tmp_path, emu_logs, boot_times):
 
 def assert_boot_clean(cfg: Config, run: Run, log: SerialLog) -> None:
     problems = check_exit(cfg, run) + checks.check_clean_boot(log, holes=cfg.holes, must_run=cfg.must_run)
+    problems += checks.check_cpus(log, expect_cpus(cfg))
     if cfg.ram_above_4g:
         problems += checks.check_ram_above_4g(log)
     if cfg.gbpages is True:
@@ -391,3 +436,8 @@ def test_bochs_sh_rejects_bad_arguments(tmp_path):
     for args in ([], ["fast", "x.iso", "128M"], ["headless", str(tmp_path / "none.iso"), "128M"]):
         res = subprocess.run([script, *args], capture_output=True, text=True, timeout=30)
         assert res.returncode == 2, (args, res.stdout, res.stderr)
+    for cpus in ("0", "9", "two", ""):
+        res = subprocess.run([script, "headless", str(tmp_path / "none.iso"), "128M"], capture_output=True,
+                             text=True, timeout=30, env={"PATH": "/usr/bin:/bin", "BOCHS_CPUS": cpus})
+        assert res.returncode == 2 and (f"BOCHS_CPUS='{cpus}' is not a number of CPUs" in res.stderr
+                                        if cpus else "no ISO at" in res.stderr), (cpus, res.stderr)

@@ -5,13 +5,16 @@ each answer against what another command or the kernel ELF says (memmap's
 free pages against meminfo, free_area against buddyinfo, x against the
 ELF's bytes, walk against the direct map), then reboots and powers off.
 A second boot runs a run="..." script from the command line that ends in
-poweroff, with no input at all. The bench tests run the `bench` command
+poweroff, with no input at all. The idle test leaves make run's machine
+(two CPUs) at the prompt and reads QEMU's CPU time: the kernel must sleep
+there, and still answer a key at once. The bench tests run the `bench` command
 (src/test/kbench.c) in QEMU by hand and in Bochs from a run= script, where the
 TSC counts instructions.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import subprocess
@@ -28,6 +31,7 @@ from emulators import (
     TIME_SCALE,
     build_iso_variant,
     qemu_argv,
+    qemu_smp_args,
     run_bochs_headless,
     run_until_exit,
 )
@@ -54,9 +58,10 @@ class Monitor:
     answer's lines (the echo and the next prompt left out). A context
     manager: QEMU is closed at the end of the with block, however it ends."""
 
-    def __init__(self, iso: Path, tmp: Path, no_reboot: bool = True):
+    def __init__(self, iso: Path, tmp: Path, no_reboot: bool = True, smp: str | None = None):
         argv = ["-m", "128M", "-display", "none", "-device", ISA_DEBUG_EXIT, "-cdrom", str(iso),
-                "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1", "-monitor", "none"]
+                "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1", "-monitor", "none",
+                *qemu_smp_args(smp)]
         if no_reboot:
             argv.insert(0, "-no-reboot")
         self.child = pexpect.spawn(QEMU, argv, timeout=60 * TIME_SCALE, encoding="utf-8",
@@ -759,3 +764,71 @@ def test_bench_in_bochs(artifacts, tmp_path, emu_logs, boot_times):
         assert all(res[w][0] == 2000 and res[w][1] > 2000 for w in BENCH_WORKLOADS)
     assert runs[0] == runs[1]  # the same instructions each time
     boot_times.add("bochs-bench", run.wall, "powered off", parse_meminfo(lines).get("MemTotal"))
+
+
+# The idle monitor (make run left at the prompt): over IDLE_SECONDS of wall
+# time QEMU may use at most IDLE_MAX_SHARE of it in CPU time (all its
+# threads). A kernel that polls the UART keeps a host core busy (~100 %);
+# one that sleeps in hlt costs QEMU a few per cent, the timer ticks of two
+# CPUs at HZ=100. The bound is generous so that a loaded host cannot make
+# it fail: a host that is short of CPU time only lowers the share.
+IDLE_SECONDS = 5.0
+IDLE_MAX_SHARE = 0.25
+IDLE_SETTLE_LIMIT = 30.0  # seconds to wait for the first quiet half second after the prompt
+KEY_ANSWER_SECONDS = 2.0  # a key typed at the idle prompt is echoed, a command answered, within this
+RUN_SMP = "2"  # the Makefile's SMP default: make run's machine
+
+
+def qemu_cpu_seconds(pid: int) -> float:
+    """CPU time, user and system, that process @pid (every thread of it)
+    has used so far: utime + stime, fields 14 and 15 of /proc/PID/stat, in
+    clock ticks (sysconf(_SC_CLK_TCK))."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()  # fields[0] is field 3 (state): comm may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_share(pid: int, seconds: float) -> float:
+    """The share of @seconds of wall time that process @pid spent on a CPU."""
+    cpu0, wall0 = qemu_cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return (qemu_cpu_seconds(pid) - cpu0) / (time.monotonic() - wall0)
+
+
+def test_idle_monitor_sleeps_and_answers_at_once(artifacts, tmp_path, emu_logs, boot_times, record_property):
+    """make run's machine (QEMU, two CPUs, -accel tcg,thread=multi) boots to
+    the prompt and is left alone: once quiet (a first half second below the
+    bound, at most IDLE_SETTLE_LIMIT s after the prompt), QEMU's CPU time
+    over IDLE_SECONDS must stay below IDLE_MAX_SHARE of the wall time: the
+    kernel sleeps in hlt until a key or a tick (CPU 0 in the monitor, the
+    other in its idle loop). Then a key typed is echoed, and a command
+    answered, within KEY_ANSWER_SECONDS each: the COM1 interrupt wakes it."""
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", "", [])
+    with Monitor(iso, tmp_path, smp=RUN_SMP) as mon:
+        emu_logs.add(mon.log_path)
+        boot = mon.wait_prompt().replace("\r", "").split("\n")
+        assert boot[-2].startswith("Pagewise: boot complete. The monitor is on COM1"), boot[-3:]
+        assert "smp: Brought up 1 node, 2 CPUs" in boot, "make run's machine has two CPUs: both must come up"
+        deadline = time.monotonic() + IDLE_SETTLE_LIMIT * TIME_SCALE
+        while (settle := cpu_share(mon.child.pid, 0.5)) >= IDLE_MAX_SHARE:
+            assert time.monotonic() < deadline, \
+                f"QEMU still uses {settle:.0%} of a core {IDLE_SETTLE_LIMIT:.0f} s after the prompt: no sleep"
+        share = cpu_share(mon.child.pid, IDLE_SECONDS)
+        record_property("idle_cpu_share", round(share, 4))
+        print(f"idle monitor: QEMU used {share:.1%} of {IDLE_SECONDS:.0f} s of wall time on a CPU")
+        assert share < IDLE_MAX_SHARE, \
+            f"QEMU used {share:.0%} of the wall time at the idle prompt (at most {IDLE_MAX_SHARE:.0%}): " \
+            "the kernel does not sleep while it waits for a key"
+        # A key, then a command, each answered at once.
+        start = time.monotonic()
+        mon.child.send("m")
+        mon.child.expect_exact("m", timeout=KEY_ANSWER_SECONDS * TIME_SCALE)
+        echoed = time.monotonic() - start
+        start = time.monotonic()
+        lines = mon.type("eminfo\r", timeout=KEY_ANSWER_SECONDS)
+        answered = time.monotonic() - start
+        print(f"idle monitor: key echoed after {echoed * 1000:.0f} ms, meminfo answered after "
+              f"{answered * 1000:.0f} ms")
+        assert lines[0] == "eminfo" and set(parse_meminfo(lines)) == {"MemTotal", "MemFree", "MemAvailable"}, lines
+        mon.power_off()
+    mon.check_powered_off(boot_times, "qemu-idle-monitor-smp2", parse_meminfo(lines)["MemTotal"])

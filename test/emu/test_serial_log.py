@@ -1010,3 +1010,148 @@ def test_alloc_failure_free_pages_and_free_pcp_line_are_checked():
     no_pcp = GOOD.replace(DMA_FAILURE, DMA_FAILURE.replace(FREE_PCP, ""))
     assert any("allocation failure at line" in p and "no free_pcp line after the buddyinfo lines" in p
                for p in alloc_problems(no_pcp))
+
+
+# --- CPUs -----------------------------------------------------------------------
+
+
+def pagesets_for(pcps: list[tuple[int, int, int]]) -> str:
+    """A zoneinfo pagesets block with one (count, high, batch) per CPU."""
+    out = ["  pagesets"]
+    for cpu, (count, high, batch) in enumerate(pcps):
+        out += [f"    cpu: {cpu}", f"              count: {count}", f"              high:  {high}",
+                f"              batch: {batch}"]
+    return "".join(line + "\r\n" for line in out)
+
+
+PAGESETS_DMA = "".join(line + "\r\n" for line in pagesets_block(0, 52, 1))
+ALLOWING_2 = "smpboot: Allowing 2 CPUs, 0 hotplug CPUs\r\n"
+
+
+def test_pagesets_follow_the_possible_cpus():
+    """Two possible CPUs: a pageset each, high = low / 2 (at least 4 batches):
+    DMA max(52 / 2, 4) = 26, DMA32 max(393 / 2, 28) = 196."""
+    two = (GOOD.replace("Zone ranges:", ALLOWING_2 + "Zone ranges:")
+           .replace(PAGESETS_DMA, pagesets_for([(0, 26, 1)] * 2))
+           .replace(PAGESETS_DMA32, pagesets_for([(0, 196, 7)] * 2)))
+    log = SerialLog.parse(two)
+    assert checks.possible_cpus(log) == 2 and checks.possible_cpus(SerialLog.parse(GOOD)) == 1
+    assert [ps.cpu for ps in log.zoneinfo[1].pagesets] == [0, 1]
+    assert problems(two) == []
+    assert checks.expected_pcp_high(393, 7, 2) == 196 and checks.expected_pcp_high(52, 1, 2) == 26
+    # one CPU's pagesets on a two-CPU machine, and two on a one-CPU machine
+    one_of_two = GOOD.replace("Zone ranges:", ALLOWING_2 + "Zone ranges:")
+    found = zone_problems(one_of_two)
+    assert any("zoneinfo DMA32: pagesets for cpus [0], expected [0, 1]" in p for p in found), found
+    assert any("high 393, but low 393 and batch 7 give 196" in p for p in found), found
+    two_of_one = two.replace(ALLOWING_2, "")
+    assert any("zoneinfo DMA: pagesets for cpus [0, 1], expected [0]" in p for p in zone_problems(two_of_one))
+
+
+def lines(*text: str) -> str:
+    return "".join(line + "\r\n" for line in text)
+
+
+def online(cpu: int, apic: int) -> str:
+    base = 0xFFFFC90000000000 + cpu * 0x10000
+    return (f"smpboot: CPU {cpu} (APIC id {apic}) online: stack [{base + 0x1000:#x}-{base + 0x4fff:#x}], "
+            f"guard page at {base:#x}")
+
+
+def smp_log(cpus: int = 4, lapics: int | None = None, up: int | None = None, extra: tuple[str, ...] = ()) -> str:
+    """A boot log's CPU lines: a MADT of @lapics entries (the first @cpus
+    enabled), @up CPUs brought up."""
+    lapics = cpus if lapics is None else lapics
+    up = cpus if up is None else up
+    text = ["Pagewise 0.1: a teaching kernel for x86_64 physical memory",
+            f"ACPI: MADT 0x7fe1a3e: local APIC at 0xfee00000, {lapics} local APICs ({cpus} enabled, "
+            "0 online-capable), 1 I/O APICs, 5 overrides, 1 NMI entries"]
+    text += [f"ACPI: LAPIC (acpi_id[0x{i:02x}] lapic_id[0x{i:02x}] {'enabled' if i < cpus else 'disabled'})"
+             for i in range(lapics)]
+    text += [f"smpboot: Allowing {lapics} CPUs, {lapics - cpus} hotplug CPUs",
+             "smpboot: real-mode trampoline at [mem 0x0000000000008000-0x0000000000008fff]",
+             *extra, "smp: Bringing up secondary CPUs ...", "x86: Booting SMP configuration:"]
+    text += [online(i, i) for i in range(1, up)]
+    text += [".... node  #0, CPUs:  " + "".join(f" #{i}" for i in range(1, up)) if up > 1 else "",
+             f"smp: Brought up 1 node, {up} CPU{'s' if up > 1 else ''}",
+             f"smpboot: Total of {up} processors activated", "reboot: Power down"]
+    return lines(*(t for t in text if t))
+
+
+def cpu_problems(text: str, want: checks.CpuExpect) -> list[str]:
+    return checks.check_cpus(SerialLog.parse(text), want)
+
+
+def test_cpu_lines_pass_and_parse():
+    four = smp_log(4)
+    s = checks.smp_lines(SerialLog.parse(four))
+    assert s.allowing == [(4, 0)] and [n for _, n in s.brought_up] == [4] and s.total == [4]
+    assert [(c.cpu, c.apic_id) for c in s.online] == [(1, 1), (2, 2), (3, 3)] and s.node_cpus == [[1, 2, 3]]
+    assert s.madt == [(4, 4, 0, 1, 5, 1)] and s.lapics == [(i, i, True) for i in range(4)]
+    assert cpu_problems(four, checks.CpuExpect(4, 4, 0, 4, madt_lapics=4)) == []
+    # 2 of 8 present: the 6 disabled entries are hotplug CPUs, not started
+    assert cpu_problems(smp_log(2, lapics=8), checks.CpuExpect(2, 8, 6, 2, madt_lapics=8)) == []
+    # maxcpus=2 on 4: all 4 possible, 2 up
+    assert cpu_problems(smp_log(4, up=2), checks.CpuExpect(4, 4, 0, 2, madt_lapics=4)) == []
+    one = smp_log(1)
+    assert "smp: Brought up 1 node, 1 CPU" in SerialLog.parse(one).kernel
+    assert cpu_problems(one, checks.CpuExpect(1, 1, 0, 1, madt_lapics=1)) == []
+    # no MADT: the kernel says why, one CPU
+    none = lines("Pagewise 0.1",
+                 "ACPI: no RSDP found (no multiboot2 ACPI tag, none in the BIOS areas): booting one CPU",
+                 "smpboot: Allowing 1 CPUs, 0 hotplug CPUs", "smp: Brought up 1 node, 1 CPU",
+                 "smpboot: Total of 1 processors activated")
+    assert cpu_problems(none, checks.CpuExpect(2, 1, 0, 1, madt=False)) == []
+    x2apic = smp_log(2).replace("ACPI: LAPIC (acpi_id[0x01] lapic_id[0x01] enabled)",
+                                "ACPI: X2APIC (apic_id[0x01] uid[0x01] enabled)")
+    assert checks.smp_lines(SerialLog.parse(x2apic)).lapics == [(0, 0, True), (1, 1, True)]
+
+
+def test_wrong_cpu_lines_fail():
+    want = checks.CpuExpect(4, 4, 0, 4, madt_lapics=4)
+    good = smp_log(4)
+    cases = {
+        # an AP that never reached C code
+        good.replace(online(2, 2) + "\r\n", ""): "online' lines for CPUs [1, 3], expected each of [1, 2, 3] once",
+        good.replace(online(3, 3), online(3, 2)): "the APs came up with APIC ids [1, 2, 2]: not distinct",
+        good.replace(online(3, 3), online(3, 9)): "APs online with APIC ids [9], which are no enabled MADT entry",
+        good.replace("Allowing 4 CPUs", "Allowing 8 CPUs"): "'smpboot: Allowing N CPUs, H hotplug CPUs' lines [(8, 0)]",
+        good.replace("Brought up 1 node, 4 CPUs", "Brought up 1 node, 3 CPUs"):
+            "'smp: Brought up 1 node, N CPUs' says [3], expected [4]",
+        good.replace("Total of 4", "Total of 3"): "'smpboot: Total of N processors activated' says [3]",
+        good.replace(".... node  #0, CPUs:   #1 #2 #3", ".... node  #0, CPUs:   #1 #3"): "lines list [[1, 3]]",
+        good.replace("(4 enabled,", "(3 enabled,"): "the MADT line counts 4 local APICs (3 enabled)",
+        good.replace("smp: Bringing up", "smpboot: CPU 3 (APIC id 3) did not answer the startup IPIs: left out\r\n"
+                     "smp: Bringing up"): "did not answer the startup IPIs (cpu, APIC id): [(3, 3)]",
+        good.replace("smp: Brought up", "irq: unexpected vector 0x31 on CPU 2\r\nsmp: Brought up"):
+            "1 unexpected interrupt line(s)",
+        good.replace("guard page at 0xffffc90000020000", "guard page at 0xffffc9000001f000"):
+            "CPU 2's stack [0xffffc90000021000-0xffffc90000024fff]: guard page at 0xffffc9000001f000",
+        good.replace("stack [0xffffc90000011000", "stack [0xffff888000011000"): "is not a range in the vmalloc area",
+        good.replace("stack [0xffffc90000031000-0xffffc90000034fff], guard page at 0xffffc90000030000",
+                     "stack [0xffffc90000024000-0xffffc90000034fff], guard page at 0xffffc90000023000"):
+            "the stacks (with their guard pages) of CPUs 2 and 3 overlap",
+        # a CPU twice, and one that should not exist
+        good.replace("smp: Brought up", online(1, 1) + "\r\nsmp: Brought up"): "online' lines for CPUs [1, 2, 3, 1]",
+        good.replace("smp: Brought up", online(5, 5) + "\r\nsmp: Brought up"): "online' lines for CPUs [1, 2, 3, 5]",
+    }
+    for bad, why in cases.items():
+        assert bad != good, why
+        found = cpu_problems(bad, want)
+        assert any(why in p for p in found), (why, found)
+    # "1 CPUs": Linux's singular
+    alone = smp_log(1).replace("1 node, 1 CPU", "1 node, 1 CPUs")
+    found = cpu_problems(alone, checks.CpuExpect(1, 1, 0, 1, madt_lapics=1))
+    assert any("Linux says '1 CPU' alone" in p for p in found), found
+    # a MADT and still "booting one CPU", or no MADT and no reason given
+    both = good.replace("smp: Bringing up", "ACPI: MADT at 0x1: bad checksum: booting one CPU\r\nsmp: Bringing up")
+    assert any("the firmware has a MADT, but the kernel says" in p for p in cpu_problems(both, want))
+    silent = lines("Pagewise 0.1", "smpboot: Allowing 1 CPUs, 0 hotplug CPUs", "smp: Brought up 1 node, 1 CPU",
+                   "smpboot: Total of 1 processors activated")
+    assert any("expected one 'ACPI: ...: booting one CPU' line" in p
+               for p in cpu_problems(silent, checks.CpuExpect(2, 1, 0, 1, madt=False)))
+    # an AP line after the summary
+    late = good.replace(online(3, 3) + "\r\n", "").replace("smpboot: Total of", online(3, 3) + "\r\nsmpboot: Total of")
+    assert any("the online lines of CPUs [3] are not between" in p for p in cpu_problems(late, want))
+    # the count the emulator gave is what counts: 4 lines are wrong for 2 CPUs
+    assert any("expected [(2, 0)]" in p for p in cpu_problems(good, checks.CpuExpect(2, 2, 0, 2, madt_lapics=2)))

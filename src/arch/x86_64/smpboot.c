@@ -23,6 +23,7 @@
 #include "cpu.h"
 #include "init.h"
 #include "io.h"
+#include "irq.h"
 #include "irqflags.h"
 #include "kernel.h"
 #include "memblock.h"
@@ -32,6 +33,7 @@
 #include "printk.h"
 #include "smp.h"
 #include "string.h"
+#include "traps.h"
 #include "tss.h"
 
 #define LOW_MEMORY_END	     0x100000UL
@@ -428,9 +430,9 @@ void smp_init(void)
 
 	printk("smp: Bringing up secondary CPUs ...\n");
 	if (max_cpus > 1) {
-		/* TODO(integrator): irq_vector_register(CALL_FUNCTION_VECTOR,
-		 * "Function call interrupts", smp_call_function_interrupt);
-		 * here, once irq.h is on main. */
+		irq_vector_register(CALL_FUNCTION_VECTOR,
+				    "Function call interrupts",
+				    smp_call_function_interrupt);
 		if (!x2apic_enabled && !lapic_base) {
 			/* irq_init() maps the local APIC; without it, here. */
 			pr_warn("local APIC not mapped by irq_init(): mapping it\n");
@@ -466,8 +468,8 @@ void start_secondary(unsigned long cpu)
 		"CPU %lu (APIC id %u) in start_secondary(): its first C code, on its stack [%#lx-%#lx], CR3=%#lx; try 'info gdt', 'r', 'creg'",
 		cpu, p->apic_id, p->stack_base, p->stack_top - 1, read_cr3());
 	tss_load_cpu(cpu);
-	/* TODO(integrator): idt_load(); lapic_setup_cpu(); here, once the
-	 * irq work (traps.h, apic.h) is on main. */
+	idt_load();
+	lapic_setup_cpu(); /* its LAPIC on, its timer ticking at HZ */
 	pr_info("CPU %lu (APIC id %u) online: stack [%#lx-%#lx], guard page at %#lx\n",
 		cpu, p->apic_id, p->stack_base, p->stack_top - 1,
 		p->stack_base - PAGE_SIZE);
