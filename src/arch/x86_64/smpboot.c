@@ -429,16 +429,15 @@ void smp_init(void)
 	unsigned int cpu, online;
 
 	printk("smp: Bringing up secondary CPUs ...\n");
+	if (max_cpus > 1 && !x2apic_enabled && !lapic_base) {
+		/* irq_init() maps the local APIC whenever there is a MADT. */
+		pr_err("the local APIC is not mapped (irq_init() did not map it): booting one CPU\n");
+		max_cpus = 1;
+	}
 	if (max_cpus > 1) {
 		irq_vector_register(CALL_FUNCTION_VECTOR,
 				    "Function call interrupts",
 				    smp_call_function_interrupt);
-		if (!x2apic_enabled && !lapic_base) {
-			/* irq_init() maps the local APIC; without it, here. */
-			pr_warn("local APIC not mapped by irq_init(): mapping it\n");
-			apic_map(acpi_madt.lapic_addr ? acpi_madt.lapic_addr
-						      : APIC_DEFAULT_PHYS_BASE);
-		}
 		printk("x86: Booting SMP configuration:\n");
 		h = setup_trampoline();
 		for (cpu = 1; cpu < max_cpus; cpu++)
