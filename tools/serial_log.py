@@ -667,16 +667,6 @@ def parse_page_table_pages(lines: list[str]) -> int | None:
     return int(m.group(2)) if m else None
 
 
-_AP_STACKS = re.compile(r"^smpboot: the APs' stacks hold (\d+) pages of the page allocator ")
-
-
-def parse_ap_stack_pages(lines: list[str]) -> int:
-    """Pages smp_init() took from the page allocator for good (the APs'
-    stacks), after the boot report; 0 without the line (one CPU)."""
-    m = _first_match(_AP_STACKS, lines)
-    return int(m.group(1)) if m else 0
-
-
 def parse_image_rights(lines: list[str]) -> str | None:
     """The rights the kernel image line gives its parts ("text RX, ...")."""
     m = _first_match(_IMAGE, lines)
@@ -1130,7 +1120,6 @@ class SerialLog:
     alloc_failures: list[AllocFailure] = field(default_factory=list)
     handed_out: HandedOut = field(default_factory=HandedOut)
     page_table_pages: int | None = None
-    ap_stack_pages: int = 0  # "smpboot: the APs' stacks hold N pages ..."
     image_rights: str | None = None  # "text RX, init text RX, ..." from the kernel image line
     freed: list[Freed] = field(default_factory=list)  # "mm: freed [mem ...]" lines
     freeing: list[tuple[str, int]] = field(default_factory=list)  # "Freeing WHAT memory: NK"
@@ -1162,7 +1151,6 @@ class SerialLog:
             alloc_failures=parse_alloc_failures(k),
             handed_out=parse_handed_out(k),
             page_table_pages=parse_page_table_pages(k),
-            ap_stack_pages=parse_ap_stack_pages(k),
             image_rights=parse_image_rights(k),
             freed=freed,
             freeing=freeing,

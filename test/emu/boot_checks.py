@@ -319,14 +319,11 @@ def check_handed_out(log: SerialLog, holes=()) -> list[str]:
             p.append(f"the summary says {h.summary[0]} pages handed out, the ranges add up to {pages}")
         if h.summary[1] != len(h.ranges):
             p.append(f"the summary says {h.summary[1]} ranges, {len(h.ranges)} were printed")
-    # The APs' stacks (smp_init(), after the boot report) stay allocated:
-    # they are among the pages handed out, but the tests did not take them.
-    kept = log.ap_stack_pages
-    if h.took is not None and h.took + kept != pages:
-        p.append(f"'# took {h.took} pages' (+ {kept} of the APs' stacks) but the ranges add up to {pages}")
-    if h.memfree_before_kb is not None and h.memfree_before_kb != (pages - kept) * (PAGE_SIZE // 1024):
+    if h.took is not None and h.took != pages:
+        p.append(f"'# took {h.took} pages' but the ranges add up to {pages}")
+    if h.memfree_before_kb is not None and h.memfree_before_kb != pages * (PAGE_SIZE // 1024):
         p.append(f"MemFree before the tests was {h.memfree_before_kb} kB, "
-                 f"but {pages} pages ({pages * 4} kB) were handed out, {kept} of them the APs' stacks")
+                 f"but {pages} pages ({pages * 4} kB) were handed out")
     return p
 
 
@@ -341,8 +338,7 @@ def check_freed(log: SerialLog) -> list[str]:
     - the init region: the Memory line's "NK init" is what the initmem
       line frees (both or neither);
     - MemFree grows by exactly the freed amount: the self-test's
-      "# MemFree before the tests" = the boot report's MemFree + the sum
-      - the APs' stacks (taken after the boot report, kept)."""
+      "# MemFree before the tests" = the boot report's MemFree + the sum."""
     p: list[str] = []
     freed_k = 0
     for f in log.freed:
@@ -379,11 +375,9 @@ def check_freed(log: SerialLog) -> list[str]:
             p.append(f"'Freeing {INITMEM} memory: {init_k}K', but the Memory line says {m.init_k}K init")
     before = log.handed_out.memfree_before_kb
     if log.freed and before is not None and "MemFree" in log.meminfo:
-        stacks_k = log.ap_stack_pages * (PAGE_SIZE // 1024)
-        if before != log.meminfo["MemFree"] + freed_k - stacks_k:
+        if before != log.meminfo["MemFree"] + freed_k:
             p.append(f"MemFree before the tests is {before} kB, but the boot report's MemFree "
-                     f"{log.meminfo['MemFree']} kB + {freed_k}K freed - {stacks_k}K of the APs' stacks is "
-                     f"{log.meminfo['MemFree'] + freed_k - stacks_k} kB")
+                     f"{log.meminfo['MemFree']} kB + {freed_k}K freed is {log.meminfo['MemFree'] + freed_k} kB")
     return p
 
 

@@ -84,12 +84,6 @@ extern const char trampoline_header[];
 static unsigned int nr_present = 1, max_cpus = 1;
 static phys_addr_t trampoline_pa;
 
-/* Pages of the page allocator one AP's stacks hold (vmap_stack() takes a
- * power of two: the sizes are), and how many smp_init() took in all:
- * written and read by CPU 0 only. */
-#define AP_CPU_STACK_PAGES (AP_STACK_PAGES + IST_NR * IST_STACK_PAGES)
-static unsigned long ap_stack_pages;
-
 /* The APIC id of the CPU that runs this: the x2APIC id (CPUID leaf 0xb)
  * where the CPU has x2APIC, else the initial APIC id in CPUID leaf 1
  * EBX[31:24]. The local APIC need not be mapped. */
@@ -316,8 +310,6 @@ static struct trampoline_header *setup_trampoline(void)
 	struct trampoline_header *h;
 
 	BUILD_BUG_ON(sizeof(struct trampoline_header) != 40);
-	BUILD_BUG_ON(AP_STACK_PAGES & (AP_STACK_PAGES - 1) ||
-		     IST_STACK_PAGES & (IST_STACK_PAGES - 1));
 	memset(page, 0, TRAMPOLINE_PAGES * PAGE_SIZE);
 	memcpy(page, trampoline_start, size);
 	for (int i = 0; i < 4; i++)
@@ -401,7 +393,6 @@ static bool do_boot_cpu(unsigned int cpu, struct trampoline_header *h)
 		p->state = CPU_FAILED;
 		return false;
 	}
-	ap_stack_pages += AP_CPU_STACK_PAGES;
 	h->apic_id = p->apic_id;
 	h->stack = p->stack_top;
 	h->cpu = cpu;
@@ -462,12 +453,6 @@ void smp_init(void)
 	printk("smp: Brought up 1 node, %u CPU%s\n", online,
 	       online == 1 ? "" : "s");
 	pr_info("Total of %u processors activated\n", online);
-	/* Kept for good; the boot report before this did not count them (a
-	 * log checker takes them off the MemFree it printed). */
-	if (ap_stack_pages)
-		pr_info("the APs' stacks hold %lu pages of the page allocator (%u per CPU: a %u-page kernel stack, %u %u-page IST stacks)\n",
-			ap_stack_pages, AP_CPU_STACK_PAGES, AP_STACK_PAGES,
-			IST_NR, IST_STACK_PAGES);
 }
 
 void start_secondary(unsigned long cpu)
