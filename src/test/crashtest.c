@@ -15,6 +15,7 @@
 #include "panic.h"
 #include "printk.h"
 #include "smp.h"
+#include "spinlock.h"
 #include "string.h"
 
 /*
@@ -159,12 +160,12 @@ struct crashtest {
 };
 
 static const struct crashtest crashtests[] = {
-	{ "null", crashtest_null },
-	{ "write-text", crashtest_write_text },
-	{ "exec-data", crashtest_exec_data },
-	{ "stack-overflow", crashtest_stack_overflow },
-	{ "panic", crashtest_panic },
-	{ "printk-fault", crashtest_printk_fault },
+	{ "null", crashtest_null, false },
+	{ "write-text", crashtest_write_text, false },
+	{ "exec-data", crashtest_exec_data, false },
+	{ "stack-overflow", crashtest_stack_overflow, false },
+	{ "panic", crashtest_panic, false },
+	{ "printk-fault", crashtest_printk_fault, false },
 	{ "panic-race", crashtest_panic_race, true },
 };
 
