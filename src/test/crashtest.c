@@ -11,6 +11,7 @@
 #include "crashtest.h"
 
 #include "cmdline.h"
+#include "cpu.h"
 #include "lib/kernel.h"
 #include "panic.h"
 #include "printk.h"
@@ -150,7 +151,51 @@ static noipa void crashtest_panic_race(void)
 		return;
 	}
 	race_go = 1;
+	/* 0 to 1023 pauses: sometimes the other CPU gets there first. */
+	for (i = rdtsc() & 1023; i; i--)
+		cpu_relax();
 	panic("crashtest: panic-race on CPU %u", smp_processor_id());
+}
+
+#define PRINTING_LINES 40 /* lines each CPU prints before the panic */
+/* panic-printing: the lines the other CPU printed; written by it only. */
+static volatile unsigned long printing_count;
+
+/* The other CPU's half of panic-printing: print until stopped. */
+static noipa void crashtest_print_forever(void *unused)
+{
+	(void)unused;
+	for (unsigned long n = 1;; n++) {
+		pr_info("panic-printing: CPU %u line %lu: the quick brown fox jumps over the lazy dog\n",
+			smp_processor_id(), n);
+		printing_count = n;
+	}
+}
+
+/*
+ * Both CPUs print lines as fast as they can, then this one panics while
+ * the other is still printing: no line may mix the two CPUs' text, the
+ * other CPU is stopped (maybe holding the console lock, cut off mid-line),
+ * and the panic lines come out whole after it.
+ */
+static noipa void crashtest_panic_printing(void)
+{
+	int cpu = other_online_cpu(), err;
+	unsigned long i;
+
+	err = smp_call_function_single((unsigned int)cpu,
+				       crashtest_print_forever, NULL, 0);
+	if (err) {
+		pr_err("panic-printing: smp_call_function_single(%d) failed: %d\n",
+		       cpu, err);
+		return;
+	}
+	for (i = 1; i <= PRINTING_LINES; i++)
+		pr_info("panic-printing: CPU %u line %lu: the quick brown fox jumps over the lazy dog\n",
+			smp_processor_id(), i);
+	for (i = 0; printing_count < PRINTING_LINES && i < RACE_SPINS; i++)
+		cpu_relax();
+	panic("crashtest: panic-printing on CPU %u", smp_processor_id());
 }
 
 struct crashtest {
@@ -167,6 +212,7 @@ static const struct crashtest crashtests[] = {
 	{ "panic", crashtest_panic, false },
 	{ "printk-fault", crashtest_printk_fault, false },
 	{ "panic-race", crashtest_panic_race, true },
+	{ "panic-printing", crashtest_panic_printing, true },
 };
 
 #define NR_CRASHTESTS (ARRAY_SIZE(crashtests))

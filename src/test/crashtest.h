@@ -20,6 +20,9 @@
  *                   must come out all the same (printk's re-entry path);
  *   panic-race      this CPU and another one call panic() at once: one
  *                   "Kernel panic" block, the other CPU stopped silently;
+ *   panic-printing  this CPU and another one print lines without pause,
+ *                   then this one panics while the other still prints: no
+ *                   mixed lines, the panic lines whole after the stop;
  *   ap-<X>          run X on another online CPU (the first after this one),
  *                   through smp_call_function_single(): the dump names that
  *                   CPU, and its NMI stops this one.

@@ -514,11 +514,41 @@ def test_two_cpus_panicking_at_once_give_one_panic(smp_crash):
     assert smp_crash.run.returncode == QEMU_POWER_OFF_STATUS
 
 
+_PRINTING = re.compile(r"^crashtest: panic-printing: CPU ([01]) line (\d+): the quick brown fox jumps over the lazy dog$")
+
+
+@pytest.mark.parametrize("smp_crash", ["panic-printing"], indirect=True)
+def test_lines_of_two_cpus_never_mix_and_the_panic_stops_a_printing_cpu(smp_crash):
+    """CPU 0 and CPU 1 print as fast as they can, then CPU 0 panics while
+    CPU 1 still prints: every line before the panic is whole and one CPU's
+    (but CPU 1's last, which the stop may cut: then a prefix of a whole
+    one), each CPU's lines in order; the panic block is whole and names
+    CPU 1 as stopped, though it may have held the console lock."""
+    lines = smp_crash.dump.lines
+    assert lines[0] == "crashtest: panic-printing: this fault is on purpose; a crash dump follows"
+    start = lines.index(panic_block(lines)[0])
+    body, seen = lines[1:start], {0: 0, 1: 0}
+    assert body, "no lines printed before the panic"
+    for i, line in enumerate(body):
+        m = _PRINTING.match(line)
+        if not m:
+            whole = f"crashtest: panic-printing: CPU 1 line {seen[1] + 1}: the quick brown fox jumps over the lazy dog"
+            assert i == len(body) - 1 and whole.startswith(line), f"a mixed or broken line: {line!r}"
+            continue
+        cpu, n = int(m.group(1)), int(m.group(2))
+        assert n == seen[cpu] + 1, f"CPU {cpu}: line {n} after line {seen[cpu]}"
+        seen[cpu] = n
+    assert seen[0] == 40 and seen[1] >= 1, seen
+    check_panic_on(smp_crash.lines, 0, [1])
+    assert lines[start:] == [*panic_block(lines), "reboot: Power down"]
+    assert smp_crash.run.returncode == QEMU_POWER_OFF_STATUS
+
+
 def test_unknown_crashtest_is_reported_and_boot_goes_on(artifacts, tmp_path, emu_logs):
     cr = boot_crashtest(artifacts, tmp_path, "bogus")
     emu_logs.add(cr.run.serial_log, *cr.run.other_logs)
     assert ("crashtest: unknown test 'bogus' (known: null, write-text, exec-data, stack-overflow, panic, "
-            "printk-fault, panic-race; ap-<test> runs <test> on another CPU)") in cr.lines
+            "printk-fault, panic-race, panic-printing; ap-<test> runs <test> on another CPU)") in cr.lines
     assert not any("Kernel panic" in line or "BUG:" in line for line in cr.lines)
     assert cr.run.returncode == QEMU_POWER_OFF_STATUS and cr.lines[-1] == "reboot: Power down"
 
