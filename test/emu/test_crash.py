@@ -6,7 +6,10 @@ the same kernel.elf), and end in a panic and a clean power-off (exit 33),
 never a triple fault.
 
 One boot per crashtest (a few seconds each), shared by the tests of that
-crashtest. docs/debugging.md explains how to read such a dump. One more
+crashtest; all on one CPU but for the last group, which boots -smp 2: a dump
+on an AP (ap-null, ap-panic), two CPUs panicking at once (panic-race) and a
+panic while another CPU prints (panic-printing): one readable panic, every
+other CPU stopped by the panicking CPU's NMI, no line mixing two CPUs. docs/debugging.md explains how to read such a dump. One more
 boot goes through make dump's scripts/dump.sh, which must give up on a
 panicked kernel at once.
 """
@@ -21,8 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from emulators import (QEMU_POWER_OFF_STATUS, REPO, TIME_SCALE, Run, build_iso_variant, qemu_argv, run_qemu,
-                       run_until_exit)
+from emulators import QEMU_POWER_OFF_STATUS, REPO, TIME_SCALE, Run, build_iso_variant, run_qemu
 from serial_log import clean_lines, kernel_lines
 
 CRASHTESTS = ("null", "write-text", "exec-data", "stack-overflow")
@@ -183,16 +185,6 @@ class CrashRun:
     workdir: Path
 
 
-def run_qemu_smp(name: str, iso: Path, workdir: Path, cpus: int) -> Run:
-    """run_qemu() with @cpus vCPUs, each on its own host thread."""
-    serial = workdir / "serial.log"
-    argv = qemu_argv(iso, "128M", serial, debug_log=workdir / "qemu-debug.log")
-    argv += ["-smp", str(cpus), "-accel", "tcg,thread=multi"]
-    (workdir / "command").write_text(" ".join(argv) + "\n")
-    return run_until_exit(name, argv, serial, QEMU_TIMEOUT, workdir / "qemu-stdout.log",
-                          other_logs=(workdir / "qemu-debug.log", workdir / "qemu-stdout.log"))
-
-
 def boot_crashtest(artifacts, workdir: Path, what: str, cpus: int = 1) -> CrashRun:
     """Build an ISO whose command line is `crashtest=<what> poweroff` from the
     tested kernel.elf and boot it in QEMU, with @cpus CPUs."""
@@ -202,7 +194,7 @@ def boot_crashtest(artifacts, workdir: Path, what: str, cpus: int = 1) -> CrashR
     if cpus == 1:
         run = run_qemu(f"qemu-crashtest-{what}", iso, "128M", workdir, QEMU_TIMEOUT)
     else:
-        run = run_qemu_smp(f"qemu-smp{cpus}-crashtest-{what}", iso, workdir, cpus)
+        run = run_qemu(f"qemu-smp{cpus}-crashtest-{what}", iso, "128M", workdir, QEMU_TIMEOUT, smp=cpus)
     lines = kernel_lines(clean_lines(run.serial_bytes()))
     return CrashRun(run, lines, CrashDump.parse(lines, what), workdir)
 
