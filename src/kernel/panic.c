@@ -55,8 +55,9 @@ void panic_stop_other_cpus(void)
 {
 	if (others_stopped)
 		return;
-	others_signalled = smp_send_stop();
+	/* Set first: a fault inside the stop must not stop them again. */
 	others_stopped = true;
+	others_signalled = smp_send_stop();
 	console_bust_lock();
 }
 
