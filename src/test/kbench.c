@@ -39,8 +39,8 @@ static unsigned char held_order[KBENCH_MAX_HELD];
 
 /* The TSC as struct bench_ops' clock: ticks summed over timed sections. */
 struct tsc_clock {
-	uint64_t t0;	 /* TSC at the open section's start */
-	uint64_t cycles; /* ticks in the closed sections */
+	uint64_t t0;	     /* TSC at the open section's start */
+	uint64_t cycles;     /* ticks in the closed sections */
 	unsigned long flags; /* RFLAGS.IF before the open section */
 };
 
