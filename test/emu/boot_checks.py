@@ -319,11 +319,15 @@ def check_handed_out(log: SerialLog, holes=()) -> list[str]:
             p.append(f"the summary says {h.summary[0]} pages handed out, the ranges add up to {pages}")
         if h.summary[1] != len(h.ranges):
             p.append(f"the summary says {h.summary[1]} ranges, {len(h.ranges)} were printed")
-    if h.took is not None and h.took != pages:
-        p.append(f"'# took {h.took} pages' but the ranges add up to {pages}")
-    if h.memfree_before_kb is not None and h.memfree_before_kb != pages * (PAGE_SIZE // 1024):
+    # The APs' stacks (smp_init(), after the boot report) are allocated
+    # pages too, but not the test's: they are in the ranges, not in "took".
+    aps = ap_pages(log)
+    kernel_note = f" ({aps} of them the APs' since the boot report)" if aps else ""
+    if h.took is not None and h.took + aps != pages:
+        p.append(f"'# took {h.took} pages' but the ranges add up to {pages}{kernel_note}")
+    if h.memfree_before_kb is not None and h.memfree_before_kb != (pages - aps) * (PAGE_SIZE // 1024):
         p.append(f"MemFree before the tests was {h.memfree_before_kb} kB, "
-                 f"but {pages} pages ({pages * 4} kB) were handed out")
+                 f"but {pages - aps} pages ({(pages - aps) * 4} kB) were handed out{kernel_note}")
     return p
 
 
@@ -374,11 +378,44 @@ def check_freed(log: SerialLog) -> list[str]:
         elif init_k != m.init_k:
             p.append(f"'Freeing {INITMEM} memory: {init_k}K', but the Memory line says {m.init_k}K init")
     before = log.handed_out.memfree_before_kb
+    aps = ap_pages(log)
     if log.freed and before is not None and "MemFree" in log.meminfo:
-        if before != log.meminfo["MemFree"] + freed_k:
+        if before != log.meminfo["MemFree"] + freed_k - aps * (PAGE_SIZE // 1024):
             p.append(f"MemFree before the tests is {before} kB, but the boot report's MemFree "
                      f"{log.meminfo['MemFree']} kB + {freed_k}K freed is {log.meminfo['MemFree'] + freed_k} kB")
-    return p
+    return p + check_ap_pages(log)
+
+
+def ap_pages(log: SerialLog) -> int:
+    """Pages the kernel took from the buddy after the boot report for the
+    APs that came online (smp_init() runs after boot_report(): each AP's
+    kernel stack and IST stacks, from vmap_stack()): the boot report's
+    MemFree plus the boot memory freed, less "# MemFree before the tests",
+    in pages. 0 when no AP came online or a figure is missing, so that
+    every rule reads as on one CPU; check_ap_pages() says whether the
+    figure can be the APs'."""
+    before = log.handed_out.memfree_before_kb
+    if not smp_lines(log).online or before is None or "MemFree" not in log.meminfo:
+        return 0
+    freed_k = sum(f.pages for f in log.freed) * (PAGE_SIZE // 1024)
+    return (log.meminfo["MemFree"] + freed_k - before) // (PAGE_SIZE // 1024)
+
+
+def check_ap_pages(log: SerialLog) -> list[str]:
+    """With APs online, the pages the kernel took after the boot report
+    (ap_pages()) are theirs: the same number for each AP, at least the
+    kernel stack its online line shows. (The handed-out ranges then hold
+    them besides the test's, check_handed_out().)"""
+    online = smp_lines(log).online
+    if not online or log.handed_out.memfree_before_kb is None or "MemFree" not in log.meminfo:
+        return []
+    aps = ap_pages(log)
+    stack = max((c.stack[1] + 1 - c.stack[0]) // PAGE_SIZE for c in online)
+    if aps <= 0 or aps % len(online) or aps // len(online) < stack:
+        return [f"the kernel took {aps} pages after the boot report (its MemFree + the freed boot memory - "
+                f"MemFree before the tests), which is not the same number for each of the {len(online)} APs "
+                f"online, at least their {stack}-page kernel stacks"]
+    return []
 
 
 # --- zones, watermarks, MemAvailable --------------------------------------------

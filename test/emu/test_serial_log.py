@@ -1155,3 +1155,38 @@ def test_wrong_cpu_lines_fail():
     assert any("the online lines of CPUs [3] are not between" in p for p in cpu_problems(late, want))
     # the count the emulator gave is what counts: 4 lines are wrong for 2 CPUs
     assert any("expected [(2, 0)]" in p for p in cpu_problems(good, checks.CpuExpect(2, 2, 0, 2, madt_lapics=2)))
+
+
+def with_aps(text: str, aps: int, pages: int, took_pages: int | None = None) -> str:
+    """@text with @aps APs online (their lines before the self-test) and
+    @pages pages taken for them after the boot report: MemFree before the
+    tests and "# took" that much lower, the handed-out ranges the same."""
+    took = 32188 - pages if took_pages is None else took_pages
+    online_lines = lines(*(online(cpu, cpu) for cpu in range(1, aps + 1)))
+    return (text.replace("KTAP version 1", online_lines + "KTAP version 1")
+            .replace("# MemFree before the tests: 128752 kB", f"# MemFree before the tests: {128752 - pages * 4} kB")
+            .replace("# took 32188 pages (128752 kB)", f"# took {took} pages ({took * 4} kB)"))
+
+
+def test_ap_pages_after_the_boot_report_are_accounted_for():
+    """smp_init() runs after the boot report: the pages of the APs' stacks
+    are in the handed-out ranges but neither in "# took" nor in MemFree
+    before the tests; the same number for each AP, at least its stack."""
+    two = with_aps(GOOD, 2, 20)
+    log = SerialLog.parse(two)
+    assert len(checks.smp_lines(log).online) == 2 and checks.ap_pages(log) == 20
+    assert problems(two) == []
+    assert checks.ap_pages(SerialLog.parse(GOOD)) == 0
+    # not the same for each AP, or less than an AP's stack
+    for bad in (with_aps(GOOD, 2, 21), with_aps(GOOD, 2, 6), with_aps(GOOD, 1, 0)):
+        found = problems(bad)
+        assert any("which is not the same number for each of the" in p for p in found), found
+    # "# took" must still agree: the ranges are the test's and the APs'
+    off = with_aps(GOOD, 2, 20, took_pages=32167)
+    assert any("'# took 32167 pages' but the ranges add up to 32188 (20 of them the APs' since the boot report)"
+               in p for p in problems(off))
+    # without an AP online, the missing pages are an error as before
+    missing = with_aps(GOOD, 0, 10)
+    found = problems(missing)
+    assert any("'# took 32178 pages' but the ranges add up to 32188" in p for p in found), found
+    assert any("MemFree before the tests was 128712 kB, but 32188 pages" in p for p in found), found
