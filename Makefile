@@ -104,6 +104,8 @@ GRADE_OBJ = $(patsubst %.c,$(BUILD)/host/grade-obj/%.o,$(HOST_MM) $(HOST_SUPPORT
 HOST_MACHINE := test/host/fake_machine.c test/host/mm_reset.c
 # The multiboot2 parser is portable too, with the command line it fills.
 HOST_MM  += $(ARCH)/multiboot2.c src/kernel/cmdline.c
+# The ACPI table parser (acpi.c is its kernel glue).
+HOST_MM  += $(ARCH)/acpi_tables.c
 # The monitor's portable core: numbers, the line editor, the dump formats.
 HOST_MM  += src/monitor/monitor_core.c
 
@@ -129,8 +131,9 @@ help:
 	@echo "make test-host  only the host unit tests (cmocka, ASan + UBSan), each with mm_debug=verify and off; HOST_MM_DEBUG=off for one"
 	@echo "make test-emu   only the emulator boot tests (pytest)"
 	@echo "make test-tools only the tests of tools/ (memplot, benchplot, handout; pytest)"
-	@echo "make fuzz       fuzz the buddy allocator with libFuzzer for FUZZ_TIME=$(FUZZ_TIME) seconds"
-	@echo "make fuzz-smoke a short fuzz run ($(FUZZ_SMOKE_RUNS) inputs); part of make test"
+	@echo "make fuzz       fuzz the buddy allocator with libFuzzer for FUZZ_TIME=$(FUZZ_TIME) seconds;"
+	@echo "                FUZZ_TARGET=acpi fuzzes the ACPI table parser instead"
+	@echo "make fuzz-smoke a short fuzz run of each harness ($(FUZZ_SMOKE_RUNS) inputs); part of make test"
 	@echo "make bench      time the buddy allocator against baselines on the host (docs/bench.md); BENCH_ARGS=\"--mem 4G\""
 	@echo "make bench-plot make bench, then its table drawn as $(BUILD)/bench/bench.png and .svg; BENCH_OUT=FILE draws a saved output"
 	@echo "make bench-callgrind  instructions per op of each benchmark loop, counted by callgrind"
@@ -303,10 +306,11 @@ test-host: $(HOST_TESTS)
 	@set -e; for mode in $(HOST_MM_DEBUG); do for t in $(HOST_TESTS); do \
 		echo "== $$t (mm_debug=$$mode)"; PAGEWISE_MM_DEBUG=$$mode $$t; done; done
 
-# The libFuzzer harness (test/fuzz/, README "Fuzzing"): src/mm compiled
-# unchanged with clang, ASan and UBSan. The kernel's vsnprintf/snprintf are
-# renamed so libFuzzer keeps the C library's; the harness itself is left out
-# of the coverage the fuzzer steers by.
+# The libFuzzer harnesses (test/fuzz/, README "Fuzzing"), built with clang,
+# ASan and UBSan: fuzz_buddy (src/mm compiled unchanged) and fuzz_acpi (the
+# ACPI table parser, src/arch/x86_64/acpi_tables.c). The kernel's
+# vsnprintf/snprintf are renamed so libFuzzer keeps the C library's; the
+# harnesses themselves are left out of the coverage the fuzzer steers by.
 FUZZ_CC     := clang-14
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
@@ -315,7 +319,17 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-I test/host -I src -I src/kernel -I src/mm -I src/test
 FUZZ_SRC    := test/fuzz/fuzz_buddy.c $(wildcard src/mm/*.c) src/lib/vsprintf.c \
 	src/test/lab.c $(wildcard test/host/kallsyms_host.c) $(HOST_MACHINE)
-FUZZ        := $(BUILD)/fuzz/fuzz_buddy
+FUZZ_ACPI_SRC := test/fuzz/fuzz_acpi.c $(ARCH)/acpi_tables.c src/lib/vsprintf.c \
+	test/host/kallsyms_host.c
+# make fuzz FUZZ_TARGET=acpi fuzzes the ACPI parser; buddy (the default)
+# the buddy allocator. Each target's seeds are in its own directory.
+FUZZ_TARGET ?= buddy
+FUZZ_BIN_buddy    := $(BUILD)/fuzz/fuzz_buddy
+FUZZ_BIN_acpi     := $(BUILD)/fuzz/fuzz_acpi
+FUZZ_CORPUS_buddy := test/fuzz/corpus
+FUZZ_CORPUS_acpi  := test/fuzz/corpus-acpi
+FUZZ        := $(FUZZ_BIN_buddy)
+FUZZ_ACPI   := $(FUZZ_BIN_acpi)
 FUZZ_TIME   ?= 300
 FUZZ_ARGS   ?=
 FUZZ_SMOKE_RUNS ?= 10000
@@ -326,18 +340,29 @@ $(FUZZ): $(FUZZ_SRC) test/fuzz/coverage-ignore.txt $(wildcard test/host/*.h src/
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRC)
 
-# New inputs go to $(BUILD)/fuzz/corpus, kept between runs; a failing input
-# to $(BUILD)/fuzz/crash-*. FUZZ_ARGS="-fork=2" runs two fuzzing processes.
-fuzz: deps-test
-	@$(MAKE) --no-print-directory $(FUZZ)
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(FUZZ) $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) $(BUILD)/fuzz/corpus test/fuzz/corpus
+$(FUZZ_ACPI): $(FUZZ_ACPI_SRC) test/fuzz/coverage-ignore.txt $(ARCH)/acpi_tables.h $(ARCH)/acpi.h $(wildcard src/kernel/*.h src/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_ACPI_SRC)
 
-# Part of make test: FUZZ_SMOKE_RUNS inputs from a fixed seed, starting from
-# the seed corpus alone, so every run makes the same calls.
-fuzz-smoke: $(FUZZ)
-	@rm -rf $(BUILD)/fuzz/smoke && mkdir -p $(BUILD)/fuzz/smoke
-	$(FUZZ) $(FUZZ_FLAGS) -seed=1 -runs=$(FUZZ_SMOKE_RUNS) $(BUILD)/fuzz/smoke test/fuzz/corpus
+# New inputs go to $(BUILD)/fuzz/corpus-$(FUZZ_TARGET), kept between runs; a
+# failing input to $(BUILD)/fuzz/crash-*. FUZZ_ARGS="-fork=2" runs two
+# fuzzing processes.
+fuzz: deps-test
+	@case "$(FUZZ_TARGET)" in buddy|acpi) ;; \
+	*) echo "make fuzz: FUZZ_TARGET=$(FUZZ_TARGET): say buddy (the default) or acpi"; exit 1;; esac
+	@$(MAKE) --no-print-directory $(FUZZ_BIN_$(FUZZ_TARGET))
+	@mkdir -p $(BUILD)/fuzz/corpus-$(FUZZ_TARGET)
+	$(FUZZ_BIN_$(FUZZ_TARGET)) $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
+		$(BUILD)/fuzz/corpus-$(FUZZ_TARGET) $(FUZZ_CORPUS_$(FUZZ_TARGET))
+
+# Part of make test: FUZZ_SMOKE_RUNS inputs from a fixed seed for each
+# harness, starting from its seed corpus alone, so every run makes the
+# same calls.
+fuzz-smoke: $(FUZZ) $(FUZZ_ACPI)
+	@rm -rf $(BUILD)/fuzz/smoke $(BUILD)/fuzz/smoke-acpi
+	@mkdir -p $(BUILD)/fuzz/smoke $(BUILD)/fuzz/smoke-acpi
+	$(FUZZ) $(FUZZ_FLAGS) -seed=1 -runs=$(FUZZ_SMOKE_RUNS) $(BUILD)/fuzz/smoke $(FUZZ_CORPUS_buddy)
+	$(FUZZ_ACPI) $(FUZZ_FLAGS) -seed=1 -runs=$(FUZZ_SMOKE_RUNS) $(BUILD)/fuzz/smoke-acpi $(FUZZ_CORPUS_acpi)
 
 # make bench (bench/, docs/bench.md): the mm core compiled unchanged at -O2,
 # without sanitizers, against the host seam, timed with baselines of our own.

@@ -6,7 +6,8 @@
 
 import gdb
 
-from pw_common import DIRECT_MAP_SIZE, MAX_DMA32_PFN, MAX_DMA_PFN, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, hx, number, var
+from pw_common import (DIRECT_MAP_SIZE, MAX_DMA32_PFN, MAX_DMA_PFN, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, SHARED, hx, number,
+                       say_cpu, var)
 from pw_walk import table_pfns
 
 # mb2_mmap_type_name() in multiboot2.c, for the MB2_MEMORY_* types.
@@ -81,10 +82,11 @@ def free_list_pfns(zone, order):
 
 
 def pagesets(zone):
-    """zone's per_cpu_pageset[], one struct per_cpu_pages per CPU."""
+    """zone's per_cpu_pageset[] of the possible CPUs (0 .. nr_cpu_ids - 1,
+    as mmzone.h's for_each_pcp()), one struct per_cpu_pages each; the array
+    has NR_CPUS entries, and those past nr_cpu_ids are never used."""
     pcp = zone["per_cpu_pageset"]
-    first, last = pcp.type.range()
-    return [pcp[cpu] for cpu in range(first, last + 1)]
+    return [pcp[cpu] for cpu in range(int(var("nr_cpu_ids")))]
 
 
 def pcp_list_pfns(zone, cpu=0):
@@ -109,13 +111,17 @@ free_area[0] .. free_area[MAX_PAGE_ORDER] (blocks, not pages); then one
 "free_pcp: DMA 0, DMA32 N (...)" line: each populated zone's free order-0
 pages on its per-CPU lists, in no count above, so the lines add up to
 MemFree. As the kernel's show_buddyinfo() and the monitor's buddyinfo
-print them; pw-freelist pcp shows the lists themselves."""
+print them; pw-freelist pcp shows the lists themselves. A first line names
+the selected CPU (gdb thread) and says that all this is shared memory, the
+same from every CPU."""
 
     def __init__(self):
         super().__init__("pw-buddyinfo", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        for zone in populated_zones():
+        zones_now = populated_zones()
+        say_cpu(SHARED + "; free_pcp adds up every CPU's per-CPU lists")
+        for zone in zones_now:
             counts = "".join("%6d " % int(zone["free_area"][o]["nr_free"]) for o in range(nr_page_orders()))
             gdb.write("Node 0, zone %8s %s\n" % (zone["name"].string(), counts))
         pcp = ", ".join(f"{zone['name'].string()} {sum(int(p['count']) for p in pagesets(zone))}"
@@ -132,8 +138,10 @@ ORDER: 0 .. MAX_PAGE_ORDER. ZONE: DMA, DMA32 or Normal (any case); without
 it, every populated zone. Lists every block of free_area[ORDER], in list
 order (the next allocation takes the first), in the format of the monitor's
 free_area command (which stops after a few). With pcp: each CPU's list of
-free order-0 pages (per_cpu_pageset[cpu].list, hottest first), in the
-format of the monitor's pcp command (which stops after 16)."""
+free order-0 pages (per_cpu_pageset[cpu].list, hottest first, for each
+possible CPU), in the format of the monitor's pcp command (which stops
+after 16). A first line names the selected CPU (gdb thread); the lists,
+every CPU's included, are shared memory, the same from every CPU."""
 
     def __init__(self):
         super().__init__("pw-freelist", gdb.COMMAND_DATA)
@@ -147,6 +155,7 @@ format of the monitor's pcp command (which stops after 16)."""
         if order >= nr_page_orders():
             raise gdb.GdbError(f"pw-freelist: order {order} is above MAX_PAGE_ORDER ({nr_page_orders() - 1})")
         chosen = populated_zones()
+        say_cpu(SHARED + (": every CPU's per-CPU list below" if pcp else ""))
         if len(argv) == 2:
             chosen = [z for z in zones() if z["name"].string().lower() == argv[1].lower()]
             if not chosen:
@@ -258,7 +267,9 @@ phys:... refcount:N order:N zone:NAME" and "flags: 0x..(names)", the block
 holding the page, and the block's buddy; for a page in no block, why: on a
 per-CPU list (PG_pcp, free), reserved (not RAM, RAM memblock reserved at
 boot, the kernel image, mem_map, a page table), or neither (stopped
-mid-free or mid-allocation, or a broken mem_map)."""
+mid-free or mid-allocation, or a broken mem_map). A first line names the
+selected CPU (gdb thread); mem_map is shared memory, the same from every
+CPU."""
 
     def __init__(self):
         super().__init__("pw-page", gdb.COMMAND_DATA)
@@ -266,6 +277,7 @@ mid-free or mid-allocation, or a broken mem_map)."""
     def invoke(self, arg, from_tty):
         arg = arg.strip()
         max_pfn = int(var("max_pfn"))
+        say_cpu(SHARED)
         if arg.startswith("pfn:"):
             v = pfn = number(arg[4:], "pw-page")
             if pfn >= max_pfn:
@@ -326,7 +338,9 @@ boot_params.mmap[0 .. nr_mmap - 1] in firmware order, as the boot log's
 and mem_map's place, as the boot log's "mm: mem_map at" line. Each part
 the kernel has not filled in yet (stopped early in kernel_main) says so
 and which boot step fills it: mb2_parse() the map,
-memblock_setup_from_mmap() the image's pfns, mm_core_init() mem_map."""
+memblock_setup_from_mmap() the image's pfns, mm_core_init() mem_map. A
+first line names the selected CPU (gdb thread); all this is shared memory,
+the same from every CPU."""
 
     def __init__(self):
         super().__init__("pw-memmap", gdb.COMMAND_DATA)
@@ -334,6 +348,7 @@ memblock_setup_from_mmap() the image's pfns, mm_core_init() mem_map."""
     def invoke(self, arg, from_tty):
         bp = var("boot_params")
         nr = int(bp["nr_mmap"])
+        say_cpu(SHARED)
         basic = " basic meminfo" if bool(bp["mmap_from_basic_meminfo"]) else ""
         if not int(bp["mbi_pa"]):  # mb2_parse() sets it first of all
             gdb.write("Firmware memory map: not parsed yet (mb2_parse() has not run)\n")

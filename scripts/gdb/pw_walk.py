@@ -7,8 +7,9 @@
 import gdb
 
 from pw_common import (PAGE_PRESENT, PAGE_PSE, PAGE_SHIFT, PTE_PFN_MASK, PTRS_PER_TABLE, hx, number,
-                       read_phys_table, read_phys_u64)
+                       read_phys_table, read_phys_u64, say_cpu)
 
+CR0_PG = 1 << 31  # CR0.PG: paging on
 LEVEL_NAMES = {4: "PGD", 3: "PUD", 2: "PMD", 1: "PTE"}
 PAGE_SIZE_NAMES = {1: "4K", 2: "2M", 3: "1G"}
 # The x86 entry bits by name (Intel SDM vol. 3, 4.5), in the monitor's order.
@@ -52,7 +53,10 @@ From CR3, each level's entry: its index, physical address, value and flags
 (P RW US PWT PCD A D PS G NX, set ones only), then the physical address
 VADDR maps to and the page size; or the level whose entry is not present.
 VADDR may be any gdb expression (0xffff888000100000, &mem_map, $rsp). The
-format is the monitor's walk command's."""
+format is the monitor's walk command's, after a first line that names the
+CPU: CR3 is the selected gdb thread's (each CPU has its own; "thread N"
+selects another, pw-cpus says which is which), the tables are shared
+memory. A CPU with paging off (still in the firmware) is refused."""
 
     def __init__(self):
         super().__init__("pw-walk", gdb.COMMAND_DATA)
@@ -60,6 +64,10 @@ format is the monitor's walk command's."""
     def invoke(self, arg, from_tty):
         va = number(arg.strip(), "pw-walk")
         table_pa = int(gdb.parse_and_eval("$cr3")) & PTE_PFN_MASK
+        say_cpu("this CPU's CR3; the tables it points to are shared memory")
+        if not int(gdb.parse_and_eval("$cr0")) & CR0_PG:
+            raise gdb.GdbError("pw-walk: paging is off on this CPU (CR0.PG clear): its addresses are physical "
+                               "(a CPU still in the firmware or the trampoline; pw-cpus lists the CPUs)")
         gdb.write(f"walk {hx(va)}: CR3 {hx(table_pa)}\n")
         for level in (4, 3, 2, 1):
             shift = PAGE_SHIFT + 9 * (level - 1)

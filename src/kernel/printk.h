@@ -29,6 +29,17 @@
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * console_bust_lock() - from now on, printk() on the calling CPU writes
+ * without taking the console lock, which a CPU stopped by a panic may hold
+ * for good (as Linux's zap_locks() in the old kernel/printk.c). Other CPUs
+ * keep using the lock. A text cut off mid-line by the stop is ended with a
+ * newline before the next one. Context: kernel only (the host tests have
+ * their own printk); the panicking CPU, after the other CPUs stopped (or
+ * did not answer within its wait), interrupts off.
+ */
+void console_bust_lock(void);
+
+/*
  * vsnprintf() / snprintf() - as C99: write at most @size bytes including the
  * NUL to @buf. Return: the length the full output would have had.
  */

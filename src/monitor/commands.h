@@ -57,4 +57,7 @@ void cmd_alloc(int argc, char **argv);
 void cmd_free(int argc, char **argv);
 void cmd_allocs(int argc, char **argv);
 
+/* cpus.c: the CPUs (smp.h). */
+void cmd_cpus(int argc, char **argv);
+
 #endif

@@ -5,13 +5,15 @@
  * drive it by hand. Bad input gets a one-line error and the usage, never a
  * fault: every address is checked against the page tables before a read.
  * This file holds the command table, help, the run="..." script and the
- * prompt's loop; the commands live by area in reports.c, views.c, memory.c
- * and held.c, the portable line editor and number parser in monitor_core.c.
+ * prompt's loop; the commands live by area in reports.c, views.c, memory.c,
+ * held.c and cpus.c, the portable line editor and number parser in
+ * monitor_core.c.
  */
 #include "monitor.h"
 
 #include "cmdline.h"
 #include "commands.h"
+#include "irq.h"
 #include "kbench.h"
 #include "lib/kernel.h"
 #include "monitor_core.h"
@@ -72,6 +74,13 @@ static void cmd_bench(int argc, char **argv)
 	kbench_run(mask, ops);
 }
 
+/* interrupts: /proc/interrupts, from arch/x86_64/irq.c. */
+static void cmd_interrupts(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	show_interrupts();
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -129,6 +138,9 @@ static const struct mon_cmd commands[] = {
 	  "free 0x7ed0 3", 1, 2, cmd_free },
 	{ "allocs", "", "the blocks the monitor holds", "allocs", 0, 0,
 	  cmd_allocs },
+	{ "interrupts", "",
+	  "interrupts taken per CPU, as /proc/interrupts: each routed ISA IRQ, then LOC, SPU, NMI, ERR, CAL",
+	  "interrupts", 0, 0, cmd_interrupts },
 	{ "selftest", "", "run the boot self-test again (KTAP)", "selftest", 0,
 	  0, cmd_selftest },
 	{ "verify", "", "check every allocator invariant (buddy_verify)",
@@ -136,6 +148,9 @@ static const struct mon_cmd commands[] = {
 	{ "bench", "[order0|mixed|zero|all] [N]",
 	  "time N alloc+free pairs of each workload in TSC cycles (default N 100000, mixed 20000)",
 	  "bench order0 10000", 0, 2, cmd_bench },
+	{ "cpus", "",
+	  "each CPU: APIC id, state, kernel stack, timer ticks, interrupts taken",
+	  "cpus", 0, 0, cmd_cpus },
 	{ "poweroff", "", "power the machine off", "poweroff", 0, 0,
 	  cmd_poweroff },
 	{ "reboot", "", "restart the machine", "reboot", 0, 0, cmd_reboot },

@@ -12,7 +12,9 @@
 
 #include "cmdline.h"
 #include "lib/kernel.h"
+#include "panic.h"
 #include "printk.h"
+#include "smp.h"
 #include "string.h"
 
 /*
@@ -33,6 +35,8 @@
  */
 static volatile int *volatile null_pointer;
 static volatile unsigned long recursion_limit = ~0UL;
+/* An address in page 0 that is not NULL: printk's %s reads it. */
+static const char *volatile bad_string = (const char *)0x10;
 /* One byte of code (ret) in .data, which is mapped no-execute. */
 static unsigned char code_in_data[] = { 0xc3 };
 
@@ -77,21 +81,54 @@ static noipa void crashtest_stack_overflow(void)
 	no_tail_call();
 }
 
-static const struct {
+static noipa void crashtest_panic(void)
+{
+	panic("crashtest: panic() called on purpose on CPU %u",
+	      smp_processor_id());
+}
+
+/*
+ * %s of a pointer into page 0 (not NULL, which prints "(null)"): the page
+ * fault comes while printk() formats, so with the console lock held, and
+ * the crash dump must still come out (printk's re-entry path).
+ */
+static noipa void crashtest_printk_fault(void)
+{
+	pr_info("printing a string at %p: %s\n", (const void *)bad_string,
+		bad_string);
+	no_tail_call();
+}
+
+struct crashtest {
 	const char *name;
 	void (*fn)(void);
-} crashtests[] = {
+};
+
+static const struct crashtest crashtests[] = {
 	{ "null", crashtest_null },
 	{ "write-text", crashtest_write_text },
 	{ "exec-data", crashtest_exec_data },
 	{ "stack-overflow", crashtest_stack_overflow },
+	{ "panic", crashtest_panic },
+	{ "printk-fault", crashtest_printk_fault },
 };
 
 #define NR_CRASHTESTS (ARRAY_SIZE(crashtests))
 
+/* The known names, for the "unknown test" line: "null, write-text, ...". */
+static void known_names(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < NR_CRASHTESTS && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i ? ", " : "", crashtests[i].name);
+}
+
 void crashtest_run(void)
 {
-	char what[32];
+	char what[32], known[160];
 
 	if (!cmdline_value("crashtest", what, sizeof(what)))
 		return;
@@ -105,6 +142,6 @@ void crashtest_run(void)
 			return;
 		}
 	}
-	pr_err("unknown test '%s' (known: null, write-text, exec-data, stack-overflow)\n",
-	       what);
+	known_names(known, sizeof(known));
+	pr_err("unknown test '%s' (known: %s)\n", what, known);
 }

@@ -13,7 +13,11 @@
  *   write-text      write to kernel text (mapped read-only);
  *   exec-data       call into .data (mapped no-execute);
  *   stack-overflow  recurse until the boot stack runs into its guard page:
- *                   a double fault, handled on the #DF IST stack.
+ *                   a double fault, handled on the #DF IST stack;
+ *   panic           call panic() (the panic lines name the CPU);
+ *   printk-fault    printk() a string at an address in page 0: the page
+ *                   fault comes with the console lock held, and the dump
+ *                   must come out all the same (printk's re-entry path).
  * The fault ends in a crash dump and a panic, so this does not return then.
  * Context: boot, after the boot report; on the boot stack.
  * Return: only without "crashtest=", or with an unknown X (reported on the

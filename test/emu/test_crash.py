@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from emulators import QEMU_POWER_OFF_STATUS, REPO, TIME_SCALE, Run, build_iso_variant, run_qemu
+from emulators import (QEMU_POWER_OFF_STATUS, REPO, TIME_SCALE, Run, build_iso_variant, qemu_argv, run_qemu,
+                       run_until_exit)
 from serial_log import clean_lines, kernel_lines
 
 CRASHTESTS = ("null", "write-text", "exec-data", "stack-overflow")
@@ -182,13 +183,26 @@ class CrashRun:
     workdir: Path
 
 
-def boot_crashtest(artifacts, workdir: Path, what: str) -> CrashRun:
+def run_qemu_smp(name: str, iso: Path, workdir: Path, cpus: int) -> Run:
+    """run_qemu() with @cpus vCPUs, each on its own host thread."""
+    serial = workdir / "serial.log"
+    argv = qemu_argv(iso, "128M", serial, debug_log=workdir / "qemu-debug.log")
+    argv += ["-smp", str(cpus), "-accel", "tcg,thread=multi"]
+    (workdir / "command").write_text(" ".join(argv) + "\n")
+    return run_until_exit(name, argv, serial, QEMU_TIMEOUT, workdir / "qemu-stdout.log",
+                          other_logs=(workdir / "qemu-debug.log", workdir / "qemu-stdout.log"))
+
+
+def boot_crashtest(artifacts, workdir: Path, what: str, cpus: int = 1) -> CrashRun:
     """Build an ISO whose command line is `crashtest=<what> poweroff` from the
-    tested kernel.elf and boot it in QEMU."""
+    tested kernel.elf and boot it in QEMU, with @cpus CPUs."""
     workdir.mkdir(parents=True, exist_ok=True)
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, workdir / "iso",
                             f"crashtest={what} poweroff", [])
-    run = run_qemu(f"qemu-crashtest-{what}", iso, "128M", workdir, QEMU_TIMEOUT)
+    if cpus == 1:
+        run = run_qemu(f"qemu-crashtest-{what}", iso, "128M", workdir, QEMU_TIMEOUT)
+    else:
+        run = run_qemu_smp(f"qemu-smp{cpus}-crashtest-{what}", iso, workdir, cpus)
     lines = kernel_lines(clean_lines(run.serial_bytes()))
     return CrashRun(run, lines, CrashDump.parse(lines, what), workdir)
 
@@ -234,6 +248,20 @@ def test_the_fault_happened_and_powered_off(crash):
     assert crash.lines[-1] == "reboot: Power down"
     assert crash.dump.has("---[ end trace 0000000000000000 ]---")
     assert crash.dump.has("Kernel panic - not syncing: ")
+
+
+@each_crashtest
+def test_dump_and_panic_name_the_cpu(crash):
+    """One CPU: the line after the die line ("Oops: ...") and the one after
+    the panic line both name CPU 0, and nothing speaks of stopping others."""
+    lines = crash.dump.lines
+    die = next(i for i, line in enumerate(lines) if re.search(r": [0-9a-f]{4} \[#1\]$", line))
+    assert re.fullmatch(r"CPU: 0 APIC id \d+", lines[die + 1]), lines[die:die + 2]
+    panic = [i for i, line in enumerate(lines) if line.startswith("Kernel panic - not syncing: ")]
+    assert len(panic) == 1, panic
+    assert lines[panic[0] + 1] == lines[die + 1], "the panic names the CPU of the dump"
+    assert lines[panic[0] + 2] == f"---[ end {lines[panic[0]]} ]---"
+    assert not any(line.startswith("panic: CPU") for line in lines)
 
 
 @each_crashtest
@@ -354,10 +382,39 @@ def test_stack_overflow_is_a_double_fault_on_ist1(crash, ksyms):
     assert " ... (more frames not shown)" in dump.trace_notes
 
 
+@pytest.mark.parametrize("crash", ["panic"], indirect=True)
+def test_panic_names_the_cpu(crash):
+    """panic() alone, no exception: the three panic lines, then power-off."""
+    lines = crash.dump.lines
+    why = "crashtest: panic() called on purpose on CPU 0"
+    assert lines[1:] == [f"Kernel panic - not syncing: {why}", lines[2], f"---[ end Kernel panic - not syncing: {why} ]---",
+                         "reboot: Power down"], lines
+    assert re.fullmatch(r"CPU: 0 APIC id \d+", lines[2])
+    assert crash.run.returncode == QEMU_POWER_OFF_STATUS
+
+
+@pytest.mark.parametrize("crash", ["printk-fault"], indirect=True)
+def test_fault_inside_printk_still_dumps(crash):
+    """A page fault while printk() holds the console lock (formatting %s of
+    a pointer into page 0): the dump's printk calls come in on the CPU that
+    holds the lock, so they must print anyway, marked once, not deadlock."""
+    dump = crash.dump
+    marks = [line for line in dump.lines if line.startswith("printk: CPU ")]
+    assert marks == ["printk: CPU 0 re-entered printk (an exception or NMI): printing without the console lock"], marks
+    assert dump.lines[1] == marks[0], "the mark comes before the dump"
+    assert dump.has("BUG: kernel NULL pointer dereference, address: 0x0000000000000010")
+    pf_lines(dump, "read access", 0x0000, "not-present page")
+    names = dump.names()
+    assert "printk" in names and "crashtest_printk_fault" in names, names
+    assert names.index("printk") < names.index("crashtest_printk_fault")
+    assert crash.lines[-1] == "reboot: Power down" and crash.run.returncode == QEMU_POWER_OFF_STATUS
+
+
 def test_unknown_crashtest_is_reported_and_boot_goes_on(artifacts, tmp_path, emu_logs):
     cr = boot_crashtest(artifacts, tmp_path, "bogus")
     emu_logs.add(cr.run.serial_log, *cr.run.other_logs)
-    assert "crashtest: unknown test 'bogus' (known: null, write-text, exec-data, stack-overflow)" in cr.lines
+    assert ("crashtest: unknown test 'bogus' (known: null, write-text, exec-data, stack-overflow, panic, "
+            "printk-fault)") in cr.lines
     assert not any("Kernel panic" in line or "BUG:" in line for line in cr.lines)
     assert cr.run.returncode == QEMU_POWER_OFF_STATUS and cr.lines[-1] == "reboot: Power down"
 

@@ -5,7 +5,10 @@ not set up yet); then, with the kernel at its monitor prompt, every pw-
 command reads the kernel's own structures and must print what the kernel
 printed of the same state on COM1 (its boot log and a run= script of the
 matching monitor commands). The script starts with an order-0 allocation,
-so DMA32's per-CPU list holds pages.
+so DMA32's per-CPU list holds pages. QEMU runs two CPUs (-smp 2, as make
+qemu-gdb): gdb sees each as a thread, and every pw- command's first line
+names the CPU it reads (the kernel's number, from the thread's GS base),
+which pw-cpus maps to the threads.
 
 The kernel of make DEBUG=1 (docs/stepping.md) is built for stepping: there
 expand(), __rmqueue_smallest() and __free_one_page() are functions of their
@@ -73,13 +76,14 @@ def sections(text: str, marker: str) -> dict[str, list[str]]:
     return out
 
 
-def run_gdb(iso: Path, kernel_elf: Path, commands: Path, serial: Path, gdb_log: Path) -> tuple[int, float]:
-    """Boot iso in QEMU stopped for gdb (as make qemu-gdb does, on a free
-    port), run gdb with scripts/gdb/pagewise.gdb (as make gdb does) and then
-    commands, output in gdb_log; stop QEMU. Return gdb's exit status and the
-    wall time."""
+def run_gdb(iso: Path, kernel_elf: Path, commands: Path, serial: Path, gdb_log: Path,
+            smp: int = 1) -> tuple[int, float]:
+    """Boot iso in QEMU with smp CPUs, stopped for gdb (as make qemu-gdb
+    does, on a free port), run gdb with scripts/gdb/pagewise.gdb (as make
+    gdb does) and then commands, output in gdb_log; stop QEMU. Return gdb's
+    exit status and the wall time."""
     port = free_port()
-    argv = qemu_argv(iso, "128M", serial) + ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]
+    argv = qemu_argv(iso, "128M", serial) + ["-smp", str(smp), "-S", "-gdb", f"tcp:127.0.0.1:{port}"]
     start = time.monotonic()
     qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True, cwd=REPO)
@@ -108,11 +112,53 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
                             'run="' + "; ".join(script) + '"', [])
     serial, gdb_log = tmp_path / "serial.log", tmp_path / "gdb.log"
     emu_logs.add(serial, gdb_log)
-    returncode, wall = run_gdb(iso, artifacts.kernel_elf, GDB_COMMANDS, serial, gdb_log)
+    returncode, wall = run_gdb(iso, artifacts.kernel_elf, GDB_COMMANDS, serial, gdb_log, smp=2)
     boot_times.add("qemu-gdb-pw-commands", wall, "stopped by the test", None)
     assert returncode == 0
     out = sections(gdb_log.read_text(), "@@ ")
     assert "end" in out, "gdb stopped before the last command"
+    log = serial.read_bytes().decode("utf-8", errors="replace").replace("\r", "")
+
+    # Each CPU is a gdb thread. At kernel_main neither has a GS base yet
+    # (percpu_init_cpu(0) is kernel_main's first call), so the pw- commands
+    # name the thread and QEMU's CPU; at the monitor, the kernel's CPU.
+    threads = [line for line in out["threads-kernel_main"] if "Thread 1." in line]
+    assert [re.search(r"Thread 1\.(\d+) \(CPU#(\d+) ", line).groups() for line in threads] == [("1", "0"), ("2", "1")]
+    early = "thread 1 (QEMU CPU#0; GS base 0x0, not yet a kernel CPU): "
+    cpus = [line for line in out["cpus-kernel_main"] if not line.startswith("warning: ")]
+    assert cpus[0] == early + "every CPU's struct percpu, shared memory; each gdb thread's GS base", cpus
+    assert cpus[1] == "1 possible CPU (nr_cpu_ids; NR_CPUS 64), 2 gdb threads"
+    assert cpus[-2:] == ["thread 1 (QEMU CPU#0): GS base 0x0, not yet a kernel CPU",
+                         "thread 2 (QEMU CPU#1): GS base 0x0, not yet a kernel CPU"]
+    shared = "shared memory only, the same from every CPU"
+    for name, first in (("memmap-kernel_main", early + shared), ("memmap-paging_init", f"CPU 0 (thread 1): {shared}"),
+                        ("buddyinfo", f"CPU 0 (thread 1): {shared}; free_pcp adds up every CPU's per-CPU lists"),
+                        ("buddyinfo-cpu1", f"CPU 1 (thread 2): {shared}; free_pcp adds up every CPU's per-CPU lists"),
+                        ("memmap", f"CPU 0 (thread 1): {shared}"),
+                        ("freelist", f"CPU 0 (thread 1): {shared}"),
+                        ("pcp", f"CPU 0 (thread 1): {shared}: every CPU's per-CPU list below"),
+                        ("walk-direct", "CPU 0 (thread 1): this CPU's CR3; the tables it points to are shared memory"),
+                        ("walk-text", "CPU 0 (thread 1): this CPU's CR3; the tables it points to are shared memory"),
+                        ("walk-cpu1", "CPU 1 (thread 2): this CPU's CR3; the tables it points to are shared memory"),
+                        *((page, f"CPU 0 (thread 1): {shared}") for page in out if page.startswith("page-"))):
+        assert out[name][0] == first, (name, out[name][:2])
+        out[name] = out[name][1:]
+    # pw-cpus at the prompt: both CPUs online, each its own gdb thread, CPU
+    # 1 on the stack its "online" line printed, each taking timer ticks.
+    rows = {int(m.group(1)): m for m in (re.match(
+        r"^\s*(\d+)\s+(\d+)\s+(\w+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\S+)$", line) for line in out["cpus"][3:]) if m}
+    assert out["cpus"][0] == "CPU 0 (thread 1): every CPU's struct percpu, shared memory; each gdb thread's GS base"
+    assert out["cpus"][1] == "2 possible CPUs (nr_cpu_ids; NR_CPUS 64), 2 gdb threads", out["cpus"]
+    assert sorted(rows) == [0, 1], out["cpus"]
+    for cpu, row in rows.items():
+        assert (row.group(2), row.group(3), row.group(7)) == (str(cpu), "online", str(cpu + 1)), row.group(0)
+        assert 0 < int(row.group(5)) <= int(row.group(6)), row.group(0)
+    online = re.search(r"smpboot: CPU 1 \(APIC id 1\) online: stack \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\]", log)
+    assert online, "no online line of CPU 1 in the boot log"
+    base, end = rows[1].group(4).strip("[]").split("-")
+    assert int(base, 16) == int(online.group(1), 16) and int(online.group(2), 16) in (int(end, 16), int(end, 16) + 1)
+    assert out["thread-2"][0].startswith("[Switching to thread 2 (Thread 1.2)]")
+    assert out["buddyinfo-cpu1"] == out["buddyinfo"]
 
     # pw-connect stopped at kernel_main's first instruction, in 64-bit code.
     assert out["stop"][0].startswith("kernel_main in section .text"), out["stop"]
@@ -126,7 +172,6 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     assert "mm: mem_map not set up yet (mm_core_init() has not run)" in out["memmap-paging_init"]
     assert out["monitor"][0].startswith("serial_getc in section .text"), out["monitor"]
 
-    log = serial.read_bytes().decode("utf-8", errors="replace").replace("\r", "")
     assert log.endswith(PROMPT), "the kernel is not waiting at its prompt"
     boot, *_ = log.split(PROMPT, 1)
     monitor = sections(log, PROMPT)
@@ -148,9 +193,14 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     heads = [i for i, line in enumerate(out["pcp"]) if line.startswith("pcp: ")]
     assert [out["pcp"][i] for i in heads] == [line for line in want if line.startswith("pcp: ")]
     lists = [re.match(r"^pcp: zone (\S+) cpu (\d+): count (\d+) high (\d+) batch (\d+)$", out["pcp"][i]) for i in heads]
-    assert [(m.group(1), int(m.group(2))) for m in lists] == [("DMA", 0), ("DMA32", 0)]
-    assert [(m.group(1), int(m.group(3))) for m in lists] == list(bi.pcp)
-    dma32 = lists[1]
+    # One list per zone and possible CPU, zone by zone; the monitor's
+    # allocation ran on CPU 0.
+    assert [(m.group(1), int(m.group(2))) for m in lists] == [(z, cpu) for z in ("DMA", "DMA32") for cpu in (0, 1)]
+    per_zone: dict[str, int] = {}
+    for m in lists:
+        per_zone[m.group(1)] = per_zone.get(m.group(1), 0) + int(m.group(3))
+    assert list(per_zone.items()) == list(bi.pcp)
+    dma32 = lists[2]
     assert int(dma32.group(3)) == int(dma32.group(5)) - 1 > 0, dma32.group(0)
     for i, m in zip(heads, lists):
         count = int(m.group(3))
@@ -158,7 +208,7 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
         assert len(listed) == count and all(line.startswith("  pfn ") for line in listed)
         shown = want[want.index(out["pcp"][i]) + 1:][:min(count, 16)]
         assert listed[:len(shown)] == shown
-    pcp_pfn = int(out["pcp"][heads[1] + 1].split()[1].split("-")[0], 16)
+    pcp_pfn = int(out["pcp"][heads[2] + 1].split()[1].split("-")[0], 16)
 
     # memmap: the boot log's firmware map, mem_map line, and the monitor's
     # kernel image pfns.
@@ -194,6 +244,7 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     assert out["walk-direct"] == monitor["walk 0xffff888000100000"]
     assert out["walk-direct"][-1] == "phys: 0x0000000000100000 (2M page)"
     assert out["walk-text"] == monitor[f"walk {text_va:#x}"]
+    assert out["walk-cpu1"] == out["walk-text"]
     assert out["walk-text"][-1] == f"phys: {text_va - 0xffffffff80000000:#018x} (4K page)"
     pte_flags = out["walk-text"][-2].split(": ", 1)[1].split()[1:]
     assert "P" in pte_flags and "RW" not in pte_flags and "NX" not in pte_flags
@@ -224,7 +275,7 @@ def test_gdb_pw_commands(artifacts, tmp_path, emu_logs, boot_times):
     assert out["page-mem_map"][1:] == ["flags: 0x1(reserved)", "buddy: none (reserved page: mem_map)"]
 
     # Every pw- command has help text.
-    assert sum(1 for line in out["help"] if line.startswith("Usage: pw-")) == 5
+    assert sum(1 for line in out["help"] if line.startswith("Usage: pw-")) == 6
 
 
 def check_called_frame(out: dict[str, list[str]], stop: str, function: str, text_symbols: set[str]) -> str:

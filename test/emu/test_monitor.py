@@ -47,7 +47,7 @@ PAGE_OFFSET = 0xFFFF888000000000
 START_KERNEL_MAP = 0xFFFFFFFF80000000
 COMMANDS = ("help", "meminfo", "buddyinfo", "zoneinfo", "memmap", "pfnmap", "page", "free_area", "pcp", "drain", "x",
             "xp", "walk",
-            "alloc", "free", "allocs", "selftest", "verify", "bench", "poweroff", "reboot")
+            "alloc", "free", "allocs", "selftest", "verify", "bench", "cpus", "poweroff", "reboot")
 HEX_LINE = re.compile(r"^([0-9a-f]{16})  ((?:[0-9a-f]{2} ){8} (?:[0-9a-f]{2} ){8}) \|(.{16})\|$")
 UP = "\x1b[A"
 DOWN = "\x1b[B"
@@ -360,6 +360,16 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
                                         "example: walk 0xffff888000100000"]
         check_usage(mon.run("help nope"), "help: no command 'nope'", "usage: help [CMD]")
 
+        # cpus: one CPU (QEMU's default), on the boot stack of boot.asm.
+        lines = mon.run("cpus")
+        assert lines[:2] == ["cpus: 1 possible, 1 online",
+                             f"CPU  APIC id  state    {'stack':<39}  {'ticks':>10}  {'interrupts':>10}"]
+        m = re.match(r"^  0        0  online   \[0x([0-9a-f]{16})-0x([0-9a-f]{16})\] +\d+ +\d+$", lines[2])
+        assert m and len(lines) == 3, lines
+        assert (int(m.group(1), 16), int(m.group(2), 16)) == (artifacts.symbol("boot_stack"),
+                                                              artifacts.symbol("boot_stack_top") - 1)
+        check_usage(mon.run("cpus 1"), "cpus: wrong number of arguments", "usage: cpus")
+
         # Reports, and whether they agree with each other.
         meminfo, buddy, max_pfn, _ = check_reports(mon)
 
@@ -539,6 +549,30 @@ def test_monitor_script_powers_off(artifacts, tmp_path, emu_logs, boot_times):
     assert lines[lines.index(PROMPT + "verify") + 1].startswith("verify: 0 problems")
     assert [line for line in lines if line][-1] == "reboot: Power down"  # help never ran
     boot_times.add("qemu-monitor-run", run.wall, "powered off", parse_meminfo(lines).get("MemTotal"))
+
+
+def test_monitor_cpus_smp(artifacts, tmp_path, emu_logs, boot_times):
+    """cpus with QEMU -smp 2: both CPUs online, CPU 1 with APIC id 1 on a
+    16 KiB stack in the vmalloc area, the one its boot line named."""
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", 'run="cpus; poweroff"', [])
+    serial = tmp_path / "serial.log"
+    emu_logs.add(serial)
+    argv = qemu_argv(iso, "64M", serial) + ["-smp", "2", "-accel", "tcg,thread=multi"]
+    run = run_until_exit("qemu-monitor-cpus", argv, serial, 60, tmp_path / "qemu-stdout.log")
+    lines = clean_lines(serial.read_bytes())
+    assert run.returncode == QEMU_POWER_OFF_STATUS, f"QEMU status {run.returncode}"
+    online = [re.match(r"^smpboot: CPU 1 \(APIC id 1\) online: stack \[(0x[0-9a-f]{16})-(0x[0-9a-f]{16})\], "
+                       r"guard page at (0x[0-9a-f]{16})$", line) for line in lines]
+    online = [m for m in online if m]
+    assert len(online) == 1, "CPU 1's online line"
+    base, last, guard = (int(g, 16) for g in online[0].groups())
+    assert guard == base - 4096 and last - base + 1 == 16384 and 0xFFFFC90000000000 <= guard < 0xFFFFC90040000000
+    i = lines.index(PROMPT + "cpus")
+    assert lines[i + 1] == "cpus: 2 possible, 2 online"
+    rows = [line.split() for line in lines[i + 3:i + 5]]
+    assert [r[:3] for r in rows] == [["0", "0", "online"], ["1", "1", "online"]], lines[i:i + 5]
+    assert rows[1][3] == f"[{base:#018x}-{last:#018x}]"
+    boot_times.add("qemu-monitor-cpus", run.wall, "powered off", parse_meminfo(lines).get("MemTotal"))
 
 
 def _pfn_codes(block) -> dict[int, str]:

@@ -1,8 +1,13 @@
 # commands.gdb - what test/emu/test_gdb.py asks gdb, after
-# scripts/gdb/pagewise.gdb has connected and stopped at kernel_main. Each
-# answer follows an "@@ name" line, for the test to cut the output apart.
+# scripts/gdb/pagewise.gdb has connected and stopped at kernel_main (QEMU
+# with -smp 2: one gdb thread per CPU). Each answer follows an "@@ name"
+# line, for the test to cut the output apart.
 echo @@ stop\n
 info symbol $pc
+echo @@ threads-kernel_main\n
+info threads
+echo @@ cpus-kernel_main\n
+pw-cpus
 # At kernel_main nothing is parsed yet; at paging_init() the map and the
 # image are, mem_map is not.
 echo @@ memmap-kernel_main\n
@@ -17,6 +22,17 @@ hbreak serial_getc
 continue
 echo @@ monitor\n
 info symbol $pc
+echo @@ cpus\n
+pw-cpus
+# CPU 1: its own CR3, the same tables; then back to CPU 0 (thread 1).
+echo @@ thread-2\n
+thread 2
+echo @@ walk-cpu1\n
+pw-walk &_text
+echo @@ buddyinfo-cpu1\n
+pw-buddyinfo
+echo @@ thread-1\n
+thread 1
 echo @@ buddyinfo\n
 pw-buddyinfo
 echo @@ memmap\n
@@ -58,4 +74,5 @@ help pw-freelist
 help pw-page
 help pw-walk
 help pw-memmap
+help pw-cpus
 echo @@ end\n

@@ -35,6 +35,8 @@
 #define TAG_VBE		  7
 #define TAG_FRAMEBUFFER	  8
 #define TAG_ELF_SECTIONS  9
+#define TAG_ACPI_OLD	  14
+#define TAG_ACPI_NEW	  15
 #define TAG_LOAD_BASE	  21
 
 #define TAG_HDR	      8	   /* type, size */
@@ -1093,6 +1095,128 @@ static void print_mmap_names_types_and_empty_entries(void **state)
 		"mmap: [mem 0x0000000000300000-0x0000000000300fff] type 20\n");
 }
 
+/* ACPI tags ------------------------------------------------------------------ */
+
+/* An RSDP-like payload of @len bytes: "RSD PTR " then @fill. */
+static void rsdp_bytes(uint8_t *p, size_t len, uint8_t fill)
+{
+	memset(p, fill, len);
+	memcpy(p, "RSD PTR ", 8);
+}
+
+static void acpi_old_tag_is_copied_with_its_offset(void **state)
+{
+	const struct fw_entry one[] = { { 0x100000, 0x100000,
+					  MB2_MEMORY_AVAILABLE } };
+	uint8_t rsdp[20];
+	size_t off;
+	struct info b;
+
+	(void)state;
+	rsdp_bytes(rsdp, sizeof(rsdp), 0x11);
+	info_start(&b);
+	put_mmap(&b, one, ARRAY_SIZE(one));
+	off = put_tag(&b, TAG_ACPI_OLD, rsdp, sizeof(rsdp));
+	info_end(&b);
+
+	assert_int_equal(parse(&b), 0);
+	assert_int_equal(boot_params.acpi_rsdp_tag, MB2_TAG_ACPI_OLD);
+	assert_int_equal(boot_params.acpi_rsdp_len, sizeof(rsdp));
+	assert_memory_equal(boot_params.acpi_rsdp, rsdp, sizeof(rsdp));
+	assert_true(bytes_are(boot_params.acpi_rsdp + sizeof(rsdp), 0,
+			      BOOT_ACPI_RSDP_MAX - sizeof(rsdp)));
+	assert_int_equal(boot_params.acpi_rsdp_offset, off + TAG_HDR);
+	EXPECT_MAP(one, ARRAY_SIZE(one));
+	EXPECT_QUIET();
+}
+
+/* "ACPI new" wins over "ACPI old" whichever comes first. */
+static void acpi_new_tag_wins_over_the_old_in_either_order(void **state)
+{
+	uint8_t old[20], new[36];
+	size_t off_new;
+	struct info b;
+
+	(void)state;
+	rsdp_bytes(old, sizeof(old), 0x11);
+	rsdp_bytes(new, sizeof(new), 0x22);
+	for (int order = 0; order < 2; order++) {
+		info_start(&b);
+		if (order)
+			off_new = put_tag(&b, TAG_ACPI_NEW, new, sizeof(new));
+		put_tag(&b, TAG_ACPI_OLD, old, sizeof(old));
+		if (!order)
+			off_new = put_tag(&b, TAG_ACPI_NEW, new, sizeof(new));
+		info_end(&b);
+
+		assert_int_equal(parse(&b), 0);
+		assert_int_equal(boot_params.acpi_rsdp_tag, MB2_TAG_ACPI_NEW);
+		assert_int_equal(boot_params.acpi_rsdp_len, sizeof(new));
+		assert_memory_equal(boot_params.acpi_rsdp, new, sizeof(new));
+		assert_int_equal(boot_params.acpi_rsdp_offset,
+				 off_new + TAG_HDR);
+	}
+	assert_null(strstr(printk_log(), "ACPI"));
+}
+
+static void acpi_tag_shorter_than_an_rsdp_is_skipped(void **state)
+{
+	uint8_t rsdp[19];
+	struct info b;
+
+	(void)state;
+	rsdp_bytes(rsdp, sizeof(rsdp), 0x11);
+	info_start(&b);
+	put_tag(&b, TAG_ACPI_NEW, rsdp, sizeof(rsdp));
+	info_end(&b);
+
+	assert_int_equal(parse(&b), 0);
+	assert_int_equal(boot_params.acpi_rsdp_len, 0);
+	assert_int_equal(boot_params.acpi_rsdp_tag, 0);
+	assert_string_equal(
+		printk_log(),
+		"multiboot2: ACPI new tag of 27 bytes is too short; skipped\n");
+}
+
+static void second_acpi_tag_of_a_type_is_reported_first_kept(void **state)
+{
+	uint8_t one[20], two[20];
+	struct info b;
+
+	(void)state;
+	rsdp_bytes(one, sizeof(one), 0x11);
+	rsdp_bytes(two, sizeof(two), 0x22);
+	info_start(&b);
+	put_tag(&b, TAG_ACPI_OLD, one, sizeof(one));
+	put_tag(&b, TAG_ACPI_OLD, two, sizeof(two));
+	info_end(&b);
+
+	assert_int_equal(parse(&b), 0);
+	assert_memory_equal(boot_params.acpi_rsdp, one, sizeof(one));
+	assert_string_equal(
+		printk_log(),
+		"multiboot2: a second ACPI old tag; the first is kept\n");
+}
+
+static void long_acpi_tag_is_cut_to_its_buffer(void **state)
+{
+	uint8_t rsdp[BOOT_ACPI_RSDP_MAX + 9];
+	struct info b;
+
+	(void)state;
+	rsdp_bytes(rsdp, sizeof(rsdp), 0x33);
+	info_start(&b);
+	put_tag(&b, TAG_ACPI_NEW, rsdp, sizeof(rsdp));
+	info_end(&b);
+
+	assert_int_equal(parse(&b), 0);
+	assert_int_equal(boot_params.acpi_rsdp_len, BOOT_ACPI_RSDP_MAX);
+	assert_memory_equal(boot_params.acpi_rsdp, rsdp, BOOT_ACPI_RSDP_MAX);
+	assert_string_equal(
+		printk_log(),
+		"multiboot2: ACPI new tag holds 73 bytes; only the first 64 are kept\n");
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, poison_params, clear_log)
 
 int main(void)
@@ -1137,6 +1261,11 @@ int main(void)
 		CASE(modules_past_BOOT_MODULES_MAX_are_cut),
 		CASE(module_name_without_nul_at_the_end_is_read_safely),
 		CASE(print_mmap_names_types_and_empty_entries),
+		CASE(acpi_old_tag_is_copied_with_its_offset),
+		CASE(acpi_new_tag_wins_over_the_old_in_either_order),
+		CASE(acpi_tag_shorter_than_an_rsdp_is_skipped),
+		CASE(second_acpi_tag_of_a_type_is_reported_first_kept),
+		CASE(long_acpi_tag_is_cut_to_its_buffer),
 	};
 
 	host_tests_init();

@@ -39,12 +39,16 @@
 #define APIC_SPIV_APIC_ENABLED	(1u << 8)
 #define APIC_LVT_MASKED		(1u << 16)
 #define APIC_LVT_TIMER_PERIODIC (1u << 17)
+#define APIC_LVT_ACTIVE_LOW	(1u << 13) /* LINT0/1 input polarity */
+#define APIC_LVT_LEVEL_TRIGGER	(1u << 15) /* LINT0/1 trigger mode */
+#define APIC_TDR_DIV_16		0x3	   /* TDCR: bus clock / 16 */
 
 /* ICR low-half fields. */
 #define APIC_DM_FIXED	   0x00000
 #define APIC_DM_NMI	   0x00400
 #define APIC_DM_INIT	   0x00500
 #define APIC_DM_STARTUP	   0x00600
+#define APIC_DM_EXTINT	   0x00700 /* LVT: from the 8259, as an INTA cycle */
 #define APIC_ICR_BUSY	   0x01000 /* xAPIC: delivery status, send pending */
 #define APIC_INT_ASSERT	   0x04000
 #define APIC_INT_LEVELTRIG 0x08000
@@ -117,6 +121,12 @@ static inline void apic_write(uint32_t reg, uint32_t val)
 	lapic_base[reg / 4] = val;
 }
 
+/* lapic_in_use() - has apic_map() set up the local APIC's registers? */
+static inline bool lapic_in_use(void)
+{
+	return x2apic_enabled || lapic_base;
+}
+
 /* apic_eoi() - end of interrupt: the in-service vector is done. */
 static inline void apic_eoi(void)
 {
@@ -138,5 +148,45 @@ void apic_icr_write(uint32_t low, uint32_t dest);
 /* apic_wait_icr_idle() - wait until the last IPI left (xAPIC's delivery
  * status; at once in x2APIC mode). Return: false after ~1 s of waiting. */
 bool apic_wait_icr_idle(void);
+
+/*
+ * lapic_timer_period - LAPIC timer counts (bus clock / 16) per jiffy, from
+ * lapic_calibrate_timer(); 0: no LAPIC timer (the PIT ticks instead). Set
+ * by CPU 0 at boot before any AP starts; read-only after.
+ */
+extern unsigned long lapic_timer_period;
+
+/*
+ * apic_init_vectors() - register the handlers of the LAPIC's own vectors:
+ * LOCAL_TIMER_VECTOR (the tick) and ERROR_APIC_VECTOR (ESR read, cleared
+ * and reported). Context: CPU 0, boot, once, after apic_map().
+ */
+void apic_init_vectors(void);
+
+/*
+ * lapic_calibrate_timer() - count the LAPIC timer (divide by 16, masked,
+ * one-shot from 0xffffffff) over 50 ms of a known clock: the TSC when
+ * CPUID leaf 0x15 gives its rate, else the PIT's channel 2 (gated, polled
+ * through port 0x61, as Linux's pit_calibrate_tsc()). Sets
+ * lapic_timer_period and prints "APIC: timer calibrated against the PIT:
+ * <n> ticks per jiffy (bus clock <m>.<mmm> MHz), HZ=100".
+ * Context: CPU 0, boot, interrupts off, after apic_map().
+ * Return: false (period left 0, reason printed) when the PIT never ended
+ * the wait or the LAPIC counter did not move.
+ */
+bool lapic_calibrate_timer(void);
+
+/*
+ * lapic_setup_cpu() - this CPU's local APIC on, as Linux's
+ * setup_local_APIC(): x2APIC mode if CPU 0 chose it, TPR 0 (every vector
+ * accepted), SPIV = SPURIOUS_APIC_VECTOR | enabled, LINT0 and LINT1 as the
+ * MADT's local APIC NMI entries for this CPU say (without one: LINT1 NMI,
+ * LINT0 masked; LINT0 is ExtINT, unmasked, on CPU 0 in 8259 mode so the
+ * PIC's interrupts reach it), the error vector, the ESR cleared, and the
+ * periodic timer at HZ from CPU 0's calibration (lapic_timer_period; none
+ * when 0). Context: each CPU once, on itself, interrupts off: CPU 0 in
+ * irq_init(), each AP after idt_load(), before it enables interrupts.
+ */
+void lapic_setup_cpu(void);
 
 #endif

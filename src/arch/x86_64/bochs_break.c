@@ -29,7 +29,7 @@ static const struct {
 	{ "boot", BREAK_BOOT },	    { "longmode", BREAK_LONGMODE },
 	{ "higher", BREAK_HIGHER }, { "directmap", BREAK_DIRECTMAP },
 	{ "split", BREAK_SPLIT },   { "merge", BREAK_MERGE },
-	{ "all", BREAK_ALL },
+	{ "ap", BREAK_AP },	    { "all", BREAK_ALL },
 };
 
 /* boot.asm: the labels the 64-bit boot points report. */
@@ -75,7 +75,7 @@ void __init bochs_break_setup(void)
 					 !strncmp(w, break_names[i].name,
 						  end - w);
 			if (!known)
-				pr_warn("break: unknown point '%.*s' ignored (known: boot, longmode, higher, directmap, split, merge, all)\n",
+				pr_warn("break: unknown point '%.*s' ignored (known: boot, longmode, higher, directmap, split, merge, ap, all)\n",
 					(int)(end - w), w);
 			w = *end ? end + 1 : end;
 		}

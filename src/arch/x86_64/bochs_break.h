@@ -24,7 +24,8 @@
 #define BREAK_DIRECTMAP 0x08u /* paging_init(): CR3 = the kernel's tables */
 #define BREAK_SPLIT	0x10u /* buddy expand(): = MM_BREAK_SPLIT (mm.h) */
 #define BREAK_MERGE	0x20u /* buddy __free_one_page(): = MM_BREAK_MERGE */
-#define BREAK_ALL	0x3fu
+#define BREAK_AP	0x40u /* smpboot.c start_secondary(): an AP's first C */
+#define BREAK_ALL	0x7fu
 
 /*
  * bochs_break_mask - the armed points (BREAK_*). Written by boot.asm from

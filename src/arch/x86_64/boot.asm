@@ -55,7 +55,8 @@ BREAK_HIGHER       equ 0x04
 BREAK_DIRECTMAP    equ 0x08
 BREAK_SPLIT        equ 0x10
 BREAK_MERGE        equ 0x20
-BREAK_ALL          equ 0x3f
+BREAK_AP           equ 0x40
+BREAK_ALL          equ 0x7f
 
 extern kernel_main
 extern bochs_break_report64
@@ -462,6 +463,7 @@ break_names:
 	db 9, "directmap", BREAK_DIRECTMAP
 	db 5, "split", BREAK_SPLIT
 	db 5, "merge", BREAK_MERGE
+	db 2, "ap", BREAK_AP
 	db 3, "all", BREAK_ALL
 	db 0
 

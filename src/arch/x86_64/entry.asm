@@ -1,9 +1,16 @@
 ; SPDX-License-Identifier: MIT
-; entry.asm - the CPU exception entry points 0..31. Each pushes a dummy error
-; code where the CPU pushes none, then its vector, saves the general registers
-; as struct pt_regs (traps.h) and calls do_exception(regs).
+; entry.asm - the CPU exception entry points 0..31 and the interrupt entry
+; points 32..255. Each pushes a dummy error code where the CPU pushes none,
+; then its vector, saves the general registers as struct pt_regs (traps.h)
+; and calls do_exception(regs) or, for an interrupt, do_IRQ(regs) (irq.c),
+; as Linux's common_interrupt. Interrupts come through interrupt gates: IF
+; is off in the handler, so they never nest.
 
 extern do_exception
+extern do_IRQ
+
+FIRST_EXTERNAL_VECTOR equ 32            ; the first vector that is no exception
+NR_VECTORS            equ 256
 
 %macro EXC_NOERR 1
 exc_%1:
@@ -52,7 +59,9 @@ EXC_ERR   29
 EXC_ERR   30
 EXC_NOERR 31
 
-exc_common:
+; The register save and restore around a C handler: struct pt_regs from
+; the top of the stack down, lowest address first (traps.h).
+%macro SAVE_REGS 0
 	push rax
 	push rbx
 	push rcx
@@ -68,9 +77,9 @@ exc_common:
 	push r13
 	push r14
 	push r15
-	mov rdi, rsp
-	cld
-	call do_exception
+%endmacro
+
+%macro RESTORE_REGS 0
 	pop r15
 	pop r14
 	pop r13
@@ -87,6 +96,36 @@ exc_common:
 	pop rbx
 	pop rax
 	add rsp, 16                         ; vector and error code
+%endmacro
+
+exc_common:
+	SAVE_REGS
+	mov rdi, rsp
+	cld
+	call do_exception
+	RESTORE_REGS
+	iretq
+
+; irq_N: interrupt vector N (32..255): no error code from the CPU.
+%assign i FIRST_EXTERNAL_VECTOR
+%rep NR_VECTORS - FIRST_EXTERNAL_VECTOR
+irq_%+i:
+	push 0
+	push i
+	jmp irq_common
+%assign i i+1
+%endrep
+
+; The C handler keeps the System V ABI's callee-saved registers itself;
+; saving all of them keeps pt_regs whole for a dump. RSP is 16-byte aligned
+; at the call, as the ABI wants: in 64-bit mode the CPU aligns RSP before
+; its 5-word frame, and 2 + 15 words follow it (22 words, an even count).
+irq_common:
+	SAVE_REGS
+	mov rdi, rsp
+	cld
+	call do_IRQ
+	RESTORE_REGS
 	iretq
 
 section .rodata
@@ -96,6 +135,15 @@ exception_stubs:
 %assign i 0
 %rep 32
 	dq exc_%+i
+%assign i i+1
+%endrep
+
+; irq_entries[v - 32]: the entry point of interrupt vector v (traps.c).
+global irq_entries
+irq_entries:
+%assign i FIRST_EXTERNAL_VECTOR
+%rep NR_VECTORS - FIRST_EXTERNAL_VECTOR
+	dq irq_%+i
 %assign i i+1
 %endrep
 

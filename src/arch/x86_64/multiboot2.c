@@ -24,6 +24,7 @@
 #define MB2_TAG_MODULE	      3
 #define MB2_TAG_BASIC_MEMINFO 4
 #define MB2_TAG_MMAP	      6
+#define MB2_RSDP_V1	      20 /* the shortest RSDP: ACPI 1.0's */
 #define MB2_ALIGN	      8	 /* the information and every tag start so */
 #define MB2_INFO_HDR	      8	 /* total_size, reserved */
 #define MB2_INFO_MIN	      16 /* the header and an end tag */
@@ -176,6 +177,35 @@ static void parse_basic_meminfo(const uint8_t *tag, uint32_t size)
 	boot_params.mmap_from_basic_meminfo = true;
 }
 
+/*
+ * Copy the RSDP of the ACPI tag at @tag (@size bytes, checked to lie in the
+ * information, @off from its start) into boot_params: the new tag's wins.
+ */
+static void parse_acpi(const uint8_t *tag, uint32_t size, size_t off)
+{
+	uint32_t type = load_u32(tag), len = size - MB2_TAG_HDR;
+	const char *name = type == MB2_TAG_ACPI_NEW ? "ACPI new" : "ACPI old";
+
+	if (!tag_fits(name, size, MB2_TAG_HDR + MB2_RSDP_V1))
+		return;
+	if (boot_params.acpi_rsdp_tag == type) {
+		pr_err("a second %s tag; the first is kept\n", name);
+		return;
+	}
+	if (boot_params.acpi_rsdp_tag == MB2_TAG_ACPI_NEW)
+		return; /* an old tag after the new one: the new one wins */
+	if (len > BOOT_ACPI_RSDP_MAX) {
+		pr_err("%s tag holds %u bytes; only the first %d are kept\n",
+		       name, len, BOOT_ACPI_RSDP_MAX);
+		len = BOOT_ACPI_RSDP_MAX;
+	}
+	memset(boot_params.acpi_rsdp, 0, sizeof(boot_params.acpi_rsdp));
+	memcpy(boot_params.acpi_rsdp, tag + MB2_TAG_HDR, len);
+	boot_params.acpi_rsdp_len = len;
+	boot_params.acpi_rsdp_tag = type;
+	boot_params.acpi_rsdp_offset = off + MB2_TAG_HDR;
+}
+
 int mb2_parse_info(const void *info, size_t avail)
 {
 	const uint8_t *mbi = info;
@@ -242,7 +272,11 @@ int mb2_parse_info(const void *info, size_t avail)
 		case MB2_TAG_MMAP:
 			parse_mmap(t, tag_size);
 			break;
-		default: /* framebuffer, ELF sections, ACPI, ...: not ours to use */
+		case MB2_TAG_ACPI_OLD:
+		case MB2_TAG_ACPI_NEW:
+			parse_acpi(t, tag_size, off);
+			break;
+		default: /* framebuffer, ELF sections, ...: not ours to use */
 			break;
 		}
 		/* size_t: no wrap, even for a tag_size near 4 GiB */

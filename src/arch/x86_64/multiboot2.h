@@ -23,6 +23,10 @@
 #define BOOT_MMAP_MAX \
 	128 /* entries kept; as Linux's E820_MAX_ENTRIES_ZEROPAGE */
 #define BOOT_MODULES_MAX 16
+/* The ACPI tags (multiboot2 spec 3.6.12, 3.6.13): a copy of the RSDP. */
+#define MB2_TAG_ACPI_OLD   14 /* an ACPI 1.0 RSDP, 20 bytes */
+#define MB2_TAG_ACPI_NEW   15 /* an ACPI 2.0+ RSDP, its length (36) */
+#define BOOT_ACPI_RSDP_MAX 64 /* bytes of it kept: more is cut (reported) */
 
 struct boot_mmap_entry {
 	uint64_t addr; /* bytes, as the firmware gave it (maybe unaligned) */
@@ -47,6 +51,13 @@ struct boot_params {
 					 mem_lower/upper */
 	struct boot_module modules[BOOT_MODULES_MAX];
 	unsigned int nr_modules;
+	/* The RSDP copied out of an ACPI tag: the new tag's if there is one
+	 * (wherever it comes), else the old tag's. */
+	uint8_t acpi_rsdp[BOOT_ACPI_RSDP_MAX];
+	uint32_t acpi_rsdp_len;	   /* bytes in acpi_rsdp; 0: no usable tag */
+	uint32_t acpi_rsdp_tag;	   /* MB2_TAG_ACPI_NEW, _OLD, or 0: none */
+	uint64_t acpi_rsdp_offset; /* where GRUB's copy lies: bytes from the
+				      information's first byte (add mbi_pa) */
 };
 
 extern struct boot_params boot_params;
@@ -71,7 +82,11 @@ extern struct boot_params boot_params;
  *         that is reported and only @avail bytes are parsed.
  *
  * What is handed on, and what is refused:
- *  - unknown tag types (framebuffer, ELF sections, ACPI, ...) are skipped;
+ *  - unknown tag types (framebuffer, ELF sections, ...) are skipped;
+ *  - an ACPI tag's RSDP bytes are copied (at most BOOT_ACPI_RSDP_MAX, a
+ *    longer one is cut, reported); "ACPI new" (15) wins over "ACPI old"
+ *    (14) in either order; a tag shorter than a 20-byte RSDP, or a second
+ *    tag of the same type, is reported and skipped;
  *  - a tag whose size is below its 8-byte header or runs past the end stops
  *    the walk (reported): without a size there is no next tag to find;
  *  - a known tag too short for its fields, a memory map whose entry_size is

@@ -61,6 +61,17 @@ struct percpu {
 	unsigned long irq_count[NR_VECTORS]; /* by vector, /proc/interrupts */
 	unsigned long spurious_count;	     /* APIC spurious vector */
 	unsigned long nmi_count;	     /* NMIs taken */
+
+	/* SMP boot (smpboot.c) */
+	/* The function-call slot (smp_call_function_single()): csd_busy
+	 * goes 0 -> 1 by the calling CPU's atomic exchange, which then owns
+	 * csd_func/csd_info/csd_wait until this CPU's CALL_FUNCTION_VECTOR
+	 * handler sets csd_busy back to 0 (before the call when !csd_wait,
+	 * after it when csd_wait). */
+	int csd_busy;
+	int csd_wait;
+	void (*csd_func)(void *info);
+	void *csd_info;
 };
 
 extern struct percpu percpu_areas[NR_CPUS];
@@ -112,5 +123,69 @@ unsigned int num_online_cpus(void);
  * (which takes a lock that names its owner by CPU).
  */
 void percpu_init_cpu(unsigned int cpu);
+
+/*
+ * SMP boot (smpboot.c), as Linux's arch/x86/kernel/smpboot.c.
+ *
+ * smp_prepare_cpus() - the possible CPUs: CPU 0 is the running one (its
+ * APIC id from CPUID), then the MADT's enabled local APICs in MADT order,
+ * then its online-capable ones (hotplug: possible, never started here);
+ * "nosmp" keeps CPU 0 alone, "maxcpus=N" starts at most N CPUs (the others
+ * stay possible but offline), NR_CPUS caps both (reported). Sets
+ * nr_cpu_ids and each CPU's apic_id, acpi_uid and state (CPU 0 ONLINE, the
+ * others OFFLINE), and picks the real-mode trampoline's pages among the
+ * usable pages below 1 MiB (memblock.memory; they stay reserved, as the
+ * whole first 1 MiB is). Prints "smpboot: Allowing <n> CPUs, <h> hotplug
+ * CPUs" and "smpboot: real-mode trampoline at [mem ...]".
+ * Context: CPU 0, boot, after acpi_boot_init(), before mm_core_init().
+ */
+void smp_prepare_cpus(void);
+
+/*
+ * smp_init() - start every CPU smp_prepare_cpus() chose, one after the
+ * other: its stacks (vmap_stack(), guard pages), GDT and TSS, then
+ * INIT-SIPI-SIPI with the Intel SDM's delays, and up to 1 s for it to say
+ * it is online. A CPU that does not answer is reported and left out
+ * (state FAILED). Prints Linux's lines and the summary ("smp: Brought up 1
+ * node, <n> CPUs"), then removes the trampoline's identity map (and wipes
+ * its pages when every CPU answered).
+ * Context: CPU 0, boot, after irq_init() (the local APIC is mapped).
+ */
+void smp_init(void);
+
+/*
+ * start_secondary() - the C entry of an AP (CPU @cpu), called by the
+ * trampoline (trampoline.asm) on its own stack with the kernel's page
+ * tables: per-CPU area, GDT and TSS, IDT, local APIC, then it reports
+ * online and idles in safe_halt(). Never returns. As Linux's
+ * start_secondary().
+ */
+void start_secondary(unsigned long cpu) __attribute__((noreturn));
+
+/*
+ * smp_call_function_single() - run @func(@info) on CPU @cpu, from its
+ * CALL_FUNCTION_VECTOR interrupt (at once, interrupts off, when @cpu is
+ * the caller), as Linux's smp_call_function_single(). @wait 1: return only
+ * after @func returned there; 0: once the IPI is sent. @func runs in
+ * interrupt context on @cpu: it must not sleep or wait for the caller.
+ * Context: any CPU; with @wait, interrupts on (two CPUs waiting on each
+ * other with interrupts off would never finish).
+ * Return: 0; -EINVAL when @cpu is not a possible, online CPU or @func is
+ * NULL; -EBUSY when @cpu still has an earlier call (wait 0) not yet run.
+ */
+int smp_call_function_single(unsigned int cpu, void (*func)(void *), void *info,
+			     int wait);
+
+struct pt_regs; /* traps.h */
+/*
+ * smp_call_function_interrupt() - the CALL_FUNCTION_VECTOR handler: run
+ * this CPU's pending call (smp_call_function_single()). Registered with
+ * irq_vector_register(); the caller (do_IRQ) counts and acknowledges it.
+ */
+void smp_call_function_interrupt(struct pt_regs *regs);
+
+/* cpu_state_name() - "online", "offline", ... for @state (the `cpus`
+ * monitor command and the boot lines). */
+const char *cpu_state_name(enum cpu_state state);
 
 #endif

@@ -6,6 +6,7 @@
  * in Linux's oops format. Then the kernel stops: a fault here is always a bug.
  * Double faults, NMIs and machine checks run on IST stacks of their own
  * (tss.h), so even a kernel stack overflow is reported, not a triple fault.
+ * Vectors 32..255 are interrupts: their gates lead to do_IRQ() (irq.c).
  */
 #include "traps.h"
 
@@ -16,9 +17,11 @@
 #include "paging.h"
 #include "panic.h"
 #include "printk.h"
+#include "smp.h"
+#include "smp_stop.h"
 #include "tss.h"
 
-#define IDT_ENTRIES    32
+#define IDT_ENTRIES    32   /* the exceptions; NR_VECTORS (smp.h) in all */
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define KERNEL_CS      0x08
 
@@ -53,7 +56,10 @@ struct idt_ptr {
 } __attribute__((packed));
 
 extern const uint64_t exception_stubs[IDT_ENTRIES];
-static struct idt_entry idt[IDT_ENTRIES];
+extern const uint64_t irq_entries[NR_VECTORS - IDT_ENTRIES];
+/* idt: written once by CPU 0 in idt_init(); every CPU loads it after
+ * (idt_load()) and only the CPU reads it then. */
+static struct idt_entry idt[NR_VECTORS];
 
 /* Each vector's mnemonic and name, as the Intel SDM lists them. */
 static const char *const exception_names[IDT_ENTRIES][2] = {
@@ -108,15 +114,15 @@ static unsigned int ist_of(unsigned int vec)
 /*
  * idt_init() - load the TSS (for the IST stacks), then an IDT whose entry i
  * is an interrupt gate to exception_stubs[i] (entry.asm), on its IST stack
- * for #DF, NMI and #MC and on the current stack otherwise.
+ * for #DF, NMI and #MC and on the current stack otherwise; entries 32..255
+ * are interrupt gates to irq_entries[i - 32], on the current stack.
  */
 void __init idt_init(void)
 {
-	struct idt_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
-
 	tss_init();
-	for (unsigned int i = 0; i < IDT_ENTRIES; i++) {
-		uint64_t addr = exception_stubs[i];
+	for (unsigned int i = 0; i < NR_VECTORS; i++) {
+		uint64_t addr = i < IDT_ENTRIES ? exception_stubs[i]
+						: irq_entries[i - IDT_ENTRIES];
 
 		idt[i] = (struct idt_entry){
 			.offset_low = addr & 0xffff,
@@ -127,6 +133,14 @@ void __init idt_init(void)
 			.offset_high = addr >> 32,
 		};
 	}
+	idt_load();
+}
+
+/* idt_load() - as Linux's load_idt(): lidt of the one shared table. */
+void idt_load(void)
+{
+	struct idt_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
+
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }
 
@@ -396,19 +410,49 @@ static void show_handler_stack(unsigned int vec)
 }
 
 /*
+ * An NMI while a panic is in progress: on any CPU but the panic's owner it
+ * is the owner's stop request (smp_send_stop()): stop here, on the NMI's
+ * IST stack, without a word. Return: only on the owner itself (an NMI from
+ * elsewhere, say QEMU's "nmi"): it goes on with its panic.
+ */
+static void nmi_during_panic(void)
+{
+	if (!this_cpu_in_panic())
+		stop_this_cpu();
+}
+
+/*
  * do_exception() - the C side of every exception (entry.asm): print the
- * crash dump for @regs and panic. Never returns. A fault while dumping
- * (a bug in this file) is reported in one line and panics at once.
+ * crash dump for @regs and panic. The CPU that gets here first owns the
+ * panic (panic_try_start()) and stops the other CPUs before it dumps; one
+ * that faults while another CPU's panic is in progress stops itself
+ * silently, so there is one readable dump. An NMI during a panic is the
+ * stop request (or, on the panicking CPU, ignored: the only return). A
+ * fault while dumping (a bug in this file) is reported in one line and
+ * panics at once.
  */
 void do_exception(struct pt_regs *regs)
 {
+	/* Exceptions the panic's owner is in: only it writes this. */
 	static int in_exception;
 	unsigned int vec = (unsigned int)regs->vector;
 	unsigned long err = regs->error_code, cr2 = read_cr2();
 	const char *const *names = exception_names[vec % IDT_ENTRIES];
 	const char *die_str = names[1];
 	const char *overflow = NULL;
+	int owner;
 
+	if (vec == X86_TRAP_NMI) {
+		this_cpu()->nmi_count++;
+		if (panic_in_progress()) {
+			nmi_during_panic();
+			return;
+		}
+	}
+	owner = panic_try_start();
+	if (owner != PANIC_CPU_INVALID && owner != (int)smp_processor_id())
+		stop_this_cpu(); /* another CPU's dump is on its way */
+	panic_stop_other_cpus();
 	if (in_exception++) {
 		printk("traps: %s (vector %u) at %pS while handling an exception\n",
 		       names[1], vec, (void *)regs->ip);
@@ -424,8 +468,11 @@ void do_exception(struct pt_regs *regs)
 		else
 			printk("PANIC: double fault, error_code: %#lx\n", err);
 	}
-	/* As Linux's die(): "<what>: <error code> [#<oops count>]". */
+	/* As Linux's die(): "<what>: <error code> [#<oops count>]", then
+	 * the CPU, as Linux's "CPU: <n> PID: ..." line. */
 	printk("%s: %04lx [#1]\n", die_str, err);
+	printk("CPU: %u APIC id %u\n", smp_processor_id(),
+	       (unsigned int)this_cpu()->apic_id);
 	printk("traps: vector %u (%s, %s), error_code %#lx\n", vec, names[0],
 	       names[1], err);
 	show_handler_stack(vec);

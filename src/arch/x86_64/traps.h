@@ -14,17 +14,27 @@ struct pt_regs {
 };
 
 /*
- * idt_init() - load the TSS and the IST stacks (tss_init()), then handlers
- * for exceptions 0..31; #DF, NMI and #MC run on their own IST stacks.
- * Context: boot, first thing in kernel_main(), on the boot stack.
+ * idt_init() - load the TSS and the IST stacks (tss_init()), then the IDT of
+ * NR_VECTORS (256) gates: exceptions 0..31 (#DF, NMI and #MC on their own
+ * IST stacks) and interrupts 32..255 to do_IRQ() (irq.h).
+ * Context: CPU 0, boot, first thing in kernel_main(), on the boot stack.
  */
 void idt_init(void);
 
 /*
- * do_exception() - called by entry.asm with the saved registers: print the
- * crash dump (reason, registers, stack, Call Trace) and panic(). Never
- * returns.
+ * idt_load() - load the IDT idt_init() built on the calling CPU (lidt).
+ * Context: each AP, early, before it enables interrupts; interrupts off.
  */
-void do_exception(struct pt_regs *regs) __attribute__((noreturn));
+void idt_load(void);
+
+/*
+ * do_exception() - called by entry.asm with the saved registers: print the
+ * crash dump (reason, registers, stack, Call Trace, the CPU) and panic().
+ * An NMI while a panic is in progress stops the CPU it arrives on, silently
+ * (the panicking CPU's stop request). Return: only for an NMI that reaches
+ * the panicking CPU itself, which then goes on with its panic; every other
+ * call ends in a panic or a stopped CPU.
+ */
+void do_exception(struct pt_regs *regs);
 
 #endif

@@ -20,16 +20,21 @@
 
 /* One kernel stack: [base, top) is usable, [guard, base) is never mapped. */
 struct kernel_stack {
-	const char *name;    /* "boot", "#DF", "NMI", "#MC" */
-	unsigned int ist;    /* its IST slot, 0 for the boot stack */
+	const char *name;    /* "boot" (CPU 0), "kernel" (an AP), "#DF", ... */
+	unsigned int cpu;    /* the CPU whose stack it is */
+	unsigned int ist;    /* its IST slot, 0 for the boot/kernel stack */
 	unsigned long guard; /* kernel-map address of the guard page */
 	unsigned long base;  /* lowest usable byte = guard + PAGE_SIZE */
 	unsigned long top;   /* one past the highest byte: the initial RSP */
 };
 
-/* The boot stack first, then the IST stacks in slot order. */
+/* The boot stack first, then the IST stacks in slot order: CPU 0's, in
+ * the kernel image's .bss (each AP's come from tss_alloc_cpu()). */
 #define NR_KERNEL_STACKS (1 + IST_NR)
 extern const struct kernel_stack kernel_stacks[NR_KERNEL_STACKS];
+
+#define AP_STACK_PAGES	4 /* an AP's kernel stack, 16 KiB as the boot one */
+#define IST_STACK_PAGES 2 /* each IST stack, every CPU */
 
 /*
  * tss_init() - point the TSS's IST slots at their stacks, write the TSS
@@ -39,8 +44,29 @@ extern const struct kernel_stack kernel_stacks[NR_KERNEL_STACKS];
 void tss_init(void);
 
 /*
- * kernel_stack_of() - the kernel stack whose guard page or usable part holds
- * @addr. Return: the stack, or NULL when @addr is on none of them.
+ * tss_alloc_cpu() - for AP @cpu: its kernel stack (AP_STACK_PAGES) and IST
+ * stacks (IST_STACK_PAGES each) from vmap_stack(), each with an unmapped
+ * guard page; its TSS's IST slots; its own GDT (boot.asm's code and data
+ * descriptors, and its TSS's descriptor). Sets per_cpu(@cpu)->stack_base
+ * and stack_top and makes kernel_stack_of() know the stacks. As the stack
+ * part of Linux's do_boot_cpu() and percpu_setup_exception_stacks().
+ * Context: CPU 0, after mm_core_init(), before @cpu starts; once per CPU.
+ * Return: 0, or -ENOMEM (reported; what was allocated stays unused).
+ */
+int tss_alloc_cpu(unsigned int cpu);
+
+/*
+ * tss_load_cpu() - on AP @cpu itself: load its GDT (lgdt, then CS, DS, ES,
+ * SS from it) and its TSS (ltr), as Linux's switch_to_new_gdt() and
+ * load_TR_desc(). Context: the AP's start, before idt_load().
+ */
+void tss_load_cpu(unsigned int cpu);
+
+/*
+ * kernel_stack_of() - the kernel stack, of any CPU, whose guard page or
+ * usable part holds @addr. Context: any CPU (a crash dump); an AP's stacks
+ * count once tss_alloc_cpu() finished them.
+ * Return: the stack, or NULL when @addr is on none of them.
  */
 const struct kernel_stack *kernel_stack_of(unsigned long addr);
 
