@@ -361,7 +361,9 @@ def buddy_pages_at_report(log: SerialLog) -> int:
 def check_freed(log: SerialLog) -> list[str]:
     """The boot memory freed after the boot report (free_boot_memory()):
     - each "mm: freed [mem A-B] WHAT: N pages" right after Linux's "Freeing
-      WHAT memory: NK" line, with N pages = NK = the range, page-aligned;
+      WHAT memory: NK" line, with N pages = NK = the range's pages of RAM
+      (whole usable pages of the map: a range in a hole frees nothing),
+      page-aligned;
       and no "Freeing" line without its range;
     - each range wholly inside the memblock reservations the log shows
       (so it was reserved), outside the first 1 MiB and mem_map, and no
@@ -376,8 +378,13 @@ def check_freed(log: SerialLog) -> list[str]:
         what = f"freed [{f.start:#x}-{f.end - 1:#x}] {f.what}"
         if f.start % PAGE_SIZE or f.end % PAGE_SIZE:
             p.append(f"{what} is not page-aligned")
-        if f.pages * PAGE_SIZE != f.end - f.start:
-            p.append(f"{what}: {f.pages} pages, but the range has {(f.end - f.start) // PAGE_SIZE}")
+        # Only RAM can be freed: a range GRUB put in a hole of the map (the
+        # multiboot2 information above a cutmem) frees none of its pages.
+        ram = total(intersect(usable_page_ranges(log.mmap), f.start // PAGE_SIZE, -(-f.end // PAGE_SIZE)))
+        if f.pages != ram:
+            p.append(f"{what}: {f.pages} pages, but the range has {ram}"
+                     + (f" pages of RAM (of {(f.end - f.start) // PAGE_SIZE})" if ram * PAGE_SIZE != f.end - f.start
+                        else ""))
         if f.freeing_k is None:
             p.append(f"{what}: no 'Freeing {f.what} memory: NK' line right before it")
         elif f.freeing_k != f.pages * (PAGE_SIZE // 1024):

@@ -1219,3 +1219,19 @@ def test_the_vmalloc_areas_first_page_tables_may_go_unseen():
     wrong = buddy(3).replace("# took 32185 pages", "# took 32186 pages")
     assert any("'# took 32186 pages' but the ranges add up to 32188 (3 of them the kernel's before the boot report)"
                in p for p in handed_problems(wrong))
+
+
+def test_a_freed_range_in_a_hole_frees_only_its_ram():
+    """GRUB may put the multiboot2 information where a cutmem took the RAM
+    away: freeing it frees none of its pages, and the line must say 0."""
+    hole = (FREED.replace("[mem 0x000000000013f000-0x0000000000140fff] multiboot2 information",
+                          "[mem 0x0000000008000000-0x0000000008001fff] multiboot2 information")
+            .replace("Freeing multiboot2 information memory: 8K", "Freeing multiboot2 information memory: 0K")
+            .replace("multiboot2 information: 2 pages", "multiboot2 information: 0 pages")
+            .replace("# MemFree before the tests: 128800 kB", "# MemFree before the tests: 128792 kB"))
+    assert hole.count("0x0000000008000000-0x0000000008001fff") == 2
+    assert freed_problems(hole) == []
+    claims = hole.replace("multiboot2 information memory: 0K", "multiboot2 information memory: 8K").replace(
+        "multiboot2 information: 0 pages", "multiboot2 information: 2 pages").replace(
+        "before the tests: 128792 kB", "before the tests: 128800 kB")
+    assert any("2 pages, but the range has 0 pages of RAM (of 2)" in p for p in freed_problems(claims))
