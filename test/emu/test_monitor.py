@@ -47,7 +47,7 @@ PAGE_OFFSET = 0xFFFF888000000000
 START_KERNEL_MAP = 0xFFFFFFFF80000000
 COMMANDS = ("help", "meminfo", "buddyinfo", "zoneinfo", "memmap", "pfnmap", "page", "free_area", "pcp", "drain", "x",
             "xp", "walk",
-            "alloc", "free", "allocs", "selftest", "verify", "bench", "cpus", "poweroff", "reboot")
+            "alloc", "free", "allocs", "interrupts", "selftest", "verify", "bench", "cpus", "poweroff", "reboot")
 HEX_LINE = re.compile(r"^([0-9a-f]{16})  ((?:[0-9a-f]{2} ){8} (?:[0-9a-f]{2} ){8}) \|(.{16})\|$")
 UP = "\x1b[A"
 DOWN = "\x1b[B"
