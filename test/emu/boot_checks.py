@@ -302,24 +302,16 @@ def check_handed_out(log: SerialLog, holes=()) -> list[str]:
             if start < fe and fs < end:
                 p.append(f"{what} overlaps the {name} [{fs:#x}-{fe - 1:#x}]")
     pages = h.pages
-    # The kernel's own buddy pages are in the ranges but not the test's: the
-    # vmalloc area's page tables when they came from the buddy (before the
-    # boot report) and the APs' stacks (after it).
-    before_report, aps = buddy_pages_at_report(log), ap_pages(log)
     # Every page of usable RAM outside the reservations is either handed out
     # or one of the page-table pages: none is lost, none unaccounted for.
     free_to_hand = subtract(usable, [(fs, fe) for _, fs, fe in forbidden]) if usable else []
     spare = total(free_to_hand) // PAGE_SIZE - pages
     if log.page_table_pages is None:
         p.append("no 'paging: kernel image at ...; N page-table pages' line")
-    elif (spare - log.page_table_pages) + before_report not in (0, VMALLOC_TABLE_PAGES) or \
-            spare < log.page_table_pages:
+    elif spare != log.page_table_pages:
         p.append(f"{spare} pages of usable RAM are neither handed out nor in a reservation the log "
                  f"shows, but the kernel says {log.page_table_pages} page-table pages: "
-                 "pages lost, or a memblock allocation the log does not show"
-                 + (f" (and the vmalloc area's first {VMALLOC_TABLE_PAGES} page-table pages, from memblock or, "
-                    f"{before_report} of them, from the buddy, are all it may take unseen)"
-                    if spare != log.page_table_pages or before_report else ""))
+                 "pages lost, or a memblock allocation the log does not show")
     if h.summary is None:
         p.append("no 'selftest: handed out N pages in M ranges' line")
     else:
@@ -327,35 +319,15 @@ def check_handed_out(log: SerialLog, holes=()) -> list[str]:
             p.append(f"the summary says {h.summary[0]} pages handed out, the ranges add up to {pages}")
         if h.summary[1] != len(h.ranges):
             p.append(f"the summary says {h.summary[1]} ranges, {len(h.ranges)} were printed")
-    kernel = before_report + aps
-    kernel_note = "".join(f" ({n} of them {what})" for n, what in (
-        (before_report, "the kernel's before the boot report"), (aps, "the APs' since the boot report")) if n)
-    if h.took is not None and h.took + kernel != pages:
-        p.append(f"'# took {h.took} pages' but the ranges add up to {pages}{kernel_note}")
-    if h.memfree_before_kb is not None and h.memfree_before_kb != (pages - kernel) * (PAGE_SIZE // 1024):
+    # The handed-out ranges hold what the test took and what boot took
+    # from the page allocator for good after the boot report (the held line).
+    held = log.held_pages
+    if h.took is not None and h.took + held != pages:
+        p.append(f"'# took {h.took} pages' and {held} held by the kernel, but the ranges add up to {pages}")
+    if h.memfree_before_kb is not None and h.memfree_before_kb != (pages - held) * (PAGE_SIZE // 1024):
         p.append(f"MemFree before the tests was {h.memfree_before_kb} kB, "
-                 f"but {pages - kernel} pages ({(pages - kernel) * 4} kB) were handed out{kernel_note}")
+                 f"but {pages} pages ({pages * 4} kB) were handed out, {held} of them held by the kernel")
     return p
-
-
-# The vmalloc area's first page-table pages (a PDPT, a PD and a PT under
-# VMALLOC_START: every boot-time mapping there, the ACPI tables, the APIC
-# registers, the AP stacks, lies in its first 2 MiB). The kernel prints no
-# line for them: from memblock (before mm_core_init(): ACPI's
-# memremap_ro()) they are neither handed out nor reserved in the log; from
-# the buddy (no ACPI: the local APIC's ioremap() in irq_init()) they are
-# pages the boot report's MemFree lacks (buddy_pages_at_report()).
-VMALLOC_TABLE_PAGES = 3
-
-
-def buddy_pages_at_report(log: SerialLog) -> int:
-    """Pages the kernel itself held from the buddy at the boot report:
-    MemTotal - MemFree there, in pages (0 without both lines). They are
-    in the handed-out ranges but not the test's."""
-    mi = log.meminfo
-    if "MemTotal" not in mi or "MemFree" not in mi:
-        return 0
-    return max(mi["MemTotal"] - mi["MemFree"], 0) // (PAGE_SIZE // 1024)
 
 
 def check_freed(log: SerialLog) -> list[str]:
@@ -371,7 +343,8 @@ def check_freed(log: SerialLog) -> list[str]:
     - the init region: the Memory line's "NK init" is what the initmem
       line frees (both or neither);
     - MemFree grows by exactly the freed amount: the self-test's
-      "# MemFree before the tests" = the boot report's MemFree + the sum."""
+      "# MemFree before the tests" = the boot report's MemFree + the sum,
+      less what smp_init() took for good after the report (the held line)."""
     p: list[str] = []
     freed_k = 0
     for f in log.freed:
@@ -412,44 +385,13 @@ def check_freed(log: SerialLog) -> list[str]:
         elif init_k != m.init_k:
             p.append(f"'Freeing {INITMEM} memory: {init_k}K', but the Memory line says {m.init_k}K init")
     before = log.handed_out.memfree_before_kb
-    aps = ap_pages(log)
+    held_k = log.held_pages * (PAGE_SIZE // 1024)
     if log.freed and before is not None and "MemFree" in log.meminfo:
-        if before != log.meminfo["MemFree"] + freed_k - aps * (PAGE_SIZE // 1024):
+        if before != log.meminfo["MemFree"] + freed_k - held_k:
             p.append(f"MemFree before the tests is {before} kB, but the boot report's MemFree "
-                     f"{log.meminfo['MemFree']} kB + {freed_k}K freed is {log.meminfo['MemFree'] + freed_k} kB")
-    return p + check_ap_pages(log)
-
-
-def ap_pages(log: SerialLog) -> int:
-    """Pages the kernel took from the buddy after the boot report for the
-    APs that came online (smp_init() runs after boot_report(): each AP's
-    kernel stack and IST stacks, from vmap_stack()): the boot report's
-    MemFree plus the boot memory freed, less "# MemFree before the tests",
-    in pages. 0 when no AP came online or a figure is missing, so that
-    every rule reads as on one CPU; check_ap_pages() says whether the
-    figure can be the APs'."""
-    before = log.handed_out.memfree_before_kb
-    if not smp_lines(log).online or before is None or "MemFree" not in log.meminfo:
-        return 0
-    freed_k = sum(f.pages for f in log.freed) * (PAGE_SIZE // 1024)
-    return (log.meminfo["MemFree"] + freed_k - before) // (PAGE_SIZE // 1024)
-
-
-def check_ap_pages(log: SerialLog) -> list[str]:
-    """With APs online, the pages the kernel took after the boot report
-    (ap_pages()) are theirs: the same number for each AP, at least the
-    kernel stack its online line shows. (The handed-out ranges then hold
-    them besides the test's, check_handed_out().)"""
-    online = smp_lines(log).online
-    if not online or log.handed_out.memfree_before_kb is None or "MemFree" not in log.meminfo:
-        return []
-    aps = ap_pages(log)
-    stack = max((c.stack[1] + 1 - c.stack[0]) // PAGE_SIZE for c in online)
-    if aps <= 0 or aps % len(online) or aps // len(online) < stack:
-        return [f"the kernel took {aps} pages after the boot report (its MemFree + the freed boot memory - "
-                f"MemFree before the tests), which is not the same number for each of the {len(online)} APs "
-                f"online, at least their {stack}-page kernel stacks"]
-    return []
+                     f"{log.meminfo['MemFree']} kB + {freed_k}K freed - {held_k}K held by the kernel "
+                     f"is {log.meminfo['MemFree'] + freed_k - held_k} kB")
+    return p
 
 
 # --- zones, watermarks, MemAvailable --------------------------------------------
@@ -904,6 +846,8 @@ _LAPIC = re.compile(r"^ACPI: (?:LAPIC \(acpi_id\[0x([0-9a-f]+)\] lapic_id\[0x([0
                     r"|X2APIC \(apic_id\[0x([0-9a-f]+)\] uid\[0x([0-9a-f]+)\]) "
                     r"(enabled|disabled|disabled online-capable)\)$")
 _ONE_CPU = re.compile(r"^ACPI: .+: booting one CPU$")
+_HELD = re.compile(r"^vmalloc: (\d+) pages of the page allocator held: (\d+) for kernel stacks, "
+                   r"(\d+) page-table pages$")
 BRINGING_UP = "smp: Bringing up secondary CPUs ..."
 BOOTING_SMP = "x86: Booting SMP configuration:"
 UNEXPECTED_VECTOR = "irq: unexpected vector"
@@ -937,6 +881,7 @@ class SmpLines:
     lapics: list[tuple[int, int, bool]] = field(default_factory=list)  # (ACPI id, APIC id, enabled)
     one_cpu: list[str] = field(default_factory=list)  # "ACPI: ...: booting one CPU"
     unexpected: list[str] = field(default_factory=list)  # "irq: unexpected vector ..." lines
+    held: list[tuple[int, int, int]] = field(default_factory=list)  # "vmalloc: N ... held: S ..., T ...": (N, S, T)
 
 
 def smp_lines(log: SerialLog) -> SmpLines:
@@ -963,6 +908,8 @@ def smp_lines(log: SerialLog) -> SmpLines:
             out.lapics.append((int(uid, 16), int(apic_id, 16), m.group(5) == "enabled"))
         elif _ONE_CPU.match(line):
             out.one_cpu.append(line)
+        elif m := _HELD.match(line):
+            out.held.append(tuple(int(g) for g in m.groups()))
         elif line == BRINGING_UP:
             out.bringing_up.append(i)
         elif line == BOOTING_SMP:
@@ -1009,6 +956,11 @@ def check_cpus(log: SerialLog, want: CpuExpect) -> list[str]:
       entries, each stack in the vmalloc area with its guard page right
       below it, no two stacks overlapping; the ".... node #0, CPUs:" line
       lists exactly them; no "did not answer" line;
+    - the pages smp_init() says boot holds from the page allocator
+      ("vmalloc: N pages ... held: S for kernel stacks, T page-table
+      pages", once, N = S + T): stacks only for the APs that came up, the
+      same number of pages for each and at least the kernel stack its
+      online line shows (the IST stacks are the rest);
     - no "irq: unexpected vector" line."""
     s = smp_lines(log)
     p: list[str] = []
@@ -1079,6 +1031,17 @@ def check_cpus(log: SerialLog, want: CpuExpect) -> list[str]:
     for (_, hi, a), (lo, _, b) in zip(stacks, stacks[1:]):
         if lo <= hi:
             p.append(f"the stacks (with their guard pages) of CPUs {a} and {b} overlap")
+    if len(s.held) != 1:
+        p.append(f"{len(s.held)} 'vmalloc: N pages of the page allocator held: ...' lines, expected 1")
+    else:
+        n, held_stacks, tables = s.held[0]
+        aps = len(s.online)
+        least = sum((c.stack[1] + 1 - c.stack[0]) // PAGE_SIZE for c in s.online)
+        if n != held_stacks + tables:
+            p.append(f"'vmalloc: {n} pages ... held': {held_stacks} for stacks + {tables} page-table pages is not {n}")
+        if (held_stacks != 0) if not aps else (held_stacks % aps or held_stacks < least):
+            p.append(f"the kernel holds {held_stacks} pages of stacks for {aps} AP(s) online: not the same number "
+                     f"for each, at least the {least} pages of their kernel stacks (none without an AP)")
     if s.unexpected:
         p.append(f"{len(s.unexpected)} unexpected interrupt line(s): {s.unexpected[:3]}")
     return p

@@ -203,7 +203,7 @@ void __init smp_prepare_cpus(void)
 	boot->stack_top = kernel_stacks[0].top;
 
 	/* CPU 0 is the running CPU; then the enabled ones, then the
-	 * online-capable ones (hotplug), each in MADT order. */
+	 * hot-pluggable disabled ones, each in MADT order. */
 	for (unsigned int i = 0; i < acpi_madt.nr_lapics; i++) {
 		const struct madt_lapic *l = &acpi_madt.lapics[i];
 
@@ -220,8 +220,11 @@ void __init smp_prepare_cpus(void)
 	for (unsigned int i = 0; i < acpi_madt.nr_lapics; i++) {
 		const struct madt_lapic *l = &acpi_madt.lapics[i];
 
-		if (l->enabled || !l->online_capable ||
-		    l->apic_id == boot_apic_id)
+		/* A disabled entry may be hot-added (Linux's
+		 * acpi_is_processor_usable()): online-capable, or any
+		 * before MADT revision 5, which had no such flag. */
+		if (l->enabled || l->apic_id == boot_apic_id ||
+		    (acpi_madt.revision >= 5 && !l->online_capable))
 			continue;
 		if (n < NR_CPUS) {
 			add_cpu(n++, l);
@@ -426,6 +429,11 @@ void smp_init(void)
 	printk("smp: Brought up 1 node, %u CPU%s\n", online,
 	       online == 1 ? "" : "s");
 	pr_info("Total of %u processors activated\n", online);
+	/* What boot took from the page allocator for good, so a log can
+	 * account for every page (test/emu/boot_checks.py does). */
+	printk("vmalloc: %lu pages of the page allocator held: %lu for kernel stacks, %lu page-table pages\n",
+	       vmalloc_stats.stack_pages + vmalloc_stats.buddy_table_pages,
+	       vmalloc_stats.stack_pages, vmalloc_stats.buddy_table_pages);
 }
 
 void start_secondary(unsigned long cpu)
