@@ -10,6 +10,12 @@ the bad_ cases (and allocation failures only in the oom_ cases and
 zone_dma_exhausted), and a clean power-off (QEMU exit status 33, Bochs's
 shutdown port).
 
+Several CPUs: QEMU with -smp 2, 4 and 8 (SeaBIOS and OVMF), q35 with 4,
+-smp 2,maxcpus=8, Bochs with 2, nosmp and maxcpus=2 on 4, and a machine
+without ACPI tables; each boot's CPU lines are checked against what the
+emulator was given (boot_checks.check_cpus(), expect_cpus()), on top of
+every rule above. Every other boot is checked as one CPU.
+
 Also: min_free_kbytes=4096 from the command line, and a machine so small
 that min_free_kbytes is clamped to 128 KiB.
 
