@@ -39,13 +39,18 @@ static unsigned char held_order[KBENCH_MAX_HELD];
 
 /* The TSC as struct bench_ops' clock: ticks summed over timed sections. */
 struct tsc_clock {
-	uint64_t t0;	 /* TSC at the open section's start */
-	uint64_t cycles; /* ticks in the closed sections */
+	uint64_t t0;	     /* TSC at the open section's start */
+	uint64_t cycles;     /* ticks in the closed sections */
+	unsigned long flags; /* RFLAGS.IF before the open section */
 };
 
+/* A timed section runs with interrupts off: no tick or key lands in it. */
 static void tsc_begin(void *clock)
 {
-	((struct tsc_clock *)clock)->t0 = rdtsc_ordered();
+	struct tsc_clock *c = clock;
+
+	local_irq_save(c->flags);
+	c->t0 = rdtsc_ordered();
 }
 
 static void tsc_end(void *clock)
@@ -53,6 +58,7 @@ static void tsc_end(void *clock)
 	struct tsc_clock *c = clock;
 
 	c->cycles += rdtsc_ordered() - c->t0;
+	local_irq_restore(c->flags);
 }
 
 /* The kernel's page allocator under the TSC, as the host's buddy rows. */
@@ -165,10 +171,15 @@ static bool wl_zero(unsigned long n)
  * runs the same instructions but for the loop's. */
 static noinline uint64_t time_count_loop(unsigned long loops)
 {
-	uint64_t t0 = rdtsc_ordered();
+	unsigned long flags;
+	uint64_t t0, t1;
 
+	local_irq_save(flags);
+	t0 = rdtsc_ordered();
 	count_loop(loops);
-	return rdtsc_ordered() - t0;
+	t1 = rdtsc_ordered();
+	local_irq_restore(flags);
+	return t1 - t0;
 }
 
 /*
@@ -219,13 +230,7 @@ unsigned int kbench_workload(const char *name)
 	return 0;
 }
 
-/*
- * The run itself, with this CPU's interrupts off (kbench_run()): a tick or
- * a key in the middle of a timed loop would count its handler's cycles,
- * and in Bochs (one TSC tick per instruction) the calibration would no
- * longer be exact.
- */
-static bool kbench_run_irqs_off(unsigned int mask, unsigned long ops)
+bool kbench_run(unsigned int mask, unsigned long ops)
 {
 	static const struct {
 		unsigned int bit;
@@ -274,15 +279,4 @@ static bool kbench_run_irqs_off(unsigned int mask, unsigned long ops)
 	       buddy_snapshot_equal(&before, &after) ? "the same" : "differ",
 	       problems);
 	return false;
-}
-
-bool kbench_run(unsigned int mask, unsigned long ops)
-{
-	unsigned long flags;
-	bool ok;
-
-	local_irq_save(flags);
-	ok = kbench_run_irqs_off(mask, ops);
-	local_irq_restore(flags);
-	return ok;
 }

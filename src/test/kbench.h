@@ -37,8 +37,7 @@ unsigned int kbench_workload(const char *name);
  * it started: the same nr_free_pages() and, once the per-CPU lists are
  * drained, the same free blocks per zone and order and a clean
  * buddy_verify(). Blocks the monitor holds stay held.
- * Context: the monitor, on one CPU; it turns that CPU's interrupts off for
- * the whole run (and restores them), so no handler is timed with a loop.
+ * Context: the monitor; interrupts off, one CPU.
  * Return: true when every workload ran and the allocator is back in its
  * starting state; false otherwise (the console says why). Every block a
  * workload took is freed in either case.
