@@ -598,7 +598,7 @@ def test_monitor_cpus_smp(artifacts, tmp_path, emu_logs, boot_times):
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", 'run="cpus; poweroff"', [])
     serial = tmp_path / "serial.log"
     emu_logs.add(serial)
-    argv = qemu_argv(iso, "64M", serial) + ["-smp", "2", "-accel", "tcg,thread=multi"]
+    argv = qemu_argv(iso, "64M", serial, smp=2)
     run = run_until_exit("qemu-monitor-cpus", argv, serial, 60, tmp_path / "qemu-stdout.log")
     lines = clean_lines(serial.read_bytes())
     assert run.returncode == QEMU_POWER_OFF_STATUS, f"QEMU status {run.returncode}"
