@@ -328,6 +328,8 @@ FUZZ_BIN_buddy    := $(BUILD)/fuzz/fuzz_buddy
 FUZZ_BIN_acpi     := $(BUILD)/fuzz/fuzz_acpi
 FUZZ_CORPUS_buddy := test/fuzz/corpus
 FUZZ_CORPUS_acpi  := test/fuzz/corpus-acpi
+FUZZ_NEW_buddy    := $(BUILD)/fuzz/corpus
+FUZZ_NEW_acpi     := $(BUILD)/fuzz/corpus-acpi
 FUZZ        := $(FUZZ_BIN_buddy)
 FUZZ_ACPI   := $(FUZZ_BIN_acpi)
 FUZZ_TIME   ?= 300
@@ -344,16 +346,16 @@ $(FUZZ_ACPI): $(FUZZ_ACPI_SRC) test/fuzz/coverage-ignore.txt $(ARCH)/acpi_tables
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_ACPI_SRC)
 
-# New inputs go to $(BUILD)/fuzz/corpus-$(FUZZ_TARGET), kept between runs; a
-# failing input to $(BUILD)/fuzz/crash-*. FUZZ_ARGS="-fork=2" runs two
-# fuzzing processes.
+# New inputs go to $(BUILD)/fuzz/corpus (buddy) or corpus-acpi, kept between
+# runs; a failing input to $(BUILD)/fuzz/crash-*. FUZZ_ARGS="-fork=2" runs
+# two fuzzing processes.
 fuzz: deps-test
 	@case "$(FUZZ_TARGET)" in buddy|acpi) ;; \
 	*) echo "make fuzz: FUZZ_TARGET=$(FUZZ_TARGET): say buddy (the default) or acpi"; exit 1;; esac
 	@$(MAKE) --no-print-directory $(FUZZ_BIN_$(FUZZ_TARGET))
-	@mkdir -p $(BUILD)/fuzz/corpus-$(FUZZ_TARGET)
+	@mkdir -p $(FUZZ_NEW_$(FUZZ_TARGET))
 	$(FUZZ_BIN_$(FUZZ_TARGET)) $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
-		$(BUILD)/fuzz/corpus-$(FUZZ_TARGET) $(FUZZ_CORPUS_$(FUZZ_TARGET))
+		$(FUZZ_NEW_$(FUZZ_TARGET)) $(FUZZ_CORPUS_$(FUZZ_TARGET))
 
 # Part of make test: FUZZ_SMOKE_RUNS inputs from a fixed seed for each
 # harness, starting from its seed corpus alone, so every run makes the

@@ -77,7 +77,7 @@ State schema additions (optional fields; both checkers may emit them):
 GFP names in ops: "GFP_KERNEL" 0xcc0, "GFP_DMA" GFP_KERNEL|__GFP_DMA,
 "GFP_DMA32" GFP_KERNEL|__GFP_DMA32, "GFP_ATOMIC" 0x820 (__GFP_HIGH |
 __GFP_KSWAPD_RECLAIM), as src/mm/gfp.h and Linux define them. The per-CPU
-lists: cpu 0's of each zone is modelled (NR_CPUS is 1). Dumps may hold
+lists: cpu 0's of each zone is modelled (the grader boots one CPU: nr_cpu_ids 1). Dumps may hold
 other lines (the host harness's {"skipped": step, "of": step} and
 {"done": true}): check_sequence() takes the state lines only."""
 

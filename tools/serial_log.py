@@ -667,6 +667,17 @@ def parse_page_table_pages(lines: list[str]) -> int | None:
     return int(m.group(2)) if m else None
 
 
+_HELD = re.compile(r"^vmalloc: (\d+) pages of the page allocator held: (\d+) for kernel stacks, (\d+) page-table pages$")
+
+
+def parse_held_pages(lines: list[str]) -> int:
+    """The pages boot took from the page allocator for good after the boot
+    report (the APs' stacks, the vmalloc area's later page tables): smp_init()'s
+    "vmalloc: N pages of the page allocator held: ..." line; 0 without it."""
+    m = _first_match(_HELD, lines)
+    return int(m.group(1)) if m else 0
+
+
 def parse_image_rights(lines: list[str]) -> str | None:
     """The rights the kernel image line gives its parts ("text RX, ...")."""
     m = _first_match(_IMAGE, lines)
@@ -1120,6 +1131,7 @@ class SerialLog:
     alloc_failures: list[AllocFailure] = field(default_factory=list)
     handed_out: HandedOut = field(default_factory=HandedOut)
     page_table_pages: int | None = None
+    held_pages: int = 0  # "vmalloc: N pages of the page allocator held: ..."
     image_rights: str | None = None  # "text RX, init text RX, ..." from the kernel image line
     freed: list[Freed] = field(default_factory=list)  # "mm: freed [mem ...]" lines
     freeing: list[tuple[str, int]] = field(default_factory=list)  # "Freeing WHAT memory: NK"
@@ -1151,6 +1163,7 @@ class SerialLog:
             alloc_failures=parse_alloc_failures(k),
             handed_out=parse_handed_out(k),
             page_table_pages=parse_page_table_pages(k),
+            held_pages=parse_held_pages(k),
             image_rights=parse_image_rights(k),
             freed=freed,
             freeing=freeing,

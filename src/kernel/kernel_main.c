@@ -108,6 +108,18 @@ static void free_boot_range(phys_addr_t start, phys_addr_t end, int poison,
 	       pages);
 }
 
+/* Does one region of memblock.memory hold all of [@start, @end)? */
+static bool range_is_ram(phys_addr_t start, phys_addr_t end)
+{
+	for (unsigned long i = 0; i < memblock.memory.cnt; i++) {
+		const struct memblock_region *r = &memblock.memory.regions[i];
+
+		if (start >= r->base && end <= r->base + r->size)
+			return true;
+	}
+	return false;
+}
+
 /*
  * The multiboot2 information's pages, as memblock_setup_from_mmap()
  * reserved them (widened to whole pages), less a first or last page that a
@@ -131,6 +143,14 @@ static void free_mbi(void)
 			start += PAGE_SIZE;
 		if (end >= PAGE_SIZE && ms < end && me > end - PAGE_SIZE)
 			end -= PAGE_SIZE;
+	}
+	/* GRUB may put the information past the RAM the map gives the
+	 * kernel (a map cut short by cutmem, say): only pages that are RAM
+	 * in memblock.memory have a struct page that can go to the buddy. */
+	if (end > start && !range_is_ram(start, end)) {
+		printk("mm: multiboot2 information [mem %#018llx-%#018llx] is not RAM of the map: left alone\n",
+		       (unsigned long long)start, (unsigned long long)end - 1);
+		return;
 	}
 	free_boot_range(start, end, -1, "multiboot2 information");
 }

@@ -53,10 +53,12 @@ bool this_cpu_in_panic(void)
 
 void panic_stop_other_cpus(void)
 {
-	if (others_stopped)
-		return;
-	others_signalled = smp_send_stop();
-	others_stopped = true;
+	if (!others_stopped) {
+		/* Set first: a fault inside the stop must not stop them
+		 * again; it still busts the lock below. */
+		others_stopped = true;
+		others_signalled = smp_send_stop();
+	}
 	console_bust_lock();
 }
 

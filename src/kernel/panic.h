@@ -51,7 +51,8 @@ bool this_cpu_in_panic(void);
  * and wait for them (smp_send_stop()), then bust the console lock so this
  * CPU prints even if a stopped CPU held it. Prints nothing itself; panic()
  * reports the result. Context: the panic's owner only, interrupts off;
- * the second and later calls do nothing.
+ * the second and later calls (a fault during the panic) only make sure the
+ * lock is busted.
  */
 void panic_stop_other_cpus(void);
 

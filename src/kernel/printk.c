@@ -41,12 +41,13 @@ static volatile int console_owner = CONSOLE_NO_OWNER;
  */
 static bool console_reentered;
 /*
- * console_at_line_start: did the last text written end with a newline? The
- * re-entry mark and the first text after a bust start a new line first, as
- * the text cut off may stop mid-line. Written by whoever writes to the console (the owner,
- * or the CPU that busted the lock).
+ * console_at_line_start: did the last text written end with a newline?
+ * False while a text goes out. The re-entry mark, and the bust when a
+ * stopped CPU held the lock, start a new line first, as the text cut off
+ * may stop mid-line. Written by whoever writes to the console (the lock's
+ * owner, or the CPU that busted the lock); read by the CPU that busts it.
  */
-static bool console_at_line_start = true;
+static volatile bool console_at_line_start = true;
 /*
  * console_busted_by: the CPU that busted the lock (console_bust_lock()),
  * CONSOLE_NO_OWNER until then. Written once by the panicking CPU after the
@@ -60,6 +61,9 @@ static void console_emit(const char *buf, size_t len)
 {
 	if (!len)
 		return;
+	/* False while the text goes out: a CPU stopped in the middle of it
+	 * leaves a line to end (console_bust_lock()). */
+	console_at_line_start = false;
 	serial_write(buf, len);
 	console_at_line_start = buf[len - 1] == '\n';
 }
@@ -123,9 +127,9 @@ void console_bust_lock(void)
 {
 	int cpu = (int)smp_processor_id();
 
-	/* Holding it ourselves (the panic began inside printk): the
-	 * re-entry path already prints; keep it. */
-	if (console_owner == cpu)
+	/* Busted already; or holding it ourselves (the panic began inside
+	 * printk): the re-entry path prints then, keep it. */
+	if (console_owner == cpu || console_busted_by == cpu)
 		return;
 	console_busted_by = cpu;
 	/* A CPU stopped while it held the lock may have been cut off

@@ -11,10 +11,12 @@
 #include "crashtest.h"
 
 #include "cmdline.h"
+#include "cpu.h"
 #include "lib/kernel.h"
 #include "panic.h"
 #include "printk.h"
 #include "smp.h"
+#include "spinlock.h"
 #include "string.h"
 
 /*
@@ -99,18 +101,118 @@ static noipa void crashtest_printk_fault(void)
 	no_tail_call();
 }
 
+/* The first online CPU other than the calling one, or -1 when alone. */
+static int other_online_cpu(void)
+{
+	unsigned int me = smp_processor_id();
+
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		if (cpu != me && per_cpu(cpu)->state == CPU_ONLINE)
+			return (int)cpu;
+	return -1;
+}
+
+#define RACE_SPINS 100000000UL /* bound of each wait below: seconds */
+/* panic-race: set by the other CPU when it runs the call, then by this
+ * one to start both panics; each written by one CPU, read by the other. */
+static volatile int race_ready, race_go;
+
+/* The other CPU's half of panic-race, from its function-call IPI. */
+static noipa void crashtest_panic_race_other(void *unused)
+{
+	(void)unused;
+	race_ready = 1;
+	for (unsigned long i = 0; !race_go && i < RACE_SPINS; i++)
+		cpu_relax();
+	panic("crashtest: panic-race on CPU %u", smp_processor_id());
+}
+
+/*
+ * Two CPUs call panic() at once: the other CPU spins in its function call
+ * until this one says go, then both panic within a few instructions of
+ * each other. One "Kernel panic" block must come out, no mixed lines.
+ */
+static noipa void crashtest_panic_race(void)
+{
+	int cpu = other_online_cpu(), err;
+	unsigned long i;
+
+	err = smp_call_function_single((unsigned int)cpu,
+				       crashtest_panic_race_other, NULL, 0);
+	if (err) {
+		pr_err("panic-race: smp_call_function_single(%d) failed: %d\n",
+		       cpu, err);
+		return;
+	}
+	for (i = 0; !race_ready && i < RACE_SPINS; i++)
+		cpu_relax();
+	if (!race_ready) {
+		pr_err("panic-race: CPU %d did not run the call\n", cpu);
+		return;
+	}
+	race_go = 1;
+	/* 0 to 1023 pauses: sometimes the other CPU gets there first. */
+	for (i = rdtsc() & 1023; i; i--)
+		cpu_relax();
+	panic("crashtest: panic-race on CPU %u", smp_processor_id());
+}
+
+#define PRINTING_LINES 40 /* lines each CPU prints before the panic */
+/* panic-printing: the lines the other CPU printed; written by it only. */
+static volatile unsigned long printing_count;
+
+/* The other CPU's half of panic-printing: print until stopped. */
+static noipa void crashtest_print_forever(void *unused)
+{
+	(void)unused;
+	for (unsigned long n = 1;; n++) {
+		pr_info("panic-printing: CPU %u line %lu: the quick brown fox jumps over the lazy dog\n",
+			smp_processor_id(), n);
+		printing_count = n;
+	}
+}
+
+/*
+ * Both CPUs print lines as fast as they can, then this one panics while
+ * the other is still printing: no line may mix the two CPUs' text, the
+ * other CPU is stopped (maybe holding the console lock, cut off mid-line),
+ * and the panic lines come out whole after it.
+ */
+static noipa void crashtest_panic_printing(void)
+{
+	int cpu = other_online_cpu(), err;
+	unsigned long i;
+
+	err = smp_call_function_single((unsigned int)cpu,
+				       crashtest_print_forever, NULL, 0);
+	if (err) {
+		pr_err("panic-printing: smp_call_function_single(%d) failed: %d\n",
+		       cpu, err);
+		return;
+	}
+	for (i = 1; i <= PRINTING_LINES; i++)
+		pr_info("panic-printing: CPU %u line %lu: the quick brown fox jumps over the lazy dog\n",
+			smp_processor_id(), i);
+	for (i = 0; printing_count < PRINTING_LINES && i < RACE_SPINS; i++)
+		cpu_relax();
+	panic("crashtest: panic-printing on CPU %u", smp_processor_id());
+}
+
 struct crashtest {
 	const char *name;
 	void (*fn)(void);
+	bool needs_other_cpu; /* runs only with a second CPU online */
 };
 
 static const struct crashtest crashtests[] = {
-	{ "null", crashtest_null },
-	{ "write-text", crashtest_write_text },
-	{ "exec-data", crashtest_exec_data },
-	{ "stack-overflow", crashtest_stack_overflow },
-	{ "panic", crashtest_panic },
-	{ "printk-fault", crashtest_printk_fault },
+	{ "null", crashtest_null, false },
+	{ "write-text", crashtest_write_text, false },
+	{ "exec-data", crashtest_exec_data, false },
+	{ "stack-overflow", crashtest_stack_overflow, false },
+	{ "panic", crashtest_panic, false },
+	{ "printk-fault", crashtest_printk_fault, false },
+	{ "panic-race", crashtest_panic_race, true },
+	{ "panic-printing", crashtest_panic_printing, true },
 };
 
 #define NR_CRASHTESTS (ARRAY_SIZE(crashtests))
@@ -126,22 +228,66 @@ static void known_names(char *buf, size_t size)
 					i ? ", " : "", crashtests[i].name);
 }
 
+/* ap-<test>: @info is the test, run on this CPU from its function-call IPI. */
+static noipa void crashtest_on_this_cpu(void *info)
+{
+	const struct crashtest *t = info;
+
+	pr_info("%s: running on CPU %u (APIC id %u)\n", t->name,
+		smp_processor_id(), (unsigned int)this_cpu()->apic_id);
+	t->fn();
+	no_tail_call();
+}
+
+/*
+ * Run test @t on CPU @cpu through smp_call_function_single(), and wait:
+ * the fault or panic there stops this CPU (by its NMI) before the call
+ * returns. Return: only when it did not happen (reported).
+ */
+static void crashtest_on_cpu(const struct crashtest *t, int cpu)
+{
+	int err = smp_call_function_single((unsigned int)cpu,
+					   crashtest_on_this_cpu, (void *)t, 1);
+
+	if (err)
+		pr_err("ap-%s: smp_call_function_single(%d) failed: %d\n",
+		       t->name, cpu, err);
+}
+
 void crashtest_run(void)
 {
-	char what[32], known[160];
+	char what[32], known[200];
+	const char *name = what;
+	int cpu = -1;
 
 	if (!cmdline_value("crashtest", what, sizeof(what)))
 		return;
+	if (!strncmp(what, "ap-", 3))
+		name = what + 3;
 	for (unsigned int i = 0; i < NR_CRASHTESTS; i++) {
-		if (!strcmp(what, crashtests[i].name)) {
-			pr_info("%s: this fault is on purpose; a crash dump follows\n",
-				what);
-			crashtests[i].fn();
-			pr_err("%s: no fault happened: the protection is missing\n",
-			       what);
-			return;
+		const struct crashtest *t = &crashtests[i];
+
+		if (strcmp(name, t->name))
+			continue;
+		if (name != what || t->needs_other_cpu) {
+			cpu = other_online_cpu();
+			if (cpu < 0) {
+				pr_err("%s: needs a second CPU online, and only CPU %u is: not run\n",
+				       what, smp_processor_id());
+				return;
+			}
 		}
+		pr_info("%s: this fault is on purpose; a crash dump follows\n",
+			what);
+		if (name != what)
+			crashtest_on_cpu(t, cpu);
+		else
+			t->fn();
+		pr_err("%s: no fault happened: the protection is missing\n",
+		       what);
+		return;
 	}
 	known_names(known, sizeof(known));
-	pr_err("unknown test '%s' (known: %s)\n", what, known);
+	pr_err("unknown test '%s' (known: %s; ap-<test> runs <test> on another CPU)\n",
+	       what, known);
 }

@@ -13,6 +13,7 @@
 
 #include "cpu.h"
 #include "gfp.h"
+#include "irqflags.h"
 #include "lib/kernel.h"
 #include "mm.h"
 #include "mmzone.h"
@@ -38,13 +39,18 @@ static unsigned char held_order[KBENCH_MAX_HELD];
 
 /* The TSC as struct bench_ops' clock: ticks summed over timed sections. */
 struct tsc_clock {
-	uint64_t t0;	 /* TSC at the open section's start */
-	uint64_t cycles; /* ticks in the closed sections */
+	uint64_t t0;	     /* TSC at the open section's start */
+	uint64_t cycles;     /* ticks in the closed sections */
+	unsigned long flags; /* RFLAGS.IF before the open section */
 };
 
+/* A timed section runs with interrupts off: no tick or key lands in it. */
 static void tsc_begin(void *clock)
 {
-	((struct tsc_clock *)clock)->t0 = rdtsc_ordered();
+	struct tsc_clock *c = clock;
+
+	local_irq_save(c->flags);
+	c->t0 = rdtsc_ordered();
 }
 
 static void tsc_end(void *clock)
@@ -52,6 +58,7 @@ static void tsc_end(void *clock)
 	struct tsc_clock *c = clock;
 
 	c->cycles += rdtsc_ordered() - c->t0;
+	local_irq_restore(c->flags);
 }
 
 /* The kernel's page allocator under the TSC, as the host's buddy rows. */
@@ -164,10 +171,15 @@ static bool wl_zero(unsigned long n)
  * runs the same instructions but for the loop's. */
 static noinline uint64_t time_count_loop(unsigned long loops)
 {
-	uint64_t t0 = rdtsc_ordered();
+	unsigned long flags;
+	uint64_t t0, t1;
 
+	local_irq_save(flags);
+	t0 = rdtsc_ordered();
 	count_loop(loops);
-	return rdtsc_ordered() - t0;
+	t1 = rdtsc_ordered();
+	local_irq_restore(flags);
+	return t1 - t0;
 }
 
 /*

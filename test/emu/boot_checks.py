@@ -319,18 +319,23 @@ def check_handed_out(log: SerialLog, holes=()) -> list[str]:
             p.append(f"the summary says {h.summary[0]} pages handed out, the ranges add up to {pages}")
         if h.summary[1] != len(h.ranges):
             p.append(f"the summary says {h.summary[1]} ranges, {len(h.ranges)} were printed")
-    if h.took is not None and h.took != pages:
-        p.append(f"'# took {h.took} pages' but the ranges add up to {pages}")
-    if h.memfree_before_kb is not None and h.memfree_before_kb != pages * (PAGE_SIZE // 1024):
+    # The handed-out ranges hold what the test took and what boot took
+    # from the page allocator for good after the boot report (the held line).
+    held = log.held_pages
+    if h.took is not None and h.took + held != pages:
+        p.append(f"'# took {h.took} pages' and {held} held by the kernel, but the ranges add up to {pages}")
+    if h.memfree_before_kb is not None and h.memfree_before_kb != (pages - held) * (PAGE_SIZE // 1024):
         p.append(f"MemFree before the tests was {h.memfree_before_kb} kB, "
-                 f"but {pages} pages ({pages * 4} kB) were handed out")
+                 f"but {pages} pages ({pages * 4} kB) were handed out, {held} of them held by the kernel")
     return p
 
 
 def check_freed(log: SerialLog) -> list[str]:
     """The boot memory freed after the boot report (free_boot_memory()):
     - each "mm: freed [mem A-B] WHAT: N pages" right after Linux's "Freeing
-      WHAT memory: NK" line, with N pages = NK = the range, page-aligned;
+      WHAT memory: NK" line, with N pages = NK = the range's pages of RAM
+      (whole usable pages of the map: a range in a hole frees nothing),
+      page-aligned;
       and no "Freeing" line without its range;
     - each range wholly inside the memblock reservations the log shows
       (so it was reserved), outside the first 1 MiB and mem_map, and no
@@ -338,15 +343,21 @@ def check_freed(log: SerialLog) -> list[str]:
     - the init region: the Memory line's "NK init" is what the initmem
       line frees (both or neither);
     - MemFree grows by exactly the freed amount: the self-test's
-      "# MemFree before the tests" = the boot report's MemFree + the sum."""
+      "# MemFree before the tests" = the boot report's MemFree + the sum,
+      less what smp_init() took for good after the report (the held line)."""
     p: list[str] = []
     freed_k = 0
     for f in log.freed:
         what = f"freed [{f.start:#x}-{f.end - 1:#x}] {f.what}"
         if f.start % PAGE_SIZE or f.end % PAGE_SIZE:
             p.append(f"{what} is not page-aligned")
-        if f.pages * PAGE_SIZE != f.end - f.start:
-            p.append(f"{what}: {f.pages} pages, but the range has {(f.end - f.start) // PAGE_SIZE}")
+        # Only RAM can be freed: a range GRUB put in a hole of the map (the
+        # multiboot2 information above a cutmem) frees none of its pages.
+        ram = total(intersect(usable_page_ranges(log.mmap), f.start // PAGE_SIZE, -(-f.end // PAGE_SIZE)))
+        if f.pages != ram:
+            p.append(f"{what}: {f.pages} pages, but the range has {ram}"
+                     + (f" pages of RAM (of {(f.end - f.start) // PAGE_SIZE})" if ram * PAGE_SIZE != f.end - f.start
+                        else ""))
         if f.freeing_k is None:
             p.append(f"{what}: no 'Freeing {f.what} memory: NK' line right before it")
         elif f.freeing_k != f.pages * (PAGE_SIZE // 1024):
@@ -374,10 +385,12 @@ def check_freed(log: SerialLog) -> list[str]:
         elif init_k != m.init_k:
             p.append(f"'Freeing {INITMEM} memory: {init_k}K', but the Memory line says {m.init_k}K init")
     before = log.handed_out.memfree_before_kb
+    held_k = log.held_pages * (PAGE_SIZE // 1024)
     if log.freed and before is not None and "MemFree" in log.meminfo:
-        if before != log.meminfo["MemFree"] + freed_k:
+        if before != log.meminfo["MemFree"] + freed_k - held_k:
             p.append(f"MemFree before the tests is {before} kB, but the boot report's MemFree "
-                     f"{log.meminfo['MemFree']} kB + {freed_k}K freed is {log.meminfo['MemFree'] + freed_k} kB")
+                     f"{log.meminfo['MemFree']} kB + {freed_k}K freed - {held_k}K held by the kernel "
+                     f"is {log.meminfo['MemFree'] + freed_k - held_k} kB")
     return p
 
 
@@ -833,6 +846,8 @@ _LAPIC = re.compile(r"^ACPI: (?:LAPIC \(acpi_id\[0x([0-9a-f]+)\] lapic_id\[0x([0
                     r"|X2APIC \(apic_id\[0x([0-9a-f]+)\] uid\[0x([0-9a-f]+)\]) "
                     r"(enabled|disabled|disabled online-capable)\)$")
 _ONE_CPU = re.compile(r"^ACPI: .+: booting one CPU$")
+_HELD = re.compile(r"^vmalloc: (\d+) pages of the page allocator held: (\d+) for kernel stacks, "
+                   r"(\d+) page-table pages$")
 BRINGING_UP = "smp: Bringing up secondary CPUs ..."
 BOOTING_SMP = "x86: Booting SMP configuration:"
 UNEXPECTED_VECTOR = "irq: unexpected vector"
@@ -866,6 +881,7 @@ class SmpLines:
     lapics: list[tuple[int, int, bool]] = field(default_factory=list)  # (ACPI id, APIC id, enabled)
     one_cpu: list[str] = field(default_factory=list)  # "ACPI: ...: booting one CPU"
     unexpected: list[str] = field(default_factory=list)  # "irq: unexpected vector ..." lines
+    held: list[tuple[int, int, int]] = field(default_factory=list)  # "vmalloc: N ... held: S ..., T ...": (N, S, T)
 
 
 def smp_lines(log: SerialLog) -> SmpLines:
@@ -892,6 +908,8 @@ def smp_lines(log: SerialLog) -> SmpLines:
             out.lapics.append((int(uid, 16), int(apic_id, 16), m.group(5) == "enabled"))
         elif _ONE_CPU.match(line):
             out.one_cpu.append(line)
+        elif m := _HELD.match(line):
+            out.held.append(tuple(int(g) for g in m.groups()))
         elif line == BRINGING_UP:
             out.bringing_up.append(i)
         elif line == BOOTING_SMP:
@@ -938,6 +956,11 @@ def check_cpus(log: SerialLog, want: CpuExpect) -> list[str]:
       entries, each stack in the vmalloc area with its guard page right
       below it, no two stacks overlapping; the ".... node #0, CPUs:" line
       lists exactly them; no "did not answer" line;
+    - the pages smp_init() says boot holds from the page allocator
+      ("vmalloc: N pages ... held: S for kernel stacks, T page-table
+      pages", once, N = S + T): stacks only for the APs that came up, the
+      same number of pages for each and at least the kernel stack its
+      online line shows (the IST stacks are the rest);
     - no "irq: unexpected vector" line."""
     s = smp_lines(log)
     p: list[str] = []
@@ -1008,6 +1031,17 @@ def check_cpus(log: SerialLog, want: CpuExpect) -> list[str]:
     for (_, hi, a), (lo, _, b) in zip(stacks, stacks[1:]):
         if lo <= hi:
             p.append(f"the stacks (with their guard pages) of CPUs {a} and {b} overlap")
+    if len(s.held) != 1:
+        p.append(f"{len(s.held)} 'vmalloc: N pages of the page allocator held: ...' lines, expected 1")
+    else:
+        n, held_stacks, tables = s.held[0]
+        aps = len(s.online)
+        least = sum((c.stack[1] + 1 - c.stack[0]) // PAGE_SIZE for c in s.online)
+        if n != held_stacks + tables:
+            p.append(f"'vmalloc: {n} pages ... held': {held_stacks} for stacks + {tables} page-table pages is not {n}")
+        if (held_stacks != 0) if not aps else (held_stacks % aps or held_stacks < least):
+            p.append(f"the kernel holds {held_stacks} pages of stacks for {aps} AP(s) online: not the same number "
+                     f"for each, at least the {least} pages of their kernel stacks (none without an AP)")
     if s.unexpected:
         p.append(f"{len(s.unexpected)} unexpected interrupt line(s): {s.unexpected[:3]}")
     return p

@@ -40,8 +40,10 @@ from emulators import (
     QEMU_POWER_OFF_STATUS,
     REPO,
     build_iso_variant,
+    qemu_argv,
     run_bochs_headless,
     run_qemu,
+    run_until_exit,
 )
 from serial_log import clean_lines
 
@@ -181,6 +183,32 @@ def test_qemu_boots_through_the_breakpoints(break_iso, tmp_path, emu_logs, boot_
     assert run.returncode == QEMU_POWER_OFF_STATUS
     assert lines[-1] == "reboot: Power down" and "selftest: all passed" in lines
     assert [name for name, _ in break_lines(run.serial_bytes())] == ORDER
+
+
+def test_qemu_break_ap_once_per_ap(artifacts, tmp_path, emu_logs, boot_times):
+    """break=ap with QEMU -smp 3: each AP prints its ap line (its first C
+    code, smpboot.c start_secondary()) before its online line, naming the
+    same stack; CPU 0 never does."""
+    iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", "break=ap poweroff", [])
+    serial = tmp_path / "serial.log"
+    emu_logs.add(serial)
+    argv = qemu_argv(iso, "64M", serial) + ["-smp", "3", "-accel", "tcg,thread=multi"]
+    run = run_until_exit("qemu-break-ap", argv, serial, 60, tmp_path / "qemu-stdout.log")
+    boot_times.add("qemu-break-ap-64M", run.wall, f"exit {run.returncode}", None)
+    lines = nonempty_lines(serial.read_bytes())
+    assert run.returncode == QEMU_POWER_OFF_STATUS and lines[-1] == "reboot: Power down"
+    assert "magic breakpoints armed: ap (split and merge stop the first 1 time each)" in lines
+    ap = re.compile(r"^bochs-break: ap: CPU (\d+) \(APIC id (\d+)\) in start_secondary\(\): its first C code, on "
+                    r"its stack \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\], CR3=0x[0-9a-f]+; ")
+    online = re.compile(r"^smpboot: CPU (\d+) \(APIC id (\d+)\) online: stack \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\], ")
+    seen = [("ap" if ap.match(line) else "online", (ap.match(line) or online.match(line)).groups())
+            for line in lines if ap.match(line) or online.match(line)]
+    assert [(kind, groups[0]) for kind, groups in seen] == [("ap", "1"), ("online", "1"), ("ap", "2"),
+                                                            ("online", "2")]
+    for i in (0, 2):
+        stack = tuple(int(x, 16) for x in seen[i][1][2:])
+        assert stack == tuple(int(x, 16) for x in seen[i + 1][1][2:]) and seen[i][1][:2] == seen[i + 1][1][:2]
+        assert stack[1] - stack[0] + 1 == 16384 and stack[0] >= 0xFFFFC90000000000
 
 
 def bochs_backtraces(stdout: str) -> list[list[tuple[str, int]]]:

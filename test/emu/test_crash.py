@@ -6,7 +6,10 @@ the same kernel.elf), and end in a panic and a clean power-off (exit 33),
 never a triple fault.
 
 One boot per crashtest (a few seconds each), shared by the tests of that
-crashtest. docs/debugging.md explains how to read such a dump. One more
+crashtest; all on one CPU but for the last group, which boots -smp 2: a dump
+on an AP (ap-null, ap-panic), two CPUs panicking at once (panic-race) and a
+panic while another CPU prints (panic-printing): one readable panic, every
+other CPU stopped by the panicking CPU's NMI, no line mixing two CPUs. docs/debugging.md explains how to read such a dump. One more
 boot goes through make dump's scripts/dump.sh, which must give up on a
 panicked kernel at once.
 """
@@ -21,8 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from emulators import (QEMU_POWER_OFF_STATUS, REPO, TIME_SCALE, Run, build_iso_variant, qemu_argv, run_qemu,
-                       run_until_exit)
+from emulators import QEMU_POWER_OFF_STATUS, REPO, TIME_SCALE, Run, build_iso_variant, run_qemu
 from serial_log import clean_lines, kernel_lines
 
 CRASHTESTS = ("null", "write-text", "exec-data", "stack-overflow")
@@ -183,16 +185,6 @@ class CrashRun:
     workdir: Path
 
 
-def run_qemu_smp(name: str, iso: Path, workdir: Path, cpus: int) -> Run:
-    """run_qemu() with @cpus vCPUs, each on its own host thread."""
-    serial = workdir / "serial.log"
-    argv = qemu_argv(iso, "128M", serial, debug_log=workdir / "qemu-debug.log")
-    argv += ["-smp", str(cpus), "-accel", "tcg,thread=multi"]
-    (workdir / "command").write_text(" ".join(argv) + "\n")
-    return run_until_exit(name, argv, serial, QEMU_TIMEOUT, workdir / "qemu-stdout.log",
-                          other_logs=(workdir / "qemu-debug.log", workdir / "qemu-stdout.log"))
-
-
 def boot_crashtest(artifacts, workdir: Path, what: str, cpus: int = 1) -> CrashRun:
     """Build an ISO whose command line is `crashtest=<what> poweroff` from the
     tested kernel.elf and boot it in QEMU, with @cpus CPUs."""
@@ -202,7 +194,7 @@ def boot_crashtest(artifacts, workdir: Path, what: str, cpus: int = 1) -> CrashR
     if cpus == 1:
         run = run_qemu(f"qemu-crashtest-{what}", iso, "128M", workdir, QEMU_TIMEOUT)
     else:
-        run = run_qemu_smp(f"qemu-smp{cpus}-crashtest-{what}", iso, workdir, cpus)
+        run = run_qemu(f"qemu-smp{cpus}-crashtest-{what}", iso, "128M", workdir, QEMU_TIMEOUT, smp=cpus)
     lines = kernel_lines(clean_lines(run.serial_bytes()))
     return CrashRun(run, lines, CrashDump.parse(lines, what), workdir)
 
@@ -410,11 +402,145 @@ def test_fault_inside_printk_still_dumps(crash):
     assert crash.lines[-1] == "reboot: Power down" and crash.run.returncode == QEMU_POWER_OFF_STATUS
 
 
+def test_ap_crashtest_on_one_cpu_is_refused_and_boot_goes_on(artifacts, tmp_path, emu_logs):
+    cr = boot_crashtest(artifacts, tmp_path, "ap-null")
+    emu_logs.add(cr.run.serial_log, *cr.run.other_logs)
+    assert "crashtest: ap-null: needs a second CPU online, and only CPU 0 is: not run" in cr.lines
+    assert not any("Kernel panic" in line or "BUG:" in line for line in cr.lines)
+    assert cr.run.returncode == QEMU_POWER_OFF_STATUS and cr.lines[-1] == "reboot: Power down"
+
+
+# ---------------------------------------------------------------------------
+# Several CPUs (QEMU -smp 2): a dump on an AP, and two CPUs panicking at once.
+# These need the SMP boot (smp_init() bringing CPU 1 online) and its
+# smp_call_function_single() over the CALL_FUNCTION_VECTOR IPI.
+
+SMP_CPUS = 2
+_CPU_LINE = re.compile(r"^CPU: (\d+) APIC id (\d+)$")
+
+
+def panic_block(lines: list[str]) -> list[str]:
+    """The lines from the (only) "Kernel panic" line to its end line."""
+    starts = [i for i, line in enumerate(lines) if line.startswith("Kernel panic - not syncing: ")]
+    assert len(starts) == 1, f"{len(starts)} 'Kernel panic' lines: {[lines[i] for i in starts]}"
+    why = lines[starts[0]][len("Kernel panic - not syncing: "):]
+    end = lines.index(f"---[ end Kernel panic - not syncing: {why} ]---", starts[0])
+    return lines[starts[0]:end + 1]
+
+
+def check_panic_on(lines: list[str], cpu: int, others: list[int]) -> None:
+    """The panic block names @cpu and says it stopped @others by NMI, none left running."""
+    block = panic_block(lines)
+    m = _CPU_LINE.match(block[1])
+    assert m and int(m.group(1)) == cpu, f"the CPU line after the panic line: {block[1]!r}"
+    stopped = " ".join(str(c) for c in others)
+    assert block[2] == f"panic: CPU {cpu} stopped the other CPUs with an NMI; stopped: {stopped}", block
+    assert len(block) == 4, f"CPUs that did not stop: {block[3:-1]}"
+    assert not any("Kernel panic" in line and not line.startswith(("Kernel panic", "---[ end Kernel panic"))
+                   for line in lines), "a panic line mixed into another line"
+
+
+@pytest.fixture(scope="module")
+def smp_crash_runs(artifacts, tmp_path_factory):
+    cache: dict[str, CrashRun] = {}
+
+    def get(what: str) -> CrashRun:
+        if what not in cache:
+            cache[what] = boot_crashtest(artifacts, tmp_path_factory.mktemp(f"crash-smp-{what}"), what, SMP_CPUS)
+        return cache[what]
+    return get
+
+
+@pytest.fixture
+def smp_crash(request, smp_crash_runs, emu_logs) -> CrashRun:
+    cr = smp_crash_runs(request.param)
+    emu_logs.add(cr.run.serial_log, *cr.run.other_logs)
+    online = [line for line in cr.lines if re.match(r"^smpboot: CPU 1 \(APIC id \d+\) online", line)]
+    assert online, "CPU 1 never came online: the SMP boot is missing"
+    return cr
+
+
+@pytest.mark.parametrize("smp_crash", ["ap-null"], indirect=True)
+def test_dump_on_an_ap_names_it_and_stops_cpu0(smp_crash, ksyms):
+    dump = smp_crash.dump
+    assert dump.lines[0] == "crashtest: ap-null: this fault is on purpose; a crash dump follows"
+    assert re.match(r"^crashtest: null: running on CPU 1 \(APIC id \d+\)$", dump.lines[1]), dump.lines[:3]
+    assert dump.has("BUG: kernel NULL pointer dereference, address: 0x0000000000000000")
+    die = dump.lines.index("Oops: 0000 [#1]")
+    m = _CPU_LINE.match(dump.lines[die + 1])
+    assert m and m.group(1) == "1", dump.lines[die:die + 2]
+    assert dump.lines[1].endswith(f"(APIC id {m.group(2)})"), "the APIC id is CPU 1's"
+    names = dump.names()
+    assert names[0] == "crashtest_null" and "crashtest_on_this_cpu" in names, names
+    for f in dump.trace:
+        if f.name is not None:
+            assert ksyms.check(f.addr, f.symbol) is None, f.symbol
+    assert dump.stack_name not in (None, "boot"), f"CPU 1 runs on its own kernel stack: {dump.stack_name}"
+    check_panic_on(smp_crash.lines, 1, [0])
+    assert not dump.has("no fault happened")
+    assert smp_crash.lines[-1] == "reboot: Power down" and smp_crash.run.returncode == QEMU_POWER_OFF_STATUS
+
+
+@pytest.mark.parametrize("smp_crash", ["ap-panic"], indirect=True)
+def test_panic_on_an_ap(smp_crash):
+    lines = smp_crash.dump.lines
+    assert lines[0] == "crashtest: ap-panic: this fault is on purpose; a crash dump follows"
+    assert panic_block(lines)[0] == "Kernel panic - not syncing: crashtest: panic() called on purpose on CPU 1"
+    check_panic_on(smp_crash.lines, 1, [0])
+    assert smp_crash.lines[-1] == "reboot: Power down" and smp_crash.run.returncode == QEMU_POWER_OFF_STATUS
+
+
+@pytest.mark.parametrize("smp_crash", ["panic-race"], indirect=True)
+def test_two_cpus_panicking_at_once_give_one_panic(smp_crash):
+    """CPU 0 and CPU 1 call panic() within a few instructions of each other:
+    exactly one panic block, from whichever won, naming it and the other as
+    stopped; the loser prints nothing, and no line is mixed."""
+    lines = smp_crash.dump.lines
+    assert lines[0] == "crashtest: panic-race: this fault is on purpose; a crash dump follows"
+    block = panic_block(lines)
+    m = re.fullmatch(r"Kernel panic - not syncing: crashtest: panic-race on CPU ([01])", block[0])
+    assert m, block[0]
+    winner = int(m.group(1))
+    check_panic_on(smp_crash.lines, winner, [1 - winner])
+    assert lines == [lines[0], *block, "reboot: Power down"], "every line after the announcement is the winner's"
+    assert smp_crash.run.returncode == QEMU_POWER_OFF_STATUS
+
+
+_PRINTING = re.compile(r"^crashtest: panic-printing: CPU ([01]) line (\d+): the quick brown fox jumps over the lazy dog$")
+
+
+@pytest.mark.parametrize("smp_crash", ["panic-printing"], indirect=True)
+def test_lines_of_two_cpus_never_mix_and_the_panic_stops_a_printing_cpu(smp_crash):
+    """CPU 0 and CPU 1 print as fast as they can, then CPU 0 panics while
+    CPU 1 still prints: every line before the panic is whole and one CPU's
+    (but CPU 1's last, which the stop may cut: then a prefix of a whole
+    one), each CPU's lines in order; the panic block is whole and names
+    CPU 1 as stopped, though it may have held the console lock."""
+    lines = smp_crash.dump.lines
+    assert lines[0] == "crashtest: panic-printing: this fault is on purpose; a crash dump follows"
+    start = lines.index(panic_block(lines)[0])
+    body, seen = lines[1:start], {0: 0, 1: 0}
+    assert body, "no lines printed before the panic"
+    for i, line in enumerate(body):
+        m = _PRINTING.match(line)
+        if not m:
+            whole = f"crashtest: panic-printing: CPU 1 line {seen[1] + 1}: the quick brown fox jumps over the lazy dog"
+            assert i == len(body) - 1 and whole.startswith(line), f"a mixed or broken line: {line!r}"
+            continue
+        cpu, n = int(m.group(1)), int(m.group(2))
+        assert n == seen[cpu] + 1, f"CPU {cpu}: line {n} after line {seen[cpu]}"
+        seen[cpu] = n
+    assert seen[0] == 40 and seen[1] >= 1, seen
+    check_panic_on(smp_crash.lines, 0, [1])
+    assert lines[start:] == [*panic_block(lines), "reboot: Power down"]
+    assert smp_crash.run.returncode == QEMU_POWER_OFF_STATUS
+
+
 def test_unknown_crashtest_is_reported_and_boot_goes_on(artifacts, tmp_path, emu_logs):
     cr = boot_crashtest(artifacts, tmp_path, "bogus")
     emu_logs.add(cr.run.serial_log, *cr.run.other_logs)
     assert ("crashtest: unknown test 'bogus' (known: null, write-text, exec-data, stack-overflow, panic, "
-            "printk-fault)") in cr.lines
+            "printk-fault, panic-race, panic-printing; ap-<test> runs <test> on another CPU)") in cr.lines
     assert not any("Kernel panic" in line or "BUG:" in line for line in cr.lines)
     assert cr.run.returncode == QEMU_POWER_OFF_STATUS and cr.lines[-1] == "reboot: Power down"
 

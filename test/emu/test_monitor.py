@@ -47,7 +47,7 @@ PAGE_OFFSET = 0xFFFF888000000000
 START_KERNEL_MAP = 0xFFFFFFFF80000000
 COMMANDS = ("help", "meminfo", "buddyinfo", "zoneinfo", "memmap", "pfnmap", "page", "free_area", "pcp", "drain", "x",
             "xp", "walk",
-            "alloc", "free", "allocs", "selftest", "verify", "bench", "cpus", "poweroff", "reboot")
+            "alloc", "free", "allocs", "interrupts", "selftest", "verify", "bench", "cpus", "poweroff", "reboot")
 HEX_LINE = re.compile(r"^([0-9a-f]{16})  ((?:[0-9a-f]{2} ){8} (?:[0-9a-f]{2} ){8}) \|(.{16})\|$")
 UP = "\x1b[A"
 DOWN = "\x1b[B"
@@ -136,6 +136,46 @@ def hexdump_bytes(lines: list[str], first: int) -> bytes:
 
 def check_usage(lines: list[str], error: str, usage: str) -> None:
     assert lines == [error, usage], lines
+
+
+INTERRUPTS_ROW = re.compile(r"^( *\d+|[A-Z]{3}):((?: +\d+)+)(?:  +(.*))?$")
+
+
+def parse_interrupts(lines: list[str]) -> tuple[list[str], dict[str, tuple[list[int], str]]]:
+    """The `interrupts` answer (/proc/interrupts): the CPU names of the
+    header, and each row's label -> (one count per CPU, the rest)."""
+    cpus = lines[0].split()
+    rows = {}
+    for line in lines[1:]:
+        m = INTERRUPTS_ROW.match(line)
+        assert m, f"not a /proc/interrupts row: {line!r}"
+        counts = [int(n) for n in m.group(2).split()]
+        assert len(counts) == len(cpus) or m.group(1) == "ERR", line
+        rows[m.group(1).strip()] = (counts, m.group(3) or "")
+    return cpus, rows
+
+
+def check_interrupts(mon: Monitor) -> None:
+    """interrupts: CPU 0's column; COM1 on IRQ 4 (I/O APIC or 8259) counts
+    the keys typed, the tick (LOC, or the PIT's IRQ 0 on the 8259) runs at
+    HZ=100, and nothing unexpected came."""
+    cpus, rows = parse_interrupts(mon.run("interrupts"))
+    assert cpus[0] == "CPU0", cpus
+    assert list(rows)[-5:] == ["LOC", "SPU", "NMI", "ERR", "CAL"], rows
+    ttys = rows["4"]
+    assert re.match(r"^ *(IO-APIC +4-edge|XT-PIC +4-edge) +ttyS0$", ttys[1]), ttys
+    assert ttys[0][0] >= 1  # the line above came in by IRQ 4
+    tick = "LOC" if rows["LOC"][0][0] else "0"
+    assert tick == "LOC" or rows["0"][1].endswith("timer"), rows
+    before = time.monotonic()
+    time.sleep(1)
+    cpus2, rows2 = parse_interrupts(mon.run("interrupts"))
+    elapsed = time.monotonic() - before
+    assert rows2["4"][0][0] > ttys[0][0]  # typing "interrupts" again
+    ticks = rows2[tick][0][0] - rows[tick][0][0]
+    assert 50 <= ticks <= 100 * (elapsed + 2 * TIME_SCALE), f"{ticks} ticks in {elapsed:.2f} s at HZ=100"
+    assert rows2["ERR"][0] == [0]
+    check_usage(mon.run("interrupts 1"), "interrupts: wrong number of arguments", "usage: interrupts")
 
 
 MEMMAP_ROW = re.compile(r"^\[mem (0x[0-9a-f]{16})-(0x[0-9a-f]{16})\] (\S+) +free (\d+) pcp (\d+) allocated (\d+) "
@@ -359,6 +399,7 @@ def test_monitor_interactive(artifacts, tmp_path, emu_logs, boot_times):
         assert mon.run("help walk") == ["usage: walk VADDR", "the page-table walk of VADDR, level by level",
                                         "example: walk 0xffff888000100000"]
         check_usage(mon.run("help nope"), "help: no command 'nope'", "usage: help [CMD]")
+        check_interrupts(mon)
 
         # cpus: one CPU (QEMU's default), on the boot stack of boot.asm.
         lines = mon.run("cpus")
@@ -557,7 +598,7 @@ def test_monitor_cpus_smp(artifacts, tmp_path, emu_logs, boot_times):
     iso = build_iso_variant(artifacts.kernel_elf, artifacts.grub_cfg, tmp_path / "iso", 'run="cpus; poweroff"', [])
     serial = tmp_path / "serial.log"
     emu_logs.add(serial)
-    argv = qemu_argv(iso, "64M", serial) + ["-smp", "2", "-accel", "tcg,thread=multi"]
+    argv = qemu_argv(iso, "64M", serial, smp=2)
     run = run_until_exit("qemu-monitor-cpus", argv, serial, 60, tmp_path / "qemu-stdout.log")
     lines = clean_lines(serial.read_bytes())
     assert run.returncode == QEMU_POWER_OFF_STATUS, f"QEMU status {run.returncode}"

@@ -625,7 +625,16 @@ def test_init_size_and_memfree_growth_must_match_the_freed_amounts():
     assert log.meminfo["MemFree"] + sum(f.pages * 4 for f in log.freed) == log.handed_out.memfree_before_kb
     short = FREED.replace("# MemFree before the tests: 128800 kB", "# MemFree before the tests: 128796 kB")
     assert any("MemFree before the tests is 128796 kB, but the boot report's MemFree 128752 kB + 48K freed "
-               "is 128800 kB" in p for p in freed_problems(short))
+               "- 0K held by the kernel is 128800 kB" in p for p in freed_problems(short))
+    # Pages smp_init() took for good after the boot report (the held line)
+    # come off MemFree: the same log with 3 pages held is 12K short.
+    held_line = "vmalloc: 3 pages of the page allocator held: 2 for kernel stacks, 1 page-table pages\n"
+    held = FREED.replace("# MemFree before the tests: 128800 kB", held_line + "# MemFree before the tests: 128800 kB")
+    assert SerialLog.parse(held).held_pages == 3
+    assert any("MemFree before the tests is 128800 kB, but the boot report's MemFree 128752 kB + 48K freed "
+               "- 12K held by the kernel is 128788 kB" in p for p in freed_problems(held))
+    fixed = held.replace("# MemFree before the tests: 128800 kB", "# MemFree before the tests: 128788 kB")
+    assert not any("MemFree before the tests" in p for p in freed_problems(fixed))
 
 
 # --- zones: ranges, buddyinfo per zone, zoneinfo, watermarks, MemAvailable ------
@@ -1074,7 +1083,9 @@ def smp_log(cpus: int = 4, lapics: int | None = None, up: int | None = None, ext
     text += [online(i, i) for i in range(1, up)]
     text += [".... node  #0, CPUs:  " + "".join(f" #{i}" for i in range(1, up)) if up > 1 else "",
              f"smp: Brought up 1 node, {up} CPU{'s' if up > 1 else ''}",
-             f"smpboot: Total of {up} processors activated", "reboot: Power down"]
+             f"smpboot: Total of {up} processors activated",
+             f"vmalloc: {10 * (up - 1)} pages of the page allocator held: {10 * (up - 1)} for kernel stacks, "
+             "0 page-table pages", "reboot: Power down"]
     return lines(*(t for t in text if t))
 
 
@@ -1100,7 +1111,8 @@ def test_cpu_lines_pass_and_parse():
     none = lines("Pagewise 0.1",
                  "ACPI: no RSDP found (no multiboot2 ACPI tag, none in the BIOS areas): booting one CPU",
                  "smpboot: Allowing 1 CPUs, 0 hotplug CPUs", "smp: Brought up 1 node, 1 CPU",
-                 "smpboot: Total of 1 processors activated")
+                 "smpboot: Total of 1 processors activated",
+                 "vmalloc: 3 pages of the page allocator held: 0 for kernel stacks, 3 page-table pages")
     assert cpu_problems(none, checks.CpuExpect(2, 1, 0, 1, madt=False)) == []
     x2apic = smp_log(2).replace("ACPI: LAPIC (acpi_id[0x01] lapic_id[0x01] enabled)",
                                 "ACPI: X2APIC (apic_id[0x01] uid[0x01] enabled)")
@@ -1134,6 +1146,15 @@ def test_wrong_cpu_lines_fail():
         # a CPU twice, and one that should not exist
         good.replace("smp: Brought up", online(1, 1) + "\r\nsmp: Brought up"): "online' lines for CPUs [1, 2, 3, 1]",
         good.replace("smp: Brought up", online(5, 5) + "\r\nsmp: Brought up"): "online' lines for CPUs [1, 2, 3, 5]",
+        # the pages held for the APs' stacks
+        good.replace("held: 30 for kernel stacks", "held: 31 for kernel stacks"):
+            "'vmalloc: 30 pages ... held': 31 for stacks + 0 page-table pages is not 30",
+        good.replace("30 pages of the page allocator held: 30", "31 pages of the page allocator held: 31"):
+            "the kernel holds 31 pages of stacks for 3 AP(s) online: not the same number for each",
+        good.replace("30 pages of the page allocator held: 30", "9 pages of the page allocator held: 9"):
+            "the kernel holds 9 pages of stacks for 3 AP(s) online: not the same number for each, at least the 12",
+        good.replace("vmalloc: 30 pages of the page allocator held: 30 for kernel stacks, 0 page-table pages\r\n",
+                     ""): "0 'vmalloc: N pages of the page allocator held: ...' lines, expected 1",
     }
     for bad, why in cases.items():
         assert bad != good, why
@@ -1147,7 +1168,8 @@ def test_wrong_cpu_lines_fail():
     both = good.replace("smp: Bringing up", "ACPI: MADT at 0x1: bad checksum: booting one CPU\r\nsmp: Bringing up")
     assert any("the firmware has a MADT, but the kernel says" in p for p in cpu_problems(both, want))
     silent = lines("Pagewise 0.1", "smpboot: Allowing 1 CPUs, 0 hotplug CPUs", "smp: Brought up 1 node, 1 CPU",
-                   "smpboot: Total of 1 processors activated")
+                   "smpboot: Total of 1 processors activated",
+                   "vmalloc: 0 pages of the page allocator held: 0 for kernel stacks, 0 page-table pages")
     assert any("expected one 'ACPI: ...: booting one CPU' line" in p
                for p in cpu_problems(silent, checks.CpuExpect(2, 1, 0, 1, madt=False)))
     # an AP line after the summary
@@ -1155,3 +1177,35 @@ def test_wrong_cpu_lines_fail():
     assert any("the online lines of CPUs [3] are not between" in p for p in cpu_problems(late, want))
     # the count the emulator gave is what counts: 4 lines are wrong for 2 CPUs
     assert any("expected [(2, 0)]" in p for p in cpu_problems(good, checks.CpuExpect(2, 2, 0, 2, madt_lapics=2)))
+
+
+def test_a_freed_range_in_a_hole_frees_only_its_ram():
+    """GRUB may put the multiboot2 information where a cutmem took the RAM
+    away: freeing it frees none of its pages, and the line must say 0."""
+    hole = (FREED.replace("[mem 0x000000000013f000-0x0000000000140fff] multiboot2 information",
+                          "[mem 0x0000000008000000-0x0000000008001fff] multiboot2 information")
+            .replace("Freeing multiboot2 information memory: 8K", "Freeing multiboot2 information memory: 0K")
+            .replace("multiboot2 information: 2 pages", "multiboot2 information: 0 pages")
+            .replace("# MemFree before the tests: 128800 kB", "# MemFree before the tests: 128792 kB"))
+    assert hole.count("0x0000000008000000-0x0000000008001fff") == 2
+    assert freed_problems(hole) == []
+    claims = hole.replace("multiboot2 information memory: 0K", "multiboot2 information memory: 8K").replace(
+        "multiboot2 information: 0 pages", "multiboot2 information: 2 pages").replace(
+        "before the tests: 128792 kB", "before the tests: 128800 kB")
+    assert any("2 pages, but the range has 0 pages of RAM (of 2)" in p for p in freed_problems(claims))
+
+
+def test_pages_the_kernel_holds_after_the_boot_report_are_in_the_ranges():
+    """smp_init()'s "vmalloc: N pages ... held" line: those pages (the APs'
+    stacks) are handed out but are not the test's, nor in MemFree before
+    the tests."""
+    held = (GOOD.replace("KTAP version 1", "vmalloc: 20 pages of the page allocator held: 20 for kernel stacks, "
+                         "0 page-table pages\r\nKTAP version 1")
+            .replace("# MemFree before the tests: 128752 kB", "# MemFree before the tests: 128672 kB")
+            .replace("# took 32188 pages (128752 kB)", "# took 32168 pages (128672 kB)"))
+    assert SerialLog.parse(held).held_pages == 20
+    assert problems(held) == []
+    unsaid = held.replace("vmalloc: 20 pages of the page allocator held: 20 for kernel stacks, 0 page-table pages\r\n",
+                          "")
+    found = problems(unsaid)
+    assert any("'# took 32168 pages' and 0 held by the kernel, but the ranges add up to 32188" in p for p in found)

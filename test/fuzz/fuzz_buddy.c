@@ -430,7 +430,7 @@ static void model_pcp(void)
 {
 	memset(on_pcp, 0, max_pfn * sizeof(on_pcp[0]));
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
-		for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+		for (int cpu = 0; cpu < (int)nr_cpu_ids; cpu++) {
 			struct per_cpu_pages *pcp =
 				&contig_page_data.node_zones[z]
 					 .per_cpu_pageset[cpu];

@@ -438,7 +438,13 @@ class Observer:
         fa_off, fa_size = self.off(tz, "free_area"), self.size("struct free_area")
         norders = gdb.parse_and_eval("((struct zone *)0)->free_area").type.sizeof // fa_size
         pcp_off, pcp_size = self.off(tz, "per_cpu_pageset"), self.size("struct per_cpu_pages")
-        ncpus = gdb.parse_and_eval("((struct zone *)0)->per_cpu_pageset").type.sizeof // pcp_size
+        nr_cpus = gdb.parse_and_eval("((struct zone *)0)->per_cpu_pageset").type.sizeof // pcp_size
+        # Only the possible CPUs' lists are ever set up (nr_cpu_ids, smp.h):
+        # the rest of the NR_CPUS entries stay zero.
+        ncpus = struct.unpack("<I", self.kread(self.addr("&nr_cpu_ids"), 4))[0]
+        if not 1 <= ncpus <= nr_cpus:
+            errors.append(f"nr_cpu_ids is {ncpus}, not 1..NR_CPUS ({nr_cpus})")
+            ncpus = 1
         budget = [LIST_NODES_BASE + NODES_PER_MAX_BLOCK * (self.max_pfn >> 10)]
         zones = []
         for z in range(nzones):

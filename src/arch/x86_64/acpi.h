@@ -64,6 +64,10 @@ struct acpi_madt_info {
 	uint64_t lapic_addr; /* local APIC registers (type 5 override or
 				the MADT header's) */
 	uint32_t flags;	     /* ACPI_MADT_PCAT_COMPAT */
+	/* The MADT's revision: from 5 (ACPI 6.3) on, a disabled local APIC
+	 * may be hot-added only when it says online-capable; before, any
+	 * disabled one may (Linux's acpi_is_processor_usable()). */
+	uint8_t revision;
 	unsigned int nr_lapics;
 	struct madt_lapic lapics[MADT_MAX_LAPICS]; /* in MADT order */
 	unsigned int nr_ioapics;

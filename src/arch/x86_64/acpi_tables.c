@@ -546,6 +546,7 @@ int acpi_parse_madt(struct acpi_parser *parser, const void *table, uint64_t pa,
 			    ACPI_TABLE_MAX_SIZE);
 	madt->lapic_addr = get32(t + MADT_LAPIC_ADDR);
 	madt->flags = get32(t + MADT_FLAGS);
+	madt->revision = t[HDR_REVISION];
 	/* len - off >= MADT_ENTRY_HDR, not off + 2 <= len: no wrap. */
 	for (off = ACPI_MADT_HDR_SIZE; len - off >= MADT_ENTRY_HDR;) {
 		const uint8_t *e = t + off;

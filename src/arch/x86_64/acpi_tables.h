@@ -23,10 +23,10 @@
 #define ACPI_TABLE_HDR_SIZE 36	       /* struct acpi_table_header */
 #define ACPI_MADT_HDR_SIZE  44	       /* the header, lapic_addr, flags */
 #define ACPI_TABLE_MAX_SIZE (1u << 20) /* a larger length is taken as corrupt */
-#define ACPI_MAX_ROOT_ENTRIES \
-	64		   /* tables read from the RSDT/XSDT; more are
-				    reported and left out */
-#define ACPI_ERROR_LEN 160 /* room for acpi_parser.error */
+/* Tables read from the RSDT/XSDT (a PC lists a few dozen at most); more
+ * are reported and left out. */
+#define ACPI_MAX_ROOT_ENTRIES 128
+#define ACPI_ERROR_LEN	      160 /* room for acpi_parser.error */
 
 /* MADT entry types (ACPI spec 6.5, table 5.21) that the parser reads. */
 #define ACPI_MADT_TYPE_LOCAL_APIC	   0

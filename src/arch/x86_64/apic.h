@@ -165,7 +165,8 @@ void apic_init_vectors(void);
 
 /*
  * lapic_calibrate_timer() - count the LAPIC timer (divide by 16, masked,
- * one-shot from 0xffffffff) over 50 ms of a known clock: the TSC when
+ * one-shot from 0xffffffff) over 50 ms of a known clock, three times, and
+ * keep the least count (a late look only adds): the TSC when
  * CPUID leaf 0x15 gives its rate, else the PIT's channel 2 (gated, polled
  * through port 0x61, as Linux's pit_calibrate_tsc()). Sets
  * lapic_timer_period and prints "APIC: timer calibrated against the PIT:

@@ -81,8 +81,8 @@ unsigned int __init io_apic_init(void)
 			io_apic_write(a, IO_APIC_REDTBL(pin), IO_APIC_MASKED);
 			io_apic_write(a, IO_APIC_REDTBL(pin) + 1, 0);
 		}
-		pr_info("IOAPIC[%u]: apic_id %u, version %#x, address %#x, GSI %u-%u, all %u pins masked\n",
-			nr_io_apics, a->id, ver & IO_APIC_VER_VERSION, m->addr,
+		pr_info("io_apic: IOAPIC[%u] (apic_id %u) version %#x, GSI %u-%u: %u pins, all masked\n",
+			nr_io_apics, a->id, ver & IO_APIC_VER_VERSION,
 			a->gsi_base, a->gsi_base + a->nr_pins - 1, a->nr_pins);
 		nr_io_apics++;
 	}

@@ -14,7 +14,8 @@
 /*
  * io_apic_init() - map each I/O APIC of acpi_madt with ioremap(), read its
  * version and number of pins, mask every pin, and print one line each
- * ("IOAPIC[0]: apic_id 0, version 0x20, address 0xfec00000, GSI 0-23").
+ * ("io_apic: IOAPIC[0] (apic_id 0) version 0x20, GSI 0-23: 24 pins, all
+ * masked").
  * An I/O APIC that cannot be mapped or reads as all ones is reported and
  * left out. Context: CPU 0, boot, after mm_core_init(), interrupts off.
  * Return: the number of usable I/O APICs (0: use the 8259 PICs).

@@ -212,6 +212,12 @@ void __init paging_init(void)
 	map_kernel_part(_rodata, _erodata, _PAGE_NX);		      /* R */
 	map_kernel_part(_data, _end, _PAGE_RW | _PAGE_NX);	      /* RW */
 	unmap_stack_guards();
+	/* The tables of the vmalloc area's first 2 MiB, now, so that the
+	 * boot's mappings there (ACPI tables, APIC registers, the APs'
+	 * stacks of a small machine) need no later page-table page. */
+	next_table(&next_table(&next_table(
+		&kernel_pml4[table_index(VMALLOC_START, 4)])[table_index(
+		VMALLOC_START, 3)])[table_index(VMALLOC_START, 2)]);
 
 	write_cr3(__pa(kernel_pml4));
 	bochs_break_point(
@@ -274,6 +280,7 @@ void dump_pagetable(unsigned long va)
  */
 static DEFINE_SPINLOCK(vmap_lock);
 static unsigned long vmap_next = VMALLOC_START; /* the next free address */
+struct vmalloc_stats vmalloc_stats;		/* under vmap_lock */
 
 /* A zeroed page-table page: memblock's before mm_core_init(), the buddy's
  * after. Return: its direct-map address, or NULL. */
@@ -287,12 +294,15 @@ static pteval_t *vmap_alloc_table(void)
 		if (!page)
 			return NULL;
 		table = page_address(page);
+		vmalloc_stats.buddy_table_pages++;
 	} else {
 		phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
 
 		if (!pa)
 			return NULL;
 		table = __va(pa);
+		/* A page-table page all the same: the boot report's count. */
+		direct_map_stats.table_pages++;
 	}
 	memset(table, 0, PAGE_SIZE);
 	return table;
@@ -372,6 +382,7 @@ const void *memremap_ro(phys_addr_t pa, unsigned long size)
 
 unsigned long vmap_stack(unsigned int pages, unsigned long *base)
 {
+	unsigned long flags;
 	unsigned int order = 0;
 	struct page *page;
 	char *stack;
@@ -390,6 +401,9 @@ unsigned long vmap_stack(unsigned int pages, unsigned long *base)
 		__free_pages(page, order);
 		return 0;
 	}
+	spin_lock_irqsave(&vmap_lock, flags);
+	vmalloc_stats.stack_pages += 1UL << order;
+	spin_unlock_irqrestore(&vmap_lock, flags);
 	*base = (unsigned long)stack;
 	return (unsigned long)stack + ((unsigned long)pages << PAGE_SHIFT);
 }

@@ -129,6 +129,19 @@ const void *memremap_ro(uint64_t pa, unsigned long size);
  */
 unsigned long vmap_stack(unsigned int pages, unsigned long *base);
 
+/*
+ * What the vmalloc area took from the page allocator, held for good: the
+ * pages of vmap_stack()'s stacks (whole blocks of 2^order pages) and its
+ * page-table pages allocated after mm_core_init() (paging_init() builds
+ * the first 2 MiB's tables from memblock, counted in direct_map_stats).
+ * Under vmap_lock (paging.c); print_vmalloc_held() reads it.
+ */
+struct vmalloc_stats {
+	unsigned long stack_pages;
+	unsigned long buddy_table_pages;
+};
+extern struct vmalloc_stats vmalloc_stats;
+
 /* Statistics of the direct map, for the boot report. */
 struct direct_map_stats {
 	unsigned long pages[3];	   /* direct-map pages of 4 KiB, 2 MiB, 1 GiB */

@@ -53,7 +53,9 @@ struct percpu {
 	 * BOOTING, FAILED) and by this CPU after (ONLINE, STOPPED). */
 	volatile enum cpu_state state;
 	/* The kernel stack this CPU runs on outside the IST handlers:
-	 * [stack_base, stack_top), an unmapped guard page below stack_base. */
+	 * [stack_base, stack_top), an unmapped guard page below stack_base.
+	 * Set by CPU 0 (smp_prepare_cpus() for itself, tss_alloc_cpu() for
+	 * an AP before it starts); read-only after. */
 	unsigned long stack_base, stack_top;
 
 	/* Interrupts (irq.c, apic.c): counted by this CPU only. */

@@ -53,10 +53,11 @@
 #define PIT_MODE	0x43
 #define PIT_CH2_ONESHOT 0xb0 /* channel 2, lobyte/hibyte, mode 0, binary */
 #define PORT_61		0x61
-#define PORT_61_GATE2	0x01  /* channel 2 gate */
-#define PORT_61_SPEAKER 0x02  /* speaker data: kept off */
-#define PORT_61_OUT2	0x20  /* channel 2 output, read-only */
-#define PIT_MAX_US	50000 /* one count of at most 16 bits: < 54.9 ms */
+#define PORT_61_GATE2	0x01	   /* channel 2 gate */
+#define PORT_61_SPEAKER 0x02	   /* speaker data: kept off */
+#define PORT_61_OUT2	0x20	   /* channel 2 output, read-only */
+#define PIT_MAX_US	50000	   /* one count of at most 16 bits: < 54.9 ms */
+#define PIT_MAX_POLLS	10000000UL /* reads of port 0x61: far past 50 ms */
 
 /* The header in trampoline.asm (tr_*), same order and sizes. */
 struct trampoline_header {
@@ -104,12 +105,16 @@ static uint32_t cpuid_apic_id(void)
 
 /*
  * Busy-wait @us microseconds (at most PIT_MAX_US) on the PIT's channel 2
- * in mode 0: its output rises when the count runs out. Only CPU 0 uses it,
- * at boot. Until the irq work's time.h gives udelay(), this is the delay.
+ * in mode 0: its output rises when the count runs out, as Linux's
+ * pit_calibrate_tsc() waits. Only CPU 0 uses it, at boot, one wait at a
+ * time (the PIT is not locked). A PIT whose OUT2 never rises (no PIT, or
+ * one port 0x61 does not show) ends the wait after PIT_MAX_POLLS reads,
+ * reported once: the delays are then only roughly as long.
  */
 static void pit_udelay(unsigned long us)
 {
-	unsigned long count = us * PIT_HZ / 1000000 + 1;
+	static bool reported;
+	unsigned long count = us * PIT_HZ / 1000000 + 1, polls = 0;
 	uint8_t p61 = inb(PORT_61);
 
 	outb(PORT_61, (p61 & ~(PORT_61_SPEAKER | PORT_61_GATE2)));
@@ -117,11 +122,17 @@ static void pit_udelay(unsigned long us)
 	outb(PIT_CH2, count & 0xff);
 	outb(PIT_CH2, (count >> 8) & 0xff);
 	outb(PORT_61, (p61 & ~PORT_61_SPEAKER) | PORT_61_GATE2);
-	while (!(inb(PORT_61) & PORT_61_OUT2))
+	while (!(inb(PORT_61) & PORT_61_OUT2) && ++polls < PIT_MAX_POLLS)
 		cpu_relax();
 	outb(PORT_61, p61 & ~PORT_61_SPEAKER);
+	if (polls == PIT_MAX_POLLS && !reported) {
+		reported = true;
+		pr_warn("PIT channel 2 does not count (OUT2 never rose): the startup delays are %lu reads of port 0x61 each\n",
+			PIT_MAX_POLLS);
+	}
 }
 
+/* Busy-wait @us microseconds, any length, in PIT_MAX_US steps. */
 static void udelay_long(unsigned long us)
 {
 	for (; us > PIT_MAX_US; us -= PIT_MAX_US)
@@ -138,6 +149,14 @@ const char *cpu_state_name(enum cpu_state state)
 	};
 
 	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+/* Is @l's APIC id one no CPU can have: 0xff in an xAPIC entry (the
+ * broadcast id), 0xffffffff in an x2APIC one? As Linux's MADT parsing,
+ * such entries are skipped. */
+static bool __init invalid_apic_id(const struct madt_lapic *l)
+{
+	return l->apic_id == (l->x2apic ? 0xffffffffu : 0xffu);
 }
 
 /* Make @lapic CPU @cpu (OFFLINE: started later, or hotplug-only). */
@@ -203,13 +222,17 @@ void __init smp_prepare_cpus(void)
 	boot->stack_top = kernel_stacks[0].top;
 
 	/* CPU 0 is the running CPU; then the enabled ones, then the
-	 * online-capable ones (hotplug), each in MADT order. */
+	 * hot-pluggable disabled ones, each in MADT order. */
 	for (unsigned int i = 0; i < acpi_madt.nr_lapics; i++) {
 		const struct madt_lapic *l = &acpi_madt.lapics[i];
 
 		if (l->apic_id == boot_apic_id) {
 			boot->acpi_uid = l->acpi_uid;
 			found = true;
+		} else if (invalid_apic_id(l)) {
+			if (l->enabled || l->online_capable)
+				pr_warn("MADT entry with APIC id %#x (ACPI UID %u): not a CPU's id, skipped\n",
+					l->apic_id, l->acpi_uid);
 		} else if (l->enabled && n < NR_CPUS) {
 			add_cpu(n++, l);
 		} else if (l->enabled) {
@@ -220,8 +243,12 @@ void __init smp_prepare_cpus(void)
 	for (unsigned int i = 0; i < acpi_madt.nr_lapics; i++) {
 		const struct madt_lapic *l = &acpi_madt.lapics[i];
 
-		if (l->enabled || !l->online_capable ||
-		    l->apic_id == boot_apic_id)
+		/* A disabled entry may be hot-added (Linux's
+		 * acpi_is_processor_usable()): online-capable, or any
+		 * before MADT revision 5, which had no such flag. */
+		if (l->enabled || l->apic_id == boot_apic_id ||
+		    invalid_apic_id(l) ||
+		    (acpi_madt.revision >= 5 && !l->online_capable))
 			continue;
 		if (n < NR_CPUS) {
 			add_cpu(n++, l);
@@ -268,6 +295,11 @@ void __init smp_prepare_cpus(void)
 }
 
 /*
+ * The trampoline (its pages at trampoline_pa): CPU 0 writes the code, the
+ * tables and the header before each AP's SIPI, and only while no AP runs
+ * the trampoline (it waits for each, or parks it with INIT); the AP only
+ * reads them.
+ *
  * Copy the trampoline to its pages and build its page tables there: PML4
  * (page 1) -> PDPT (2) -> PD (3) -> PT (4) -> the code page (0), identity
  * mapped and executable; PML4 entries 256..511 (the kernel's half) are the
@@ -401,16 +433,15 @@ void smp_init(void)
 	unsigned int cpu, online;
 
 	printk("smp: Bringing up secondary CPUs ...\n");
+	if (max_cpus > 1 && !x2apic_enabled && !lapic_base) {
+		/* irq_init() maps the local APIC whenever there is a MADT. */
+		pr_err("the local APIC is not mapped (irq_init() did not map it): booting one CPU\n");
+		max_cpus = 1;
+	}
 	if (max_cpus > 1) {
 		irq_vector_register(CALL_FUNCTION_VECTOR,
 				    "Function call interrupts",
 				    smp_call_function_interrupt);
-		if (!x2apic_enabled && !lapic_base) {
-			/* irq_init() maps the local APIC; without it, here. */
-			pr_warn("local APIC not mapped by irq_init(): mapping it\n");
-			apic_map(acpi_madt.lapic_addr ? acpi_madt.lapic_addr
-						      : APIC_DEFAULT_PHYS_BASE);
-		}
 		printk("x86: Booting SMP configuration:\n");
 		h = setup_trampoline();
 		for (cpu = 1; cpu < max_cpus; cpu++)
@@ -426,6 +457,11 @@ void smp_init(void)
 	printk("smp: Brought up 1 node, %u CPU%s\n", online,
 	       online == 1 ? "" : "s");
 	pr_info("Total of %u processors activated\n", online);
+	/* What boot took from the page allocator for good, so a log can
+	 * account for every page (test/emu/boot_checks.py does). */
+	printk("vmalloc: %lu pages of the page allocator held: %lu for kernel stacks, %lu page-table pages\n",
+	       vmalloc_stats.stack_pages + vmalloc_stats.buddy_table_pages,
+	       vmalloc_stats.stack_pages, vmalloc_stats.buddy_table_pages);
 }
 
 void start_secondary(unsigned long cpu)
