@@ -104,10 +104,10 @@ static noipa void crashtest_printk_fault(void)
 /* The first online CPU other than the calling one, or -1 when alone. */
 static int other_online_cpu(void)
 {
-	unsigned int me = smp_processor_id();
+	unsigned int me = smp_processor_id(), cpu;
 
-	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
-		if (cpu != me && per_cpu(cpu)->state == CPU_ONLINE)
+	for_each_online_cpu (cpu)
+		if (cpu != me)
 			return (int)cpu;
 	return -1;
 }

@@ -402,7 +402,9 @@ void smp_init(void)
 		teardown_trampoline(all_answered);
 
 		printk(".... node  #0, CPUs:   ");
-		for_each_online_cpu(cpu) if (cpu) printk(" #%u", cpu);
+		for_each_online_cpu (cpu)
+			if (cpu)
+				printk(" #%u", cpu);
 		printk("\n");
 	}
 	online = num_online_cpus();
