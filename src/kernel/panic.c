@@ -77,20 +77,18 @@ static void show_cpus(void)
 	if (!others_signalled)
 		return;
 	list[0] = '\0';
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++) { /* each possible CPU */
+	for_each_possible_cpu (cpu)
 		if (cpu != me && per_cpu(cpu)->state == CPU_STOPPED &&
 		    len < sizeof(list))
 			len += (size_t)snprintf(list + len, sizeof(list) - len,
 						" %u", cpu);
-	}
 	printk("panic: CPU %u stopped the other CPUs with an NMI; stopped:%s\n",
 	       me, len ? list : " none");
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		if (cpu != me && per_cpu(cpu)->state == CPU_ONLINE)
+	for_each_online_cpu (cpu)
+		if (cpu != me)
 			printk("panic: CPU %u (APIC id %u) did not stop within %u ms: still online, its lines may mix with these\n",
 			       cpu, (unsigned int)per_cpu(cpu)->apic_id,
 			       SMP_STOP_WAIT_MS);
-	}
 }
 
 void panic(const char *fmt, ...)

@@ -2,7 +2,8 @@
 /*
  * printk.c - the kernel's printk(): format into a buffer, write to COM1.
  * One call's whole text goes out under the console lock with interrupts
- * off, so the lines of two CPUs never interleave within a call. The lock
+ * off, so the lines of two CPUs never interleave within a call; so does
+ * every other console text (console_write(): the monitor's echo). The lock
  * knows its owner CPU: an exception or NMI that prints on the CPU that holds
  * it prints anyway (marked), and a panic busts it once the others stopped.
  */
@@ -87,40 +88,68 @@ static void console_mark_reentry(int cpu)
 		     m < (int)sizeof(mark) ? (size_t)m : sizeof(mark) - 1);
 }
 
-int printk(const char *fmt, ...)
+/*
+ * Take the console lock for this CPU, with interrupts off (saved in
+ * *@flags). Return: true when taken (release with console_unlock_cpu());
+ * false when this CPU may write without it: it holds it already (an
+ * exception or NMI came in while it printed: waiting would wait for
+ * ourselves forever, so print anyway, marked once per hold) or it busted
+ * it (panic).
+ */
+static bool console_lock_cpu(unsigned long *flags)
 {
-	char buf[PRINTK_BUF];
-	unsigned long flags;
-	bool locked = false;
-	va_list ap;
-	int cpu, n;
+	int cpu;
 
-	local_irq_save(flags);
+	local_irq_save(*flags);
 	cpu = (int)smp_processor_id();
 	if (console_owner == cpu) {
-		/* This CPU holds the lock: an exception or NMI came in while
-		 * it printed. Waiting would wait for ourselves forever, so
-		 * print anyway, marked once per hold. */
 		if (!console_reentered)
 			console_mark_reentry(cpu);
-	} else if (console_busted_by != cpu) {
-		spin_lock(&console_lock);
-		console_owner = cpu;
-		locked = true;
+		return false;
 	}
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		console_emit(buf, n < (int)sizeof(buf) ? (size_t)n
-						       : sizeof(buf) - 1);
+	if (console_busted_by == cpu)
+		return false;
+	spin_lock(&console_lock);
+	console_owner = cpu;
+	return true;
+}
+
+/* Undo console_lock_cpu(): drop the lock when @locked, restore @flags. */
+static void console_unlock_cpu(bool locked, unsigned long flags)
+{
 	if (locked) {
 		console_reentered = false;
 		console_owner = CONSOLE_NO_OWNER;
 		spin_unlock(&console_lock);
 	}
 	local_irq_restore(flags);
+}
+
+int printk(const char *fmt, ...)
+{
+	char buf[PRINTK_BUF];
+	unsigned long flags;
+	bool locked = console_lock_cpu(&flags);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		console_emit(buf, n < (int)sizeof(buf) ? (size_t)n
+						       : sizeof(buf) - 1);
+	console_unlock_cpu(locked, flags);
 	return n;
+}
+
+void console_write(const char *s, size_t len)
+{
+	unsigned long flags;
+	bool locked = console_lock_cpu(&flags);
+
+	console_emit(s, len);
+	console_unlock_cpu(locked, flags);
 }
 
 void console_bust_lock(void)

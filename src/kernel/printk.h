@@ -29,6 +29,17 @@
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * console_write() - send @len bytes of @s (not formatted; "\n" goes out
+ * as "\r\n") to the console under the same console lock as printk(), so
+ * it never splits another CPU's line: every console text that is not a
+ * printk() goes through here (the monitor's line editor echo), never
+ * straight to serial_write(). Context: kernel only (the host tests have
+ * their own console); any CPU, any context (interrupts are off while it
+ * writes). Waits for the lock while another CPU prints.
+ */
+void console_write(const char *s, size_t len);
+
+/*
  * console_bust_lock() - from now on, printk() on the calling CPU writes
  * without taking the console lock, which a CPU stopped by a panic may hold
  * for good (as Linux's zap_locks() in the old kernel/printk.c). Other CPUs

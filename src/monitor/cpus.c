@@ -18,8 +18,7 @@ void cmd_cpus(int argc, char **argv)
 	printk("cpus: %u possible, %u online\n", nr_cpu_ids, num_online_cpus());
 	printk("CPU  APIC id  state    %-39s  %10s  %10s\n", "stack", "ticks",
 	       "interrupts");
-	for_each_possible_cpu(cpu)
-	{
+	for_each_possible_cpu (cpu) {
 		const struct percpu *p = per_cpu(cpu);
 		unsigned long irqs = 0;
 

@@ -216,11 +216,6 @@ static void refuse_long_line(size_t len)
 	       MON_LINE_MAX - 1);
 }
 
-static void console_write(const char *s, size_t len)
-{
-	serial_write(s, len);
-}
-
 static struct mon_line line;
 
 /* run="cmd; cmd": each command echoed after the prompt, then run; one

@@ -104,12 +104,27 @@ static noipa void crashtest_printk_fault(void)
 /* The first online CPU other than the calling one, or -1 when alone. */
 static int other_online_cpu(void)
 {
-	unsigned int me = smp_processor_id();
+	unsigned int me = smp_processor_id(), cpu;
 
-	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
-		if (cpu != me && per_cpu(cpu)->state == CPU_ONLINE)
+	for_each_online_cpu (cpu)
+		if (cpu != me)
 			return (int)cpu;
 	return -1;
+}
+
+/*
+ * Run @fn(@info) on CPU @cpu through smp_call_function_single() (@wait as
+ * there), for the crashtest @what. Return: 0, or its error (reported).
+ */
+static int crashtest_call(const char *what, int cpu, void (*fn)(void *),
+			  void *info, int wait)
+{
+	int err = smp_call_function_single((unsigned int)cpu, fn, info, wait);
+
+	if (err)
+		pr_err("%s: smp_call_function_single(%d) failed: %d\n", what,
+		       cpu, err);
+	return err;
 }
 
 #define RACE_SPINS 100000000UL /* bound of each wait below: seconds */
@@ -134,16 +149,12 @@ static noipa void crashtest_panic_race_other(void *unused)
  */
 static noipa void crashtest_panic_race(void)
 {
-	int cpu = other_online_cpu(), err;
+	int cpu = other_online_cpu();
 	unsigned long i;
 
-	err = smp_call_function_single((unsigned int)cpu,
-				       crashtest_panic_race_other, NULL, 0);
-	if (err) {
-		pr_err("panic-race: smp_call_function_single(%d) failed: %d\n",
-		       cpu, err);
+	if (crashtest_call("panic-race", cpu, crashtest_panic_race_other, NULL,
+			   0))
 		return;
-	}
 	for (i = 0; !race_ready && i < RACE_SPINS; i++)
 		cpu_relax();
 	if (!race_ready) {
@@ -180,16 +191,12 @@ static noipa void crashtest_print_forever(void *unused)
  */
 static noipa void crashtest_panic_printing(void)
 {
-	int cpu = other_online_cpu(), err;
+	int cpu = other_online_cpu();
 	unsigned long i;
 
-	err = smp_call_function_single((unsigned int)cpu,
-				       crashtest_print_forever, NULL, 0);
-	if (err) {
-		pr_err("panic-printing: smp_call_function_single(%d) failed: %d\n",
-		       cpu, err);
+	if (crashtest_call("panic-printing", cpu, crashtest_print_forever, NULL,
+			   0))
 		return;
-	}
 	for (i = 1; i <= PRINTING_LINES; i++)
 		pr_info("panic-printing: CPU %u line %lu: the quick brown fox jumps over the lazy dog\n",
 			smp_processor_id(), i);
@@ -239,21 +246,6 @@ static noipa void crashtest_on_this_cpu(void *info)
 	no_tail_call();
 }
 
-/*
- * Run test @t on CPU @cpu through smp_call_function_single(), and wait:
- * the fault or panic there stops this CPU (by its NMI) before the call
- * returns. Return: only when it did not happen (reported).
- */
-static void crashtest_on_cpu(const struct crashtest *t, int cpu)
-{
-	int err = smp_call_function_single((unsigned int)cpu,
-					   crashtest_on_this_cpu, (void *)t, 1);
-
-	if (err)
-		pr_err("ap-%s: smp_call_function_single(%d) failed: %d\n",
-		       t->name, cpu, err);
-}
-
 void crashtest_run(void)
 {
 	char what[32], known[200];
@@ -279,8 +271,11 @@ void crashtest_run(void)
 		}
 		pr_info("%s: this fault is on purpose; a crash dump follows\n",
 			what);
+		/* ap-<test>: run it on @cpu and wait; the fault or panic
+		 * there stops this CPU (by its NMI) before the call returns. */
 		if (name != what)
-			crashtest_on_cpu(t, cpu);
+			crashtest_call(what, cpu, crashtest_on_this_cpu,
+				       (void *)t, 1);
 		else
 			t->fn();
 		pr_err("%s: no fault happened: the protection is missing\n",

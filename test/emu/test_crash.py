@@ -199,16 +199,23 @@ def boot_crashtest(artifacts, workdir: Path, what: str, cpus: int = 1) -> CrashR
     return CrashRun(run, lines, CrashDump.parse(lines, what), workdir)
 
 
-@pytest.fixture(scope="module")
-def crash_runs(artifacts, tmp_path_factory):
-    """Boots on demand, once per crashtest for the whole module."""
+def cached_crashtests(artifacts, tmp_path_factory, cpus: int = 1):
+    """A get(what) that boots crashtest=what on demand with @cpus CPUs, once
+    per crashtest for the whole module."""
     cache: dict[str, CrashRun] = {}
+    prefix = "crash" if cpus == 1 else "crash-smp"
 
     def get(what: str) -> CrashRun:
         if what not in cache:
-            cache[what] = boot_crashtest(artifacts, tmp_path_factory.mktemp(f"crash-{what}"), what)
+            cache[what] = boot_crashtest(artifacts, tmp_path_factory.mktemp(f"{prefix}-{what}"), what, cpus)
         return cache[what]
     return get
+
+
+@pytest.fixture(scope="module")
+def crash_runs(artifacts, tmp_path_factory):
+    """Boots on demand, once per crashtest for the whole module."""
+    return cached_crashtests(artifacts, tmp_path_factory)
 
 
 @pytest.fixture
@@ -442,13 +449,8 @@ def check_panic_on(lines: list[str], cpu: int, others: list[int]) -> None:
 
 @pytest.fixture(scope="module")
 def smp_crash_runs(artifacts, tmp_path_factory):
-    cache: dict[str, CrashRun] = {}
-
-    def get(what: str) -> CrashRun:
-        if what not in cache:
-            cache[what] = boot_crashtest(artifacts, tmp_path_factory.mktemp(f"crash-smp-{what}"), what, SMP_CPUS)
-        return cache[what]
-    return get
+    """The same with SMP_CPUS CPUs."""
+    return cached_crashtests(artifacts, tmp_path_factory, SMP_CPUS)
 
 
 @pytest.fixture

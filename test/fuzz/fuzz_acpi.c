@@ -32,6 +32,7 @@
 
 #include "arch/x86_64/acpi_tables.h"
 #include "lib/kernel.h"
+#include "lib/unaligned.h"
 
 #define FLAG_FIX_CHECKSUMS 0x01
 #define FLAG_MADT_ONLY	   0x02
@@ -100,22 +101,6 @@ static const void *fuzz_map(void *ctx, uint64_t pa, size_t size)
 	return copy;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* Make the @len bytes at @p sum to 0 through the byte at @at (< @len). */
 static void fix_sum(uint8_t *p, size_t len, size_t at)
 {
@@ -130,7 +115,7 @@ static void fix_table(uint8_t *img, size_t size, uint64_t pa)
 
 	if (pa >= size || size - pa < ACPI_TABLE_HDR_SIZE)
 		return;
-	len = get32(img + pa + 4);
+	len = get_unaligned_le32(img + pa + 4);
 	if (len >= ACPI_TABLE_HDR_SIZE && len <= size - pa)
 		fix_sum(img + pa, len, 9);
 }
@@ -144,11 +129,13 @@ static void fix_checksums(uint8_t *img, size_t size)
 
 	if (size < ACPI_RSDP_V1_SIZE)
 		return;
-	xsdt = img[15] >= 2 && size >= ACPI_RSDP_V2_SIZE && get64(img + 24);
-	root = xsdt ? get64(img + 24) : get32(img + 16);
+	xsdt = img[15] >= 2 && size >= ACPI_RSDP_V2_SIZE &&
+	       get_unaligned_le64(img + 24);
+	root = xsdt ? get_unaligned_le64(img + 24)
+		    : get_unaligned_le32(img + 16);
 	esize = xsdt ? 8 : 4;
 	if (root < size && size - root >= ACPI_TABLE_HDR_SIZE) {
-		len = get32(img + root + 4);
+		len = get_unaligned_le32(img + root + 4);
 		if (len > size - root)
 			len = (uint32_t)(size - root);
 		for (uint32_t off = ACPI_TABLE_HDR_SIZE;
@@ -156,13 +143,13 @@ static void fix_checksums(uint8_t *img, size_t size)
 		     off < ACPI_TABLE_HDR_SIZE + 2 * ACPI_MAX_ROOT_ENTRIES * 8;
 		     off += esize)
 			fix_table(img, size,
-				  xsdt ? get64(img + root + off)
-				       : get32(img + root + off));
+				  xsdt ? get_unaligned_le64(img + root + off)
+				       : get_unaligned_le32(img + root + off));
 		fix_table(img, size, root);
 	}
 	fix_sum(img, ACPI_RSDP_V1_SIZE, 8);
 	if (img[15] >= 2 && size >= ACPI_RSDP_V2_SIZE) {
-		len = get32(img + 20);
+		len = get_unaligned_le32(img + 20);
 		if (len >= ACPI_RSDP_V2_SIZE && len <= size)
 			fix_sum(img, len, 32);
 	}

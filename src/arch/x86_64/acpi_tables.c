@@ -15,6 +15,7 @@
 #include "acpi_tables.h"
 
 #include "lib/kernel.h"
+#include "lib/unaligned.h"
 #include "printk.h"
 #include "string.h"
 
@@ -51,32 +52,6 @@
 #define MADT_LAPIC_ADDR_SIZE 12 /* type, len, u16 0, u64 address */
 #define MADT_X2APIC_SIZE     16 /* type, len, u16 0, id, flags, uid */
 #define MADT_X2APIC_NMI_SIZE 12 /* type, len, u16 flags, uid, lint, 3 x 0 */
-
-/* Firmware bytes, not our objects: read fields by copying (no alignment or
- * aliasing assumptions; gcc makes each one load). */
-static uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* Set the parser's error line (without "ACPI: ") and return -EINVAL. */
 static int __attribute__((format(printf, 2, 3)))
@@ -137,7 +112,7 @@ int acpi_check_rsdp(struct acpi_parser *parser, const void *p, size_t avail,
 		.pa = pa,
 		.revision = r[RSDP_REVISION],
 		.length = ACPI_RSDP_V1_SIZE,
-		.rsdt_pa = get32(r + RSDP_RSDT),
+		.rsdt_pa = get_unaligned_le32(r + RSDP_RSDT),
 	};
 	fix_string(info->oem_id, r + RSDP_OEM_ID, OEM_ID_LEN);
 	if (info->revision < 2)
@@ -148,7 +123,7 @@ int acpi_check_rsdp(struct acpi_parser *parser, const void *p, size_t avail,
 		info->revision = 0;
 		return 0;
 	}
-	info->length = get32(r + RSDP_LENGTH);
+	info->length = get_unaligned_le32(r + RSDP_LENGTH);
 	if (info->length < ACPI_RSDP_V2_SIZE || info->length > avail)
 		return fail(
 			parser,
@@ -161,7 +136,7 @@ int acpi_check_rsdp(struct acpi_parser *parser, const void *p, size_t avail,
 			parser,
 			"RSDP at 0x%llx: bad extended checksum (its %u bytes sum to 0x%02x, not 0)",
 			(unsigned long long)pa, info->length, sum);
-	info->xsdt_pa = get64(r + RSDP_XSDT);
+	info->xsdt_pa = get_unaligned_le64(r + RSDP_XSDT);
 	return 0;
 }
 
@@ -203,9 +178,10 @@ static void print_table(const uint8_t *hdr, uint64_t pa)
 	fix_string(table, hdr + HDR_OEM_TABLE_ID, OEM_TABLE_ID_LEN);
 	fix_string(creator, hdr + HDR_CREATOR_ID, SIG_LEN);
 	printk("ACPI: %-4.4s 0x%016llX %06X (v%02u %-6.6s %-8.8s %08X %-4.4s %08X)\n",
-	       sig, (unsigned long long)pa, get32(hdr + HDR_LENGTH),
-	       hdr[HDR_REVISION], oem, table, get32(hdr + HDR_OEM_REVISION),
-	       creator, get32(hdr + HDR_CREATOR_REV));
+	       sig, (unsigned long long)pa,
+	       get_unaligned_le32(hdr + HDR_LENGTH), hdr[HDR_REVISION], oem,
+	       table, get_unaligned_le32(hdr + HDR_OEM_REVISION), creator,
+	       get_unaligned_le32(hdr + HDR_CREATOR_REV));
 }
 
 /*
@@ -226,7 +202,7 @@ static const uint8_t *map_table(struct acpi_parser *parser, uint64_t pa,
 		     (unsigned long long)pa);
 		return NULL;
 	}
-	*len = get32(hdr + HDR_LENGTH);
+	*len = get_unaligned_le32(hdr + HDR_LENGTH);
 	if (*len < ACPI_TABLE_HDR_SIZE || *len > ACPI_TABLE_MAX_SIZE) {
 		fail(parser, "%s at 0x%llx: length %u is outside [%d, %u]",
 		     what, (unsigned long long)pa, *len, ACPI_TABLE_HDR_SIZE,
@@ -243,7 +219,7 @@ static const uint8_t *map_table(struct acpi_parser *parser, uint64_t pa,
 	}
 	/* The header again, from the mapping we keep: what was checked is
 	 * what is read, even if the memory changed between the two maps. */
-	if (get32(table + HDR_LENGTH) != *len) {
+	if (get_unaligned_le32(table + HDR_LENGTH) != *len) {
 		fail(parser, "%s at 0x%llx: its length changed while mapped",
 		     what, (unsigned long long)pa);
 		return NULL;
@@ -296,7 +272,8 @@ int acpi_parse_tables(struct acpi_parser *parser,
 	}
 	for (uint32_t i = 0; i < nr; i++) {
 		const uint8_t *e = root + ACPI_TABLE_HDR_SIZE + i * entry_size;
-		uint64_t pa = xsdt ? get64(e) : get32(e);
+		uint64_t pa =
+			xsdt ? get_unaligned_le64(e) : get_unaligned_le32(e);
 		char what[32];
 		const uint8_t *t;
 		uint32_t len;
@@ -403,7 +380,8 @@ static void add_lapic(struct acpi_madt_info *madt, struct madt_overflow *over,
 static void add_ioapic(struct acpi_madt_info *madt, struct madt_overflow *over,
 		       const uint8_t *e)
 {
-	struct madt_ioapic io = { e[2], get32(e + 4), get32(e + 8) };
+	struct madt_ioapic io = { e[2], get_unaligned_le32(e + 4),
+				  get_unaligned_le32(e + 8) };
 
 	printk("IOAPIC[%u]: apic_id %u, address 0x%x, GSI %u\n",
 	       madt->nr_ioapics, io.id, io.addr, io.gsi_base);
@@ -426,7 +404,8 @@ static void add_ioapic(struct acpi_madt_info *madt, struct madt_overflow *over,
 static void add_iso(struct acpi_madt_info *madt, struct madt_overflow *over,
 		    const uint8_t *e)
 {
-	struct madt_iso iso = { e[2], e[3], get32(e + 4), get16(e + 8) };
+	struct madt_iso iso = { e[2], e[3], get_unaligned_le32(e + 4),
+				get_unaligned_le16(e + 8) };
 
 	printk("ACPI: INT_SRC_OVR (bus %u bus_irq %u global_irq %u %s %s)\n",
 	       iso.bus, iso.source, iso.gsi, polarity(iso.flags),
@@ -486,8 +465,9 @@ static void parse_entry(struct acpi_madt_info *madt, struct madt_overflow *over,
 	switch (e[0]) {
 	case ACPI_MADT_TYPE_LOCAL_APIC:
 		printk("ACPI: LAPIC (acpi_id[0x%02x] lapic_id[0x%02x] %s)\n",
-		       e[2], e[3], lapic_state(get32(e + 4)));
-		add_lapic(madt, over, e[3], e[2], get32(e + 4), false);
+		       e[2], e[3], lapic_state(get_unaligned_le32(e + 4)));
+		add_lapic(madt, over, e[3], e[2], get_unaligned_le32(e + 4),
+			  false);
 		break;
 	case ACPI_MADT_TYPE_IO_APIC:
 		add_ioapic(madt, over, e);
@@ -497,26 +477,30 @@ static void parse_entry(struct acpi_madt_info *madt, struct madt_overflow *over,
 		break;
 	case ACPI_MADT_TYPE_LOCAL_APIC_NMI:
 		printk("ACPI: LAPIC_NMI (acpi_id[0x%02x] %s %s lint[0x%x])\n",
-		       e[2], polarity(get16(e + 3)), trigger(get16(e + 3)),
-		       e[5]);
-		add_nmi(madt, over, e[2], get16(e + 3), e[5]);
+		       e[2], polarity(get_unaligned_le16(e + 3)),
+		       trigger(get_unaligned_le16(e + 3)), e[5]);
+		add_nmi(madt, over, e[2], get_unaligned_le16(e + 3), e[5]);
 		break;
 	case ACPI_MADT_TYPE_LOCAL_APIC_OVERRIDE:
-		madt->lapic_addr = get64(e + 4);
+		madt->lapic_addr = get_unaligned_le64(e + 4);
 		printk("ACPI: LAPIC_ADDR_OVR (address[0x%llx])\n",
 		       (unsigned long long)madt->lapic_addr);
 		break;
 	case ACPI_MADT_TYPE_LOCAL_X2APIC:
 		printk("ACPI: X2APIC (apic_id[0x%02x] uid[0x%02x] %s)\n",
-		       get32(e + 4), get32(e + 12), lapic_state(get32(e + 8)));
-		add_lapic(madt, over, get32(e + 4), get32(e + 12), get32(e + 8),
+		       get_unaligned_le32(e + 4), get_unaligned_le32(e + 12),
+		       lapic_state(get_unaligned_le32(e + 8)));
+		add_lapic(madt, over, get_unaligned_le32(e + 4),
+			  get_unaligned_le32(e + 12), get_unaligned_le32(e + 8),
 			  true);
 		break;
 	case ACPI_MADT_TYPE_LOCAL_X2APIC_NMI:
 		printk("ACPI: X2APIC_NMI (uid[0x%02x] %s %s lint[0x%x])\n",
-		       get32(e + 4), polarity(get16(e + 2)),
-		       trigger(get16(e + 2)), e[8]);
-		add_nmi(madt, over, get32(e + 4), get16(e + 2), e[8]);
+		       get_unaligned_le32(e + 4),
+		       polarity(get_unaligned_le16(e + 2)),
+		       trigger(get_unaligned_le16(e + 2)), e[8]);
+		add_nmi(madt, over, get_unaligned_le32(e + 4),
+			get_unaligned_le16(e + 2), e[8]);
 		break;
 	}
 }
@@ -532,7 +516,7 @@ int acpi_parse_madt(struct acpi_parser *parser, const void *table, uint64_t pa,
 		    struct acpi_madt_info *madt)
 {
 	const uint8_t *t = table;
-	uint32_t len = get32(t + HDR_LENGTH);
+	uint32_t len = get_unaligned_le32(t + HDR_LENGTH);
 	struct madt_overflow over = { 0 };
 	unsigned int enabled = 0, online = 0;
 	uint32_t off;
@@ -544,8 +528,8 @@ int acpi_parse_madt(struct acpi_parser *parser, const void *table, uint64_t pa,
 			    "MADT at 0x%llx: length %u is outside [%d, %u]",
 			    (unsigned long long)pa, len, ACPI_MADT_HDR_SIZE,
 			    ACPI_TABLE_MAX_SIZE);
-	madt->lapic_addr = get32(t + MADT_LAPIC_ADDR);
-	madt->flags = get32(t + MADT_FLAGS);
+	madt->lapic_addr = get_unaligned_le32(t + MADT_LAPIC_ADDR);
+	madt->flags = get_unaligned_le32(t + MADT_FLAGS);
 	madt->revision = t[HDR_REVISION];
 	/* len - off >= MADT_ENTRY_HDR, not off + 2 <= len: no wrap. */
 	for (off = ACPI_MADT_HDR_SIZE; len - off >= MADT_ENTRY_HDR;) {

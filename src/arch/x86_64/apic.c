@@ -105,10 +105,12 @@ void apic_icr_write(uint32_t low, uint32_t dest)
 
 /*
  * One measurement: the LAPIC timer's counts over CALIBRATE_US of the TSC
- * (at @tsc_khz) or, when 0, of the PIT. Return: the count, 0 when the PIT
- * never ended its wait.
+ * (at @tsc_khz) or, when 0, of the PIT; then *@tsc_ticks is what the TSC
+ * counted meanwhile (its rate, for udelay()). Return: the count, 0 when
+ * the PIT never ended its wait.
  */
-static uint32_t __init lapic_count_once(unsigned long tsc_khz)
+static uint32_t __init lapic_count_once(unsigned long tsc_khz,
+					uint64_t *tsc_ticks)
 {
 	uint32_t left;
 
@@ -120,12 +122,16 @@ static uint32_t __init lapic_count_once(unsigned long tsc_khz)
 		while (rdtsc() < end)
 			cpu_relax();
 	} else {
+		uint64_t tsc_start;
+
 		pit_wait_start(CALIBRATE_US);
 		apic_write(APIC_TMICT, APIC_TIMER_START);
+		tsc_start = rdtsc();
 		if (!pit_wait_done(CALIBRATE_MAX_POLLS)) {
 			apic_write(APIC_TMICT, 0);
 			return 0;
 		}
+		*tsc_ticks = rdtsc() - tsc_start;
 	}
 	left = apic_read(APIC_TMCCT);
 	apic_write(APIC_TMICT, 0);
@@ -136,14 +142,17 @@ bool __init lapic_calibrate_timer(void)
 {
 	unsigned long tsc_khz = tsc_khz_from_cpuid();
 	unsigned long bus_khz;
+	uint64_t tsc_best = 0;
 	uint32_t best = 0;
 
 	apic_write(APIC_LVTT, APIC_LVT_MASKED | LOCAL_TIMER_VECTOR);
 	apic_write(APIC_TDCR, APIC_TDR_DIV_16);
 	/* A late look at the end of the wait (an emulator's vCPU thread
-	 * descheduled, an SMI) only makes a count larger: keep the least. */
+	 * descheduled, an SMI) only makes a count larger: keep the least,
+	 * of the LAPIC's counts and of the TSC's. */
 	for (unsigned int i = 0; i < CALIBRATE_TRIES; i++) {
-		uint32_t count = lapic_count_once(tsc_khz);
+		uint64_t tsc_ticks = 0;
+		uint32_t count = lapic_count_once(tsc_khz, &tsc_ticks);
 
 		if (!count && !tsc_khz) {
 			pr_err("timer not calibrated: the PIT's channel 2 never ended a %lu us wait (port 0x61 bit 5)\n",
@@ -152,7 +161,11 @@ bool __init lapic_calibrate_timer(void)
 		}
 		if (!best || count < best)
 			best = count;
+		if (tsc_ticks && (!tsc_best || tsc_ticks < tsc_best))
+			tsc_best = tsc_ticks;
 	}
+	/* udelay() counts the TSC from now on (before any AP runs). */
+	delay_set_tsc_khz(tsc_khz ? tsc_khz : tsc_best * 1000 / CALIBRATE_US);
 	lapic_timer_period = best / CALIBRATE_JIFFIES;
 	if (!lapic_timer_period) {
 		pr_err("timer not calibrated: its counter did not move in %lu us\n",

@@ -170,7 +170,9 @@ void apic_init_vectors(void);
  * CPUID leaf 0x15 gives its rate, else the PIT's channel 2 (gated, polled
  * through port 0x61, as Linux's pit_calibrate_tsc()). Sets
  * lapic_timer_period and prints "APIC: timer calibrated against the PIT:
- * <n> ticks per jiffy (bus clock <m>.<mmm> MHz), HZ=100".
+ * <n> ticks per jiffy (bus clock <m>.<mmm> MHz), HZ=100". The TSC is
+ * counted over the same PIT waits: its rate goes to udelay()
+ * (delay_set_tsc_khz()).
  * Context: CPU 0, boot, interrupts off, after apic_map().
  * Return: false (period left 0, reason printed) when the PIT never ended
  * the wait or the LAPIC counter did not move.

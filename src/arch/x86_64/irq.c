@@ -230,9 +230,11 @@ static bool cpu_shown(unsigned int cpu)
 	return cpu == 0 || per_cpu(cpu)->state == CPU_ONLINE;
 }
 
-#define for_each_shown_cpu(cpu)                          \
-	for_each_possible_cpu(cpu) if (!cpu_shown(cpu)); \
-	else
+#define for_each_shown_cpu(cpu)      \
+	for_each_possible_cpu (cpu)  \
+		if (!cpu_shown(cpu)) \
+			;            \
+		else
 
 /*
  * One row of `interrupts`, built whole and printed in one printk (lines of

@@ -15,6 +15,7 @@
 
 #include "cmdline.h"
 #include "lab.h"
+#include "lib/unaligned.h"
 #include "printk.h"
 #include "string.h"
 
@@ -36,27 +37,6 @@
 #define BASIC_UPPER_START     (1ULL << 20) /* mem_upper counts from 1 MiB */
 
 struct boot_params boot_params;
-
-/*
- * The information is GRUB's bytes, not our objects: read fields by copying,
- * so no load depends on alignment or on the C type rules. gcc turns each
- * into one load, even in the freestanding kernel.
- */
-static uint32_t load_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t load_u64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* Copy the string at @src (at most @max bytes, NUL or not) into @dst[@size]. */
 static void copy_string(char *dst, size_t size, const char *src, size_t max)
@@ -85,7 +65,6 @@ static void parse_mmap(const uint8_t *tag, uint32_t size)
 	 * STUB:
 	 *	(void)tag;
 	 *	(void)size;
-	 *	(void)load_u64;
 	 *	lab_missing(1, "parse_mmap");
 	 */
 	uint32_t entry_size, off;
@@ -95,7 +74,7 @@ static void parse_mmap(const uint8_t *tag, uint32_t size)
 		       size);
 		return;
 	}
-	entry_size = load_u32(tag + 8);
+	entry_size = get_unaligned_le32(tag + 8);
 	if (entry_size < MB2_MMAP_ENTRY_MIN || entry_size % 8) {
 		pr_err("memory map entry_size %u is not a multiple of 8 of at least %d; map skipped\n",
 		       entry_size, MB2_MMAP_ENTRY_MIN);
@@ -113,9 +92,9 @@ static void parse_mmap(const uint8_t *tag, uint32_t size)
 			return;
 		}
 		m = &boot_params.mmap[boot_params.nr_mmap++];
-		m->addr = load_u64(e);
-		m->len = load_u64(e + 8);
-		m->type = load_u32(e + 16);
+		m->addr = get_unaligned_le64(e);
+		m->len = get_unaligned_le64(e + 8);
+		m->type = get_unaligned_le32(e + 16);
 	}
 	if (off < size)
 		pr_err("memory map tag ends with %u bytes that are not a whole entry; ignored\n",
@@ -144,8 +123,8 @@ static void parse_module(const uint8_t *tag, uint32_t size)
 		return;
 	}
 	m = &boot_params.modules[boot_params.nr_modules];
-	m->start = load_u32(tag + 8);
-	m->end = load_u32(tag + 12);
+	m->start = get_unaligned_le32(tag + 8);
+	m->end = get_unaligned_le32(tag + 12);
 	if (m->end < m->start) {
 		pr_err("module [%#llx-%#llx) ends before it starts; skipped\n",
 		       (unsigned long long)m->start,
@@ -165,8 +144,8 @@ static void parse_basic_meminfo(const uint8_t *tag, uint32_t size)
 
 	if (!tag_fits("basic meminfo", size, MB2_BASIC_MEMINFO))
 		return;
-	lower = load_u32(tag + 8);
-	upper = load_u32(tag + 12);
+	lower = get_unaligned_le32(tag + 8);
+	upper = get_unaligned_le32(tag + 12);
 	boot_params.nr_mmap = 2;
 	boot_params.mmap[0] =
 		(struct boot_mmap_entry){ 0, (uint64_t)lower << 10,
@@ -183,7 +162,7 @@ static void parse_basic_meminfo(const uint8_t *tag, uint32_t size)
  */
 static void parse_acpi(const uint8_t *tag, uint32_t size, size_t off)
 {
-	uint32_t type = load_u32(tag), len = size - MB2_TAG_HDR;
+	uint32_t type = get_unaligned_le32(tag), len = size - MB2_TAG_HDR;
 	const char *name = type == MB2_TAG_ACPI_NEW ? "ACPI new" : "ACPI old";
 
 	if (!tag_fits(name, size, MB2_TAG_HDR + MB2_RSDP_V1))
@@ -221,7 +200,7 @@ int mb2_parse_info(const void *info, size_t avail)
 		       info, avail);
 		return -1;
 	}
-	total = load_u32(mbi);
+	total = get_unaligned_le32(mbi);
 	if (total < MB2_INFO_MIN) {
 		pr_err("boot information total_size %u is below %d bytes; ignored\n",
 		       total, MB2_INFO_MIN);
@@ -238,7 +217,8 @@ int mb2_parse_info(const void *info, size_t avail)
 	/* off + MB2_TAG_HDR <= size: the header is in; then its size is checked. */
 	for (off = MB2_INFO_HDR; off + MB2_TAG_HDR <= size;) {
 		const uint8_t *t = mbi + off;
-		uint32_t type = load_u32(t), tag_size = load_u32(t + 4);
+		uint32_t type = get_unaligned_le32(t),
+			 tag_size = get_unaligned_le32(t + 4);
 
 		if (type == MB2_TAG_END) {
 			stopped = true;

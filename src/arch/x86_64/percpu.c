@@ -21,6 +21,7 @@ unsigned int num_online_cpus(void)
 {
 	unsigned int cpu, n = 0;
 
-	for_each_online_cpu(cpu) n++;
+	for_each_online_cpu (cpu)
+		n++;
 	return n;
 }

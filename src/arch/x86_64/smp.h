@@ -111,10 +111,11 @@ static inline struct percpu *this_cpu(void)
 /* for_each_possible_cpu(cpu) - 0 .. nr_cpu_ids - 1, as Linux's. */
 #define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)
 /* for_each_online_cpu(cpu) - those whose state is CPU_ONLINE. */
-#define for_each_online_cpu(cpu)                                    \
-	for_each_possible_cpu(cpu) if (percpu_areas[(cpu)].state != \
-				       CPU_ONLINE);                 \
-	else
+#define for_each_online_cpu(cpu)                             \
+	for_each_possible_cpu (cpu)                          \
+		if (percpu_areas[(cpu)].state != CPU_ONLINE) \
+			;                                    \
+		else
 
 /* num_online_cpus() - how many CPUs are CPU_ONLINE now. */
 unsigned int num_online_cpus(void);

@@ -33,6 +33,7 @@
 #include "printk.h"
 #include "smp.h"
 #include "string.h"
+#include "time.h"
 #include "traps.h"
 #include "tss.h"
 
@@ -46,18 +47,6 @@
 #define INIT_DELAY_US	     10000 /* after INIT (Intel SDM vol. 3, 9.4.4) */
 #define SIPI_DELAY_US	     200   /* after each SIPI */
 #define APIC_ESR_SEND_ERRORS 0xef  /* all but bit 4 (receive illegal vector) */
-
-/* PIT channel 2, polled through port 0x61 (the delay before time.h). */
-#define PIT_HZ		1193182UL
-#define PIT_CH2		0x42
-#define PIT_MODE	0x43
-#define PIT_CH2_ONESHOT 0xb0 /* channel 2, lobyte/hibyte, mode 0, binary */
-#define PORT_61		0x61
-#define PORT_61_GATE2	0x01	   /* channel 2 gate */
-#define PORT_61_SPEAKER 0x02	   /* speaker data: kept off */
-#define PORT_61_OUT2	0x20	   /* channel 2 output, read-only */
-#define PIT_MAX_US	50000	   /* one count of at most 16 bits: < 54.9 ms */
-#define PIT_MAX_POLLS	10000000UL /* reads of port 0x61: far past 50 ms */
 
 /* The header in trampoline.asm (tr_*), same order and sizes. */
 struct trampoline_header {
@@ -101,43 +90,6 @@ static uint32_t cpuid_apic_id(void)
 			return d2;
 	}
 	return b >> 24;
-}
-
-/*
- * Busy-wait @us microseconds (at most PIT_MAX_US) on the PIT's channel 2
- * in mode 0: its output rises when the count runs out, as Linux's
- * pit_calibrate_tsc() waits. Only CPU 0 uses it, at boot, one wait at a
- * time (the PIT is not locked). A PIT whose OUT2 never rises (no PIT, or
- * one port 0x61 does not show) ends the wait after PIT_MAX_POLLS reads,
- * reported once: the delays are then only roughly as long.
- */
-static void pit_udelay(unsigned long us)
-{
-	static bool reported;
-	unsigned long count = us * PIT_HZ / 1000000 + 1, polls = 0;
-	uint8_t p61 = inb(PORT_61);
-
-	outb(PORT_61, (p61 & ~(PORT_61_SPEAKER | PORT_61_GATE2)));
-	outb(PIT_MODE, PIT_CH2_ONESHOT);
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, (count >> 8) & 0xff);
-	outb(PORT_61, (p61 & ~PORT_61_SPEAKER) | PORT_61_GATE2);
-	while (!(inb(PORT_61) & PORT_61_OUT2) && ++polls < PIT_MAX_POLLS)
-		cpu_relax();
-	outb(PORT_61, p61 & ~PORT_61_SPEAKER);
-	if (polls == PIT_MAX_POLLS && !reported) {
-		reported = true;
-		pr_warn("PIT channel 2 does not count (OUT2 never rose): the startup delays are %lu reads of port 0x61 each\n",
-			PIT_MAX_POLLS);
-	}
-}
-
-/* Busy-wait @us microseconds, any length, in PIT_MAX_US steps. */
-static void udelay_long(unsigned long us)
-{
-	for (; us > PIT_MAX_US; us -= PIT_MAX_US)
-		pit_udelay(PIT_MAX_US);
-	pit_udelay(us);
 }
 
 const char *cpu_state_name(enum cpu_state state)
@@ -371,13 +323,13 @@ static uint32_t wakeup_secondary_cpu_via_init(uint32_t apic_id)
 	apic_wait_icr_idle();
 	apic_icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, apic_id);
 	apic_wait_icr_idle();
-	udelay_long(INIT_DELAY_US);
+	udelay(INIT_DELAY_US);
 	for (int i = 0; i < 2; i++) {
 		apic_esr();
 		apic_icr_write(APIC_DM_STARTUP |
 				       (uint32_t)(trampoline_pa >> PAGE_SHIFT),
 			       apic_id);
-		pit_udelay(SIPI_DELAY_US);
+		udelay(SIPI_DELAY_US);
 		apic_wait_icr_idle();
 		errors |= apic_esr() & APIC_ESR_SEND_ERRORS;
 	}
@@ -408,7 +360,7 @@ static bool do_boot_cpu(unsigned int cpu, struct trampoline_header *h)
 	for (unsigned int ms = 0; ms < AP_ANSWER_MS; ms++) {
 		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == CPU_ONLINE)
 			return true;
-		pit_udelay(1000);
+		mdelay(1);
 	}
 	/* Too late from now on: the AP sees FAILED and halts. */
 	if (!__atomic_compare_exchange_n(&p->state, &expected, CPU_FAILED,
@@ -450,7 +402,9 @@ void smp_init(void)
 		teardown_trampoline(all_answered);
 
 		printk(".... node  #0, CPUs:   ");
-		for_each_online_cpu(cpu) if (cpu) printk(" #%u", cpu);
+		for_each_online_cpu (cpu)
+			if (cpu)
+				printk(" #%u", cpu);
 		printk("\n");
 	}
 	online = num_online_cpus();

@@ -49,11 +49,50 @@ void pit_stop(void);
  * 0x61 with the speaker off, as Linux's pit_calibrate_tsc(): start it,
  * then poll until its OUT pin rises. pit_wait_done() returns false when
  * OUT did not rise within ~@max_polls reads of port 0x61 (a machine
- * without a PIT, or one that does not show OUT2). Context: boot, one CPU
- * at a time (the PIT is not locked), interrupts off for an exact count.
+ * without a PIT, or one that does not show OUT2). Context: CPU 0 only
+ * (channel 2 is CPU 0's, see udelay()), interrupts off for an exact count.
  */
 void pit_wait_start(unsigned int us);
 bool pit_wait_done(unsigned long max_polls);
+
+/*
+ * udelay() - busy-wait at least @us microseconds; mdelay() - @ms
+ * milliseconds (Linux's <linux/delay.h> names). Any length; any CPU, any
+ * context, interrupts on or off (an interrupt taken meanwhile only makes
+ * the wait longer). No lock: see below for why none is needed.
+ *
+ * The clock is the TSC once its rate is known (delay_set_tsc_khz(): from
+ * CPUID leaf 0x15, or measured against the PIT by lapic_calibrate_timer()
+ * in irq_init()): each CPU reads its own TSC, all at the same rate, so
+ * nothing is shared. Before that, or when it never became known (8259
+ * mode calibrates nothing; a PIT that never counted), the wait is the PIT's channel 2, one-shot in <= 50 ms steps
+ * (pit_wait_start()), polled through port 0x61, as Linux's
+ * pit_calibrate_tsc().
+ *
+ * PIT channel 2 belongs to CPU 0: only CPU 0 programs it (the calibration
+ * in irq_init() and this fallback), so two CPUs never share it. That
+ * holds because the rule is checked here, not assumed: on any other CPU
+ * (an AP can only need a delay after irq_init(), e.g. when it panics) the
+ * fallback counts reads of port 0x61 (~1 us each on an ISA bus) without
+ * programming the PIT. Neither CPU 0's tick nor its NMI handler calls
+ * udelay(), so CPU 0 never nests two PIT waits (a fault inside one that
+ * panics restarts the channel; the outer wait never resumes).
+ *
+ * A PIT that never counts cannot hang the boot: the first step it does
+ * not end stops after ~10^7 reads of port 0x61 (seconds), reported once
+ * ("time: PIT channel 2 does not count ..."); from then on (also after a
+ * calibration it failed) delays are counted in port reads, only roughly as
+ * long as asked.
+ */
+void udelay(unsigned long us);
+void mdelay(unsigned long ms);
+
+/*
+ * delay_set_tsc_khz() - from now on udelay() counts the TSC at @khz kHz
+ * (0: back to the PIT). Context: CPU 0, boot, in irq_init() before any AP
+ * runs (the one writer; every CPU reads it later in udelay()).
+ */
+void delay_set_tsc_khz(unsigned long khz);
 
 /*
  * tsc_khz_from_cpuid() - the TSC's rate from CPUID leaf 0x15 (crystal
