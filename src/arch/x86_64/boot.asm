@@ -25,6 +25,8 @@ PTE_RW             equ 1 << 1       ; writable
 PTE_PS             equ 1 << 7       ; 2 MiB page in a PD entry
 CR0_PG             equ 1 << 31
 CR0_WP             equ 1 << 16
+CR0_NW             equ 1 << 29          ; not write-through (with CD: no caching)
+CR0_CD             equ 1 << 30          ; cache disable
 CR4_PAE            equ 1 << 5
 MSR_EFER           equ 0xc0000080
 EFER_LME           equ 1 << 8       ; long mode enable
@@ -329,6 +331,7 @@ enable_paging:
 	wrmsr
 	mov eax, cr0
 	or eax, CR0_PG | CR0_WP
+	and eax, ~(CR0_CD | CR0_NW)         ; caches on: a BIOS (Bochs's) may leave them off
 	mov cr0, eax
 	ret
 
