@@ -246,9 +246,20 @@ static noipa void crashtest_on_this_cpu(void *info)
 	no_tail_call();
 }
 
+/* Out of line, so that its buffer is not in crashtest_run()'s frame, which
+ * docs/debugging.md reads word by word in the crash dump. */
+static noinline void report_unknown(const char *what)
+{
+	char known[200];
+
+	known_names(known, sizeof(known));
+	pr_err("unknown test '%s' (known: %s; ap-<test> runs <test> on another CPU)\n",
+	       what, known);
+}
+
 void crashtest_run(void)
 {
-	char what[32], known[200];
+	char what[32];
 	const char *name = what;
 	int cpu = -1;
 
@@ -282,7 +293,5 @@ void crashtest_run(void)
 		       what);
 		return;
 	}
-	known_names(known, sizeof(known));
-	pr_err("unknown test '%s' (known: %s; ap-<test> runs <test> on another CPU)\n",
-	       what, known);
+	report_unknown(what);
 }
