@@ -63,22 +63,22 @@ def test_numbers_come_from_the_logs_and_symbols(tmp_path, monkeypatch, capsys):
     f = facts(out)
     # max_pfn is the end of the last usable entry; mem_map's place from its line.
     assert (f["max_pfn"], f["max_pfn_dec"]) == ("0x7fe0", "32736")
-    assert f["walk_mem_map"] == "0xffff888007ed9000"
-    assert (f["walk_mem_map_pd"], f["walk_mem_map_pt"]) == ("63", "217")
-    assert f["mem_map_var_direct"] == "0xffff888000140a90"
-    assert f["free_run0"] == "[0x152, 0x1c0)" and f["free_run1"] == "[0x1c1, 0x7ed9)"
+    assert f["walk_mem_map"] == "0xffff888007ed6000"
+    assert (f["walk_mem_map_pd"], f["walk_mem_map_pt"]) == ("63", "214")
+    assert f["mem_map_var_direct"] == "0xffff88800013a4b0"
+    assert f["free_run0"] == "[0x190, 0x198)" and f["free_run1"] == "[0x199, 0x7ed6)"
     assert f["5g_2m_split"] == "1535 + 1024"
-    assert any("0x07ed9000" in x for x in section(out, "physical-128M"))
-    assert "managed  128536K = present - reserved = MemTotal = 32134 pages" in section(out, "memory-128M")
-    assert section(out, "free-runs-128M")[-2].startswith(" [0x1000, 0x7ed9): 0x1000 .. 0x7bff: 27 x o10")
+    assert any("0x07ed6000" in x for x in section(out, "physical-128M"))
+    assert "managed  128276K = present - reserved = MemTotal = 32069 pages" in section(out, "memory-128M")
+    assert section(out, "free-runs-128M")[-2].startswith(" [0x1000, 0x7ed6): 0x1000 .. 0x7bff: 27 x o10")
 
 
 def test_a_sum_that_no_longer_holds_stops_the_tool(tmp_path, monkeypatch, capsys):
-    bad = LOG128.replace("MemAvailable:     125956 kB", "MemAvailable:     125952 kB", 1)
+    bad = LOG128.replace("MemAvailable:     125696 kB", "MemAvailable:     125692 kB", 1)
     assert bad != LOG128
     status, out, err = run(tmp_path, monkeypatch, capsys, log128=bad)
     assert status == 1 and out == ""
-    assert "watermarks-128M: MemAvailable 125952 kB, computed 125956" in err
+    assert "watermarks-128M: MemAvailable 125692 kB, computed 125696" in err
 
 
 def test_blocks_that_are_not_the_boot_buddyinfo_stop_the_tool(tmp_path, monkeypatch, capsys):
@@ -90,8 +90,8 @@ def test_blocks_that_are_not_the_boot_buddyinfo_stop_the_tool(tmp_path, monkeypa
 
 def test_a_layout_the_picture_does_not_know_stops_the_tool(tmp_path, monkeypatch, capsys):
     # The multiboot2 information above 16 MiB: the picture puts it below.
-    bad = LOG128.replace("[mem 0x00000000001c0000-0x00000000001c0fff] multiboot2",
-                         "[mem 0x0000000001c00000-0x0000000001c00fff] multiboot2", 1)
+    bad = LOG128.replace("[mem 0x0000000000198000-0x0000000000198fff] multiboot2",
+                         "[mem 0x0000000001980000-0x0000000001980fff] multiboot2", 1)
     assert bad != LOG128
     status, _, err = run(tmp_path, monkeypatch, capsys, log128=bad)
     assert status == 1 and err.startswith("layoutfigs: physical-128M:")
