@@ -333,9 +333,9 @@ def check_handed_out(log: SerialLog, holes=()) -> list[str]:
 def check_freed(log: SerialLog) -> list[str]:
     """The boot memory freed after the boot report (free_boot_memory()):
     - each "mm: freed [mem A-B] WHAT: N pages" right after Linux's "Freeing
-      WHAT memory: NK" line, with N pages = NK = the range's pages of RAM
-      (whole usable pages of the map: a range in a hole frees nothing),
-      page-aligned;
+      WHAT memory: NK" line, with N pages = NK = the range, page-aligned,
+      and wholly RAM of the map (the kernel leaves a range in a hole
+      reserved, in a line of its own);
       and no "Freeing" line without its range;
     - each range wholly inside the memblock reservations the log shows
       (so it was reserved), outside the first 1 MiB and mem_map, and no
@@ -351,13 +351,15 @@ def check_freed(log: SerialLog) -> list[str]:
         what = f"freed [{f.start:#x}-{f.end - 1:#x}] {f.what}"
         if f.start % PAGE_SIZE or f.end % PAGE_SIZE:
             p.append(f"{what} is not page-aligned")
+        if f.pages * PAGE_SIZE != f.end - f.start:
+            p.append(f"{what}: {f.pages} pages, but the range has {(f.end - f.start) // PAGE_SIZE}")
         # Only RAM can be freed: a range GRUB put in a hole of the map (the
-        # multiboot2 information above a cutmem) frees none of its pages.
-        ram = total(intersect(usable_page_ranges(log.mmap), f.start // PAGE_SIZE, -(-f.end // PAGE_SIZE)))
-        if f.pages != ram:
-            p.append(f"{what}: {f.pages} pages, but the range has {ram}"
-                     + (f" pages of RAM (of {(f.end - f.start) // PAGE_SIZE})" if ram * PAGE_SIZE != f.end - f.start
-                        else ""))
+        # multiboot2 information past a cutmem) stays reserved, and the
+        # kernel says so instead of printing a freed line (free_mbi()).
+        not_ram = subtract([(f.start, f.end)], [(a * PAGE_SIZE, b * PAGE_SIZE) for a, b in usable_page_ranges(log.mmap)])
+        if not_ram:
+            p.append(f"{what} is not RAM of the map: "
+                     + ", ".join(f"[{s:#x}-{e - 1:#x}]" for s, e in not_ram))
         if f.freeing_k is None:
             p.append(f"{what}: no 'Freeing {f.what} memory: NK' line right before it")
         elif f.freeing_k != f.pages * (PAGE_SIZE // 1024):
