@@ -29,6 +29,7 @@
 #include "traps.h"
 
 #define PAGEWISE_VERSION "0.1"
+#define LOW_MEMORY_END	 0x100000UL /* the first 1 MiB stays reserved */
 
 /*
  * The mm debug policies (see mm.h): mm_debug=panic,verify and page_poison=1,

@@ -22,7 +22,8 @@
 #include "time.h"
 #include "traps.h"
 
-#define ICR_IDLE_SPINS 100000000UL /* ~1 s of PAUSE, generously */
+#define X86_FEATURE_X2APIC_BIT 21	   /* CPUID leaf 1, ECX */
+#define ICR_IDLE_SPINS	       100000000UL /* ~1 s of PAUSE, generously */
 
 #define CALIBRATE_JIFFIES   5 /* 50 ms at HZ=100: within the PIT's 16 bits */
 #define CALIBRATE_US	    (CALIBRATE_JIFFIES * 1000000UL / HZ)

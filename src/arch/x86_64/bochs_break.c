@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "string.h"
 
+#define EFER_LME       (1u << 8)
 #define EFER_LMA       (1u << 10)
 #define BREAK_LIST_SZ  64 /* bytes of break= kept; longer values are cut */
 #define NR_BREAK_NAMES (ARRAY_SIZE(break_names))

@@ -6,8 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define X86_FEATURE_PGE_BIT    13 /* CPUID leaf 1, EDX: global pages */
-#define X86_FEATURE_X2APIC_BIT 21 /* CPUID leaf 1, ECX: x2APIC mode */
+#define X86_FEATURE_PGE_BIT 13 /* CPUID leaf 1, EDX: global pages */
 
 /* CPUID leaf 0x80000001, EDX bits. */
 #define X86_FEATURE_NX_BIT	20 /* no-execute page bit */
@@ -22,12 +21,9 @@
 #define CPUID_POWER_LEAF	      0x80000007u
 #define X86_FEATURE_INVARIANT_TSC_BIT 8
 
-#define X86_CR0_WP (1UL << 16) /* supervisor writes honour read-only pages */
-#define X86_CR4_PAE \
-	(1UL << 5) /* physical address extension: long mode needs it */
-#define X86_CR4_PGE (1UL << 7) /* global pages */
+#define X86_CR0_WP  (1UL << 16) /* supervisor writes honour read-only pages */
+#define X86_CR4_PGE (1UL << 7)	/* global pages */
 #define MSR_EFER    0xc0000080
-#define EFER_LME    (1UL << 8) /* long mode enable */
 #define EFER_NX	    (1UL << 11)
 #define MSR_GS_BASE 0xc0000101 /* the GS segment's base: the per-CPU area */
 

@@ -39,10 +39,8 @@
 #define PAGE_OFFSET	   0xffff888000000000UL
 #define __START_KERNEL_map 0xffffffff80000000UL
 #define KERNEL_PHYS_START  0x100000UL /* where the linker script loads us */
-#define LOW_MEMORY_END \
-	0x100000UL /* the first 1 MiB: BIOS, EBDA, VGA, ROMs; stays reserved */
-#define VMALLOC_START 0xffffc90000000000UL /* Linux's, 4-level paging */
-#define VMALLOC_SIZE  (1UL << 30) /* what we hand out of Linux's 32 TiB */
+#define VMALLOC_START	   0xffffc90000000000UL /* Linux's, 4-level paging */
+#define VMALLOC_SIZE	   (1UL << 30) /* what we hand out of Linux's 32 TiB */
 
 /* The direct map may span at most 64 TiB (Linux's limit for 4-level paging). */
 #define DIRECT_MAP_SIZE (64UL << 40)

@@ -35,6 +35,7 @@
 #include "tss.h"
 
 #define BOOT_DIRECT_MAP_LIMIT (4UL << 30) /* the boot tables map 0..4 GiB */
+#define LOW_MEMORY_END	      0x100000UL
 
 extern char _text[], _etext[], _sinittext[], _einittext[], _rodata[],
 	_erodata[], _data[], _end[];

@@ -21,6 +21,8 @@
 #include "panic.h"
 #include "printk.h"
 
+#define LOW_MEMORY_END 0x100000UL /* the first 1 MiB: BIOS, EBDA, VGA, ROMs */
+
 extern char _kernel_phys_start[], _text[], _etext[], _rodata[], _erodata[];
 extern char _data[], _edata[], __bss_start[], __bss_stop[], _end[];
 

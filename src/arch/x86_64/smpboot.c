@@ -37,8 +37,12 @@
 #include "traps.h"
 #include "tss.h"
 
-#define TRAMPOLINE_PAGES     5	   /* code + header, PML4, PDPT, PD, PT */
-#define CPUID_LEAF_TOPOLOGY  0xb   /* EDX: the x2APIC id */
+#define LOW_MEMORY_END	     0x100000UL
+#define TRAMPOLINE_PAGES     5		/* code + header, PML4, PDPT, PD, PT */
+#define X86_FEATURE_X2APIC   (1u << 21) /* CPUID leaf 1, ECX */
+#define CPUID_LEAF_TOPOLOGY  0xb	/* EDX: the x2APIC id */
+#define X86_CR4_PAE	     (1UL << 5)
+#define EFER_LME	     (1UL << 8)
 #define AP_ANSWER_MS	     1000  /* how long CPU 0 waits for an AP */
 #define INIT_DELAY_US	     10000 /* after INIT (Intel SDM vol. 3, 9.4.4) */
 #define SIPI_DELAY_US	     200   /* after each SIPI */
@@ -78,8 +82,7 @@ static uint32_t cpuid_apic_id(void)
 
 	cpuid(0, &max, &b, &c, &d);
 	cpuid(1, &a, &b, &c, &d);
-	if ((c & (1u << X86_FEATURE_X2APIC_BIT)) &&
-	    max >= CPUID_LEAF_TOPOLOGY) {
+	if ((c & X86_FEATURE_X2APIC) && max >= CPUID_LEAF_TOPOLOGY) {
 		uint32_t a2, b2, c2, d2;
 
 		cpuid(CPUID_LEAF_TOPOLOGY, &a2, &b2, &c2, &d2);
